@@ -1,0 +1,8 @@
+//! Dockerfile syntax: a BuildKit-exact parser with spans. Pure: no IO.
+
+pub mod ast;
+pub mod dump;
+pub mod parser;
+
+pub use ast::*;
+pub use parser::parse;

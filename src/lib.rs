@@ -1,0 +1,9 @@
+//! devctl: the local development environment of a containerised web project.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library. See
+//! ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod dockerfile;
+pub mod error;
+pub mod lint;

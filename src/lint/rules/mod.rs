@@ -1,0 +1,29 @@
+//! Rule families. Add a family: a module with `RULES` and `check`, listed in
+//! [`FAMILIES`].
+
+use super::{Ctx, Finding, RuleInfo, Severity};
+
+type Check = fn(&Ctx, &mut Vec<Finding>);
+
+/// Every family's rules and checker.
+const FAMILIES: &[(&[RuleInfo], Check)] = &[];
+
+/// Run every rule family.
+pub fn check_all(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (_, check) in FAMILIES {
+        check(ctx, out);
+    }
+}
+
+/// All known rules, in family order.
+pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
+    FAMILIES.iter().flat_map(|(rules, _)| rules.iter())
+}
+
+/// The rule's default severity (Warning for an unknown code).
+pub fn default_severity(code: &str) -> Severity {
+    all()
+        .find(|r| r.code == code)
+        .map(|r| r.severity)
+        .unwrap_or(Severity::Warning)
+}

@@ -1,0 +1,6 @@
+//! The one integration-test binary. Modules by area; `support` holds the
+//! fluent helper that runs the real `devctl` binary in a temp dir.
+
+mod support;
+
+mod parser_conformance;
