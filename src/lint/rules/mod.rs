@@ -1,12 +1,22 @@
 //! Rule families. Add a family: a module with `RULES` and `check`, listed in
 //! [`FAMILIES`].
 
+pub mod buildkit;
+pub mod dc;
+pub mod dl;
+pub mod dl_run;
+
 use super::{Ctx, Finding, RuleInfo, Severity};
 
 type Check = fn(&Ctx, &mut Vec<Finding>);
 
 /// Every family's rules and checker.
-const FAMILIES: &[(&[RuleInfo], Check)] = &[];
+const FAMILIES: &[(&[RuleInfo], Check)] = &[
+    (dl::RULES, dl::check),
+    (dl_run::RULES, dl_run::check),
+    (buildkit::RULES, buildkit::check),
+    (dc::RULES, dc::check),
+];
 
 /// Run every rule family.
 pub fn check_all(ctx: &Ctx, out: &mut Vec<Finding>) {
