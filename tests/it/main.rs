@@ -3,4 +3,6 @@
 
 mod support;
 
+mod lint_vs_hadolint;
 mod parser_conformance;
+mod parser_differential;

@@ -1,10 +1,35 @@
 //! The project's own automation, as plain Rust: `cargo xtask <task>`.
 
+mod bench;
+mod ci;
+
+use std::path::{Path, PathBuf};
+
 use anyhow::{bail, Result};
 
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci                              install what the tests need (apt, PyPI) when missing, then
+                                  run every test (cargo nextest run --workspace)
+  deps                            only the install step of `ci`
+  bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
+                                  docker-compose; writes BENCHMARKS.md";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
 fn main() -> Result<()> {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  (none yet)"),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or(&[]);
+    match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&root(), rest),
+        Some("ci") => ci::ci(&root()),
+        Some("deps") => ci::install_deps(),
+        _ => bail!("{USAGE}"),
     }
 }

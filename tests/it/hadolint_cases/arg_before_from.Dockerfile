@@ -1,0 +1,3 @@
+ARG V=1
+FROM debian:12
+ENV X=1

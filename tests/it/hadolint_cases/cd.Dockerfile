@@ -1,0 +1,3 @@
+FROM debian:12
+RUN cd /tmp && make
+RUN cd

@@ -1,0 +1,3 @@
+FROM debian:12
+CMD python app.py
+ENTRYPOINT /bin/app

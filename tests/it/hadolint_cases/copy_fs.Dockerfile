@@ -1,0 +1,3 @@
+FROM debian:12 AS a
+FROM scratch
+COPY --from=a / /

@@ -1,0 +1,5 @@
+FROM debian:12
+COPY a b /dest
+COPY a b /dest/
+COPY ["a", "b", "/dest"]
+COPY a b $DEST

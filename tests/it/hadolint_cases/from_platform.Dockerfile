@@ -1,0 +1,1 @@
+FROM --platform=linux/amd64 debian:12

@@ -1,0 +1,2 @@
+FROM --platform=$TARGETPLATFORM debian:12
+FROM --platform=${BUILDPLATFORM} debian:12 AS b

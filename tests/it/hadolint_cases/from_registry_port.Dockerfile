@@ -1,0 +1,2 @@
+FROM localhost:5000/img
+FROM localhost:5000/img@sha256:a4b8f7a2b7e3c0b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5

@@ -1,0 +1,4 @@
+FROM debian:12 AS build
+RUN true
+FROM build
+FROM build AS again

@@ -1,0 +1,3 @@
+ARG IMG=debian
+FROM ${IMG}
+FROM $IMG AS x

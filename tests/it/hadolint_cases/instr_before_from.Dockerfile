@@ -1,0 +1,2 @@
+ENV X=1
+FROM debian:12

@@ -1,0 +1,3 @@
+FROM debian:12
+RUN ln -sfv /bin/bash /bin/sh
+RUN ln -s /bin/bash /usr/bin/sh

@@ -1,0 +1,3 @@
+from debian:12
+run apt-get install curl
+copy a b

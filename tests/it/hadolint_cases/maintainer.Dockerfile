@@ -1,0 +1,2 @@
+FROM debian:12
+MAINTAINER me <me@x>

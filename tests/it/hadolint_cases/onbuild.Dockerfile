@@ -1,0 +1,6 @@
+FROM debian:12
+ONBUILD ONBUILD RUN x
+ONBUILD FROM debian
+ONBUILD MAINTAINER me
+ONBUILD RUN apt-get install curl
+ONBUILD RUN sudo x

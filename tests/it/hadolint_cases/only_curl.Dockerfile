@@ -1,0 +1,3 @@
+FROM debian:12
+RUN curl -fsSL http://x -o y
+RUN curl http://z

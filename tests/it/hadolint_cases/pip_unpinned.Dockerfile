@@ -1,0 +1,3 @@
+FROM python:3.12
+RUN pip install flask
+RUN pip install --no-cache-dir flask

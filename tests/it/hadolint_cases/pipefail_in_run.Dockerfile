@@ -1,0 +1,3 @@
+FROM debian:12
+RUN set -o pipefail && a | b
+RUN a || b

@@ -1,0 +1,3 @@
+# hadolint global ignore=DL3006
+FROM debian
+FROM ubuntu

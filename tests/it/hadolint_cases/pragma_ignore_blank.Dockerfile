@@ -1,0 +1,4 @@
+FROM debian:12
+# hadolint ignore=DL3003
+
+RUN cd /x

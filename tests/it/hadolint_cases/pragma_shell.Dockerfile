@@ -1,0 +1,3 @@
+FROM debian:12
+# hadolint shell=powershell
+RUN Get-Thing | x

@@ -1,0 +1,3 @@
+FROM debian:12
+RUN sudo -u app ls
+RUN env sudo ls

@@ -1,0 +1,6 @@
+FROM debian:12
+WORKDIR app
+WORKDIR /app
+WORKDIR $HOME/x
+WORKDIR "/quoted"
+WORKDIR C:\\x

