@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod error;
 pub mod lint;
