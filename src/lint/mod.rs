@@ -6,13 +6,17 @@
 //! severity; [`lint`] then applies pragmas (`# hadolint ignore=`,
 //! `# check=skip=`), the config's ignore list and severity overrides.
 
+pub mod config;
+pub mod format;
+pub mod pragma;
 pub mod rules;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dockerfile::{Dockerfile, Instruction, Pos, Span};
+use crate::dockerfile::{parse, Dockerfile, Instruction, Pos, Span};
+use pragma::{is_buildkit_check, Pragmas};
 
 /// hadolint's levels, most severe first. `Ignore` findings are dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -187,18 +191,160 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Lint a parsed Dockerfile: every rule family, then pragmas, ignores and
-/// overrides; sorted by position then code.
+/// The driver's own rules: parse failures and the inline-pragma rule.
+pub const DRIVER_RULES: &[RuleInfo] = &[
+    RuleInfo {
+        code: "DL1000",
+        severity: Severity::Error,
+        summary: "The Dockerfile cannot be parsed",
+    },
+    RuleInfo {
+        code: "DL1001",
+        severity: Severity::Ignore,
+        summary: "An inline ignore pragma `# hadolint ignore=` is used",
+    },
+];
+
+/// DL1001: one finding per inline `# hadolint ignore=` comment (hidden
+/// unless its severity is overridden).
+pub fn driver_check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for c in &ctx.df.comments {
+        if pragma::parse_ignore(&c.text).is_some() {
+            let col = ctx
+                .df
+                .lines
+                .get(c.line.saturating_sub(1))
+                .map(|l| l.chars().take_while(|ch| ch.is_whitespace()).count() + 1)
+                .unwrap_or(1);
+            out.push(ctx.finding_at("DL1001", c.line, col, pragma::DL1001_MESSAGE));
+        }
+    }
+}
+
+/// The instructions BuildKit knows.
+const KNOWN_INSTRUCTIONS: &[&str] = &[
+    "add",
+    "arg",
+    "cmd",
+    "copy",
+    "entrypoint",
+    "env",
+    "expose",
+    "from",
+    "healthcheck",
+    "label",
+    "maintainer",
+    "onbuild",
+    "run",
+    "shell",
+    "stopsignal",
+    "user",
+    "volume",
+    "workdir",
+];
+
+fn dl1000(line: usize, col: usize, message: String) -> Finding {
+    let p = Pos { line, col };
+    Finding {
+        code: "DL1000".into(),
+        severity: Severity::Error,
+        message,
+        span: Span { start: p, end: p },
+    }
+}
+
+/// Printable, bounded rendering of user text inside a message.
+fn shown(s: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = s.chars().take(MAX).flat_map(char::escape_debug).collect();
+    if s.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Lint raw file contents: invalid UTF-8, parse errors and unknown
+/// instructions become DL1000 findings (with the position of the problem),
+/// like hadolint's parse failures; otherwise the rules run via [`lint`].
+/// Never panics on any input.
+pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
+    let text = match std::str::from_utf8(src) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &src[..e.valid_up_to()];
+            // The prefix is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(good).unwrap_or_default();
+            let line = prefix.matches('\n').count() + 1;
+            let line_start = prefix
+                .rfind('\n')
+                .map(|i| &prefix[i + 1..])
+                .unwrap_or(prefix);
+            let line_start = line_start.strip_prefix('\u{feff}').unwrap_or(line_start);
+            let col = line_start.chars().count() + 1;
+            let byte = src.get(e.valid_up_to()).copied().unwrap_or(0);
+            return vec![dl1000(
+                line,
+                col,
+                format!(
+                    "invalid UTF-8 (byte 0x{byte:02x} at offset {}): a Dockerfile must be UTF-8 text; is this a binary file?",
+                    e.valid_up_to()
+                ),
+            )];
+        }
+    };
+    let df = match parse(text) {
+        Ok(df) => df,
+        Err(e) => return vec![dl1000(e.span.start.line, e.span.start.col, e.message)],
+    };
+    let unknown: Vec<Finding> = df
+        .instructions
+        .iter()
+        .filter(|i| !KNOWN_INSTRUCTIONS.contains(&i.effective().keyword.as_str()))
+        .map(|i| {
+            dl1000(
+                i.span.start.line,
+                i.span.start.col,
+                format!(
+                    "unexpected '{}' expecting ADD, ARG, CMD, COPY, ENTRYPOINT, ENV, EXPOSE, FROM, HEALTHCHECK, LABEL, MAINTAINER, ONBUILD, RUN, SHELL, STOPSIGNAL, USER, VOLUME or WORKDIR",
+                    shown(&i.effective().keyword_raw)
+                ),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        // hadolint stops at a parse failure: no rule runs on a file it
+        // cannot read.
+        return unknown;
+    }
+    lint(&df, opts, dockerignore)
+}
+
+/// Lint a parsed Dockerfile: every rule family, then `# check=` (BuildKit
+/// checks skipped or made errors), severity overrides, the ignore list and
+/// `# hadolint` pragmas; sorted by position then code.
 pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
     let ctx = Ctx::new(df, opts, dockerignore);
     let mut out = Vec::new();
     rules::check_all(&ctx, &mut out);
+    finish(out, &Pragmas::collect(df), opts)
+}
+
+/// Applies pragmas, overrides and ignores to raw rule findings.
+fn finish(mut out: Vec<Finding>, pragmas: &Pragmas, opts: &Options) -> Vec<Finding> {
+    out.retain(|f| !(is_buildkit_check(&f.code) && pragmas.check.skips(&f.code)));
     for f in &mut out {
+        if pragmas.check.error && is_buildkit_check(&f.code) && f.severity != Severity::Ignore {
+            f.severity = Severity::Error;
+        }
         if let Some(sev) = opts.overrides.get(&f.code) {
             f.severity = *sev;
         }
     }
-    out.retain(|f| f.severity != Severity::Ignore && !opts.ignored.iter().any(|c| c == &f.code));
+    out.retain(|f| {
+        f.severity != Severity::Ignore
+            && !opts.ignored.iter().any(|c| c == &f.code)
+            && (opts.disable_ignore_pragma || !pragmas.ignores(&f.code, f.line()))
+    });
     out.sort_by(|a, b| (a.span.start, &a.code).cmp(&(b.span.start, &b.code)));
     out.dedup();
     out
