@@ -349,3 +349,179 @@ fn finish(mut out: Vec<Finding>, pragmas: &Pragmas, opts: &Options) -> Vec<Findi
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(f: &[Finding]) -> Vec<(&str, usize, usize)> {
+        f.iter()
+            .map(|f| (f.code.as_str(), f.line(), f.col()))
+            .collect()
+    }
+
+    fn raw(code: &str, line: usize) -> Finding {
+        let p = Pos { line, col: 1 };
+        Finding {
+            code: code.into(),
+            severity: rules::default_severity(code),
+            message: "m".into(),
+            span: Span { start: p, end: p },
+        }
+    }
+
+    fn pragmas(src: &str) -> Pragmas {
+        Pragmas::collect(&parse(src).unwrap())
+    }
+
+    #[test]
+    fn invalid_utf8_is_dl1000_at_the_bad_byte() {
+        let f = lint_source(b"FROM a\nRUN \xc3\xa9x\xff\n", &Options::default(), None);
+        assert_eq!(codes(&f), vec![("DL1000", 2, 7)]);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("UTF-8"), "{}", f[0].message);
+        let f = lint_source(b"\xef\xbb\xbf\x89PNG\r\n", &Options::default(), None);
+        assert_eq!(codes(&f), vec![("DL1000", 1, 1)]);
+    }
+
+    #[test]
+    fn parse_errors_are_dl1000_with_buildkits_message() {
+        let f = lint_source(b"FROM a\nRUN <<EOF\necho\n", &Options::default(), None);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "DL1000");
+        assert_eq!(f[0].line(), 2);
+        assert!(
+            f[0].message.contains("unterminated heredoc"),
+            "{}",
+            f[0].message
+        );
+        let f = lint_source(b"", &Options::default(), None);
+        assert_eq!(codes(&f), vec![("DL1000", 1, 1)]);
+        assert_eq!(f[0].message, "file with no instructions");
+        let long = format!("FROM a\nRUN {}\n", "x".repeat(10 << 20));
+        let f = lint_source(long.as_bytes(), &Options::default(), None);
+        assert_eq!(f[0].code, "DL1000");
+        assert_eq!(f[0].line(), 2);
+    }
+
+    #[test]
+    fn unknown_instructions_are_dl1000_and_stop_the_rules() {
+        let f = lint_source(
+            b"FROM a\n  FROMM b\nONBUILD BOGUS x\nMAINTAINER me\n",
+            &Options::default(),
+            None,
+        );
+        assert_eq!(codes(&f), vec![("DL1000", 2, 3), ("DL1000", 3, 1)]);
+        assert!(f[0].message.starts_with("unexpected 'FROMM' expecting ADD"));
+        assert!(f[1].message.starts_with("unexpected 'BOGUS'"));
+        let f = lint_source(b"\0\0\x1b[2J\n", &Options::default(), None);
+        assert_eq!(f.len(), 1);
+        assert!(!f[0].message.contains('\x1b'));
+    }
+
+    #[test]
+    fn dl1001_is_hidden_unless_overridden() {
+        let src = b"FROM a\n  # hadolint ignore=DL3002\nUSER root\n";
+        let f = lint_source(src, &Options::default(), None);
+        assert!(f.iter().all(|f| f.code != "DL1001"));
+        let mut opts = Options::default();
+        opts.overrides.insert("DL1001".into(), Severity::Warning);
+        let f = lint_source(src, &opts, None);
+        let dl1001: Vec<_> = f.iter().filter(|f| f.code == "DL1001").collect();
+        assert_eq!(dl1001.len(), 1);
+        assert_eq!((dl1001[0].line(), dl1001[0].col()), (2, 3));
+        assert_eq!(dl1001[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn inline_and_global_pragmas_filter_findings() {
+        let p = pragmas("FROM a\n# hadolint ignore=DL3002\nUSER root\nUSER root\n# hadolint global ignore=DL4000\n");
+        let out = finish(
+            vec![raw("DL3002", 3), raw("DL3002", 4), raw("DL4000", 1)],
+            &p,
+            &Options::default(),
+        );
+        assert_eq!(codes(&out), vec![("DL3002", 4, 1)]);
+    }
+
+    #[test]
+    fn disable_ignore_pragma_keeps_everything() {
+        let p = pragmas(
+            "FROM a\n# hadolint ignore=DL3002\nUSER root\n# hadolint global ignore=DL4000\n",
+        );
+        let opts = Options {
+            disable_ignore_pragma: true,
+            ..Options::default()
+        };
+        let out = finish(vec![raw("DL3002", 3), raw("DL4000", 1)], &p, &opts);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn check_skip_applies_to_buildkit_names_only() {
+        let p = pragmas("# check=skip=StageNameCasing,DL3006\nFROM a\n");
+        let out = finish(
+            vec![
+                raw("StageNameCasing", 2),
+                raw("FromAsCasing", 2),
+                raw("DL3006", 2),
+            ],
+            &p,
+            &Options::default(),
+        );
+        assert_eq!(codes(&out), vec![("DL3006", 2, 1), ("FromAsCasing", 2, 1)]);
+        let p = pragmas("# check=skip=all\nFROM a\n");
+        let out = finish(
+            vec![raw("StageNameCasing", 2), raw("DC1001", 2)],
+            &p,
+            &Options::default(),
+        );
+        assert_eq!(codes(&out), vec![("DC1001", 2, 1)]);
+    }
+
+    #[test]
+    fn check_error_makes_checks_errors_but_overrides_win() {
+        let p = pragmas("# check=error=true\nFROM a\n");
+        let mut a = raw("FromAsCasing", 2);
+        a.severity = Severity::Warning;
+        let mut b = raw("StageNameCasing", 2);
+        b.severity = Severity::Warning;
+        let mut c = raw("DL3006", 2);
+        c.severity = Severity::Warning;
+        let mut opts = Options::default();
+        opts.overrides
+            .insert("StageNameCasing".into(), Severity::Info);
+        let out = finish(vec![a, b, c], &p, &opts);
+        let sev: Vec<_> = out.iter().map(|f| (f.code.as_str(), f.severity)).collect();
+        assert_eq!(
+            sev,
+            vec![
+                ("DL3006", Severity::Warning),
+                ("FromAsCasing", Severity::Error),
+                ("StageNameCasing", Severity::Info)
+            ]
+        );
+    }
+
+    #[test]
+    fn ignored_list_and_ignore_override_drop_findings() {
+        let p = Pragmas::default();
+        let mut opts = Options {
+            ignored: vec!["DL3006".into()],
+            ..Options::default()
+        };
+        opts.overrides.insert("DL3007".into(), Severity::Ignore);
+        let out = finish(
+            vec![raw("DL3006", 1), raw("DL3007", 1), raw("DL4000", 2)],
+            &p,
+            &opts,
+        );
+        assert_eq!(codes(&out), vec![("DL4000", 2, 1)]);
+    }
+
+    #[test]
+    fn driver_rules_are_registered() {
+        assert_eq!(rules::default_severity("DL1001"), Severity::Ignore);
+        assert_eq!(rules::default_severity("DL1000"), Severity::Error);
+    }
+}
