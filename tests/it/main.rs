@@ -3,4 +3,5 @@
 
 mod support;
 
+mod lint_cli;
 mod parser_conformance;
