@@ -497,3 +497,97 @@ fn whole_corpus_in_every_format() {
         }
     }
 }
+
+// ---- with the real rules (DL3006 untagged image [warning], DL4000
+// MAINTAINER [error], the BuildKit check SecretsUsedInArgOrEnv [warning]) ----
+
+#[test]
+fn real_rules_levels_and_thresholds() {
+    let p = Project::new().file("Dockerfile", "FROM ubuntu\nMAINTAINER me\n");
+    let d = p.devctl(&["lint-dockerfile", "--format", "json"]).code(1);
+    let v = json(&d);
+    let got: Vec<(String, String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["level"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("DL3006".into(), "warning".into(), 1),
+            ("DL4000".into(), "error".into(), 2)
+        ]
+    );
+    let p = p.file("Dockerfile", "FROM ubuntu\n");
+    p.devctl(&["lint-dockerfile", "-t", "warning"])
+        .code(1)
+        .stdout_has("Dockerfile:1:1 warning DL3006 Always tag the version of an image explicitly");
+    p.devctl(&["lint-dockerfile", "-t", "error"])
+        .code(0)
+        .stdout_has("DL3006");
+}
+
+#[test]
+fn real_rules_pragmas() {
+    let p = Project::new().file(
+        "Dockerfile",
+        "# hadolint ignore=DL3006\nFROM ubuntu\n# hadolint global ignore=DL4000\nMAINTAINER me\n",
+    );
+    let d = p.devctl(&["lint-dockerfile"]).code(0);
+    assert_eq!(d.stdout(), "");
+    // a blank line between pragma and instruction breaks it (hadolint)
+    let p = p.file("Dockerfile", "# hadolint ignore=DL3006\n\nFROM ubuntu\n");
+    p.devctl(&["lint-dockerfile"]).code(1).stdout_has("DL3006");
+}
+
+#[test]
+fn real_rules_check_directive() {
+    let src = "FROM ubuntu:24.04\nENV GPG_KEY=abc\n";
+    let p = Project::new().file("Dockerfile", src);
+    p.devctl(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("warning SecretsUsedInArgOrEnv");
+    let mut p = p;
+    for directive in ["# check=skip=SecretsUsedInArgOrEnv\n", "# check=skip=all\n"] {
+        p = p.file("Dockerfile", format!("{directive}{src}"));
+        let d = p.devctl(&["lint-dockerfile"]).code(0);
+        assert_eq!(d.stdout(), "", "{directive}");
+    }
+    let p = p.file("Dockerfile", format!("# check=error=true\n{src}"));
+    p.devctl(&["lint-dockerfile", "-t", "error"])
+        .code(1)
+        .stdout_has("error SecretsUsedInArgOrEnv");
+    // not a directive below the first instruction: no effect
+    let p = p.file("Dockerfile", format!("{src}# check=skip=all\n"));
+    p.devctl(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("SecretsUsedInArgOrEnv");
+}
+
+#[test]
+fn real_rules_config_precedence() {
+    let p = Project::new()
+        .file("Dockerfile", "FROM ubuntu\n")
+        .file(".hadolint.yaml", "ignored: [DL3006]\n");
+    p.devctl(&["lint-dockerfile"]).code(0);
+    let p = p
+        .file(".hadolint.yaml", "override:\n  info: [DL3006]\n")
+        .file("devctl.toml", "[lint]\nfailure-threshold = \"warning\"\n");
+    // info < warning threshold (devctl.toml) → 0
+    p.devctl(&["lint-dockerfile"])
+        .code(0)
+        .stdout_has("info DL3006");
+    // flag threshold wins
+    p.devctl(&["lint-dockerfile", "-t", "info"]).code(1);
+    // flag override wins over the YAML override
+    p.devctl(&["lint-dockerfile", "--error", "DL3006"])
+        .code(1)
+        .stdout_has("error DL3006");
+}
