@@ -57,7 +57,7 @@ impl Global {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                is_terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
             }
         }
     }
@@ -65,6 +65,9 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
+    #[command(name = "lint-dockerfile")]
+    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -106,6 +109,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Completions { shell } => completions(shell),
+        Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }
 }
 

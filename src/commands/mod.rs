@@ -1,0 +1,3 @@
+//! The commands: IO shells over the pure library modules.
+
+pub mod lint;
