@@ -192,12 +192,28 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     per_stage_multiples(ctx, out);
 
     let mut seen_from = false;
-    let mut workdir_seen_in_stage = false;
-    for inst in insts {
+    // BuildKit context: an absolute WORKDIR / a SHELL seen in this stage
+    // (or the named stage it builds on).
+    let mut abs_workdir: Vec<bool> = Vec::new();
+    let mut shell_set: Vec<bool> = Vec::new();
+    for (idx, inst) in insts.iter().enumerate() {
         match inst.keyword.as_str() {
             "from" => {
                 seen_from = true;
-                workdir_seen_in_stage = false;
+                let parent = ctx.stage_of(idx).and_then(|st| {
+                    let (image, _) = from_parts(inst);
+                    ctx.stages[..st.index]
+                        .iter()
+                        .rev()
+                        .find(|s| {
+                            s.name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(image))
+                        })
+                        .map(|s| s.index)
+                });
+                abs_workdir.push(parent.is_some_and(|p| abs_workdir[p]));
+                shell_set.push(parent.is_some_and(|p| shell_set[p]));
                 dl3063(ctx, inst, out);
             }
             "arg" => {}
@@ -210,8 +226,17 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         match inst.keyword.as_str() {
             "workdir" => {
-                dl3000(ctx, inst, workdir_seen_in_stage, out);
-                workdir_seen_in_stage = true;
+                let abs_before = abs_workdir.last().copied().unwrap_or(false);
+                if dl3000(ctx, inst, abs_before, out) {
+                    if let Some(a) = abs_workdir.last_mut() {
+                        *a = true;
+                    }
+                }
+            }
+            "shell" => {
+                if let Some(s) = shell_set.last_mut() {
+                    *s = true;
+                }
             }
             "expose" => dl3011(ctx, inst, out),
             "add" => dl3020(ctx, inst, out),
@@ -221,12 +246,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
             "cmd" | "entrypoint" => {
                 if !inst.json {
+                    // BuildKit stays quiet when the stage set a SHELL.
+                    let check = (!shell_set.last().copied().unwrap_or(false))
+                        .then_some("JSONArgsRecommended");
                     out.push(ctx.finding(
                         "DL3025",
                         inst,
                         with_check(
                             "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
-                            Some("JSONArgsRecommended"),
+                            check,
                         ),
                     ));
                 }
@@ -255,18 +283,24 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// DL3000 (and BuildKit's WorkdirRelativePath when no WORKDIR preceded it in
-/// the stage).
-fn dl3000(ctx: &Ctx, inst: &Instruction, workdir_before: bool, out: &mut Vec<Finding>) {
-    let Some(loc) = inst.args.first() else { return };
+/// DL3000 (and BuildKit's WorkdirRelativePath when no absolute WORKDIR
+/// preceded it in the stage). Returns true for an absolute path.
+fn dl3000(ctx: &Ctx, inst: &Instruction, abs_before: bool, out: &mut Vec<Finding>) -> bool {
+    let Some(loc) = inst.args.first() else {
+        return false;
+    };
     let p = drop_quotes(loc);
     let mut cs = p.chars();
     let windows = matches!((cs.next(), cs.next()), (Some(a), Some(':')) if a.is_alphabetic());
-    if p.starts_with('$') || p.starts_with('/') || windows {
-        return;
+    if p.starts_with('/') || windows {
+        return true;
     }
-    let check = (!workdir_before).then_some("WorkdirRelativePath");
+    if p.starts_with('$') {
+        return false;
+    }
+    let check = (!abs_before).then_some("WorkdirRelativePath");
     out.push(ctx.finding("DL3000", inst, with_check("Use absolute WORKDIR.", check)));
+    false
 }
 
 fn is_root_user(u: &str) -> bool {
@@ -370,7 +404,8 @@ fn dl3006_3007_3026_3029_3065(ctx: &Ctx, out: &mut Vec<Finding>) {
         // DL3029 / DL3065
         if let Some(p) = inst.flag("platform") {
             if !p.is_empty() && !p.contains("BUILDPLATFORM") && !p.contains("TARGETPLATFORM") {
-                let check = (!p.contains('$')).then_some("FromPlatformFlagConstDisallowed");
+                let check =
+                    const_platform_reported(p, alias).then_some("FromPlatformFlagConstDisallowed");
                 out.push(ctx.finding(
                     "DL3029",
                     inst,
@@ -388,6 +423,24 @@ fn dl3006_3007_3026_3029_3065(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ));
             }
         }
+    }
+}
+
+/// Would BuildKit's FromPlatformFlagConstDisallowed fire? A constant
+/// platform, unless the stage name mentions its OS or architecture.
+fn const_platform_reported(platform: &str, stage: Option<&str>) -> bool {
+    if platform.contains('$') {
+        return false;
+    }
+    let mut parts = platform.split('/');
+    let os = parts.next().unwrap_or("");
+    let arch = parts.next().unwrap_or("");
+    if os.is_empty() {
+        return false;
+    }
+    match stage {
+        Some(name) => !(name.contains(os) || (!arch.is_empty() && name.contains(arch))),
+        None => true,
     }
 }
 
@@ -1386,7 +1439,13 @@ mod tests {
         let f = run_with("FROM a:1\nWORKDIR rel", &Options::default());
         let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
         assert!(m.contains("WorkdirRelativePath"));
-        let f = run_with("FROM a:1\nWORKDIR /x\nWORKDIR rel", &Options::default());
+        let f = run_with("FROM a:1\nWORKDIR $X\nWORKDIR rel", &Options::default());
+        let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
+        assert!(m.contains("WorkdirRelativePath"));
+        let f = run_with(
+            "FROM a:1 AS b\nWORKDIR /x\nFROM b\nWORKDIR rel",
+            &Options::default(),
+        );
         let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
         assert_eq!(m, "Use absolute WORKDIR.");
     }
@@ -1599,6 +1658,18 @@ mod tests {
             "DL3025",
             "FROM scratch as build\nCMD [\"foo\", \"bar\"]\nCMD [ \"foo\", \"bar\" ]",
         );
+        let f = run_with("FROM a:1\nCMD x", &Options::default());
+        assert!(f
+            .iter()
+            .any(|f| f.code == "DL3025"
+                && f.message.ends_with("(BuildKit check: JSONArgsRecommended)")));
+        let f = run_with(
+            "FROM a:1\nSHELL [\"/bin/bash\", \"-c\"]\nCMD x",
+            &Options::default(),
+        );
+        assert!(f
+            .iter()
+            .any(|f| f.code == "DL3025" && !f.message.contains("BuildKit")));
         catches_not(
             "DL3025",
             "CMD [ \"/bin/sh\", \"-c\", \\\n      \"echo foo && \\\n       echo bar\" \\\n    ]",
