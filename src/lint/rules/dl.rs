@@ -1747,9 +1747,14 @@ mod tests {
         catches("DL3065", "FROM --platform=$TARGETPLATFORM alpine:3.24");
         catches("DL3065", "FROM --platform=${TARGETPLATFORM} alpine:3.24");
         let f = run_with("FROM --platform=linux/amd64 a:1", &Options::default());
-        assert!(f[0]
-            .message
-            .ends_with("(BuildKit check: FromPlatformFlagConstDisallowed)"));
+        let m = &f.iter().find(|f| f.code == "DL3029").unwrap().message;
+        assert!(m.ends_with("(BuildKit check: FromPlatformFlagConstDisallowed)"));
+        let f = run_with(
+            "FROM --platform=linux/arm64 a:1 AS build-arm64",
+            &Options::default(),
+        );
+        let m = &f.iter().find(|f| f.code == "DL3029").unwrap().message;
+        assert_eq!(m, "Do not use --platform flag with FROM");
     }
 
     #[test]
