@@ -70,8 +70,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     definition_description(ctx, out);
 }
 
+fn is_lower(s: &str) -> bool {
+    !s.chars().any(char::is_uppercase)
+}
+
+fn is_upper(s: &str) -> bool {
+    !s.chars().any(char::is_lowercase)
+}
+
 fn is_self_consistent(s: &str) -> bool {
-    s == s.to_lowercase() || s == s.to_uppercase()
+    is_lower(s) || is_upper(s)
 }
 
 /// StageNameCasing, FromAsCasing.
@@ -133,7 +141,7 @@ fn consistent_casing(ctx: &Ctx, out: &mut Vec<Finding>) {
     for i in insts {
         let k = &i.keyword_raw;
         if is_self_consistent(k) {
-            if *k == k.to_lowercase() {
+            if is_lower(k) {
                 lower += 1;
             } else {
                 upper += 1;
@@ -143,9 +151,9 @@ fn consistent_casing(ctx: &Ctx, out: &mut Vec<Finding>) {
     let majority_lower = lower > upper;
     for i in insts {
         let k = &i.keyword_raw;
-        let correct = if majority_lower && *k != k.to_lowercase() {
+        let correct = if majority_lower && !is_lower(k) {
             "lowercase"
-        } else if !majority_lower && *k != k.to_uppercase() {
+        } else if !majority_lower && !is_upper(k) {
             "uppercase"
         } else {
             continue;
@@ -170,6 +178,9 @@ struct VarRef {
 /// character and single quotes make `$` literal.
 fn var_refs(s: &str, escape: char) -> Vec<VarRef> {
     let mut refs = Vec::new();
+    if !s.contains('$') {
+        return refs;
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
     let mut in_double = false;
@@ -543,7 +554,7 @@ fn expose(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// CopyIgnoredFile: a COPY/ADD source the .dockerignore excludes.
 fn copy_ignored(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(text) = ctx.dockerignore else { return };
-    let di = DockerIgnore::parse(text);
+    let di = DockerIgnore::cached(text);
     for inst in &ctx.df.instructions {
         let cmd = match inst.keyword.as_str() {
             "copy" => "Copy",

@@ -297,7 +297,7 @@ fn is_env_file(name: &str) -> bool {
 
 /// DC1003: `.env` in the image.
 fn dc1003(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let ignore = ctx.dockerignore.map(DockerIgnore::parse);
+    let ignore = ctx.dockerignore.map(DockerIgnore::cached);
     for inst in &ctx.df.instructions {
         let inst_eff = inst.effective();
         if !matches!(inst_eff.keyword.as_str(), "copy" | "add") || inst_eff.flag("from").is_some() {

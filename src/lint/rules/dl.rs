@@ -664,6 +664,9 @@ fn dl3044(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut defined: HashSet<String> = HashSet::new();
     for inst in &ctx.df.instructions {
         match inst.keyword.as_str() {
+            "env" if inst.args.len() <= 3 || !inst.args.iter().any(|a| a.contains('$')) => {
+                defined.extend(triples(inst).map(|(k, _, _)| unquote(k, esc)));
+            }
             "env" => {
                 let pairs: Vec<(String, String)> = triples(inst)
                     .map(|(k, v, _)| (unquote(k, esc), unquote(v, esc)))
@@ -1044,6 +1047,11 @@ fn dl3057(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// newlines and `$(`/backticks; words that are only variable assignments
 /// or shell keywords are not commands.
 pub(crate) fn count_commands(script: &str) -> usize {
+    count_commands_capped(script, usize::MAX)
+}
+
+/// [`count_commands`], stopping once `cap` commands are seen.
+fn count_commands_capped(script: &str, cap: usize) -> usize {
     let mut count = 0;
     let mut word = String::new();
     let mut words_in_seg: Vec<String> = Vec::new();
@@ -1161,13 +1169,16 @@ pub(crate) fn count_commands(script: &str) -> usize {
                         }
                         inner.push(n);
                     }
-                    count += count_commands(&inner);
+                    count += count_commands_capped(&inner, cap);
                     words_in_seg = saved;
                 }
             }
             ';' | '&' | '|' | '\n' | '(' | ')' => {
                 end_word(&mut word, &mut words_in_seg);
                 flush_seg(&mut words_in_seg, &mut count);
+                if count >= cap {
+                    return count;
+                }
             }
             c if c.is_whitespace() => end_word(&mut word, &mut words_in_seg),
             c => word.push(c),
@@ -1189,10 +1200,13 @@ fn dl3059(ctx: &Ctx, out: &mut Vec<Finding>) {
         let n = if inst.json {
             1
         } else {
+            // only "at most one command" matters
             let script = inst.args.first().map(String::as_str).unwrap_or("");
-            let mut n = count_commands(script);
+            let mut n = count_commands_capped(script, 2);
             for h in &inst.heredocs {
-                n += count_commands(&h.content);
+                if n < 2 {
+                    n += count_commands_capped(&h.content, 2);
+                }
             }
             n
         };
@@ -1292,10 +1306,11 @@ const SUSPICIOUS_SUBSTRINGS: &[&str] = &[
 
 /// hadolint DL3064's test of one ARG/ENV name.
 pub(crate) fn hadolint_sensitive(name: &str) -> bool {
-    let upper = name.to_uppercase();
+    if SENSITIVE_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+        return true;
+    }
     let lower = name.to_lowercase();
-    SENSITIVE_NAMES.contains(&upper.as_str())
-        || SUSPICIOUS_SUBSTRINGS.iter().any(|s| lower.contains(s))
+    SUSPICIOUS_SUBSTRINGS.iter().any(|s| lower.contains(s))
 }
 
 static BK_SECRET_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -2126,6 +2141,88 @@ mod tests {
             lines("DL4000", "FROM busybox\nMAINTAINER x", &Options::default()),
             vec![2]
         );
+    }
+
+    /// Every real Dockerfile of the corpus parses and lints (all families)
+    /// without a panic, and fast.
+    #[test]
+    fn corpus_lints_without_panics() {
+        let dir = std::env::var_os("DEVCTL_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+            })
+            .join("dockerfiles");
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "corpus missing at {}",
+                dir.display()
+            );
+            eprintln!("skipping: no corpus at {}", dir.display());
+            return;
+        }
+        let mut files = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("readable corpus dir") {
+                let p = e.expect("dir entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        let sources: Vec<String> = files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        assert!(sources.len() > 100, "only {} corpus files", sources.len());
+        let opts = Options {
+            label_schema: [("maintainer", "email"), ("version", "semver")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            trusted_registries: vec!["docker.io".to_string()],
+            ..Options::default()
+        };
+        let dfs: Vec<_> = sources.iter().filter_map(|s| parse(s).ok()).collect();
+        let start = std::time::Instant::now();
+        let mut total = 0;
+        for df in &dfs {
+            total += crate::lint::lint(df, &opts, Some("node_modules\n.git\n")).len();
+            total += crate::lint::lint(df, &opts, None).len();
+        }
+        let took = start.elapsed();
+        eprintln!(
+            "linted {} files twice: {total} findings in {took:?}",
+            dfs.len()
+        );
+        if std::env::var_os("DEVCTL_PERF").is_some() {
+            type F = fn(&Ctx, &mut Vec<Finding>);
+            let fams: [(&str, F); 4] = [
+                ("dl", check),
+                ("dl_run", crate::lint::rules::dl_run::check),
+                ("buildkit", crate::lint::rules::buildkit::check),
+                ("dc", crate::lint::rules::dc::check),
+            ];
+            for (name, f) in fams {
+                let best = (0..7)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        for df in &dfs {
+                            let ctx = Ctx::new(df, &opts, Some("node_modules\n"));
+                            let mut out = Vec::new();
+                            f(&ctx, &mut out);
+                        }
+                        t.elapsed()
+                    })
+                    .min();
+                eprintln!("{name}: best of 7 {best:?}");
+            }
+        }
+        assert!(total > 0);
     }
 
     #[test]
