@@ -1924,6 +1924,80 @@ mod tests {
     }
 
     #[test]
+    fn dl3049_spec() {
+        let o = schema(&[("foo", "text")]);
+        let n = |src: &str| count_with("DL3049", src, &o);
+        assert_eq!(n("FROM baseimage"), 1);
+        assert_eq!(n("FROM baseimage\nLABEL bar=\"baz\""), 1);
+        assert_eq!(n("FROM baseimage\nLABEL foo=\"bar\""), 0);
+        assert_eq!(n("FROM stage1\nFROM stage2"), 2);
+        assert_eq!(
+            n("FROM stage1\nLABEL bar=\"baz\"\nFROM stage2\nLABEL buzz=\"fuzz\""),
+            2
+        );
+        assert_eq!(n("FROM baseimage\nLABEL foo=\"bar\"\nFROM newimage"), 1);
+        assert_eq!(n("FROM baseimage\nFROM newimage\nLABEL foo=\"bar\""), 1);
+        assert_eq!(
+            n("FROM baseimage\nLABEL baz=\"bar\"\nFROM newimage\nLABEL foo=\"bar\""),
+            1
+        );
+        assert_eq!(n("FROM baseimage as base\nFROM base"), 2);
+        assert_eq!(n("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\""), 0);
+        assert_eq!(
+            n("FROM baseimage as base\nFROM anotherimage\nLABEL foo=\"bar\"\nCOPY --from=base /bar /baz"),
+            0
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM anotherimage\nLABEL foo=\"bar\""),
+            1
+        );
+        assert_eq!(n("FROM baseimage as base\nLABEL foo=\"bar\"\nFROM base"), 0);
+        assert_eq!(
+            n("FROM baseimage as base\nFROM newimage\nLABEL foo=\"bar\"\nCOPY --from=base /bar /baz\n\nFROM newimage\nCOPY --from=base /bar /baz"),
+            1
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\"\n\nFROM base"),
+            1
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM base\n\nFROM base\nLABEL foo=\"bar\""),
+            1
+        );
+    }
+
+    #[test]
+    fn label_specs() {
+        catches("DL3048", "LABEL invalid$character=\"foo\"");
+        catches("DL3048", "LABEL .invalid =\"foo\"");
+        catches("DL3048", "LABEL -invalid =\"foo\"");
+        catches("DL3048", "LABEL 1invalid =\"foo\"");
+        catches_not("DL3048", "LABEL org.valid-key.label3=\"foo\"");
+        catches_not("DL3048", "LABEL validlabel=\"foo\"");
+        let o = schema(&[("datelabel", "rfc3339")]);
+        assert_eq!(count_with("DL3053", "LABEL datelabel=\"not-date\"", &o), 1);
+        assert_eq!(
+            count_with(
+                "DL3053",
+                "LABEL datelabel=\"2021-03-10T10:26:33.564595127+01:00\"",
+                &o
+            ),
+            0
+        );
+        assert_eq!(count_with("DL3053", "LABEL other=\"doo\"", &o), 0);
+        let o = schema(&[("maintainer", "email")]);
+        assert_eq!(
+            count_with("DL3058", "LABEL maintainer=\"not-email\"", &o),
+            1
+        );
+        assert_eq!(
+            count_with("DL3058", "LABEL maintainer=\"abcd@google.com\"", &o),
+            0
+        );
+        assert_eq!(count_with("DL3058", "LABEL other=\"doo\"", &o), 0);
+    }
+
+    #[test]
     fn dl3050_dl3051() {
         let mut o = schema(&[("foo", "text")]);
         assert_eq!(count_with("DL3050", "LABEL foo=\"bar\" baz=1", &o), 0);
