@@ -354,11 +354,7 @@ fn dc1004(ctx: &Ctx, out: &mut Vec<Finding>) {
         let inst = inst.effective();
         let mut refs: Vec<&str> = Vec::new();
         match inst.keyword.as_str() {
-            "from" => {
-                if i > 0 {
-                    refs.push(from_parts(inst).0);
-                }
-            }
+            "from" if i > 0 => refs.push(from_parts(inst).0),
             "copy" | "add" => refs.extend(inst.flag("from")),
             "run" => refs.extend(inst.flags.iter().filter_map(|f| mount_from(f))),
             _ => {}

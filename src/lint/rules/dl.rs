@@ -244,20 +244,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 dl3021(ctx, inst, out);
                 dl3067(ctx, inst, out);
             }
-            "cmd" | "entrypoint" => {
-                if !inst.json {
-                    // BuildKit stays quiet when the stage set a SHELL.
-                    let check = (!shell_set.last().copied().unwrap_or(false))
-                        .then_some("JSONArgsRecommended");
-                    out.push(ctx.finding(
-                        "DL3025",
-                        inst,
-                        with_check(
-                            "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
-                            check,
-                        ),
-                    ));
-                }
+            "cmd" | "entrypoint" if !inst.json => {
+                // BuildKit stays quiet when the stage set a SHELL.
+                let check =
+                    (!shell_set.last().copied().unwrap_or(false)).then_some("JSONArgsRecommended");
+                out.push(ctx.finding(
+                    "DL3025",
+                    inst,
+                    with_check(
+                        "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
+                        check,
+                    ),
+                ));
             }
             "onbuild" => {
                 if let Some(inner) = &inst.onbuild {
@@ -1046,7 +1044,8 @@ fn dl3057(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// AST would give them: commands are split at `&&`, `||`, `;`, `|`, `&`,
 /// newlines and `$(`/backticks; words that are only variable assignments
 /// or shell keywords are not commands.
-pub(crate) fn count_commands(script: &str) -> usize {
+#[cfg(test)]
+fn count_commands(script: &str) -> usize {
     count_commands_capped(script, usize::MAX)
 }
 
@@ -1055,7 +1054,7 @@ fn count_commands_capped(script: &str, cap: usize) -> usize {
     let mut count = 0;
     let mut word = String::new();
     let mut words_in_seg: Vec<String> = Vec::new();
-    let mut flush_seg = |words: &mut Vec<String>, count: &mut usize| {
+    let flush_seg = |words: &mut Vec<String>, count: &mut usize| {
         const KEYWORDS: &[&str] = &[
             "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in",
             "case", "esac", "!", "{", "}", "(", ")", "function", "select", "time",
