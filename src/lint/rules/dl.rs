@@ -256,6 +256,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     ),
                 ));
             }
+            // hadolint also wants the JSON form for HEALTHCHECK's command.
+            "healthcheck"
+                if !inst.json
+                    && inst.args.len() > 1
+                    && inst.args[0].eq_ignore_ascii_case("cmd") =>
+            {
+                out.push(ctx.finding(
+                    "DL3025",
+                    inst,
+                    "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
+                ));
+            }
             "onbuild" => {
                 if let Some(inner) = &inst.onbuild {
                     if matches!(inner.keyword.as_str(), "onbuild" | "from" | "maintainer") {
@@ -1663,6 +1675,14 @@ mod tests {
             "FROM scratch as build\nENTRYPOINT [\"foo\", \"bar\"]",
         );
         catches("DL3025", "FROM node as foo\nCMD something");
+        catches(
+            "DL3025",
+            "FROM node as foo\nHEALTHCHECK CMD curl -f http://x || exit 1",
+        );
+        catches_not(
+            "DL3025",
+            "FROM node as foo\nHEALTHCHECK CMD [\"true\"]\nHEALTHCHECK NONE",
+        );
         catches_not(
             "DL3025",
             "FROM scratch as build\nCMD [\"foo\", \"bar\"]\nCMD [ \"foo\", \"bar\" ]",
