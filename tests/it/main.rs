@@ -3,4 +3,5 @@
 
 mod support;
 
+mod init_cli;
 mod parser_conformance;
