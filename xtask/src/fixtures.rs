@@ -179,6 +179,15 @@ pub fn find_program(name: &str, how_to_get_it: &str) -> Result<PathBuf> {
     bail!("`{name}` was not found on PATH: {how_to_get_it}")
 }
 
+/// A source file without its unit tests (everything from the first
+/// `#[cfg(test)]` line on), so editing a test does not rebuild an image.
+pub fn without_tests(source: &str) -> &str {
+    match source.find("\n#[cfg(test)]") {
+        Some(i) => &source[..i],
+        None => source,
+    }
+}
+
 /// sha256 over length-prefixed parts, as lowercase hex.
 pub fn hash_parts(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
@@ -247,6 +256,16 @@ mod tests {
         assert_ne!(a, hash_parts(&[b"a", b"bc"]));
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn tests_are_not_part_of_a_recipe() {
+        let src = "const A: u8 = 1;\n#[cfg(test)]\nmod tests {}\n";
+        assert_eq!(without_tests(src), "const A: u8 = 1;");
+        assert_eq!(without_tests("fn f() {}"), "fn f() {}");
+        assert!(busybox::recipe_source().contains("pub const TAG"));
+        assert!(!busybox::recipe_source().contains("mod tests"));
+        assert!(!bookworm::recipe_source().contains("mod tests"));
     }
 
     #[test]
