@@ -95,6 +95,7 @@ pub fn run(args: &[String]) -> Result<()> {
             );
             continue;
         }
+        let previous = docker.image_id(w.tag())?;
         println!("{}: building {} (recipe {short})", w.name(), w.tag());
         match w {
             Which::Busybox => busybox::build(&docker, &hash)?,
@@ -106,6 +107,17 @@ pub fn run(args: &[String]) -> Result<()> {
                 "{} was built but does not carry {RECIPE_LABEL}={hash}",
                 w.tag()
             );
+        }
+        // The image the tag pointed at before is now dangling: remove it
+        // (best effort: a container may still use it).
+        if let Some(old) = previous {
+            if docker.image_id(w.tag())?.as_deref() != Some(old.as_str()) {
+                let _ = duct::cmd!(&docker.bin, "image", "rm", &old)
+                    .stdout_null()
+                    .stderr_null()
+                    .unchecked()
+                    .run();
+            }
         }
         println!(
             "{}: built {} in {:.1}s",
@@ -145,6 +157,17 @@ impl Docker {
             );
         }
         Ok(Docker { bin })
+    }
+
+    /// The id of image `tag`, None when there is none.
+    pub fn image_id(&self, tag: &str) -> Result<Option<String>> {
+        let out = duct::cmd!(&self.bin, "image", "inspect", "--format", "{{.Id}}", tag)
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok((out.status.success() && !id.is_empty()).then_some(id))
     }
 
     /// The value of `label` on image `tag`; None when there is no such image
