@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::commands::init::Template;
 use crate::error;
 
 #[derive(Debug, Parser)]
@@ -65,6 +66,15 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scaffold devctl.toml, Dockerfile, .dockerignore, .env.example (and bash/run.sh); never overwrites without --force
+    Init {
+        /// Which project layout to scaffold
+        #[arg(long, value_enum, default_value_t = Template::Django)]
+        template: Template,
+        /// Overwrite files that already exist
+        #[arg(long)]
+        force: bool,
+    },
     /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
     #[command(name = "lint-dockerfile")]
     LintDockerfile(Box<crate::commands::lint::LintArgs>),
@@ -108,6 +118,11 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Init { template, force } => {
+            let dir = cli.global.project_dir.unwrap_or_else(|| PathBuf::from("."));
+            crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions { shell } => completions(shell),
         Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }
