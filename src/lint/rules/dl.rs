@@ -196,6 +196,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     // named stage it builds on).
     let mut workdir_set: Vec<bool> = Vec::new();
     let mut shell_set: Vec<bool> = Vec::new();
+    let mut arg_names: Vec<String> = Vec::new();
     for (idx, inst) in insts.iter().enumerate() {
         match inst.keyword.as_str() {
             "from" => {
@@ -216,7 +217,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 shell_set.push(parent.is_some_and(|p| shell_set[p]));
                 dl3063(ctx, inst, out);
             }
-            "arg" => {}
+            "arg" => arg_names.extend(
+                inst.args
+                    .iter()
+                    .map(|a| a.split_once('=').map_or(a.as_str(), |(k, _)| k).to_string()),
+            ),
             _ if !seen_from => out.push(ctx.finding(
                 "DL3061",
                 inst,
@@ -280,7 +285,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 }
             }
             "label" => dl_labels(ctx, inst, out),
-            "user" => dl3066(ctx, inst, out),
+            "user" => dl3066(ctx, inst, &arg_names, out),
             "maintainer" => out.push(ctx.finding(
                 "DL4000",
                 inst,
@@ -1381,8 +1386,17 @@ fn dl3064(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
 }
 
 /// DL3066: USER with a non-numeric user id.
-fn dl3066(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
+/// hadolint skips a USER that mentions `$NAME` or `${NAME}` for any ARG
+/// declared earlier in the file (any stage, or before the first FROM);
+/// `${NAME:-x}` does not count.
+fn dl3066(ctx: &Ctx, inst: &Instruction, arg_names: &[String], out: &mut Vec<Finding>) {
     let user = inst.args.first().map(String::as_str).unwrap_or("");
+    if arg_names
+        .iter()
+        .any(|n| user.contains(&format!("${n}")) || user.contains(&format!("${{{n}}}")))
+    {
+        return;
+    }
     let uid = user.split(':').next().unwrap_or("");
     if !uid.chars().all(|c| c.is_ascii_digit()) {
         out.push(ctx.finding(
@@ -2210,6 +2224,13 @@ mod tests {
         catches_not("DL3066", "USER 1234:5678");
         catches("DL3066", "USER foobar");
         catches("DL3066", "USER foobar:barfoo");
+        // Checked against hadolint 2.15.1.
+        catches_not("DL3066", "ARG U=app\nUSER $U");
+        catches_not("DL3066", "ARG G\nFROM debian:12\nUSER ${G}:${G}");
+        catches_not("DL3066", "ARG Y\nFROM a\nFROM b\nUSER app:${Y}");
+        catches("DL3066", "ENV U=x\nUSER $U");
+        catches("DL3066", "ARG Y\nUSER ${Y:-app}");
+        catches("DL3066", "USER ${NOPE}");
     }
 
     #[test]
