@@ -403,6 +403,51 @@ mod tests {
     }
 
     #[test]
+    fn dockerignore_beside_the_dockerfile_wins() {
+        let t = tempfile::tempdir().unwrap();
+        let df = t.path().join("app.Dockerfile");
+        std::fs::write(&df, "FROM a\n").unwrap();
+        assert_eq!(dockerignore_for(&df), None);
+        std::fs::write(t.path().join(".dockerignore"), "general\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("general\n"));
+        std::fs::write(t.path().join("app.Dockerfile.dockerignore"), "specific\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("specific\n"));
+    }
+
+    #[test]
+    fn inputs_default_stdin_and_directories() {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path();
+        std::fs::create_dir_all(base.join("d/.git")).unwrap();
+        std::fs::write(base.join("d/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("d/.git/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("Dockerfile"), "").unwrap();
+        let names = |v: Vec<Input>| -> Vec<String> {
+            v.into_iter()
+                .map(|i| match i {
+                    Input::Stdin => "-".to_string(),
+                    Input::File { name, .. } => name,
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(collect_inputs(&[], base).unwrap()),
+            vec!["Dockerfile"]
+        );
+        let args = [PathBuf::from("-"), PathBuf::from("d"), PathBuf::from("-")];
+        assert_eq!(
+            names(collect_inputs(&args, base).unwrap()),
+            vec![
+                "-".to_string(),
+                format!("d{}Dockerfile", std::path::MAIN_SEPARATOR)
+            ]
+        );
+        let e = collect_inputs(&[PathBuf::from("nope")], base).unwrap_err();
+        assert!(e.to_string().starts_with("nope: no such file"), "{e}");
+        assert_eq!(crate::error::exit_code_for(&e), 2);
+    }
+
+    #[test]
     fn label_flag() {
         assert_eq!(
             parse_label("org.label:url"),

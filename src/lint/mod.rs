@@ -320,7 +320,8 @@ pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Ve
 }
 
 /// Lint a parsed Dockerfile: every rule family, then `# check=` (BuildKit
-/// checks skipped or made errors), severity overrides, the ignore list and
+/// checks skipped or made errors; a DL finding whose message names a skipped
+/// check is skipped too), severity overrides, the ignore list and
 /// `# hadolint` pragmas; sorted by position then code.
 pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
     let ctx = Ctx::new(df, opts, dockerignore);
@@ -331,7 +332,7 @@ pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<
 
 /// Applies pragmas, overrides and ignores to raw rule findings.
 fn finish(mut out: Vec<Finding>, pragmas: &Pragmas, opts: &Options) -> Vec<Finding> {
-    out.retain(|f| !(is_buildkit_check(&f.code) && pragmas.check.skips(&f.code)));
+    out.retain(|f| !pragmas.check.skips_finding(&f.code, &f.message));
     for f in &mut out {
         if pragmas.check.error && is_buildkit_check(&f.code) && f.severity != Severity::Ignore {
             f.severity = Severity::Error;
