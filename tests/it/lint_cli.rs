@@ -10,7 +10,7 @@ use crate::support::{corpus, Done, Project};
 
 /// An unknown instruction on line 2, column 1.
 const BAD: &str = "FROM alpine:3.19\nFROMM x\n";
-const CLEAN: &str = "FROM alpine:3.19\n";
+const CLEAN: &str = "FROM alpine:3.19\nUSER 1000\n";
 /// An inline pragma on line 2 (DL1001 there when made visible).
 const PRAGMA: &str = "FROM alpine:3.19\n# hadolint ignore=DL3002\nUSER 1000\n";
 
@@ -391,7 +391,7 @@ fn require_label_flag_is_validated() {
         .stdout_has("DL3049");
     let p = p.file(
         "Dockerfile",
-        "FROM alpine:3.19\nLABEL maintainer=me other=x\n",
+        "FROM alpine:3.19\nLABEL maintainer=me other=x\nUSER 1000\n",
     );
     p.devctl(&["lint-dockerfile", "--require-label", "maintainer:text"])
         .code(0);
@@ -514,7 +514,7 @@ fn whole_corpus_in_every_format() {
 
 #[test]
 fn real_rules_levels_and_thresholds() {
-    let p = Project::new().file("Dockerfile", "FROM ubuntu\nMAINTAINER me\n");
+    let p = Project::new().file("Dockerfile", "FROM ubuntu\nMAINTAINER me\nUSER 1000\n");
     let d = p.devctl(&["lint-dockerfile", "--format", "json"]).code(1);
     let v = json(&d);
     let got: Vec<(String, String, u64)> = v
@@ -536,7 +536,7 @@ fn real_rules_levels_and_thresholds() {
             ("DL4000".into(), "error".into(), 2)
         ]
     );
-    let p = p.file("Dockerfile", "FROM ubuntu\n");
+    let p = p.file("Dockerfile", "FROM ubuntu\nUSER 1000\n");
     p.devctl(&["lint-dockerfile", "-t", "warning"])
         .code(1)
         .stdout_has("Dockerfile:1:1 warning DL3006 Always tag the version of an image explicitly");
@@ -549,18 +549,21 @@ fn real_rules_levels_and_thresholds() {
 fn real_rules_pragmas() {
     let p = Project::new().file(
         "Dockerfile",
-        "# hadolint ignore=DL3006\nFROM ubuntu\n# hadolint global ignore=DL4000\nMAINTAINER me\n",
+        "# hadolint ignore=DL3006\nFROM ubuntu\n# hadolint global ignore=DL4000\nMAINTAINER me\nUSER 1000\n",
     );
     let d = p.devctl(&["lint-dockerfile"]).code(0);
     assert_eq!(d.stdout(), "");
     // a blank line between pragma and instruction breaks it (hadolint)
-    let p = p.file("Dockerfile", "# hadolint ignore=DL3006\n\nFROM ubuntu\n");
+    let p = p.file(
+        "Dockerfile",
+        "# hadolint ignore=DL3006\n\nFROM ubuntu\nUSER 1000\n",
+    );
     p.devctl(&["lint-dockerfile"]).code(1).stdout_has("DL3006");
 }
 
 #[test]
 fn real_rules_check_directive() {
-    let src = "FROM ubuntu:24.04\nENV GPG_KEY=abc\n";
+    let src = "FROM ubuntu:24.04\nENV GPG_KEY=abc\nUSER 1000\n";
     let p = Project::new().file("Dockerfile", src);
     p.devctl(&["lint-dockerfile"])
         .code(1)
@@ -576,11 +579,11 @@ fn real_rules_check_directive() {
         .code(1)
         .stdout_has("error SecretsUsedInArgOrEnv");
     // a DL finding that stands for a named check is skipped with it
-    let p = p.file("Dockerfile", "FROM ubuntu:24.04\nCMD echo hi\n");
+    let p = p.file("Dockerfile", "FROM ubuntu:24.04\nUSER 1000\nCMD echo hi\n");
     p.devctl(&["lint-dockerfile"]).code(1).stdout_has("DL3025");
     let p = p.file(
         "Dockerfile",
-        "# check=skip=JSONArgsRecommended\nFROM ubuntu:24.04\nCMD echo hi\n",
+        "# check=skip=JSONArgsRecommended\nFROM ubuntu:24.04\nUSER 1000\nCMD echo hi\n",
     );
     p.devctl(&["lint-dockerfile"]).code(0);
     // not a directive below the first instruction: no effect
@@ -593,7 +596,7 @@ fn real_rules_check_directive() {
 #[test]
 fn real_rules_config_precedence() {
     let p = Project::new()
-        .file("Dockerfile", "FROM ubuntu\n")
+        .file("Dockerfile", "FROM ubuntu\nUSER 1000\n")
         .file(".hadolint.yaml", "ignored: [DL3006]\n");
     p.devctl(&["lint-dockerfile"]).code(0);
     let p = p
@@ -609,4 +612,34 @@ fn real_rules_config_precedence() {
     p.devctl(&["lint-dockerfile", "--error", "DL3006"])
         .code(1)
         .stdout_has("error DL3006");
+}
+
+#[test]
+fn dockerignore_is_read_beside_the_dockerfile() {
+    let has_dc1003 = |p: &Project| {
+        let d = p
+            .devctl(&["lint-dockerfile", "--format", "json", "app"])
+            .output();
+        no_panic(&d);
+        json(&d)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "DC1003")
+    };
+    let p = Project::new()
+        .file(
+            "app/Dockerfile",
+            "FROM python:3.12\nCOPY . /app\nUSER 1000\n",
+        )
+        .file("app/.env", "SECRET=1\n");
+    assert!(has_dc1003(&p), "no .dockerignore");
+    let p = p.file("app/.dockerignore", ".env\n");
+    assert!(!has_dc1003(&p), ".dockerignore excludes .env");
+    // BuildKit: <Dockerfile>.dockerignore wins over .dockerignore
+    let p = p.file("app/Dockerfile.dockerignore", "node_modules\n");
+    assert!(
+        has_dc1003(&p),
+        "Dockerfile.dockerignore does not exclude .env"
+    );
 }
