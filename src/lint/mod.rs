@@ -7,6 +7,7 @@
 //! `# check=skip=`), the config's ignore list and severity overrides.
 
 pub mod rules;
+pub mod shell;
 
 use std::collections::BTreeMap;
 
