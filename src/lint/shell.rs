@@ -143,7 +143,8 @@ impl Command {
     /// hadolint's `isPipInstall`: `pip*… install` or `python* -m pip install`.
     pub fn is_pip_install(&self) -> bool {
         let args: Vec<&str> = self.arg_texts().collect();
-        (self.name.starts_with("pip") && args.contains(&"install"))
+        let wrapper = self.name.contains("pipx") || self.name.contains("pipenv");
+        (self.name.starts_with("pip") && !wrapper && args.contains(&"install"))
             || (self.name.starts_with("python")
                 && args.windows(3).any(|w| w == ["-m", "pip", "install"]))
     }
@@ -677,7 +678,6 @@ impl<'a> Parser<'a> {
             }
             (Some('&'), Some('>'), Some('>')) => self.adv(3),
             (Some('<' | '>'), Some('&' | '>' | '|'), _) => self.adv(2),
-            (Some('<'), Some('>'), _) => self.adv(2),
             (Some('&'), Some('>'), _) => self.adv(2),
             _ => self.adv(1),
         }
@@ -1309,7 +1309,7 @@ mod tests {
         let p = ParsedShell::parse("python3 -m pip install x && pip3 install y && pipenv install");
         assert!(p.commands[0].is_pip_install());
         assert!(p.commands[1].is_pip_install());
-        assert!(p.commands[2].is_pip_install());
+        assert!(!p.commands[2].is_pip_install());
     }
 
     #[test]
