@@ -10,6 +10,7 @@ pub mod config;
 pub mod format;
 pub mod pragma;
 pub mod rules;
+pub mod shell;
 
 use std::collections::BTreeMap;
 
