@@ -72,8 +72,15 @@ impl Report {
         let mut out = String::new();
         match self.format {
             OutputFormat::Tty => {
-                for f in findings {
-                    out.push_str(&tty_finding(name, f, lines, self.color));
+                // Findings at the same position share one snippet.
+                for (i, f) in findings.iter().enumerate() {
+                    out.push_str(&tty_header(name, f, self.color));
+                    let next_same = findings
+                        .get(i + 1)
+                        .is_some_and(|n| n.span.start == f.span.start);
+                    if !next_same {
+                        out.push_str(&tty_snippet(f, lines, self.color));
+                    }
                 }
             }
             OutputFormat::Gnu => {
@@ -191,8 +198,8 @@ fn paint(s: &str, sev: Severity, color: bool) -> String {
 /// Longest source excerpt shown under a finding (characters).
 const SNIPPET_MAX: usize = 160;
 
-fn tty_finding(name: &str, f: &Finding, lines: &[String], color: bool) -> String {
-    let mut out = format!(
+fn tty_header(name: &str, f: &Finding, color: bool) -> String {
+    format!(
         "{}:{}:{} {} {} {}\n",
         name,
         f.line(),
@@ -204,7 +211,12 @@ fn tty_finding(name: &str, f: &Finding, lines: &[String], color: bool) -> String
             f.code.clone()
         },
         printable(&f.message)
-    );
+    )
+}
+
+/// The source line and a caret under the finding's column.
+fn tty_snippet(f: &Finding, lines: &[String], color: bool) -> String {
+    let mut out = String::new();
     let Some(line) = f.line().checked_sub(1).and_then(|i| lines.get(i)) else {
         return out;
     };
@@ -406,6 +418,19 @@ mod tests {
             "Dockerfile:2:3 error DL1000 bad <thing> & \"more\"\n 2 |   FOO x\n   |   ^\nDockerfile:3:1 info DL3059 Multiple consecutive `RUN`\n 3 | RUN b\n   | ^\n"
         );
         assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn tty_findings_at_one_position_share_the_snippet() {
+        let f = vec![
+            finding("DL3008", Severity::Warning, 1, 1, "a"),
+            finding("DL3014", Severity::Warning, 1, 1, "b"),
+        ];
+        let out = render(OutputFormat::Tty, false, &[("D", &f, &["RUN x".into()])]);
+        assert_eq!(
+            out,
+            "D:1:1 warning DL3008 a\nD:1:1 warning DL3014 b\n 1 | RUN x\n   | ^\n"
+        );
     }
 
     #[test]

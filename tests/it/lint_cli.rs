@@ -643,3 +643,20 @@ fn dockerignore_is_read_beside_the_dockerfile() {
         "Dockerfile.dockerignore does not exclude .env"
     );
 }
+
+#[test]
+fn inline_pragma_with_several_codes_on_a_multiline_run() {
+    let src = "FROM ubuntu:22.04\n# hadolint ignore=DL3008,DL3014, DL3015 # reviewed\nRUN apt-get update && \\\n    apt-get install curl && \\\n    rm -rf /var/lib/apt/lists/*\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    let d = p.devctl(&["lint-dockerfile", "--format", "gnu"]).output();
+    no_panic(&d);
+    for code in ["DL3008", "DL3014", "DL3015"] {
+        assert!(!d.stdout().contains(code), "{code}:\n{}", d.stdout());
+    }
+    // without the pragma they are reported
+    let p = p.file("Dockerfile", src.replace("# hadolint", "# not a pragma"));
+    p.devctl(&["lint-dockerfile", "--format", "gnu"])
+        .code(1)
+        .stdout_has("Dockerfile:3:1: warning: DL3008")
+        .stdout_has("DL3014");
+}
