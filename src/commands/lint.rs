@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{ColorChoice, Global};
+use crate::dockerfile::Dockerfile;
 use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
-use crate::lint::{lint_source, Severity};
+use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -69,6 +70,9 @@ pub struct LintArgs {
     /// Always exit 0 when linting ran
     #[arg(long)]
     pub no_fail: bool,
+    /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
+    #[arg(long)]
+    pub no_shellcheck: bool,
     /// Report this rule as an error (repeatable)
     #[arg(long = "error", value_name = "CODE")]
     pub error: Vec<String>,
@@ -320,6 +324,66 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
     Ok(config::merge(&layers))
 }
 
+/// Whether a working `shellcheck` is on PATH.
+fn shellcheck_available() -> bool {
+    std::process::Command::new("shellcheck")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `shellcheck` once on all RUN scripts of a Dockerfile (one temp file
+/// each). A failure to run it is reported once on stderr and yields no SC
+/// findings: linting goes on.
+fn run_shellcheck(df: &Dockerfile, warned: &mut bool) -> Vec<Finding> {
+    let scripts = shellcheck::scripts(df);
+    if scripts.is_empty() {
+        return Vec::new();
+    }
+    let result = (|| -> Result<Vec<Vec<shellcheck::Comment>>, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        let mut names = Vec::new();
+        for (i, s) in scripts.iter().enumerate() {
+            let name = format!("run{i}.sh");
+            std::fs::write(dir.path().join(&name), &s.text)
+                .map_err(|e| format!("cannot write a temp file: {e}"))?;
+            names.push(name);
+        }
+        let out = std::process::Command::new("shellcheck")
+            .args(["--norc", "-f", "json1", "-e", shellcheck::EXCLUDED])
+            .args(&names)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run shellcheck: {e}"))?;
+        // 0: clean, 1: comments; anything else is a failure.
+        if !matches!(out.status.code(), Some(0 | 1)) {
+            return Err(format!(
+                "shellcheck failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let comments = shellcheck::parse_json1(&String::from_utf8_lossy(&out.stdout))?;
+        Ok(names
+            .iter()
+            .map(|n| comments.iter().filter(|c| &c.file == n).cloned().collect())
+            .collect())
+    })();
+    match result {
+        Ok(per_script) => shellcheck::to_findings(df, &scripts, &per_script),
+        Err(e) => {
+            if !*warned {
+                eprintln!("warning: {e}; SC checks skipped");
+                *warned = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
@@ -327,7 +391,9 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Some(d) => cwd.join(d),
         None => cwd,
     };
-    let settings = load_settings(args, &base, global.verbose > 0)?;
+    let mut settings = load_settings(args, &base, global.verbose > 0)?;
+    settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
+    let mut sc_warned = false;
     let inputs = collect_inputs(&args.paths, &base)?;
 
     let stdout = std::io::stdout();
@@ -356,7 +422,21 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 (name.clone(), bytes, dockerignore_for(path))
             }
         };
-        let findings = lint_source(&bytes, &settings.options, dockerignore.as_deref());
+        let findings = if settings.options.shellcheck {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |df| run_shellcheck(df, &mut sc_warned),
+            )
+        } else {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |_| Vec::new(),
+            )
+        };
         total += findings.len();
         failed |= settings.fails(&findings);
         let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {

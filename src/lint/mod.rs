@@ -11,6 +11,7 @@ pub mod format;
 pub mod pragma;
 pub mod rules;
 pub mod shell;
+pub mod shellcheck;
 
 use std::collections::BTreeMap;
 
@@ -99,7 +100,8 @@ pub struct Options {
     /// `# hadolint ignore=` pragmas are not honoured.
     pub disable_ignore_pragma: bool,
     /// Run `shellcheck` (when on PATH) on RUN scripts: the command layer sets
-    /// this and passes the results in [`Ctx::shellcheck`].
+    /// this and passes its findings to [`lint_source_with`] (see
+    /// [`shellcheck`]).
     pub shellcheck: bool,
 }
 
@@ -269,6 +271,17 @@ fn shown(s: &str) -> String {
 /// like hadolint's parse failures; otherwise the rules run via [`lint`].
 /// Never panics on any input.
 pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
+    lint_source_with(src, opts, dockerignore, &mut |_| Vec::new())
+}
+
+/// [`lint_source`] plus findings from an outside checker (ShellCheck), run
+/// on the parsed file; pragmas, overrides and ignores apply to them too.
+pub fn lint_source_with(
+    src: &[u8],
+    opts: &Options,
+    dockerignore: Option<&str>,
+    extra: &mut dyn FnMut(&Dockerfile) -> Vec<Finding>,
+) -> Vec<Finding> {
     let text = match std::str::from_utf8(src) {
         Ok(t) => t,
         Err(e) => {
@@ -317,7 +330,11 @@ pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Ve
         // cannot read.
         return unknown;
     }
-    lint(&df, opts, dockerignore)
+    let ctx = Ctx::new(&df, opts, dockerignore);
+    let mut out = Vec::new();
+    rules::check_all(&ctx, &mut out);
+    out.extend(extra(&df));
+    finish(out, &Pragmas::collect(&df), opts)
 }
 
 /// Lint a parsed Dockerfile: every rule family, then `# check=` (BuildKit
@@ -519,6 +536,41 @@ mod tests {
             &opts,
         );
         assert_eq!(codes(&out), vec![("DL4000", 2, 1)]);
+    }
+
+    #[test]
+    fn extra_findings_go_through_pragmas_and_overrides() {
+        let src = b"FROM a:1\n# hadolint ignore=SC2086\nRUN echo $x\nRUN echo $y\nUSER 1000\n";
+        let mut opts = Options::default();
+        opts.overrides.insert("SC2154".into(), Severity::Error);
+        let mut extra = |df: &Dockerfile| {
+            df.instructions
+                .iter()
+                .filter(|i| i.keyword == "run")
+                .flat_map(|i| {
+                    ["SC2086", "SC2154"].map(|c| Finding {
+                        code: c.into(),
+                        severity: Severity::Info,
+                        message: "m".into(),
+                        span: i.span,
+                    })
+                })
+                .collect()
+        };
+        let f = lint_source_with(src, &opts, None, &mut extra);
+        let sc: Vec<_> = f
+            .iter()
+            .filter(|f| f.code.starts_with("SC"))
+            .map(|f| (f.code.as_str(), f.line(), f.severity))
+            .collect();
+        assert_eq!(
+            sc,
+            vec![
+                ("SC2154", 3, Severity::Error),
+                ("SC2086", 4, Severity::Info),
+                ("SC2154", 4, Severity::Error)
+            ]
+        );
     }
 
     #[test]

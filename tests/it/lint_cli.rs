@@ -494,7 +494,8 @@ fn whole_corpus_in_every_format() {
     let p = Project::new();
     for fmt in ["tty", "json", "sarif", "checkstyle", "gnu"] {
         let d = p
-            .devctl(&["lint-dockerfile", "--format", fmt, dir])
+            // ShellCheck on ~180 files takes tens of seconds: tested on its own
+            .devctl(&["lint-dockerfile", "--no-shellcheck", "--format", fmt, dir])
             .output();
         no_panic(&d);
         assert!(
@@ -659,4 +660,48 @@ fn inline_pragma_with_several_codes_on_a_multiline_run() {
         .code(1)
         .stdout_has("Dockerfile:3:1: warning: DL3008")
         .stdout_has("DL3014");
+}
+
+#[test]
+fn shellcheck_findings_when_shellcheck_is_on_path() {
+    let have = std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let src = "FROM ubuntu:22.04\nRUN echo $x\nWORKDIR /app\n# hadolint ignore=SC2086\nRUN echo $y\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    let d = p.devctl(&["lint-dockerfile", "--format", "json"]).output();
+    no_panic(&d);
+    let sc: Vec<(String, u64)> = json(&d)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("SC"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    if have {
+        // reported at the RUN line; the pragma hides it on the second RUN
+        assert!(sc.contains(&("SC2086".to_string(), 2)), "{sc:?}");
+        assert!(!sc.iter().any(|(c, l)| c == "SC2086" && *l == 5), "{sc:?}");
+        p.devctl(&[
+            "lint-dockerfile",
+            "--ignore",
+            "SC2086",
+            "--ignore",
+            "SC2154",
+        ])
+        .code(0);
+    } else {
+        assert!(sc.is_empty(), "{sc:?}");
+    }
+    // --no-shellcheck: never SC findings
+    let d = p
+        .devctl(&["lint-dockerfile", "--no-shellcheck", "--format", "json"])
+        .code(0);
+    assert_eq!(d.stdout(), "[]\n");
 }
