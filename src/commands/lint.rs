@@ -32,6 +32,9 @@ PRAGMAS: `# hadolint ignore=DL3008,DL3009` above an instruction, \
 `# hadolint global ignore=DL3008` anywhere, and BuildKit's `# check=skip=<names>|all` \
 and `# check=error=true` directives at the top of the file.
 
+SHELLCHECK: when `shellcheck` is on PATH, RUN scripts are checked too (SC codes, \
+reported at the RUN's line, as hadolint does); --no-shellcheck turns it off.
+
 EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
 2 usage/configuration error or an unreadable path.")]
 pub struct LintArgs {
