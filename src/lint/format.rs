@@ -331,12 +331,21 @@ fn sarif_begin() -> String {
 /// A relative URI reference for a path: `/` separators, reserved characters
 /// percent-encoded.
 fn path_uri(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
+    let path = name.replace('\\', "/");
+    let b = path.as_bytes();
+    // Absolute paths become file URIs (`/x`, `C:/x`).
+    let (mut out, rest) = if path.starts_with('/') {
+        ("file://".to_string(), path.as_str())
+    } else if b.len() > 2 && b[0].is_ascii_alphabetic() && &b[1..3] == b":/" {
+        (format!("file:///{}:", b[0] as char), &path[2..])
+    } else {
+        (String::new(), path.as_str())
+    };
+    for c in rest.bytes() {
+        if c.is_ascii_alphanumeric() || b"-._~/".contains(&c) {
+            out.push(c as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("%{c:02X}"));
         }
     }
     out
@@ -548,6 +557,17 @@ mod tests {
         assert!(out.contains("<file name=\"c\">\n</file>\n"));
         assert!(out.ends_with("</checkstyle>\n"));
         assert_eq!(xml_escape("a\x01b"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn sarif_uris() {
+        assert_eq!(path_uri("a b/Dockerfile"), "a%20b/Dockerfile");
+        assert_eq!(
+            path_uri("/srv/app/Dockerfile"),
+            "file:///srv/app/Dockerfile"
+        );
+        assert_eq!(path_uri("C:\\app\\Dockerfile"), "file:///C:/app/Dockerfile");
+        assert_eq!(path_uri("-"), "-");
     }
 
     #[test]
