@@ -297,7 +297,7 @@ fn is_env_file(name: &str) -> bool {
 
 /// DC1003: `.env` in the image.
 fn dc1003(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let ignore = ctx.dockerignore.map(DockerIgnore::parse);
+    let ignore = ctx.dockerignore.map(DockerIgnore::cached);
     for inst in &ctx.df.instructions {
         let inst_eff = inst.effective();
         if !matches!(inst_eff.keyword.as_str(), "copy" | "add") || inst_eff.flag("from").is_some() {
@@ -354,11 +354,7 @@ fn dc1004(ctx: &Ctx, out: &mut Vec<Finding>) {
         let inst = inst.effective();
         let mut refs: Vec<&str> = Vec::new();
         match inst.keyword.as_str() {
-            "from" => {
-                if i > 0 {
-                    refs.push(from_parts(inst).0);
-                }
-            }
+            "from" if i > 0 => refs.push(from_parts(inst).0),
             "copy" | "add" => refs.extend(inst.flag("from")),
             "run" => refs.extend(inst.flags.iter().filter_map(|f| mount_from(f))),
             _ => {}
