@@ -11,7 +11,6 @@ pub mod format;
 pub mod pragma;
 pub mod rules;
 pub mod shell;
-pub mod shellcheck;
 
 use std::collections::BTreeMap;
 
