@@ -180,6 +180,31 @@ fn dl3010_archive_extracted() {
         "DL3010",
         "COPY app.tar /x/\nFROM scratch\nRUN tar -xf /x/app.tar",
     );
+    catches(
+        "DL3010",
+        "COPY packaged-app.tar /usr/src/app\nWORKDIR /usr/src/app\nRUN foo bar && echo something && tar -xf packaged-app.tar",
+    );
+    catches(
+        "DL3010",
+        "COPY foo/bar/packaged-app.tar /foo.tar\nRUN tar -xf /foo.tar",
+    );
+    catches(
+        "DL3010",
+        "COPY build\\foo\\bar.tar.gz \"C:\\Program Files\\Foo\"\nRUN tar -xf \"C:\\Program Files\\Foo\\bar.tar.gz\"",
+    );
+    catches(
+        "DL3010",
+        "COPY build\\foo\\bar.tar.gz \"C:\\Program Files\\foo.tar.gz\"\nRUN tar -xf foo.tar.gz",
+    );
+    catches_not(
+        "DL3010",
+        "COPY packaged-app.tar /usr/src/app\nFROM debian:11 as newstage",
+    );
+    catches_not("DL3010", "COPY package.json /usr/src/app");
+    catches_not(
+        "DL3010",
+        "COPY --from=builder /usr/local/share/some.tar /opt/some.tar",
+    );
     // reported at the COPY
     let f = findings("FROM a\nCOPY app.tar /x/\nRUN tar -xf /x/app.tar");
     assert!(f.iter().any(|f| f.code == "DL3010" && f.line() == 2));
