@@ -8,6 +8,7 @@
 
 pub mod rules;
 pub mod shell;
+pub mod shellcheck;
 
 use std::collections::BTreeMap;
 
