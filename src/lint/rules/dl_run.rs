@@ -70,8 +70,8 @@ const MSG_DL3004: &str =
     "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root";
 const MSG_DL3008: &str = "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install <package>=<version>`";
 const MSG_DL3009: &str = "Delete the apt-get lists after installing something";
-const MSG_DL3010: &str = "Use ADD for extracting archives into an image";
-const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`";
+const MSG_DL3010: &str = "Use `ADD` for extracting archives into an image";
+const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`.";
 const MSG_DL3014: &str = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`";
 const MSG_DL3015: &str = "Avoid additional packages by specifying `--no-install-recommends`";
 const MSG_DL3016: &str =
