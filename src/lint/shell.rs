@@ -19,6 +19,36 @@
 pub struct Arg {
     pub id: usize,
     pub text: String,
+    /// The word as written (quotes and `$name` kept).
+    pub raw: String,
+}
+
+impl Arg {
+    /// The names of the variables the word expands (`$a`, `${b}`, `${c:-x}`).
+    pub fn variables(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let raw = self.raw.as_str();
+        let mut rest = raw;
+        while let Some(pos) = rest.find('$') {
+            let after = &rest[pos + 1..];
+            let (body, skip) = match after.strip_prefix('{') {
+                Some(b) => (b, 1),
+                None => (after, 0),
+            };
+            let len = body
+                .char_indices()
+                .find(|(i, c)| {
+                    !(c.is_ascii_alphanumeric() || *c == '_') || (*i == 0 && c.is_ascii_digit())
+                })
+                .map(|(i, _)| i)
+                .unwrap_or(body.len());
+            if len > 0 {
+                out.push(&body[..len]);
+            }
+            rest = &after[skip + len..];
+        }
+        out
+    }
 }
 
 /// A simple command: its name and its argument words (redirections and
@@ -91,10 +121,17 @@ impl Command {
 
     /// `getArgsNoFlags`: the arguments that are not flags.
     pub fn args_no_flags(&self) -> Vec<&str> {
+        self.arg_words_no_flags()
+            .into_iter()
+            .map(|a| a.text.as_str())
+            .collect()
+    }
+
+    /// [`Command::args_no_flags`], as words.
+    pub fn arg_words_no_flags(&self) -> Vec<&Arg> {
         self.args
             .iter()
             .filter(|a| !self.flags.iter().any(|(_, id)| *id == a.id))
-            .map(|a| a.text.as_str())
             .collect()
     }
 
@@ -772,6 +809,7 @@ impl<'a> Parser<'a> {
             .map(|(id, w)| Arg {
                 id,
                 text: w.text.clone(),
+                raw: self.s[w.start..w.end].iter().collect(),
             })
             .collect();
         // The commands inside this command's substitutions were pushed
@@ -1322,6 +1360,16 @@ mod tests {
         );
         let u = ParsedShell::parse("useradd -u 123456 bob");
         assert_eq!(u.commands[0].flag_args("u"), ["123456"]);
+    }
+
+    #[test]
+    fn variables_of_a_word() {
+        let p = ParsedShell::parse(r#"yum install a-$v "b-${w}" c-${x:-1}-$1 d\$e"#);
+        let vars: Vec<Vec<&str>> = p.commands[0].args.iter().map(|a| a.variables()).collect();
+        assert_eq!(vars[1], ["v"]);
+        assert_eq!(vars[2], ["w"]);
+        assert_eq!(vars[3], ["x"]);
+        assert_eq!(p.commands[0].args[1].text, "a-${VAR}");
     }
 
     #[test]
