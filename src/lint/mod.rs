@@ -11,6 +11,7 @@ pub mod format;
 pub mod pragma;
 pub mod rules;
 pub mod shell;
+pub mod shellcheck;
 
 use std::collections::BTreeMap;
 

@@ -19,6 +19,36 @@
 pub struct Arg {
     pub id: usize,
     pub text: String,
+    /// The word as written (quotes and `$name` kept).
+    pub raw: String,
+}
+
+impl Arg {
+    /// The names of the variables the word expands (`$a`, `${b}`, `${c:-x}`).
+    pub fn variables(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let raw = self.raw.as_str();
+        let mut rest = raw;
+        while let Some(pos) = rest.find('$') {
+            let after = &rest[pos + 1..];
+            let (body, skip) = match after.strip_prefix('{') {
+                Some(b) => (b, 1),
+                None => (after, 0),
+            };
+            let len = body
+                .char_indices()
+                .find(|(i, c)| {
+                    !(c.is_ascii_alphanumeric() || *c == '_') || (*i == 0 && c.is_ascii_digit())
+                })
+                .map(|(i, _)| i)
+                .unwrap_or(body.len());
+            if len > 0 {
+                out.push(&body[..len]);
+            }
+            rest = &after[skip + len..];
+        }
+        out
+    }
 }
 
 /// A simple command: its name and its argument words (redirections and
@@ -91,10 +121,17 @@ impl Command {
 
     /// `getArgsNoFlags`: the arguments that are not flags.
     pub fn args_no_flags(&self) -> Vec<&str> {
+        self.arg_words_no_flags()
+            .into_iter()
+            .map(|a| a.text.as_str())
+            .collect()
+    }
+
+    /// [`Command::args_no_flags`], as words.
+    pub fn arg_words_no_flags(&self) -> Vec<&Arg> {
         self.args
             .iter()
             .filter(|a| !self.flags.iter().any(|(_, id)| *id == a.id))
-            .map(|a| a.text.as_str())
             .collect()
     }
 
@@ -233,7 +270,9 @@ enum End {
 struct Word {
     text: String,
     literal: bool,
-    raw: String,
+    /// The source range of the word.
+    start: usize,
+    end: usize,
 }
 
 struct Parser<'a> {
@@ -258,7 +297,25 @@ const RESERVED: &[&str] = &[
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "in",
 ];
 
+/// Every word with a meaning at a command position.
+const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "in",
+    "esac", "for", "select", "case", "[[", "]]", "function",
+];
+
 impl<'a> Parser<'a> {
+    /// The keyword a word is, written unquoted (None for any other word).
+    fn keyword(&self, w: &Word) -> Option<&'static str> {
+        let raw = self.s.get(w.start..w.end)?;
+        if raw.len() > 8 {
+            return None;
+        }
+        KEYWORDS
+            .iter()
+            .find(|k| k.len() == raw.len() && k.chars().eq(raw.iter().copied()))
+            .copied()
+    }
+
     fn peek(&self) -> Option<char> {
         self.s.get(self.i).copied()
     }
@@ -430,16 +487,15 @@ impl<'a> Parser<'a> {
     /// Reads what stands at a command position: a reserved word, a compound
     /// command or a simple command.
     fn command(&mut self, close: Close) -> End {
-        // Peek at the first word to recognise reserved words.
-        let save = self.i;
-        let saved_cmds = self.cmds.len();
+        // Read the first word to recognise reserved words.
+        let mark = self.cmds.len();
         let first = if self.at_redirect() {
             None
         } else {
             self.word()
         };
         if let Some(w) = &first {
-            let raw = w.raw.as_str();
+            let raw = self.keyword(w).unwrap_or("");
             if close == Close::CaseItem && raw == "esac" {
                 return End::Esac;
             }
@@ -483,10 +539,7 @@ impl<'a> Parser<'a> {
             }
             self.i = after;
         }
-        // Re-read as a simple command.
-        self.i = save;
-        self.cmds.truncate(saved_cmds);
-        self.simple_command();
+        self.simple_command(mark, first);
         End::Normal
     }
 
@@ -507,7 +560,7 @@ impl<'a> Parser<'a> {
                 Some(_) => {
                     let save = self.i;
                     match self.word() {
-                        Some(w) if w.raw == "do" => {
+                        Some(w) if self.keyword(&w) == Some("do") => {
                             self.i = save;
                             return;
                         }
@@ -537,7 +590,7 @@ impl<'a> Parser<'a> {
             }
         }
         match self.word() {
-            Some(w) if w.raw == "in" => {}
+            Some(w) if self.keyword(&w) == Some("in") => {}
             _ => {
                 self.err = true;
                 return;
@@ -563,7 +616,7 @@ impl<'a> Parser<'a> {
             }
             let save = self.i;
             if let Some(w) = self.word() {
-                if w.raw == "esac" {
+                if self.keyword(&w) == Some("esac") {
                     return;
                 }
             }
@@ -612,7 +665,7 @@ impl<'a> Parser<'a> {
                 Some('\n') => self.newline(),
                 Some(c) if is_meta(c) => self.adv(1),
                 Some(_) => match self.word() {
-                    Some(w) if w.raw == end => return,
+                    Some(w) if self.keyword(&w) == Some(end) => return,
                     Some(_) => {}
                     None => self.adv(1),
                 },
@@ -684,9 +737,8 @@ impl<'a> Parser<'a> {
         self.blanks();
         if let Some(w) = self.word() {
             if let Some(strip) = heredoc {
-                let delim: String = w
-                    .raw
-                    .chars()
+                let delim: String = self.s[w.start..w.end]
+                    .iter()
                     .filter(|c| !matches!(c, '\'' | '"' | '\\'))
                     .collect();
                 self.heredocs.push((delim, strip));
@@ -697,9 +749,10 @@ impl<'a> Parser<'a> {
     }
 
     /// A simple command: assignments, words and redirections.
-    fn simple_command(&mut self) {
-        let mark = self.cmds.len();
-        let mut words: Vec<Word> = Vec::new();
+    /// `mark`: the number of commands before this one; `first`: its first
+    /// word, already read.
+    fn simple_command(&mut self, mark: usize, first: Option<Word>) {
+        let mut words: Vec<Word> = first.into_iter().collect();
         loop {
             if self.err {
                 return;
@@ -738,7 +791,7 @@ impl<'a> Parser<'a> {
         // Drop leading assignments.
         let start = words
             .iter()
-            .position(|w| !is_assignment(&w.raw))
+            .position(|w| !is_assignment(&self.s[w.start..w.end]))
             .unwrap_or(words.len());
         let words = &words[start..];
         let Some(first) = words.first() else { return };
@@ -756,6 +809,7 @@ impl<'a> Parser<'a> {
             .map(|(id, w)| Arg {
                 id,
                 text: w.text.clone(),
+                raw: self.s[w.start..w.end].iter().collect(),
             })
             .collect();
         // The commands inside this command's substitutions were pushed
@@ -846,8 +900,12 @@ impl<'a> Parser<'a> {
         if self.i == start {
             return None;
         }
-        let raw: String = self.s[start..self.i].iter().collect();
-        Some(Word { text, literal, raw })
+        Some(Word {
+            text,
+            literal,
+            start,
+            end: self.i,
+        })
     }
 
     /// Reads a double-quoted string (after the opening quote) into `text`;
@@ -1068,33 +1126,33 @@ impl<'a> Parser<'a> {
 }
 
 /// `NAME=…`, `NAME+=…`, `NAME[i]=…` (a shell assignment word).
-fn is_assignment(raw: &str) -> bool {
-    let mut chars = raw.char_indices();
-    match chars.next() {
-        Some((_, c)) if c.is_ascii_alphabetic() || c == '_' => {}
+fn is_assignment(raw: &[char]) -> bool {
+    match raw.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {}
         _ => return false,
     }
-    for (i, c) in chars {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            continue;
+    for (i, c) in raw.iter().enumerate().skip(1) {
+        match c {
+            c if c.is_ascii_alphanumeric() || *c == '_' => {}
+            '=' => return true,
+            '+' => return raw.get(i + 1) == Some(&'='),
+            '[' => {
+                let rest = &raw[i..];
+                return rest.windows(2).any(|w| w == [']', '='])
+                    || rest.windows(3).any(|w| w == [']', '+', '=']);
+            }
+            _ => return false,
         }
-        if c == '=' {
-            return true;
-        }
-        if c == '+' {
-            return raw[i + 1..].starts_with('=');
-        }
-        if c == '[' {
-            return raw[i..].contains("]=") || raw[i..].contains("]+=");
-        }
-        return false;
     }
     false
 }
 
 /// The word so far is `NAME=` or `NAME+=`: a `(` starts an array value.
 fn is_array_assignment_start(text: &str, nonempty: bool) -> bool {
-    nonempty && (text.ends_with('=')) && is_assignment(text)
+    nonempty && text.ends_with('=') && {
+        let chars: Vec<char> = text.chars().collect();
+        is_assignment(&chars)
+    }
 }
 
 /// ShellCheck's `getCommandName`: the name, or for `busybox`/`builtin`/
@@ -1302,6 +1360,16 @@ mod tests {
         );
         let u = ParsedShell::parse("useradd -u 123456 bob");
         assert_eq!(u.commands[0].flag_args("u"), ["123456"]);
+    }
+
+    #[test]
+    fn variables_of_a_word() {
+        let p = ParsedShell::parse(r#"yum install a-$v "b-${w}" c-${x:-1}-$1 d\$e"#);
+        let vars: Vec<Vec<&str>> = p.commands[0].args.iter().map(|a| a.variables()).collect();
+        assert_eq!(vars[1], ["v"]);
+        assert_eq!(vars[2], ["w"]);
+        assert_eq!(vars[3], ["x"]);
+        assert_eq!(p.commands[0].args[1].text, "a-${VAR}");
     }
 
     #[test]

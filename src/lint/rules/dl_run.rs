@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dockerfile::Instruction;
-use crate::lint::shell::{Command, ParsedShell};
+use crate::lint::shell::{Arg, Command, ParsedShell};
 use crate::lint::{Ctx, Finding, RuleInfo, Severity};
 
 macro_rules! rule {
@@ -70,8 +70,8 @@ const MSG_DL3004: &str =
     "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root";
 const MSG_DL3008: &str = "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install <package>=<version>`";
 const MSG_DL3009: &str = "Delete the apt-get lists after installing something";
-const MSG_DL3010: &str = "Use ADD for extracting archives into an image";
-const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`";
+const MSG_DL3010: &str = "Use `ADD` for extracting archives into an image";
+const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`.";
 const MSG_DL3014: &str = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`";
 const MSG_DL3015: &str = "Avoid additional packages by specifying `--no-install-recommends`";
 const MSG_DL3016: &str =
@@ -198,6 +198,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         dl3009(ctx, stream, out);
         dl3042(ctx, stream, out);
         dl3060(ctx, stream, out);
+        rpm_pinning(ctx, stream, out);
         dc1007(ctx, stream, out);
     }
     dl3010(ctx, &main, out);
@@ -316,9 +317,6 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         if sh.any(yum_install) && !sh.any(yum_clean) {
             hit("DL3032", MSG_DL3032);
         }
-        if !dl3033_ok(sh) {
-            hit("DL3033", MSG_DL3033);
-        }
         if sh.any(|c| {
             c.has_args(
                 "zypper",
@@ -358,9 +356,6 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         }
         if dl3040(sh, &ms) {
             hit("DL3040", MSG_DL3040);
-        }
-        if !dl3041_ok(sh) {
-            hit("DL3041", MSG_DL3041);
         }
         if sh.any(dl3046_forgot) {
             hit("DL3046", MSG_DL3046);
@@ -576,13 +571,20 @@ fn rpm_version_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '~' | '^' | '_' | ':' | '+')
 }
 
-fn rpm_pinned(p: &str) -> bool {
-    let parts: Vec<&str> = p.split('-').collect();
+/// A yum/dnf package is pinned: `name-version` (the parts after the first
+/// dash look like a version), an `.rpm` file, or a version from a variable
+/// that an ENV of the stage or an ARG defines.
+fn rpm_pinned(p: &Arg, defined: &dyn Fn(&str) -> bool) -> bool {
+    let text = p.text.as_str();
+    let parts: Vec<&str> = text.split('-').collect();
     if parts.len() <= 1 {
         return false;
     }
-    if p.ends_with(".rpm") {
+    if text.ends_with(".rpm") {
         return true;
+    }
+    if text.contains('$') {
+        return p.variables().into_iter().any(defined);
     }
     let rest = &parts[1..];
     rest.iter().all(|part| part.chars().all(rpm_version_char))
@@ -591,42 +593,86 @@ fn rpm_pinned(p: &str) -> bool {
             .any(|part| part.chars().next().is_some_and(|c| c.is_ascii_digit()))
 }
 
-fn install_filter<'a>(c: &'a Command, names: &[&str]) -> Vec<&'a str> {
+/// The packages (or modules) of an `install` by one of `names`.
+fn install_filter<'a>(c: &'a Command, names: &[&str]) -> Vec<&'a Arg> {
     if !c.names_have_args(names, &["install"]) {
         return Vec::new();
     }
-    c.args_no_flags()
+    c.arg_words_no_flags()
         .into_iter()
-        .filter(|a| *a != "install" && *a != "module")
+        .filter(|a| a.text != "install" && a.text != "module")
         .collect()
 }
 
-fn dl3033_ok(sh: &ParsedShell) -> bool {
+fn dl3033_ok(sh: &ParsedShell, defined: &dyn Fn(&str) -> bool) -> bool {
     sh.commands.iter().all(|c| {
         if c.has_args("yum", &["module"]) {
-            install_filter(c, &["yum"]).iter().all(|m| m.contains(':'))
+            install_filter(c, &["yum"])
+                .iter()
+                .all(|m| m.text.contains(':'))
         } else {
-            install_filter(c, &["yum"]).iter().all(|p| rpm_pinned(p))
+            install_filter(c, &["yum"])
+                .iter()
+                .all(|p| rpm_pinned(p, defined))
         }
     })
 }
 
 const DNF: &[&str] = &["dnf", "microdnf"];
 
-fn dl3041_ok(sh: &ParsedShell) -> bool {
+fn dl3041_ok(sh: &ParsedShell, defined: &dyn Fn(&str) -> bool) -> bool {
     sh.commands.iter().all(|c| {
         let modules = if c.names_have_args(DNF, &["module"]) {
-            install_filter(c, DNF).iter().all(|m| m.contains(':'))
+            install_filter(c, DNF).iter().all(|m| m.text.contains(':'))
         } else {
             true
         };
         let packages = if c.names_have_args(DNF, &["module", "group"]) {
             true
         } else {
-            install_filter(c, DNF).iter().all(|p| rpm_pinned(p))
+            install_filter(c, DNF)
+                .iter()
+                .all(|p| rpm_pinned(p, defined))
         };
         modules && packages
     })
+}
+
+/// DL3033 and DL3041, which know the variables ENV (per stage, inherited by
+/// `FROM <stage>`) and ARG (anywhere) define.
+fn rpm_pinning(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
+    // (stage alias, ENV names) per stage; index 0 is before any FROM.
+    let mut stages: Vec<(Option<String>, BTreeSet<String>)> = vec![(None, BTreeSet::new())];
+    let mut args: BTreeSet<String> = BTreeSet::new();
+    for item in items {
+        if item.is("from") {
+            let key = FromKey::of(item.inst);
+            let image = image_name(&key.image);
+            let inherited = stages
+                .iter()
+                .find(|(alias, _)| alias.as_deref() == Some(image.as_str()))
+                .map(|(_, envs)| envs.clone())
+                .unwrap_or_default();
+            stages.push((key.alias, inherited));
+        } else if item.is("env") {
+            if let Some((_, envs)) = stages.last_mut() {
+                envs.extend(env_pairs(item.inst).into_iter().map(|(k, _)| k.to_string()));
+            }
+        } else if item.is("arg") {
+            for a in &item.inst.args {
+                args.insert(a.split('=').next().unwrap_or(a).to_string());
+            }
+        } else if let Some(sh) = item.run() {
+            let envs = stages.last().map(|(_, e)| e);
+            let defined = |v: &str| args.contains(v) || envs.is_some_and(|e| e.contains(v));
+            if !dl3033_ok(sh, &defined) {
+                out.push(ctx.finding("DL3033", item.outer, MSG_DL3033));
+            }
+            if !dl3041_ok(sh, &defined) {
+                out.push(ctx.finding("DL3041", item.outer, MSG_DL3041));
+            }
+        }
+    }
 }
 
 // DL3037
@@ -833,9 +879,22 @@ fn dl3060(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         items,
         "DL3060",
         MSG_DL3060,
-        |sh, _| {
-            sh.any(|c| c.has_args("yarn", &["install"]))
-                && !sh.any(|c| c.has_args("yarn", &["cache", "clean"]))
+        |sh, ms| {
+            // A `yarn install` with no `yarn cache clean` after it.
+            let last_install = sh
+                .commands
+                .iter()
+                .rposition(|c| c.has_args("yarn", &["install"]));
+            let last_clean = sh
+                .commands
+                .iter()
+                .rposition(|c| c.has_args("yarn", &["cache", "clean"]));
+            let forgot = match (last_install, last_clean) {
+                (Some(i), Some(c)) => c < i,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            forgot && !cache_mount_with(ms, ".cache/yarn")
         },
         out,
     );

@@ -180,6 +180,31 @@ fn dl3010_archive_extracted() {
         "DL3010",
         "COPY app.tar /x/\nFROM scratch\nRUN tar -xf /x/app.tar",
     );
+    catches(
+        "DL3010",
+        "COPY packaged-app.tar /usr/src/app\nWORKDIR /usr/src/app\nRUN foo bar && echo something && tar -xf packaged-app.tar",
+    );
+    catches(
+        "DL3010",
+        "COPY foo/bar/packaged-app.tar /foo.tar\nRUN tar -xf /foo.tar",
+    );
+    catches(
+        "DL3010",
+        "COPY build\\foo\\bar.tar.gz \"C:\\Program Files\\Foo\"\nRUN tar -xf \"C:\\Program Files\\Foo\\bar.tar.gz\"",
+    );
+    catches(
+        "DL3010",
+        "COPY build\\foo\\bar.tar.gz \"C:\\Program Files\\foo.tar.gz\"\nRUN tar -xf foo.tar.gz",
+    );
+    catches_not(
+        "DL3010",
+        "COPY packaged-app.tar /usr/src/app\nFROM debian:11 as newstage",
+    );
+    catches_not("DL3010", "COPY package.json /usr/src/app");
+    catches_not(
+        "DL3010",
+        "COPY --from=builder /usr/local/share/some.tar /opt/some.tar",
+    );
     // reported at the COPY
     let f = findings("FROM a\nCOPY app.tar /x/\nRUN tar -xf /x/app.tar");
     assert!(f.iter().any(|f| f.code == "DL3010" && f.line() == 2));
@@ -358,6 +383,31 @@ fn dl3018_apk_pinning() {
     neither("DL3018", "RUN apk add --repository https://x flex=1");
     neither("DL3018", "RUN apk add /tmp/pkg.apk");
     both("DL3018", "RUN apk add --no-cache flex=1 bison");
+    neither(
+        "DL3018",
+        "RUN apk add --no-cache flex=2.6.4-r1 \\\n && pip install -r requirements.txt",
+    );
+    neither(
+        "DL3018",
+        "RUN apk add --no-cache \\\nflex=2.6.4-r1 \\\nlibffi=3.2.1-r3 \\\npython2=2.7.13-r1 \\\nlibbz2=1.0.6-r5",
+    );
+    both(
+        "DL3018",
+        "RUN apk add --no-cache \\\nflex=2.6.4-r1 \\\nlibffi \\\npython2=2.7.13-r1 \\\nlibbz2=1.0.6-r5",
+    );
+    neither(
+        "DL3018",
+        "RUN apk add \\\n--virtual build-dependencies \\\npython-dev=1.1.1 build-base=2.2.2 wget=3.3.3 \\\n&& pip install -r requirements.txt \\\n&& python setup.py install \\\n&& apk del build-dependencies",
+    );
+    neither(
+        "DL3018",
+        "RUN apk add --no-cache \\\n--repository=https://nl.alpinelinux.org/alpine/edge/testing \\\nflow=0.78.0-r0",
+    );
+    neither(
+        "DL3018",
+        "RUN apk add --no-cache \\\n-X https://nl.alpinelinux.org/alpine/edge/testing \\\nflow=0.78.0-r0",
+    );
+    neither("DL3018", "RUN apk add mypackage-1.1.1.apk");
 }
 
 #[test]
@@ -414,6 +464,31 @@ fn yum_rules() {
     both("DL3033", "RUN yum install -y httpd && yum clean all");
     neither("DL3033", "RUN yum install -y httpd-2.24.2 && yum clean all");
     neither("DL3033", "RUN yum install -y /tmp/foo-1.0.rpm");
+    neither("DL3033", "RUN yum install -y tomcat-9.2 && yum clean all");
+    neither("DL3033", "RUN bash -c `# not even a yum command`");
+    neither("DL3033", "RUN yum install -y rpm-sign-4.16.1.3");
+    neither("DL3033", "RUN yum install -y gcc-c++-1.1.1");
+    catches_not(
+        "DL3033",
+        "ENV version=2.51.0-2.fc42\nRUN yum -y install git-core-${version}",
+    );
+    catches_not(
+        "DL3033",
+        "ARG version=2.51.0-2.fc42\nRUN yum -y install git-core-$version",
+    );
+    catches_not(
+        "DL3033",
+        "FROM fedora:fc42 AS build\nARG version=2.51.0-2.fc42\nFROM fedora:fc42\nRUN yum -y install git-core-${version}",
+    );
+    catches_not(
+        "DL3033",
+        "FROM fedora:fc42 AS build\nENV version=2.51.0-2.fc42\nFROM build\nRUN yum -y install git-core-${version}",
+    );
+    catches(
+        "DL3033",
+        "FROM fedora:fc42 AS build\nENV version=2.51.0-2.fc42\nFROM fedora:fc42\nRUN yum -y install git-core-${version}",
+    );
+    catches("DL3033", "RUN yum -y install git-core-${undefined}");
     // hadolint: a name without a dash is never pinned, even an .rpm
     both("DL3033", "RUN yum install -y /tmp/foo.rpm");
     neither(
@@ -490,6 +565,26 @@ fn dnf_rules() {
     both("DL3041", "RUN dnf module install -y nodejs");
     neither("DL3041", "RUN dnf module install -y nodejs:14");
     neither("DL3041", "RUN dnf group install -y 'Development Tools'");
+    both("DL3041", "RUN dnf install -y rpm-sign && dnf clean all");
+    both(
+        "DL3041",
+        "RUN microdnf install -y tomcat && microdnf clean all",
+    );
+    neither(
+        "DL3041",
+        "RUN dnf install -y rpm-sign-4.16.1.3 && dnf clean all",
+    );
+    neither("DL3041", "RUN microdnf install -y openssl-1:1.1.1k");
+    neither("DL3041", "RUN notdnf install tomcat");
+    neither("DL3041", "RUN notdnf module install tomcat");
+    both(
+        "DL3041",
+        "RUN microdnf module install -y tomcat && microdnf clean all",
+    );
+    neither(
+        "DL3041",
+        "RUN microdnf module install -y tomcat:9 && microdnf clean all",
+    );
 }
 
 #[test]
@@ -558,7 +653,34 @@ fn dl3047_wget_progress() {
 #[test]
 fn dl3060_yarn_cache() {
     both("DL3060", "RUN yarn install");
+    neither("DL3060", "RUN foo");
+    both("DL3060", "RUN yarn install foo");
     neither("DL3060", "RUN yarn install && yarn cache clean");
+    catches("DL3060", "RUN yarn cache clean && yarn install foo");
+    neither(
+        "DL3060",
+        "RUN --mount=type=cache,target=/root/.cache/yarn yarn install foobar",
+    );
+    neither(
+        "DL3060",
+        "RUN --mount=type=tmpfs,target=/root/.cache/yarn yarn install foobar",
+    );
+    both(
+        "DL3060",
+        "RUN --mount=type=cache,target=/var/lib/foobar yarn install foobar",
+    );
+    both(
+        "DL3060",
+        "RUN --mount=type=tmpfs,target=/var/lib/foobar yarn install foobar",
+    );
+    both(
+        "DL3060",
+        "FROM node:lts-alpine as foo\nRUN hey!\nFROM scratch\nRUN yarn install",
+    );
+    neither(
+        "DL3060",
+        "FROM node:lts-alpine as foo\nRUN yarn install && yarn cache clean\nFROM foo\nRUN hey!",
+    );
     catches_not(
         "DL3060",
         "FROM node as build\nRUN yarn install\nFROM scratch\nRUN echo",
@@ -785,6 +907,7 @@ fn corpus_lints_without_panic() {
     }
     let mut stack = vec![root];
     let mut files = 0;
+    let mut elapsed = std::time::Duration::ZERO;
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     while let Some(dir) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -797,14 +920,17 @@ fn corpus_lints_without_panic() {
             } else if let Ok(text) = std::fs::read_to_string(&p) {
                 if let Ok(df) = parse(&text) {
                     files += 1;
-                    for f in lint(&df, &Options::default(), None) {
+                    let t = std::time::Instant::now();
+                    let found = lint(&df, &Options::default(), None);
+                    elapsed += t.elapsed();
+                    for f in found {
                         *counts.entry(f.code).or_default() += 1;
                     }
                 }
             }
         }
     }
-    eprintln!("linted {files} files: {counts:?}");
+    eprintln!("linted {files} files in {elapsed:?}: {counts:?}");
     assert!(
         files > 100,
         "expected the corpus Dockerfiles, found {files}"
