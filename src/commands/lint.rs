@@ -13,7 +13,7 @@ use crate::dockerfile::Dockerfile;
 use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
-use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
+use crate::lint::{lint_source_with, shellcheck, Finding, Options, Severity};
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -337,46 +337,12 @@ fn shellcheck_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Runs `shellcheck` once on all RUN scripts of a Dockerfile (one temp file
-/// each). A failure to run it is reported once on stderr and yields no SC
-/// findings: linting goes on.
-fn run_shellcheck(df: &Dockerfile, warned: &mut bool) -> Vec<Finding> {
-    let scripts = shellcheck::scripts(df);
-    if scripts.is_empty() {
-        return Vec::new();
-    }
-    let result = (|| -> Result<Vec<Vec<shellcheck::Comment>>, String> {
-        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
-        let mut names = Vec::new();
-        for (i, s) in scripts.iter().enumerate() {
-            let name = format!("run{i}.sh");
-            std::fs::write(dir.path().join(&name), &s.text)
-                .map_err(|e| format!("cannot write a temp file: {e}"))?;
-            names.push(name);
-        }
-        let out = std::process::Command::new("shellcheck")
-            .args(["--norc", "-f", "json1", "-e", shellcheck::EXCLUDED])
-            .args(&names)
-            .current_dir(dir.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run shellcheck: {e}"))?;
-        // 0: clean, 1: comments; anything else is a failure.
-        if !matches!(out.status.code(), Some(0 | 1)) {
-            return Err(format!(
-                "shellcheck failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let comments = shellcheck::parse_json1(&String::from_utf8_lossy(&out.stdout))?;
-        Ok(names
-            .iter()
-            .map(|n| comments.iter().filter(|c| &c.file == n).cloned().collect())
-            .collect())
-    })();
-    match result {
-        Ok(per_script) => shellcheck::to_findings(df, &scripts, &per_script),
+/// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
+/// to run shellcheck is reported once on stderr and yields no SC findings:
+/// linting goes on.
+fn run_shellcheck(df: &Dockerfile, opts: &Options, warned: &mut bool) -> Vec<Finding> {
+    match shellcheck::findings(df, opts) {
+        Ok(f) => f,
         Err(e) => {
             if !*warned {
                 eprintln!("warning: {e}; SC checks skipped");
@@ -430,7 +396,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 &bytes,
                 &settings.options,
                 dockerignore.as_deref(),
-                &mut |df| run_shellcheck(df, &mut sc_warned),
+                &mut |df| run_shellcheck(df, &settings.options, &mut sc_warned),
             )
         } else {
             lint_source_with(
