@@ -573,6 +573,47 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes: findings with positions inside the file, never a panic;
+        /// every format renders them.
+        #[test]
+        fn any_bytes_lint_and_render(src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let f = lint_source(&src, &Options::default(), Some("*\n!x"));
+            let lines = format::source_lines(&src);
+            for x in &f {
+                proptest::prop_assert!(x.line() >= 1 && x.col() >= 1);
+            }
+            for fmt in [
+                format::OutputFormat::Tty,
+                format::OutputFormat::Json,
+                format::OutputFormat::Sarif,
+                format::OutputFormat::Checkstyle,
+                format::OutputFormat::Gnu,
+            ] {
+                let _ = format::render(fmt, true, &[("D", &f, &lines)]);
+            }
+        }
+
+        /// Dockerfile-shaped text from instruction fragments.
+        #[test]
+        fn dockerfile_like_text_never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "FROM a:1 AS b\n", "FROM --platform=$X b\n", "RUN echo $x | tee y\n",
+                "RUN <<EOF\n", "EOF\n", "# hadolint ignore=DL3008\n", "# check=skip=all\n",
+                "# hadolint global ignore=DL3006\n", "COPY --from=b . /x\n", "ENV a=b c\n",
+                "CMD [\"a\"\n", "\\\n", "ONBUILD RUN x\n", "USER 0\n", "LABEL a=\"\"\n",
+                "\t  \n", "ARG x\n", "SHELL [\"/bin/bash\", \"-c\"]\n", "HEALTHCHECK NONE\n",
+                "EXPOSE 99999\n", "WORKDIR x\n", "# escape=`\n", "\u{feff}", "\r\n",
+            ]),
+            0..24,
+        )) {
+            let src: String = parts.concat();
+            let _ = lint_source(src.as_bytes(), &Options::default(), None);
+        }
+    }
+
     #[test]
     fn driver_rules_are_registered() {
         assert_eq!(rules::default_severity("DL1001"), Severity::Ignore);
