@@ -386,7 +386,7 @@ fn unknown_config_keys_exit_2_with_file_line_and_key() {
     );
     p.lint(&["lint-dockerfile"])
         .code(2)
-        .stderr_has("devctl.toml:5:1: in [lint]: unknown field `no_fail`");
+        .stderr_has("devctl.toml:5:1: unknown field `no_fail`");
     let p = Project::new()
         .file("Dockerfile", CLEAN)
         .file(".hadolint.yaml", "failure-threshold: loud\n");
