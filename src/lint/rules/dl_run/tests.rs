@@ -557,6 +557,28 @@ fn zypper_rules() {
         "RUN zypper install -y 'httpd>=2.4.24' && zypper clean",
     );
     neither("DL3037", "RUN zypper install -y /tmp/x.rpm && zypper clean");
+    for pinned in [
+        "tomcat=9.0.39",
+        "tomcat\\>=9.0",
+        "tomcat\\>9.0",
+        "tomcat\\<=9.0",
+        "tomcat\\<9.0",
+        "tomcat-9.0.39-1.rpm",
+    ] {
+        neither(
+            "DL3037",
+            &format!("RUN zypper install -y {pinned} && zypper clean"),
+        );
+    }
+    neither(
+        "DL3034",
+        "RUN zypper install --no-confirm httpd=2.4.24 && zypper clean",
+    );
+    neither(
+        "DL3036",
+        "RUN --mount=type=tmpfs,target=/var/cache/zypp zypper install -y mariadb",
+    );
+    neither("DL3038", "RUN notdnf install httpd");
 }
 
 #[test]
