@@ -173,16 +173,19 @@ fn severity(level: &str) -> Severity {
 pub fn parse_output(json: &str, inst: &Instruction) -> Result<Vec<Finding>, String> {
     let comments: Vec<Comment> = serde_json::from_str(json.trim())
         .map_err(|e| format!("unexpected shellcheck output: {e}"))?;
-    let mut out: Vec<Finding> = comments
-        .into_iter()
-        .map(|c| Finding {
+    // hadolint keeps a set: one finding per code and message at a RUN.
+    let mut out: Vec<Finding> = Vec::new();
+    for c in comments {
+        let f = Finding {
             code: format!("SC{}", c.code),
             severity: severity(&c.level),
             message: c.message,
             span: inst.span,
-        })
-        .collect();
-    out.dedup();
+        };
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
     Ok(out)
 }
 
@@ -302,6 +305,8 @@ mod tests {
                       {"file":"-","line":11,"endLine":11,"column":1,"endColumn":2,"level":"error","code":1000,"message":"x","fix":null}]"#;
         let f = parse_output(json, inst).expect("valid json");
         assert_eq!(f.len(), 2);
+        let twice = format!("[{0},{0}]", r#"{"code":2086,"level":"info","message":"m"}"#);
+        assert_eq!(parse_output(&twice, inst).map(|v| v.len()), Ok(1));
         assert_eq!(f[0].code, "SC2086");
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].line(), 2);

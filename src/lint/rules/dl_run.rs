@@ -271,9 +271,7 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         if sh.any(dl3013_forgot_pin) {
             hit("DL3013", MSG_DL3013);
         }
-        if sh.any(|c| {
-            c.has_args("apt-get", &["install"]) && !c.has_any_flag(&["y", "yes", "q", "assume-yes"])
-        }) {
+        if sh.any(|c| c.has_args("apt-get", &["install"]) && !apt_assumes_yes(c)) {
             hit("DL3014", MSG_DL3014);
         }
         if sh.any(|c| {
@@ -292,9 +290,7 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         {
             hit("DL3018", MSG_DL3018);
         }
-        let apk_cache = ms
-            .iter()
-            .any(|m| m.kind == "cache" && m.target.trim_end_matches('/') == "/var/cache/apk");
+        let apk_cache = cache_mount_with(&ms, "/var/cache/apk");
         if !apk_cache && sh.any(|c| c.has_args("apk", &["add"]) && !c.has_flag("no-cache")) {
             hit("DL3019", MSG_DL3019);
         }
@@ -312,9 +308,10 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         }
         let yum_install = |c: &Command| c.has_args("yum", &["install"]);
         let yum_clean = |c: &Command| {
-            c.has_args("yum", &["clean", "all"]) || c.has_args("rm", &["-rf", "/var/cache/yum/*"])
+            has_all_args(c, "yum", &["clean", "all"])
+                || has_all_args(c, "rm", &["-rf", "/var/cache/yum/*"])
         };
-        if sh.any(yum_install) && !sh.any(yum_clean) {
+        if !cleaned_after(sh, yum_install, yum_clean) {
             hit("DL3032", MSG_DL3032);
         }
         if sh.any(|c| {
@@ -379,6 +376,45 @@ fn dl3001(sh: &ParsedShell) -> bool {
     sh.commands
         .iter()
         .any(|c| INVALID.contains(&c.name.as_str()))
+}
+
+/// Every one of `args` is an argument of a `name` command.
+fn has_all_args(c: &Command, name: &str, args: &[&str]) -> bool {
+    c.name == name && args.iter().all(|a| c.has_arg(a))
+}
+
+/// No command matching `install`, or a `clean` command after the last one.
+fn cleaned_after(
+    sh: &ParsedShell,
+    install: impl Fn(&Command) -> bool,
+    clean: impl Fn(&Command) -> bool,
+) -> bool {
+    let Some(last_install) = sh.commands.iter().rposition(install) else {
+        return true;
+    };
+    sh.commands
+        .iter()
+        .rposition(clean)
+        .is_some_and(|c| c > last_install)
+}
+
+/// apt-get's assume-yes: `-y`, `--yes`, `--assume-yes`, or quiet level 2
+/// (`-qq`, `-q -q`, `-q=2`, `--quiet --quiet`), which implies it.
+fn apt_assumes_yes(c: &Command) -> bool {
+    if c.has_any_flag(&["y", "yes", "assume-yes"]) {
+        return true;
+    }
+    let mut level = 0usize;
+    for a in c.arg_texts() {
+        if let Some(n) = a.strip_prefix("-q=").or_else(|| a.strip_prefix("--quiet=")) {
+            level = n.parse().unwrap_or(level);
+        } else if a == "--quiet" {
+            level += 1;
+        } else if let Some(short) = a.strip_prefix('-').filter(|s| !s.starts_with('-')) {
+            level += short.chars().filter(|ch| *ch == 'q').count();
+        }
+    }
+    level >= 2
 }
 
 /// `dropWhile (== "install") . dropWhile (/= "install")`.
@@ -692,12 +728,31 @@ fn zypper_packages(sh: &ParsedShell) -> Vec<String> {
 
 // DL3040
 fn dl3040(sh: &ParsedShell, ms: &[Mount]) -> bool {
+    const INSTALLS: &[&str] = &[
+        "install",
+        "in",
+        "upgrade",
+        "up",
+        "upgrade-minimal",
+        "up-min",
+        "reinstall",
+        "rei",
+    ];
     let missing = DNF.iter().any(|name| {
-        sh.any(|c| c.has_args(name, &["install"]))
-            && !sh.any(|c| {
-                c.has_args(name, &["clean", "all"])
-                    || c.has_args("rm", &["-rf", "/var/cache/libdnf5*"])
-            })
+        !cleaned_after(
+            sh,
+            |c| c.has_args(name, INSTALLS),
+            |c| {
+                has_all_args(c, name, &["clean", "all"])
+                    || (c.name == "rm"
+                        && c.has_arg("-rf")
+                        && c.arg_texts().any(|a| {
+                            a == "/var/cache/yum/*"
+                                || a.starts_with("/var/cache/libdnf5")
+                                || a.starts_with("/var/cache/dnf")
+                        }))
+            },
+        )
     });
     missing
         && !cache_mount_with(ms, "/var/cache/libdnf5")

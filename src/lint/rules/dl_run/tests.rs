@@ -312,6 +312,12 @@ fn dl3014_apt_yes() {
     neither("DL3014", "RUN apt-get install --assume-yes python");
     neither("DL3014", "RUN apt-get -yqq install python");
     neither("DL3014", "RUN apt-get -qq install python");
+    both("DL3014", "RUN apt-get install -q python");
+    both("DL3014", "RUN apt-get install --quiet python");
+    neither("DL3014", "RUN apt-get install -yq python");
+    neither("DL3014", "RUN apt-get install -q -q python");
+    neither("DL3014", "RUN apt-get install -q=2 python");
+    neither("DL3014", "RUN apt-get install --quiet --quiet python");
     neither("DL3014", "RUN apt-get update");
 }
 
@@ -461,6 +467,22 @@ fn yum_rules() {
         "DL3032",
         "RUN yum install -y httpd-2.4.24 && rm -rf /var/cache/yum/*",
     );
+    neither("DL3032", "RUN bash -c `# not even a yum command`");
+    catches("DL3032", "RUN yum clean all && yum install -y");
+    both("DL3032", "RUN yum install -y bash && yum clean");
+    both("DL3032", "RUN yum install -y bash && yum clean cache");
+    both(
+        "DL3032",
+        "RUN yum install -y bash && rm -rf /var/lib/apt/lists/*",
+    );
+    both(
+        "DL3032",
+        "RUN yum install -y bash && rm -rf /var/cache/libdnf5",
+    );
+    neither(
+        "DL3032",
+        "RUN rm -rf /foo/bar && yum install -y bash && rm -rf /var/cache/yum/*",
+    );
     both("DL3033", "RUN yum install -y httpd && yum clean all");
     neither("DL3033", "RUN yum install -y httpd-2.24.2 && yum clean all");
     neither("DL3033", "RUN yum install -y /tmp/foo-1.0.rpm");
@@ -535,6 +557,28 @@ fn zypper_rules() {
         "RUN zypper install -y 'httpd>=2.4.24' && zypper clean",
     );
     neither("DL3037", "RUN zypper install -y /tmp/x.rpm && zypper clean");
+    for pinned in [
+        "tomcat=9.0.39",
+        "tomcat\\>=9.0",
+        "tomcat\\>9.0",
+        "tomcat\\<=9.0",
+        "tomcat\\<9.0",
+        "tomcat-9.0.39-1.rpm",
+    ] {
+        neither(
+            "DL3037",
+            &format!("RUN zypper install -y {pinned} && zypper clean"),
+        );
+    }
+    neither(
+        "DL3034",
+        "RUN zypper install --no-confirm httpd=2.4.24 && zypper clean",
+    );
+    neither(
+        "DL3036",
+        "RUN --mount=type=tmpfs,target=/var/cache/zypp zypper install -y mariadb",
+    );
+    neither("DL3038", "RUN notdnf install httpd");
 }
 
 #[test]
@@ -556,6 +600,41 @@ fn dnf_rules() {
         "DL3040",
         "RUN --mount=type=cache,target=/var/cache/libdnf5 dnf install -y httpd-2.4.24",
     );
+    neither(
+        "DL3040",
+        "RUN --mount=type=tmpfs,target=/var/cache/libdnf5 dnf in -y mariadb-10.4",
+    );
+    both("DL3040", "RUN dnf in -y mariadb-10.4");
+    both(
+        "DL3040",
+        "RUN dnf install -y mariadb-10.4 && microdnf clean all",
+    );
+    neither("DL3040", "RUN notdnf install mariadb");
+    neither(
+        "DL3040",
+        "RUN microdnf install -y mariadb-10.4 && rm -rf /var/cache/yum/*",
+    );
+    catches(
+        "DL3040",
+        "RUN microdnf clean all && dnf install -y mariadb-10.4",
+    );
+    catches(
+        "DL3040",
+        "RUN rm -rf /var/cache/libdnf5 && microdnf install -y mariadb-10.4",
+    );
+    for sub in [
+        "install",
+        "in",
+        "upgrade",
+        "up",
+        "upgrade-minimal",
+        "up-min",
+        "reinstall",
+        "rei",
+    ] {
+        catches("DL3040", &format!("RUN dnf -y {sub}"));
+        catches_not("DL3040", &format!("RUN dnf -y {sub} && dnf clean all"));
+    }
     both("DL3041", "RUN dnf install -y httpd && dnf clean all");
     neither("DL3041", "RUN dnf install -y httpd-2.24.2 && dnf clean all");
     neither(
