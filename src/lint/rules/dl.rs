@@ -192,9 +192,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     per_stage_multiples(ctx, out);
 
     let mut seen_from = false;
-    // BuildKit context: an absolute WORKDIR / a SHELL seen in this stage
-    // (or the named stage it builds on).
-    let mut abs_workdir: Vec<bool> = Vec::new();
+    // BuildKit context: a WORKDIR / a SHELL seen in this stage (or the
+    // named stage it builds on).
+    let mut workdir_set: Vec<bool> = Vec::new();
     let mut shell_set: Vec<bool> = Vec::new();
     for (idx, inst) in insts.iter().enumerate() {
         match inst.keyword.as_str() {
@@ -212,7 +212,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                         })
                         .map(|s| s.index)
                 });
-                abs_workdir.push(parent.is_some_and(|p| abs_workdir[p]));
+                workdir_set.push(parent.is_some_and(|p| workdir_set[p]));
                 shell_set.push(parent.is_some_and(|p| shell_set[p]));
                 dl3063(ctx, inst, out);
             }
@@ -226,11 +226,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         match inst.keyword.as_str() {
             "workdir" => {
-                let abs_before = abs_workdir.last().copied().unwrap_or(false);
-                if dl3000(ctx, inst, abs_before, out) {
-                    if let Some(a) = abs_workdir.last_mut() {
-                        *a = true;
-                    }
+                let set_before = workdir_set.last().copied().unwrap_or(false);
+                dl3000(ctx, inst, set_before, out);
+                if let Some(a) = workdir_set.last_mut() {
+                    *a = true;
                 }
             }
             "shell" => {
@@ -281,24 +280,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// DL3000 (and BuildKit's WorkdirRelativePath when no absolute WORKDIR
-/// preceded it in the stage). Returns true for an absolute path.
-fn dl3000(ctx: &Ctx, inst: &Instruction, abs_before: bool, out: &mut Vec<Finding>) -> bool {
+/// DL3000 (and BuildKit's WorkdirRelativePath, which only looks at the
+/// first WORKDIR of a stage).
+fn dl3000(ctx: &Ctx, inst: &Instruction, workdir_before: bool, out: &mut Vec<Finding>) {
     let Some(loc) = inst.args.first() else {
-        return false;
+        return;
     };
     let p = drop_quotes(loc);
     let mut cs = p.chars();
     let windows = matches!((cs.next(), cs.next()), (Some(a), Some(':')) if a.is_alphabetic());
-    if p.starts_with('/') || windows {
-        return true;
+    if p.starts_with('/') || windows || p.starts_with('$') {
+        return;
     }
-    if p.starts_with('$') {
-        return false;
-    }
-    let check = (!abs_before).then_some("WorkdirRelativePath");
+    let check = (!workdir_before).then_some("WorkdirRelativePath");
     out.push(ctx.finding("DL3000", inst, with_check("Use absolute WORKDIR.", check)));
-    false
 }
 
 fn is_root_user(u: &str) -> bool {
@@ -1455,7 +1450,7 @@ mod tests {
         assert!(m.contains("WorkdirRelativePath"));
         let f = run_with("FROM a:1\nWORKDIR $X\nWORKDIR rel", &Options::default());
         let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
-        assert!(m.contains("WorkdirRelativePath"));
+        assert_eq!(m, "Use absolute WORKDIR.");
         let f = run_with(
             "FROM a:1 AS b\nWORKDIR /x\nFROM b\nWORKDIR rel",
             &Options::default(),
