@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::{ColorChoice, Global};
+use crate::dockerfile::Dockerfile;
 use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
-use crate::lint::{lint_source, Severity};
+use crate::lint::{lint_source_with, shellcheck, Finding, Options, Severity};
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +31,9 @@ YAML file); flags win over both.
 PRAGMAS: `# hadolint ignore=DL3008,DL3009` above an instruction, \
 `# hadolint global ignore=DL3008` anywhere, and BuildKit's `# check=skip=<names>|all` \
 and `# check=error=true` directives at the top of the file.
+
+SHELLCHECK: when `shellcheck` is on PATH, RUN scripts are checked too (SC codes, \
+reported at the RUN's line, as hadolint does); --no-shellcheck turns it off.
 
 EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
 2 usage/configuration error or an unreadable path.")]
@@ -69,6 +73,9 @@ pub struct LintArgs {
     /// Always exit 0 when linting ran
     #[arg(long)]
     pub no_fail: bool,
+    /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
+    #[arg(long)]
+    pub no_shellcheck: bool,
     /// Report this rule as an error (repeatable)
     #[arg(long = "error", value_name = "CODE")]
     pub error: Vec<String>,
@@ -320,6 +327,32 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
     Ok(config::merge(&layers))
 }
 
+/// Whether a working `shellcheck` is on PATH.
+fn shellcheck_available() -> bool {
+    std::process::Command::new("shellcheck")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
+/// to run shellcheck is reported once on stderr and yields no SC findings:
+/// linting goes on.
+fn run_shellcheck(df: &Dockerfile, opts: &Options, warned: &mut bool) -> Vec<Finding> {
+    match shellcheck::findings(df, opts) {
+        Ok(f) => f,
+        Err(e) => {
+            if !*warned {
+                eprintln!("warning: {e}; SC checks skipped");
+                *warned = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
@@ -327,7 +360,9 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Some(d) => cwd.join(d),
         None => cwd,
     };
-    let settings = load_settings(args, &base, global.verbose > 0)?;
+    let mut settings = load_settings(args, &base, global.verbose > 0)?;
+    settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
+    let mut sc_warned = false;
     let inputs = collect_inputs(&args.paths, &base)?;
 
     let stdout = std::io::stdout();
@@ -356,7 +391,21 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 (name.clone(), bytes, dockerignore_for(path))
             }
         };
-        let findings = lint_source(&bytes, &settings.options, dockerignore.as_deref());
+        let findings = if settings.options.shellcheck {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |df| run_shellcheck(df, &settings.options, &mut sc_warned),
+            )
+        } else {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |_| Vec::new(),
+            )
+        };
         total += findings.len();
         failed |= settings.fails(&findings);
         let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {
@@ -400,6 +449,51 @@ mod tests {
         ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn dockerignore_beside_the_dockerfile_wins() {
+        let t = tempfile::tempdir().unwrap();
+        let df = t.path().join("app.Dockerfile");
+        std::fs::write(&df, "FROM a\n").unwrap();
+        assert_eq!(dockerignore_for(&df), None);
+        std::fs::write(t.path().join(".dockerignore"), "general\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("general\n"));
+        std::fs::write(t.path().join("app.Dockerfile.dockerignore"), "specific\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("specific\n"));
+    }
+
+    #[test]
+    fn inputs_default_stdin_and_directories() {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path();
+        std::fs::create_dir_all(base.join("d/.git")).unwrap();
+        std::fs::write(base.join("d/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("d/.git/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("Dockerfile"), "").unwrap();
+        let names = |v: Vec<Input>| -> Vec<String> {
+            v.into_iter()
+                .map(|i| match i {
+                    Input::Stdin => "-".to_string(),
+                    Input::File { name, .. } => name,
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(collect_inputs(&[], base).unwrap()),
+            vec!["Dockerfile"]
+        );
+        let args = [PathBuf::from("-"), PathBuf::from("d"), PathBuf::from("-")];
+        assert_eq!(
+            names(collect_inputs(&args, base).unwrap()),
+            vec![
+                "-".to_string(),
+                format!("d{}Dockerfile", std::path::MAIN_SEPARATOR)
+            ]
+        );
+        let e = collect_inputs(&[PathBuf::from("nope")], base).unwrap_err();
+        assert!(e.to_string().starts_with("nope: no such file"), "{e}");
+        assert_eq!(crate::error::exit_code_for(&e), 2);
     }
 
     #[test]

@@ -266,7 +266,7 @@ pub fn from_devctl_toml(text: &str, name: &str) -> Result<Option<LintConfigFile>
             .map(|sp| line_col(text, sp.start))
             .unwrap_or((1, 1));
         let msg = e.message().trim_end().to_string();
-        ConfigError(format!("{name}:{l}:{c}: in [lint]: {msg}"))
+        ConfigError(format!("{name}:{l}:{c}: {msg}"))
     })
 }
 
@@ -362,6 +362,12 @@ mod tests {
         .unwrap_err();
         assert!(e.0.starts_with("p/devctl.toml:4:1: "), "{e}");
         assert!(e.0.contains("ignord"), "{e}");
+    }
+
+    #[test]
+    fn toml_syntax_error_elsewhere_has_a_position() {
+        let e = from_devctl_toml("[project]\nname = \n", "devctl.toml").unwrap_err();
+        assert!(e.0.starts_with("devctl.toml:2:"), "{e}");
     }
 
     #[test]

@@ -72,8 +72,15 @@ impl Report {
         let mut out = String::new();
         match self.format {
             OutputFormat::Tty => {
-                for f in findings {
-                    out.push_str(&tty_finding(name, f, lines, self.color));
+                // Findings at the same position share one snippet.
+                for (i, f) in findings.iter().enumerate() {
+                    out.push_str(&tty_header(name, f, self.color));
+                    let next_same = findings
+                        .get(i + 1)
+                        .is_some_and(|n| n.span.start == f.span.start);
+                    if !next_same {
+                        out.push_str(&tty_snippet(f, lines, self.color));
+                    }
                 }
             }
             OutputFormat::Gnu => {
@@ -191,8 +198,8 @@ fn paint(s: &str, sev: Severity, color: bool) -> String {
 /// Longest source excerpt shown under a finding (characters).
 const SNIPPET_MAX: usize = 160;
 
-fn tty_finding(name: &str, f: &Finding, lines: &[String], color: bool) -> String {
-    let mut out = format!(
+fn tty_header(name: &str, f: &Finding, color: bool) -> String {
+    format!(
         "{}:{}:{} {} {} {}\n",
         name,
         f.line(),
@@ -204,7 +211,12 @@ fn tty_finding(name: &str, f: &Finding, lines: &[String], color: bool) -> String
             f.code.clone()
         },
         printable(&f.message)
-    );
+    )
+}
+
+/// The source line and a caret under the finding's column.
+fn tty_snippet(f: &Finding, lines: &[String], color: bool) -> String {
+    let mut out = String::new();
     let Some(line) = f.line().checked_sub(1).and_then(|i| lines.get(i)) else {
         return out;
     };
@@ -319,12 +331,21 @@ fn sarif_begin() -> String {
 /// A relative URI reference for a path: `/` separators, reserved characters
 /// percent-encoded.
 fn path_uri(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
+    let path = name.replace('\\', "/");
+    let b = path.as_bytes();
+    // Absolute paths become file URIs (`/x`, `C:/x`).
+    let (mut out, rest) = if path.starts_with('/') {
+        ("file://".to_string(), path.as_str())
+    } else if b.len() > 2 && b[0].is_ascii_alphabetic() && &b[1..3] == b":/" {
+        (format!("file:///{}:", b[0] as char), &path[2..])
+    } else {
+        (String::new(), path.as_str())
+    };
+    for c in rest.bytes() {
+        if c.is_ascii_alphanumeric() || b"-._~/".contains(&c) {
+            out.push(c as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("%{c:02X}"));
         }
     }
     out
@@ -406,6 +427,19 @@ mod tests {
             "Dockerfile:2:3 error DL1000 bad <thing> & \"more\"\n 2 |   FOO x\n   |   ^\nDockerfile:3:1 info DL3059 Multiple consecutive `RUN`\n 3 | RUN b\n   | ^\n"
         );
         assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn tty_findings_at_one_position_share_the_snippet() {
+        let f = vec![
+            finding("DL3008", Severity::Warning, 1, 1, "a"),
+            finding("DL3014", Severity::Warning, 1, 1, "b"),
+        ];
+        let out = render(OutputFormat::Tty, false, &[("D", &f, &["RUN x".into()])]);
+        assert_eq!(
+            out,
+            "D:1:1 warning DL3008 a\nD:1:1 warning DL3014 b\n 1 | RUN x\n   | ^\n"
+        );
     }
 
     #[test]
@@ -523,6 +557,17 @@ mod tests {
         assert!(out.contains("<file name=\"c\">\n</file>\n"));
         assert!(out.ends_with("</checkstyle>\n"));
         assert_eq!(xml_escape("a\x01b"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn sarif_uris() {
+        assert_eq!(path_uri("a b/Dockerfile"), "a%20b/Dockerfile");
+        assert_eq!(
+            path_uri("/srv/app/Dockerfile"),
+            "file:///srv/app/Dockerfile"
+        );
+        assert_eq!(path_uri("C:\\app\\Dockerfile"), "file:///C:/app/Dockerfile");
+        assert_eq!(path_uri("-"), "-");
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod config;
 pub mod format;
 pub mod pragma;
 pub mod rules;
+pub mod shell;
+pub mod shellcheck;
 
 use std::collections::BTreeMap;
 
@@ -98,7 +100,8 @@ pub struct Options {
     /// `# hadolint ignore=` pragmas are not honoured.
     pub disable_ignore_pragma: bool,
     /// Run `shellcheck` (when on PATH) on RUN scripts: the command layer sets
-    /// this and passes the results in [`Ctx::shellcheck`].
+    /// this and passes its findings to [`lint_source_with`] (see
+    /// [`shellcheck`]).
     pub shellcheck: bool,
 }
 
@@ -268,6 +271,17 @@ fn shown(s: &str) -> String {
 /// like hadolint's parse failures; otherwise the rules run via [`lint`].
 /// Never panics on any input.
 pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
+    lint_source_with(src, opts, dockerignore, &mut |_| Vec::new())
+}
+
+/// [`lint_source`] plus findings from an outside checker (ShellCheck), run
+/// on the parsed file; pragmas, overrides and ignores apply to them too.
+pub fn lint_source_with(
+    src: &[u8],
+    opts: &Options,
+    dockerignore: Option<&str>,
+    extra: &mut dyn FnMut(&Dockerfile) -> Vec<Finding>,
+) -> Vec<Finding> {
     let text = match std::str::from_utf8(src) {
         Ok(t) => t,
         Err(e) => {
@@ -316,11 +330,16 @@ pub fn lint_source(src: &[u8], opts: &Options, dockerignore: Option<&str>) -> Ve
         // cannot read.
         return unknown;
     }
-    lint(&df, opts, dockerignore)
+    let ctx = Ctx::new(&df, opts, dockerignore);
+    let mut out = Vec::new();
+    rules::check_all(&ctx, &mut out);
+    out.extend(extra(&df));
+    finish(out, &Pragmas::collect(&df), opts)
 }
 
 /// Lint a parsed Dockerfile: every rule family, then `# check=` (BuildKit
-/// checks skipped or made errors), severity overrides, the ignore list and
+/// checks skipped or made errors; a DL finding whose message names a skipped
+/// check is skipped too), severity overrides, the ignore list and
 /// `# hadolint` pragmas; sorted by position then code.
 pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
     let ctx = Ctx::new(df, opts, dockerignore);
@@ -331,7 +350,7 @@ pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<
 
 /// Applies pragmas, overrides and ignores to raw rule findings.
 fn finish(mut out: Vec<Finding>, pragmas: &Pragmas, opts: &Options) -> Vec<Finding> {
-    out.retain(|f| !(is_buildkit_check(&f.code) && pragmas.check.skips(&f.code)));
+    out.retain(|f| !pragmas.check.skips_finding(&f.code, &f.message));
     for f in &mut out {
         if pragmas.check.error && is_buildkit_check(&f.code) && f.severity != Severity::Ignore {
             f.severity = Severity::Error;
@@ -517,6 +536,82 @@ mod tests {
             &opts,
         );
         assert_eq!(codes(&out), vec![("DL4000", 2, 1)]);
+    }
+
+    #[test]
+    fn extra_findings_go_through_pragmas_and_overrides() {
+        let src = b"FROM a:1\n# hadolint ignore=SC2086\nRUN echo $x\nRUN echo $y\nUSER 1000\n";
+        let mut opts = Options::default();
+        opts.overrides.insert("SC2154".into(), Severity::Error);
+        let mut extra = |df: &Dockerfile| {
+            df.instructions
+                .iter()
+                .filter(|i| i.keyword == "run")
+                .flat_map(|i| {
+                    ["SC2086", "SC2154"].map(|c| Finding {
+                        code: c.into(),
+                        severity: Severity::Info,
+                        message: "m".into(),
+                        span: i.span,
+                    })
+                })
+                .collect()
+        };
+        let f = lint_source_with(src, &opts, None, &mut extra);
+        let sc: Vec<_> = f
+            .iter()
+            .filter(|f| f.code.starts_with("SC"))
+            .map(|f| (f.code.as_str(), f.line(), f.severity))
+            .collect();
+        assert_eq!(
+            sc,
+            vec![
+                ("SC2154", 3, Severity::Error),
+                ("SC2086", 4, Severity::Info),
+                ("SC2154", 4, Severity::Error)
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes: findings with positions inside the file, never a panic;
+        /// every format renders them.
+        #[test]
+        fn any_bytes_lint_and_render(src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let f = lint_source(&src, &Options::default(), Some("*\n!x"));
+            let lines = format::source_lines(&src);
+            for x in &f {
+                proptest::prop_assert!(x.line() >= 1 && x.col() >= 1);
+            }
+            for fmt in [
+                format::OutputFormat::Tty,
+                format::OutputFormat::Json,
+                format::OutputFormat::Sarif,
+                format::OutputFormat::Checkstyle,
+                format::OutputFormat::Gnu,
+            ] {
+                let _ = format::render(fmt, true, &[("D", &f, &lines)]);
+            }
+        }
+
+        /// Dockerfile-shaped text from instruction fragments.
+        #[test]
+        fn dockerfile_like_text_never_panics(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "FROM a:1 AS b\n", "FROM --platform=$X b\n", "RUN echo $x | tee y\n",
+                "RUN <<EOF\n", "EOF\n", "# hadolint ignore=DL3008\n", "# check=skip=all\n",
+                "# hadolint global ignore=DL3006\n", "COPY --from=b . /x\n", "ENV a=b c\n",
+                "CMD [\"a\"\n", "\\\n", "ONBUILD RUN x\n", "USER 0\n", "LABEL a=\"\"\n",
+                "\t  \n", "ARG x\n", "SHELL [\"/bin/bash\", \"-c\"]\n", "HEALTHCHECK NONE\n",
+                "EXPOSE 99999\n", "WORKDIR x\n", "# escape=`\n", "\u{feff}", "\r\n",
+            ]),
+            0..24,
+        )) {
+            let src: String = parts.concat();
+            let _ = lint_source(src.as_bytes(), &Options::default(), None);
+        }
     }
 
     #[test]

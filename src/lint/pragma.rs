@@ -7,7 +7,8 @@
 //! - `# hadolint global ignore=…`: anywhere in the file, for the whole file.
 //! - `# check=skip=A,B`, `# check=skip=all`, `# check=error=true`: BuildKit's
 //!   parser directive (only at the top of the file, where BuildKit reads it);
-//!   applies to BuildKit check names only.
+//!   applies to BuildKit check names, and to DL findings that stand for a
+//!   check named in `skip=` (their message ends `(BuildKit check: Name)`).
 //!
 //! A rule list that does not parse (e.g. `ignore=crazy,DL3002`) ignores
 //! nothing, as in hadolint.
@@ -58,6 +59,17 @@ impl CheckDirective {
             }
         }
         out
+    }
+
+    /// Whether a finding is skipped: a BuildKit check by name or `all`; a DL
+    /// finding that stands for a check only when that check is named
+    /// (`skip=all` silences BuildKit, not hadolint's rules).
+    pub fn skips_finding(&self, code: &str, message: &str) -> bool {
+        if is_buildkit_check(code) {
+            self.skips(code)
+        } else {
+            covered_check(message).is_some_and(|c| self.skip.contains(c))
+        }
     }
 
     /// Whether the check named `code` is skipped.
@@ -177,6 +189,14 @@ fn is_rule_code(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric())
 }
 
+/// The BuildKit check a DL finding stands for: rules name it at the end of
+/// the message, `… (BuildKit check: JSONArgsRecommended)`.
+pub fn covered_check(message: &str) -> Option<&str> {
+    let rest = message.strip_suffix(')')?;
+    let i = rest.rfind("(BuildKit check: ")?;
+    Some(&rest[i + "(BuildKit check: ".len()..])
+}
+
 /// True for BuildKit check names (not `XX1234`-style codes).
 pub fn is_buildkit_check(code: &str) -> bool {
     let b = code.as_bytes();
@@ -283,6 +303,20 @@ mod tests {
         assert!(p.check.skips("StageNameCasing") && p.check.error);
         let df = parse("FROM a\n# check=skip=StageNameCasing\nRUN x\n").unwrap();
         assert_eq!(Pragmas::collect(&df).check, CheckDirective::default());
+    }
+
+    #[test]
+    fn skip_covers_dl_findings_naming_the_check() {
+        let c = CheckDirective::parse("skip=JSONArgsRecommended");
+        let m = "Use arguments JSON notation (BuildKit check: JSONArgsRecommended)";
+        assert!(c.skips_finding("DL3025", m));
+        assert!(!c.skips_finding("DL3025", "Use arguments JSON notation"));
+        assert!(c.skips_finding("JSONArgsRecommended", "x"));
+        let all = CheckDirective::parse("skip=all");
+        assert!(!all.skips_finding("DL3025", m));
+        assert!(all.skips_finding("StageNameCasing", "x"));
+        assert_eq!(covered_check(m), Some("JSONArgsRecommended"));
+        assert_eq!(covered_check("plain (note)"), None);
     }
 
     #[test]
