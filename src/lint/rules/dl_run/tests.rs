@@ -674,6 +674,14 @@ fn dl3042_pip_cache() {
     neither("DL3042", "RUN pip3 install --no-cache-dir MySQL_python");
     neither("DL3042", "RUN pipx install software");
     neither("DL3042", "RUN pipenv install library");
+    neither(
+        "DL3042",
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install foobar",
+    );
+    neither(
+        "DL3042",
+        "RUN --mount=type=tmpfs,target=/home/app/.cache/pip pip install foobar",
+    );
     for v in ["1", "on", "yes", "true"] {
         catches_not(
             "DL3042",
