@@ -1448,7 +1448,14 @@ mod tests {
 
         #[test]
         fn never_panics_shellish(s in "[a-z \\-=|&;()<>$`'\"\\\\{}\\n#*!0-9]{0,120}") {
-            let _ = ParsedShell::parse(&s);
+            let p = ParsedShell::parse(&s);
+            for c in &p.commands {
+                let _ = c.args_no_flags();
+                let _ = c.drop_flag_arg(&["t", "a"]).flag_args("u");
+                for a in &c.args {
+                    let _ = a.variables();
+                }
+            }
         }
     }
 }

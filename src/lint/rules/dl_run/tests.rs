@@ -976,6 +976,23 @@ fn rules_table_is_complete() {
     );
 }
 
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn lint_never_panics_on_run_scripts(
+            s in "[a-z \\-=|&;()<>$`'\"\\\\{}\\n#*!0-9/.:@]{0,100}",
+            kw in prop::sample::select(vec!["RUN", "ONBUILD RUN", "RUN --mount=type=cache,target=/x", "SHELL", "COPY a.tar", "ENV"]),
+        ) {
+            if let Ok(df) = parse(&format!("FROM a AS b\n{kw} {s}\nFROM b\nRUN {s}\n")) {
+                let _ = lint(&df, &Options::default(), None);
+            }
+        }
+    }
+}
+
 /// Runs the linter over the real corpus: no panic, and prints counts per code.
 #[test]
 fn corpus_lints_without_panic() {
