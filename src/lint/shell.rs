@@ -392,17 +392,26 @@ impl<'a> Parser<'a> {
     }
 
     fn list_inner(&mut self, close: Close) -> End {
+        // After `&&`, `||` or `|` a command must follow (a syntax error
+        // otherwise, and ShellCheck then gives hadolint nothing).
+        let mut operand_due = false;
         loop {
             if self.err {
                 return End::Normal;
             }
             self.blanks();
             let Some(c) = self.peek() else {
-                if close != Close::Eof {
+                if close != Close::Eof || operand_due {
                     self.err = true;
                 }
                 return End::Normal;
             };
+            let is_operator =
+                matches!(c, ';' | ')') || (c == '&' && self.peek_at(1) != Some('>')) || c == '|';
+            if operand_due && is_operator {
+                self.err = true;
+                return End::Normal;
+            }
             match c {
                 '\n' => self.newline(),
                 '#' => self.comment(),
@@ -423,8 +432,12 @@ impl<'a> Parser<'a> {
                 '&' => {
                     if self.peek_at(1) == Some('>') {
                         self.command(close);
+                        operand_due = false;
+                    } else if self.peek_at(1) == Some('&') {
+                        self.adv(2);
+                        operand_due = true;
                     } else {
-                        self.adv(if self.peek_at(1) == Some('&') { 2 } else { 1 });
+                        self.adv(1);
                     }
                 }
                 '|' => {
@@ -434,6 +447,7 @@ impl<'a> Parser<'a> {
                         self.pipes = true;
                         self.adv(if self.peek_at(1) == Some('&') { 2 } else { 1 });
                     }
+                    operand_due = true;
                 }
                 ')' => {
                     self.adv(1);
@@ -451,8 +465,10 @@ impl<'a> Parser<'a> {
                         self.adv(1);
                         self.list(Close::Paren);
                     }
+                    operand_due = false;
                 }
                 _ => {
+                    operand_due = false;
                     if self.command(close) == End::Esac {
                         return End::Esac;
                     }
@@ -1343,6 +1359,9 @@ mod tests {
         assert!(p.commands.is_empty() && !p.pipes);
         assert!(ParsedShell::parse("ls )").commands.is_empty());
         assert!(ParsedShell::parse("echo $(ls").commands.is_empty());
+        assert!(ParsedShell::parse("apt-get update &&").commands.is_empty());
+        assert!(ParsedShell::parse("a | | b").commands.is_empty());
+        assert!(ParsedShell::parse("a &&\n\n  # c\n b").commands.len() == 2);
     }
 
     #[test]
@@ -1429,7 +1448,14 @@ mod tests {
 
         #[test]
         fn never_panics_shellish(s in "[a-z \\-=|&;()<>$`'\"\\\\{}\\n#*!0-9]{0,120}") {
-            let _ = ParsedShell::parse(&s);
+            let p = ParsedShell::parse(&s);
+            for c in &p.commands {
+                let _ = c.args_no_flags();
+                let _ = c.drop_flag_arg(&["t", "a"]).flag_args("u");
+                for a in &c.args {
+                    let _ = a.variables();
+                }
+            }
         }
     }
 }

@@ -1005,7 +1005,9 @@ fn dl3042(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
             if no_cache.get(&current).copied().unwrap_or(false) {
                 continue;
             }
-            if pip_no_cache_in_script(&sh.original) {
+            if pip_no_cache_in_script(&sh.original)
+                || cache_mount_with(&mounts(item.inst), ".cache/pip")
+            {
                 continue;
             }
             let forgot = |c: &Command| {

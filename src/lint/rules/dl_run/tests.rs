@@ -674,6 +674,14 @@ fn dl3042_pip_cache() {
     neither("DL3042", "RUN pip3 install --no-cache-dir MySQL_python");
     neither("DL3042", "RUN pipx install software");
     neither("DL3042", "RUN pipenv install library");
+    neither(
+        "DL3042",
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install foobar",
+    );
+    neither(
+        "DL3042",
+        "RUN --mount=type=tmpfs,target=/home/app/.cache/pip pip install foobar",
+    );
     for v in ["1", "on", "yes", "true"] {
         catches_not(
             "DL3042",
@@ -966,6 +974,23 @@ fn rules_table_is_complete() {
         crate::lint::rules::default_severity("DL3009"),
         crate::lint::Severity::Info
     );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn lint_never_panics_on_run_scripts(
+            s in "[a-z \\-=|&;()<>$`'\"\\\\{}\\n#*!0-9/.:@]{0,100}",
+            kw in prop::sample::select(vec!["RUN", "ONBUILD RUN", "RUN --mount=type=cache,target=/x", "SHELL", "COPY a.tar", "ENV"]),
+        ) {
+            if let Ok(df) = parse(&format!("FROM a AS b\n{kw} {s}\nFROM b\nRUN {s}\n")) {
+                let _ = lint(&df, &Options::default(), None);
+            }
+        }
+    }
 }
 
 /// Runs the linter over the real corpus: no panic, and prints counts per code.
