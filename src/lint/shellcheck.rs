@@ -3,14 +3,13 @@
 //!
 //! Off by default (`Options::shellcheck`); the command layer calls
 //! [`findings`] and adds the result to the linter's. Everything but
-//! [`run_shellcheck`] is pure: [`requests`] builds the scripts hadolint would
+//! [`run_shellcheck`] (one process for all of a file's scripts) is pure: [`requests`] builds the scripts hadolint would
 //! check (a `#!` line for the shell in force, `export NAME=1` for every ARG and
 //! ENV seen in the stage and the proxy variables, then the script), and
 //! [`parse_output`] turns shellcheck's `-f json` output into findings at the
 //! RUN instruction (hadolint reports every SC finding at the RUN's line).
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
@@ -152,7 +151,7 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
 }
 
 #[derive(Deserialize)]
-struct Comment {
+pub struct Comment {
     code: u32,
     level: String,
     message: String,
@@ -173,6 +172,10 @@ fn severity(level: &str) -> Severity {
 pub fn parse_output(json: &str, inst: &Instruction) -> Result<Vec<Finding>, String> {
     let comments: Vec<Comment> = serde_json::from_str(json.trim())
         .map_err(|e| format!("unexpected shellcheck output: {e}"))?;
+    Ok(to_findings(comments, inst))
+}
+
+fn to_findings(comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
     // hadolint keeps a set: one finding per code and message at a RUN.
     let mut out: Vec<Finding> = Vec::new();
     for c in comments {
@@ -186,31 +189,38 @@ pub fn parse_output(json: &str, inst: &Instruction) -> Result<Vec<Finding>, Stri
             out.push(f);
         }
     }
-    Ok(out)
+    out
 }
 
-/// Runs `shellcheck` on one script (IO). `Ok(None)` when the binary is not
-/// installed.
-pub fn run_shellcheck(script: &str) -> Result<Option<String>, String> {
-    let child = Command::new("shellcheck")
-        .args(["-f", "json", "-S", "style", "-e", EXCLUDED, "-"])
-        .stdin(Stdio::piped())
+/// Runs `shellcheck` once over several scripts (IO): each is written to a
+/// file `<index>.sh` in a temp dir and the JSON comments are split back by
+/// file name. `Ok(None)` when the binary is not installed.
+pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, String> {
+    let mut per_script: Vec<Vec<Comment>> = scripts.iter().map(|_| Vec::new()).collect();
+    if scripts.is_empty() {
+        return Ok(Some(per_script));
+    }
+    let dir =
+        tempfile::tempdir().map_err(|e| format!("cannot make a temp dir for shellcheck: {e}"))?;
+    let mut paths = Vec::with_capacity(scripts.len());
+    for (i, script) in scripts.iter().enumerate() {
+        let path = dir.path().join(format!("{i}.sh"));
+        std::fs::write(&path, script)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        paths.push(path);
+    }
+    let output = match Command::new("shellcheck")
+        .args(["-f", "json", "-S", "style", "-e", EXCLUDED])
+        .args(&paths)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
+        .output()
+    {
+        Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot run shellcheck: {e}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(script.as_bytes())
-            .map_err(|e| format!("cannot write to shellcheck: {e}"))?;
-    }
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("shellcheck failed: {e}"))?;
     // Exit status 1 means "findings"; anything above is a real failure.
     if output.status.code().is_some_and(|c| c > 1) {
         return Err(format!(
@@ -218,19 +228,40 @@ pub fn run_shellcheck(script: &str) -> Result<Option<String>, String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    Ok(Some(String::from_utf8_lossy(&output.stdout).into_owned()))
+    let comments: Vec<FileComment> = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("unexpected shellcheck output: {e}"))?;
+    for c in comments {
+        let index = std::path::Path::new(&c.file)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse::<usize>().ok());
+        if let Some(list) = index.and_then(|i| per_script.get_mut(i)) {
+            list.push(c.comment);
+        }
+    }
+    Ok(Some(per_script))
+}
+
+#[derive(Deserialize)]
+struct FileComment {
+    file: String,
+    #[serde(flatten)]
+    comment: Comment,
 }
 
 /// SC findings for a Dockerfile, with the options' ignores and severity
-/// overrides applied (empty when `shellcheck` is not installed).
+/// overrides applied (empty when `shellcheck` is not installed). One
+/// shellcheck process for all of the file's RUN scripts.
 pub fn findings(df: &Dockerfile, opts: &Options) -> Result<Vec<Finding>, String> {
+    let reqs = requests(df);
+    let scripts: Vec<&str> = reqs.iter().map(|r| r.script.as_str()).collect();
+    let Some(results) = run_shellcheck(&scripts)? else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
-    for req in requests(df) {
-        let Some(json) = run_shellcheck(&req.script)? else {
-            return Ok(Vec::new());
-        };
+    for (req, comments) in reqs.iter().zip(results) {
         if let Some(inst) = df.instructions.get(req.instruction) {
-            out.extend(parse_output(&json, inst)?);
+            out.extend(to_findings(comments, inst));
         }
     }
     for f in &mut out {
@@ -320,7 +351,11 @@ mod tests {
     fn real_shellcheck_when_installed() {
         let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
         let f = findings(&df, &Options::default()).expect("shellcheck runs");
-        if run_shellcheck("#!/bin/sh\ntrue").ok().flatten().is_none() {
+        if run_shellcheck(&["#!/bin/sh\ntrue"])
+            .ok()
+            .flatten()
+            .is_none()
+        {
             assert!(f.is_empty());
             return;
         }

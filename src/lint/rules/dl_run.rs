@@ -286,7 +286,7 @@ fn simple_rules(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         }
         if !apk_add_packages(sh)
             .iter()
-            .all(|p| p.contains('=') || p.contains('~') || p.ends_with(".apk"))
+            .all(|p| p.contains(['=', '~', '<', '>']) || p.ends_with(".apk"))
         {
             hit("DL3018", MSG_DL3018);
         }
@@ -1149,24 +1149,6 @@ fn is_non_posix(shell: &str) -> bool {
     NON_POSIX_SHELLS.iter().any(|p| s.starts_with(p))
 }
 
-/// `# hadolint shell=<name>`: the shell named by a pragma comment.
-fn shell_pragma(comment: &str) -> Option<&str> {
-    let rest = comment
-        .trim_start_matches([' ', '\t'])
-        .strip_prefix("hadolint")?;
-    if !rest.starts_with([' ', '\t']) {
-        return None;
-    }
-    let rest = rest.trim_start_matches([' ', '\t']).strip_prefix("shell")?;
-    let rest = rest.trim_start_matches([' ', '\t']).strip_prefix('=')?;
-    let name = rest
-        .trim_start_matches([' ', '\t'])
-        .split([' ', '\t', '\n'])
-        .next()
-        .unwrap_or("");
-    (!name.is_empty()).then_some(name)
-}
-
 fn has_pipefail(sh: &ParsedShell) -> bool {
     sh.commands.iter().any(|c| {
         let base = c.name.rsplit('/').next().unwrap_or(&c.name);
@@ -1176,27 +1158,11 @@ fn has_pipefail(sh: &ParsedShell) -> bool {
     })
 }
 
+/// hadolint 2.15 keeps reporting DL4006 under a `# hadolint shell=` pragma;
+/// only a SHELL instruction (non-POSIX, or with `-o pipefail`) satisfies it.
 fn dl4006(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
-    // Pragmas naming a non-POSIX shell, by line.
-    let pragmas: Vec<(usize, bool)> = ctx
-        .df
-        .comments
-        .iter()
-        .filter_map(|c| shell_pragma(&c.text).map(|s| (c.line, is_non_posix(s))))
-        .collect();
-    let mut next_pragma = 0;
     let mut ok = false;
     for item in items {
-        let line = item.outer.start_line();
-        while let Some((pline, non_posix)) = pragmas.get(next_pragma) {
-            if *pline >= line {
-                break;
-            }
-            if *non_posix {
-                ok = true;
-            }
-            next_pragma += 1;
-        }
         if item.is("from") {
             ok = false;
         } else if item.is("shell") {

@@ -381,6 +381,9 @@ fn dl3018_apk_pinning() {
     both("DL3018", "RUN apk add flex");
     neither("DL3018", "RUN apk add flex=2.6.4-r1");
     neither("DL3018", "RUN apk add flex~=2.6");
+    // Quoted comparison operators pin too (hadolint 2.15.1); unquoted `>` is a redirect.
+    neither("DL3018", "RUN apk add --no-cache 'curl>8' \"curl<9\"");
+    both("DL3018", "RUN apk add --no-cache curl>=8");
     neither(
         "DL3018",
         "RUN apk add --no-cache --virtual .build-deps flex=2.6.4-r1",
@@ -863,7 +866,8 @@ fn dl4006_pipefail() {
             &format!("FROM mcr.microsoft.com/powershell:ubuntu-16.04\nSHELL {shell}\nRUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value"),
         );
     }
-    catches_not(
+    // hadolint 2.15.1 still reports it under the shell pragma (checked).
+    catches(
         "DL4006",
         "FROM mcr.microsoft.com/windows\n# hadolint shell=powershell\nRUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value",
     );
