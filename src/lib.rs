@@ -4,6 +4,11 @@
 //! ARCHITECTURE.md for the map.
 
 pub mod cli;
+pub mod commands;
 pub mod dockerfile;
 pub mod error;
+pub mod fsutil;
+pub mod gen;
 pub mod lint;
+pub mod project;
+pub mod yaml;
