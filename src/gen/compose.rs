@@ -300,6 +300,8 @@ impl ComposeFile {
             for (k, v) in s.environment.0.iter_mut() {
                 if looks_secret(k) && v.is_some() {
                     *v = Some(MASK.to_string());
+                } else if let Some(masked) = v.as_deref().and_then(mask_url_password) {
+                    *v = Some(masked);
                 }
             }
             if let Some(b) = &mut s.build {
@@ -312,6 +314,25 @@ impl ComposeFile {
         }
         out
     }
+}
+
+/// `scheme://user:password@host…` with the password masked; `None` when
+/// the value holds no such credentials.
+pub fn mask_url_password(v: &str) -> Option<String> {
+    let scheme_end = v.find("://")? + 3;
+    let rest = &v[scheme_end..];
+    let at = rest.find('@')?;
+    let userinfo = &rest[..at];
+    if userinfo.contains('/') {
+        return None;
+    }
+    let colon = userinfo.find(':')?;
+    Some(format!(
+        "{}{}:{MASK}{}",
+        &v[..scheme_end],
+        &userinfo[..colon],
+        &rest[at..]
+    ))
 }
 
 struct Gen<'a> {

@@ -3,4 +3,5 @@
 
 mod support;
 
+mod config_cli;
 mod parser_conformance;
