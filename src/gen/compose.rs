@@ -611,18 +611,20 @@ pub fn generate(input: &Input<'_>) -> Generated {
     }
 
     for (name, spec) in &cfg.services {
-        let mut s = Service::default();
-        s.build = spec.build.as_ref().map(|b| g.build(b));
-        s.image = match (&spec.image, &spec.build) {
-            (Some(i), _) => Some(escape(i)),
-            (None, Some(_)) => Some(escape(&g.image_for(name))),
-            (None, None) => None,
+        let mut s = Service {
+            build: spec.build.as_ref().map(|b| g.build(b)),
+            image: match (&spec.image, &spec.build) {
+                (Some(i), _) => Some(escape(i)),
+                (None, Some(_)) => Some(escape(&g.image_for(name))),
+                (None, None) => None,
+            },
+            command: spec.command.as_ref().map(Cmd::from),
+            entrypoint: spec.entrypoint.as_ref().map(Cmd::from),
+            user: spec.user.as_ref().map(|u| escape(u)),
+            working_dir: spec.working_dir.as_ref().map(|w| escape(w.as_str())),
+            init: spec.init,
+            ..Service::default()
         };
-        s.command = spec.command.as_ref().map(Cmd::from);
-        s.entrypoint = spec.entrypoint.as_ref().map(Cmd::from);
-        s.user = spec.user.as_ref().map(|u| escape(u));
-        s.working_dir = spec.working_dir.as_ref().map(|w| escape(w.as_str()));
-        s.init = spec.init;
         g.common(name, &mut s, &spec.common());
         s.deploy = spec
             .deploy
