@@ -449,6 +449,15 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         for v in &common.volumes {
             check_socket(file, text, name, v, common.allow_docker_socket)?;
         }
+        if common.network_mode.as_deref() == Some("host") {
+            let app_port = *name == "app" && c.app.as_ref().is_some_and(|a| a.port.is_some());
+            if !common.ports.is_empty() || app_port {
+                return err(
+                    find_span(text, "network_mode").or_else(|| service_span(text, name)),
+                    format!("service `{name}` uses network_mode = \"host\" and publishes ports: with the host network there is nothing to publish; remove `ports`/`port` or the host network"),
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -668,6 +677,21 @@ mod tests {
         );
         let ok = format!("{text}allow_docker_socket = true\n");
         assert!(load("f", &ok, &env(&[])).is_ok());
+    }
+
+    #[test]
+    fn host_network_cannot_publish() {
+        let e = err("[services.a]\nimage = \"x\"\nnetwork_mode = \"host\"\nports = [\"80:80\"]\n");
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("nothing to publish"), "{}", e.message);
+        let e = err("[app]\nport = 8000\nnetwork_mode = \"host\"\n");
+        assert!(e.message.contains("`app`"), "{}", e.message);
+        assert!(load(
+            "f",
+            "[services.a]\nimage = \"x\"\nnetwork_mode = \"host\"\n",
+            &env(&[])
+        )
+        .is_ok());
     }
 
     #[test]

@@ -387,6 +387,26 @@ fn config_prints_writes_0600_and_masks_secrets() {
 }
 
 #[test]
+fn compose_file_is_rewritten_only_when_needed() {
+    let p = Project::new().file("devctl.toml", "[services.r]\nimage = \"redis:7.4\"\n");
+    let file = p.path().join(".devctl/compose.yaml");
+    p.devctl(&["config"]).code(0);
+    let first = std::fs::read_to_string(&file).unwrap();
+    // A loosened mode is restored.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    p.devctl(&["config"]).code(0);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // A hand edit is replaced.
+    std::fs::write(&file, "edited").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p.devctl(&["config"]).code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+}
+
+#[test]
 fn process_env_overrides_dotenv() {
     let p = Project::new()
         .file("devctl.toml", GOOD)
