@@ -226,6 +226,155 @@ fn examples_are_valid_against_the_compose_spec_schema() {
     }
 }
 
+/// Every supported key at once.
+const KITCHEN_SINK: &str = r#"
+[project]
+name = "sink"
+registry = "localhost:5000/team"
+
+[app]
+dockerfile = "Dockerfile"
+context = "."
+target = "app"
+port = 8000
+publish = "0.0.0.0:9000"
+user = "web"
+workdir = "/srv/web"
+server = "gunicorn app:wsgi"
+migrate = ["./manage.py", "migrate"]
+image = "sink-web:dev"
+environment = ["MODE=dev", "EMPTY="]
+env_file = ["extra.env"]
+ports = ["9229:9229"]
+volumes = ["cache:/cache", "./conf:/etc/web:ro"]
+tmpfs = "/tmp"
+depends_on = { db = { condition = "service_healthy" }, init = { condition = "service_completed_successfully" } }
+healthcheck = { test = "curl -f http://localhost:8000/", interval = "10s", timeout = "2s", start_period = "1m", start_interval = "1s", retries = 3 }
+cap_drop = ["NET_RAW"]
+read_only = false
+restart = "unless-stopped"
+labels = { "org.example.tier" = "web" }
+stop_signal = "SIGINT"
+stop_grace_period = "5s"
+extra_hosts = { "host.docker.internal" = "host-gateway" }
+[app.build_args]
+PIP_INDEX_TOKEN = "t0k3n"
+
+[nvm]
+dir = "volume"
+
+[assets]
+toolchain = "nvm"
+install = "npm ci"
+build = "npm run build"
+[[assets.watch]]
+name = "css"
+paths = ["sass"]
+patterns = ["*.scss"]
+run = "npm run css"
+debounce_ms = 200
+
+[services.db]
+image = "postgres:16.4"
+environment = { POSTGRES_PASSWORD = "pw$$1" }
+healthcheck = { test = ["CMD-SHELL", "pg_isready"], interval = "2s", retries = 10 }
+
+[services.init]
+build = { context = "tools", dockerfile = "Init.Dockerfile", args = { V = 1 } }
+entrypoint = ["/bin/sh", "-c"]
+command = "echo ready"
+user = "1000"
+working_dir = "/w"
+init = true
+
+[services.sys]
+image = "debian:bookworm"
+privileged = true
+cgroup = "host"
+security_opt = ["label=disable"]
+cap_add = ["SYS_ADMIN"]
+no_new_privileges = true
+
+[services.net]
+image = "busybox:1.36"
+network_mode = "host"
+deploy = { replicas = 2 }
+
+[volumes.cache]
+driver = "local"
+driver_opts = { type = "none", o = "bind", device = "/var/cache/sink" }
+labels = ["a=b"]
+name = "sink-cache"
+
+[volumes.shared]
+external = true
+
+[lint]
+ignored = ["DL3008"]
+"#;
+
+#[test]
+fn kitchen_sink_is_valid_compose() {
+    let p = Project::new()
+        .file("devctl.toml", KITCHEN_SINK)
+        .file("extra.env", "A=1\n")
+        .file(".env", "X=1\n")
+        .file("tools/Init.Dockerfile", "FROM busybox\n");
+    let d = p.devctl(&["config"]).code(0);
+    let err = d.stderr();
+    for w in [
+        "`app` publishes port 9000",
+        "`sys` runs privileged",
+        "`net` uses the host network",
+    ] {
+        assert!(err.contains(w), "{w}: {err}");
+    }
+    assert!(
+        d.stdout().contains("PIP_INDEX_TOKEN: \"********\""),
+        "{}",
+        d.stdout()
+    );
+    let text = std::fs::read_to_string(p.path().join(".devctl/compose.yaml")).unwrap();
+    assert!(
+        text.contains("POSTGRES_PASSWORD: \"pw$$1\""),
+        "a literal $ stays literal: {text}"
+    );
+    let doc: serde_json::Value = devctl::yaml::from_str(&text).unwrap();
+    let sys = &doc["services"]["sys"];
+    assert_eq!(sys["security_opt"][0], "no-new-privileges:true");
+    assert_eq!(sys["security_opt"][1], "label=disable");
+    assert_eq!(doc["services"]["app"]["volumes"][1], "nvm:/home/web/.nvm");
+    assert_eq!(
+        doc["services"]["init"]["image"],
+        "localhost:5000/team/sink-init:dev"
+    );
+    if let Some(validator) = compose_validator() {
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+    if let Some(dc) = docker_compose() {
+        let mut doc = doc.clone();
+        strip_for_compose_1_29(&mut doc);
+        let f = p.path().join("c129.yaml");
+        std::fs::write(&f, devctl::yaml::to_string(&doc).unwrap()).unwrap();
+        let out = Command::new(dc)
+            .arg("-f")
+            .arg(&f)
+            .args(["config", "-q"])
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn schema_check_is_not_vacuous() {
     let Some(validator) = compose_validator() else {
@@ -240,8 +389,22 @@ fn schema_check_is_not_vacuous() {
 /// Keys of the compose spec that docker-compose 1.29.2 (Debian's package)
 /// rejects: it predates them. Found by running `docker-compose config -q`
 /// on the generated files: "'name' does not match any of the regexes:
-/// '^x-'" and "Unsupported config option for services.X: 'cgroup'".
-const UNSUPPORTED_BY_COMPOSE_1_29: &[&str] = &["name", "cgroup"];
+/// '^x-'" (top level), "Unsupported config option for services.X:
+/// 'cgroup'" and "services.X.healthcheck value 'start_interval' does not
+/// match any of the regexes: '^x-'".
+const UNSUPPORTED_BY_COMPOSE_1_29: &[&str] = &["name", "cgroup", "start_interval"];
+
+/// Removes [`UNSUPPORTED_BY_COMPOSE_1_29`] from a generated document.
+fn strip_for_compose_1_29(doc: &mut serde_json::Value) {
+    doc.as_object_mut().unwrap().remove("name");
+    for (_, s) in doc["services"].as_object_mut().unwrap().iter_mut() {
+        let s = s.as_object_mut().unwrap();
+        s.remove("cgroup");
+        if let Some(h) = s.get_mut("healthcheck").and_then(|h| h.as_object_mut()) {
+            h.remove("start_interval");
+        }
+    }
+}
 
 fn docker_compose() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -322,10 +485,7 @@ fn examples_are_accepted_by_docker_compose() {
         // Without those keys it must pass.
         let mut doc: serde_json::Value =
             devctl::yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        doc.as_object_mut().unwrap().remove("name");
-        for (_, s) in doc["services"].as_object_mut().unwrap().iter_mut() {
-            s.as_object_mut().unwrap().remove("cgroup");
-        }
+        strip_for_compose_1_29(&mut doc);
         let stripped = p.path().join("compose-1.29.yaml");
         std::fs::write(&stripped, devctl::yaml::to_string(&doc).unwrap()).unwrap();
         let out = run(&stripped);
