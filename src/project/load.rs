@@ -724,4 +724,11 @@ mod tests {
         let off = t.find('=').unwrap();
         assert_eq!(line_col(t, off), (2, 4, "bé = 1"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn load_never_panics(s in "(\\[app\\]|\\[services\\.x\\]|port|image|=|\"|\\$\\{X:\\?\\}|[a-z0-9 é]|\n|\\[|\\]){0,40}") {
+            let _ = load("f", &s, &env(&[]));
+        }
+    }
 }
