@@ -889,3 +889,43 @@ fn bad_root_app_user() {
         &["devctl.toml:2:8:", "must not be root"],
     );
 }
+
+#[test]
+fn idle_command_stops_within_a_second_on_sigterm() {
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so the background `sleep` (reaped by the
+    // container's init in real use) can be killed here afterwards.
+    let mut child = Command::new("sh")
+        .args(["-c", devctl::gen::compose::IDLE_SCRIPT])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = i32::try_from(child.id()).unwrap();
+    struct KillGroup(i32);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            // SAFETY: signalling the process group this test created.
+            unsafe { libc::kill(-self.0, libc::SIGKILL) };
+        }
+    }
+    let _cleanup = KillGroup(pid);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "idles until signalled");
+    let start = std::time::Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "still running 1s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status:?}");
+}
