@@ -3,6 +3,7 @@
 
 mod support;
 
+mod config_cli;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
