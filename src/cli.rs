@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::commands::init::Template;
 use crate::error;
 
 #[derive(Debug, Parser)]
@@ -65,6 +66,15 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scaffold devctl.toml, Dockerfile, .dockerignore, .env.example (and bash/run.sh); never overwrites without --force
+    Init {
+        /// Which project layout to scaffold
+        #[arg(long, value_enum, default_value_t = Template::Django)]
+        template: Template,
+        /// Overwrite files that already exist
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -105,6 +115,11 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Init { template, force } => {
+            let dir = cli.global.project_dir.unwrap_or_else(|| PathBuf::from("."));
+            crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions { shell } => completions(shell),
     }
 }

@@ -4,6 +4,7 @@
 //! ARCHITECTURE.md for the map.
 
 pub mod cli;
+pub mod commands;
 pub mod dockerfile;
 pub mod error;
 pub mod lint;

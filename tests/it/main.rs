@@ -3,6 +3,7 @@
 
 mod support;
 
+mod init_cli;
 mod lint_vs_hadolint;
 mod parser_conformance;
 mod parser_differential;

@@ -1,7 +1,9 @@
 //! The project's own automation, as plain Rust: `cargo xtask <task>`.
+//! Each task lives in its own module; this file only dispatches.
 
 mod bench;
 mod ci;
+mod fixtures;
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +16,10 @@ tasks:
                                   run every test (cargo nextest run --workspace)
   deps                            only the install step of `ci`
   bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
-                                  docker-compose; writes BENCHMARKS.md";
+                                  docker-compose; writes BENCHMARKS.md
+  fixtures [busybox|bookworm] [--force]
+                                  build the local base images the end-to-end tests use
+                                  (idempotent: an up-to-date image is skipped)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,6 +35,11 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(&root(), rest),
         Some("ci") => ci::ci(&root()),
         Some("deps") => ci::install_deps(),
+        Some("fixtures") => fixtures::run(rest),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
         _ => bail!("{USAGE}"),
     }
 }
