@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod commands;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod error;
 pub mod lint;
