@@ -75,6 +75,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the generated compose file (also written to .devctl/compose.yaml)
+    Config {
+        /// Validate devctl.toml, .env and the Dockerfile; print no file; exit 0 or 2
+        #[arg(long)]
+        check: bool,
+        /// Print the values of secret-looking variables instead of masking them
+        #[arg(long)]
+        show_secrets: bool,
+    },
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -120,6 +129,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Config {
+            check,
+            show_secrets,
+        } => crate::commands::config::run(&cli.global, check, show_secrets),
         Command::Completions { shell } => completions(shell),
     }
 }

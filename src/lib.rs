@@ -8,4 +8,8 @@ pub mod commands;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod error;
+pub mod fsutil;
+pub mod gen;
 pub mod lint;
+pub mod project;
+pub mod yaml;

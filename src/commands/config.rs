@@ -1,0 +1,168 @@
+//! `devctl config [--check] [--show-secrets]`: load devctl.toml and .env,
+//! generate the compose file, write it to `.devctl/compose.yaml` (only when
+//! everything succeeded) and print it with secret-looking values masked.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::Global;
+use crate::error::usage;
+use crate::fsutil::write_atomic;
+use crate::gen::compose::{self, ComposeFile, Input, HEADER};
+use crate::project::{self, Project};
+
+/// The generated compose file: its document, its text, and the warnings.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub doc: ComposeFile,
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+/// Host facts for the generator: uid/gid and home.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub uid: u32,
+    pub gid: u32,
+    pub home: String,
+}
+
+impl Host {
+    pub fn current() -> Host {
+        // SAFETY: getuid/getgid cannot fail and have no preconditions.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        Host {
+            uid,
+            gid,
+            home: std::env::var("HOME").unwrap_or_else(|_| "/".to_string()),
+        }
+    }
+}
+
+/// Model → compose text (pure apart from nothing: `host` is passed in).
+pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
+    let dir = p.paths.dir.to_string_lossy().into_owned();
+    let env_file = p.paths.env_file.to_string_lossy().into_owned();
+    let mut warnings = p.warnings.clone();
+    if p.auto_start.on && p.config.app.as_ref().is_some_and(|a| a.server.is_none()) {
+        warnings.push(
+            "AUTO_START_SERVER is on but [app] has no `server` command: the app container idles"
+                .to_string(),
+        );
+    }
+    let generated = compose::generate(&Input {
+        config: &p.config,
+        project: &p.name,
+        project_dir: &dir,
+        home: &host.home,
+        env_file: p.env_file_exists.then_some(env_file.as_str()),
+        auto_start: p.auto_start.on,
+        host_uid: host.uid,
+        host_gid: host.gid,
+    });
+    warnings.extend(generated.warnings);
+    let text = to_text(&generated.doc)?;
+    Ok(Rendered {
+        doc: generated.doc,
+        text,
+        warnings,
+    })
+}
+
+/// The file's text: header + YAML.
+pub fn to_text(doc: &ComposeFile) -> anyhow::Result<String> {
+    Ok(format!("{HEADER}{}", crate::yaml::to_string(doc)?))
+}
+
+/// Loads the project named by the global flags.
+pub fn load_project(global: &Global) -> anyhow::Result<Project> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| usage(format!("cannot read the current directory: {e}")))?;
+    let paths = project::discover(
+        &cwd,
+        global.project_dir.as_deref(),
+        global.env_file.as_deref(),
+    )?;
+    project::open(paths)
+}
+
+/// Writes `.devctl/compose.yaml` (mode 0600, atomically).
+pub fn write_compose(p: &Project, text: &str) -> anyhow::Result<()> {
+    let path = p.paths.compose();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    write_atomic(&path, text.as_bytes(), 0o600)
+}
+
+/// `--check` extras: the app's Dockerfile parses and has the target stage.
+pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
+    let Some(app) = &p.config.app else {
+        return Ok(());
+    };
+    let path = p.paths.dir.join(&app.context).join(&app.dockerfile);
+    let shown = display_rel(&p.paths.dir, &path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| usage(format!("{shown}: cannot read the app's Dockerfile: {e}")))?;
+    let df = crate::dockerfile::parse(&text).map_err(|e| {
+        usage(format!(
+            "{shown}:{}:{}: {}",
+            e.span.start.line, e.span.start.col, e.message
+        ))
+    })?;
+    if let Some(target) = &app.target {
+        let found = df.instructions.iter().any(|i| {
+            i.keyword == "from"
+                && matches!(i.args.as_slice(), [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") && name.eq_ignore_ascii_case(target))
+        });
+        if !found {
+            return Err(usage(format!(
+                "{shown}: no build stage named `{target}` ([app].target in devctl.toml): add `FROM … AS {target}` or change the target"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn display_rel(dir: &Path, p: &Path) -> String {
+    p.strip_prefix(dir).unwrap_or(p).display().to_string()
+}
+
+pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<ExitCode> {
+    let project = load_project(global)?;
+    let rendered = render(&project, &Host::current())?;
+    if check {
+        check_dockerfile(&project)?;
+    }
+    write_compose(&project, &rendered.text)?;
+    if !global.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &rendered.warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if check {
+        if !global.quiet {
+            writeln!(
+                out,
+                "{}: ok ({} service{})",
+                project.paths.config.display(),
+                rendered.doc.services.0.len(),
+                if rendered.doc.services.0.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            )?;
+        }
+    } else if show_secrets {
+        out.write_all(rendered.text.as_bytes())?;
+    } else {
+        out.write_all(to_text(&rendered.doc.masked())?.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,239 @@
+//! `.env` and the process environment: dotenvy parses the file, the process
+//! environment overrides it (as compose does), and AUTO_START_SERVER is
+//! resolved here. Pure apart from [`process_env`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The merged environment used for interpolation and AUTO_START_SERVER.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    /// `.env` merged with the process environment (process wins).
+    pub vars: BTreeMap<String, String>,
+    /// Keys that came from the .env file (for reporting).
+    pub from_file: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// Builds the merged environment from parsed `.env` pairs and the
+    /// process environment.
+    pub fn merge(
+        dotenv: Vec<(String, String)>,
+        process: impl IntoIterator<Item = (String, String)>,
+    ) -> Env {
+        let from_file: BTreeMap<String, String> = dotenv.into_iter().collect();
+        let mut vars = from_file.clone();
+        vars.extend(process);
+        Env { vars, from_file }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(String::as_str)
+    }
+}
+
+/// The process environment as UTF-8 pairs (others are skipped).
+pub fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// A `.env` line that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvError {
+    /// 1-based; 0 when unknown.
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    /// The offending line as written.
+    pub source_line: String,
+}
+
+impl fmt::Display for DotenvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+/// Parses `.env` text with dotenvy (`KEY=value`, quotes, `export`, comments,
+/// `${VAR}` substitution from earlier lines). Pure apart from dotenvy's own
+/// lookup of the process environment for substitution.
+pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
+    let mut out = Vec::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok(pair) => out.push(pair),
+            Err(dotenvy::Error::LineParse(bad, idx)) => {
+                let (offset, line, col) = locate(text, &bad, idx);
+                let _ = offset;
+                let source_line = if line > 0 {
+                    text.lines().nth(line - 1).unwrap_or("").to_string()
+                } else {
+                    bad.lines().next().unwrap_or("").to_string()
+                };
+                return Err(DotenvError {
+                    line,
+                    col,
+                    message: format!(
+                        "cannot parse {source_line:?}: expected KEY=value (quote a value holding spaces or special characters)"
+                    ),
+                    source_line,
+                });
+            }
+            Err(other) => {
+                return Err(DotenvError {
+                    line: 0,
+                    col: 0,
+                    message: other.to_string(),
+                    source_line: String::new(),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where dotenvy's offending text (`bad`, the rest of a line from some
+/// point to its end, error at `idx` in it) is in `text`: (byte offset,
+/// 1-based line, 1-based column); line 0 when not found.
+fn locate(text: &str, bad: &str, idx: usize) -> (usize, usize, usize) {
+    let bad = bad.trim_end_matches(['\n', '\r']);
+    let hit = text.match_indices(bad).map(|(i, _)| i).find(|&i| {
+        let end = i + bad.len();
+        end == text.len() || text[end..].starts_with(['\n', '\r']) || bad.contains('\n')
+    });
+    let Some(start) = hit.filter(|_| !bad.is_empty()) else {
+        return (0, 0, 0);
+    };
+    let at = (start + idx.saturating_sub(1).min(bad.len().saturating_sub(1))).min(text.len());
+    let (line, col, _) = crate::project::load::line_col(text, at);
+    (at, line, col)
+}
+
+/// How AUTO_START_SERVER resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutoStart {
+    pub on: bool,
+    /// Set when the value was not recognised (then `on` is false).
+    pub warning: Option<String>,
+}
+
+/// `true/1/yes/on` (any case) → on; absent, empty, `false/0/no/off` → off;
+/// anything else → off with a warning naming the value.
+pub fn auto_start_server(value: Option<&str>) -> AutoStart {
+    let Some(raw) = value else {
+        return AutoStart {
+            on: false,
+            warning: None,
+        };
+    };
+    let v = raw.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "true" | "1" | "yes" | "on" => AutoStart { on: true, warning: None },
+        "" | "false" | "0" | "no" | "off" => AutoStart { on: false, warning: None },
+        _ => AutoStart {
+            on: false,
+            warning: Some(format!(
+                "AUTO_START_SERVER={raw:?} is not one of true/1/yes/on or false/0/no/off: treating it as off"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_common_dotenv_syntax() {
+        let text = "# comment\nA=1\nexport B=\"two words\"\nC=\"quoted # not comment\"\nD='single $A'\nE=${A}x\n\nF=\n";
+        let got = parse_dotenv(text).unwrap();
+        assert_eq!(
+            got,
+            pairs(&[
+                ("A", "1"),
+                ("B", "two words"),
+                ("C", "quoted # not comment"),
+                ("D", "single $A"),
+                ("E", "1x"),
+                ("F", "")
+            ])
+        );
+    }
+
+    #[test]
+    fn bad_line_reports_its_line_number() {
+        let text = "A=1\nB=2\nthis line is bad\nC=3\n";
+        let e = parse_dotenv(text).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.source_line, "this line is bad");
+        assert!(e.to_string().starts_with("3:"), "{e}");
+        let e = parse_dotenv("A=1\nB=two words\nC=1\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 6), "{e:?}");
+        assert_eq!(e.source_line, "B=two words");
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error() {
+        let e = parse_dotenv("A=1\nB=\"open\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+    }
+
+    #[test]
+    fn process_env_overrides_dotenv() {
+        let env = Env::merge(
+            pairs(&[("A", "file"), ("B", "file")]),
+            pairs(&[("B", "process"), ("C", "process")]),
+        );
+        assert_eq!(env.get("A"), Some("file"));
+        assert_eq!(env.get("B"), Some("process"));
+        assert_eq!(env.get("C"), Some("process"));
+        assert_eq!(env.from_file.len(), 2);
+    }
+
+    #[test]
+    fn auto_start_values() {
+        for on in [
+            "true", "TRUE", "True", "1", "yes", "YES", "on", "On", " on ",
+        ] {
+            assert_eq!(
+                auto_start_server(Some(on)),
+                AutoStart {
+                    on: true,
+                    warning: None
+                },
+                "{on}"
+            );
+        }
+        for off in ["", "false", "FALSE", "0", "no", "No", "off", "OFF"] {
+            assert_eq!(
+                auto_start_server(Some(off)),
+                AutoStart {
+                    on: false,
+                    warning: None
+                },
+                "{off}"
+            );
+        }
+        assert_eq!(
+            auto_start_server(None),
+            AutoStart {
+                on: false,
+                warning: None
+            }
+        );
+        for weird in ["2", "enabled", "tru", "y"] {
+            let r = auto_start_server(Some(weird));
+            assert!(!r.on);
+            let w = r.warning.unwrap();
+            assert!(w.contains(&format!("{weird:?}")), "{w}");
+        }
+    }
+}

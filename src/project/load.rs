@@ -1,0 +1,643 @@
+//! devctl.toml text → [`Config`], pure. Errors name the file, line, column
+//! and key, suggest the closest valid key, and show the line with a caret.
+//!
+//! Two passes: the text is deserialised as written (structure, types and
+//! value checks, all with TOML spans), then, when it holds a `$`, its string
+//! values are interpolated (compose's rules, `[lint]` excepted) and the
+//! result is deserialised again so interpolated values are checked too.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use super::env::Env;
+use super::interp::{self, InterpError};
+use super::model::{Config, VolumeMount};
+
+/// A configuration error with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file as shown to the user.
+    pub file: String,
+    /// 1-based; 0 when the position is unknown.
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    /// The source line and the caret's (column, width).
+    pub snippet: Option<(String, usize, usize)>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )?;
+        }
+        if let Some((src, col, width)) = &self.snippet {
+            let num = self.line.to_string();
+            let pad = " ".repeat(num.len());
+            write!(
+                f,
+                "\n {num} | {src}\n {pad} | {}{}",
+                " ".repeat(col.saturating_sub(1)),
+                "^".repeat((*width).max(1))
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// An error at a byte range of `text`.
+    pub fn at(file: &str, text: &str, span: Option<Range<usize>>, message: String) -> Self {
+        let Some(span) = span else {
+            return ConfigError {
+                file: file.to_string(),
+                line: 0,
+                col: 0,
+                message,
+                snippet: None,
+            };
+        };
+        let (line, col, src) = line_col(text, span.start);
+        let width = span
+            .end
+            .saturating_sub(span.start)
+            .min(src.len().saturating_sub(col - 1));
+        ConfigError {
+            file: file.to_string(),
+            line,
+            col,
+            message,
+            snippet: Some((src.to_string(), col, width.max(1))),
+        }
+    }
+}
+
+/// (1-based line, 1-based column in characters, the line's text).
+pub fn line_col(text: &str, offset: usize) -> (usize, usize, &str) {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[..start].matches('\n').count() + 1;
+    let col = text[start..offset].chars().count() + 1;
+    (line, col, text[start..end].trim_end_matches('\r'))
+}
+
+/// A loaded config and the warnings loading produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// Parses, interpolates and checks devctl.toml.
+pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
+    let raw: Config = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let mut warnings = Vec::new();
+    let config = if text.contains('$') {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        let mut unset = Vec::new();
+        for (key, value) in table.iter_mut() {
+            if key != "lint" {
+                interpolate_value(value, env, &mut unset)
+                    .map_err(|e| interp_error(file, text, &e))?;
+            }
+        }
+        for var in unset {
+            warnings.push(format!(
+                "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
+            ));
+        }
+        Config::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: 0,
+            col: 0,
+            message: format!("after interpolating variables: {}", e.message().trim()),
+            snippet: None,
+        })?
+    } else {
+        raw
+    };
+    check(file, text, &config)?;
+    Ok(Loaded { config, warnings })
+}
+
+fn interpolate_value(
+    v: &mut toml::Value,
+    env: &Env,
+    unset: &mut Vec<String>,
+) -> Result<(), InterpError> {
+    match v {
+        toml::Value::String(s) => {
+            if s.contains('$') {
+                let r = interp::interpolate(s, &|k| env.get(k).map(str::to_string))?;
+                for u in r.unset {
+                    if !unset.contains(&u) {
+                        unset.push(u);
+                    }
+                }
+                *s = r.value;
+            }
+        }
+        toml::Value::Array(a) => {
+            for x in a {
+                interpolate_value(x, env, unset)?;
+            }
+        }
+        toml::Value::Table(t) => {
+            for (_, x) in t.iter_mut() {
+                interpolate_value(x, env, unset)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn interp_error(file: &str, text: &str, e: &InterpError) -> ConfigError {
+    let needle = match e {
+        InterpError::Required { expr, .. } => Some(expr.as_str()),
+        InterpError::Invalid { text, .. } => Some(text.as_str()),
+    };
+    let span = needle.and_then(|n| text.find(n).map(|i| i..i + n.len()));
+    ConfigError::at(file, text, span, e.to_string())
+}
+
+/// The table header (`[app]`, `[[assets.watch]]`) governing byte `offset`.
+fn enclosing_table(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    // The header line itself counts when the error is on it.
+    let line_end = text[offset.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i);
+    for line in text[..line_end].lines().rev() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let header = t.split(" #").next().unwrap_or(t).trim();
+            let _ = before;
+            return header.to_string();
+        }
+    }
+    "the top level".to_string()
+}
+
+/// The key written on the line holding byte `offset` (`key = …`).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let (_, _, line) = line_col(text, offset);
+    let (k, _) = line.split_once('=')?;
+    let k = k.trim().trim_matches('"');
+    (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
+}
+
+/// Names between backticks in `s`.
+fn backticked(s: &str) -> Vec<&str> {
+    s.split('`').skip(1).step_by(2).collect()
+}
+
+/// The closest of `candidates` to `word`, when close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                strsim::damerau_levenshtein(word, c),
+                strsim::jaro_winkler(word, c),
+            )
+        })
+        .filter(|(c, d, jw)| *d <= (c.len() / 3).max(1) + 1 || *jw >= 0.88)
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)))
+        .map(|(c, _, _)| c)
+}
+
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> ConfigError {
+    let msg = e.message().trim();
+    let span = e.span();
+    let offset = span.as_ref().map_or(0, |s| s.start);
+    let table = enclosing_table(text, offset);
+    if text.parse::<toml::Table>().is_err() {
+        let first = msg.lines().next().unwrap_or(msg);
+        let rest: Vec<&str> = msg.lines().skip(1).collect();
+        let detail = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", rest.join("; "))
+        };
+        return ConfigError::at(file, text, span, format!("invalid TOML: {first}{detail}"));
+    }
+    let message = if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let names = backticked(rest);
+        let unknown = names.first().copied().unwrap_or("");
+        let valid: Vec<&str> = names.iter().skip(1).copied().collect();
+        let mut m = format!("unknown key `{unknown}` in {table}");
+        match suggest(unknown, &valid) {
+            Some(s) => m.push_str(&format!("; did you mean `{s}`?")),
+            None if !valid.is_empty() => m.push_str(&format!(
+                "; valid keys: {}",
+                valid
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => {}
+        }
+        m
+    } else if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        let names = backticked(rest);
+        let unknown = names.first().copied().unwrap_or("");
+        let valid: Vec<&str> = names.iter().skip(1).copied().collect();
+        let key = key_at(text, offset).unwrap_or_default();
+        let mut m = format!(
+            "unknown value `{unknown}` for `{key}` in {table}; expected one of {}",
+            valid
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(s) = suggest(unknown, &valid) {
+            m.push_str(&format!("; did you mean `{s}`?"));
+        }
+        m
+    } else if let Some(rest) = msg.strip_prefix("missing field ") {
+        let field = backticked(rest).first().copied().unwrap_or("").to_string();
+        format!("missing required key `{field}` in {table}")
+    } else if msg.starts_with("invalid type:") || msg.starts_with("invalid value:") {
+        match key_at(text, offset) {
+            Some(k) => format!("wrong type for `{k}` in {table}: {msg}"),
+            None => format!("wrong type in {table}: {msg}"),
+        }
+    } else {
+        match key_at(text, offset) {
+            Some(k) => format!("`{k}` in {table}: {msg}"),
+            None => format!("{table}: {msg}"),
+        }
+    };
+    ConfigError::at(file, text, span, message)
+}
+
+/// Where a service is declared (for errors about it).
+fn service_span(text: &str, name: &str) -> Option<Range<usize>> {
+    for needle in [
+        format!("[services.{name}]"),
+        format!("[services.\"{name}\"]"),
+        format!("services.{name}"),
+    ] {
+        if let Some(i) = text.find(&needle) {
+            return Some(i..i + needle.len());
+        }
+    }
+    None
+}
+
+fn find_span(text: &str, needle: &str) -> Option<Range<usize>> {
+    text.find(needle).map(|i| i..i + needle.len())
+}
+
+fn is_service_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// True when a bind mount's source is the Docker socket (or a dir holding it).
+pub fn is_docker_socket(source: &str) -> bool {
+    let s = source.trim_end_matches('/');
+    s.ends_with("docker.sock")
+        || s == "/var/run"
+        || s == "/run"
+        || s == "/var/run/docker"
+        || s == "/run/docker"
+}
+
+/// Checks across keys (those a single value's deserialiser cannot do).
+fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
+    let err = |span: Option<Range<usize>>, msg: String| Err(ConfigError::at(file, text, span, msg));
+    let mut names: Vec<&str> = c.services.keys().map(String::as_str).collect();
+    if c.app.is_some() {
+        if c.services.contains_key("app") {
+            return err(
+                service_span(text, "app"),
+                "[services.app] clashes with the app service of [app]: rename it".into(),
+            );
+        }
+        names.push("app");
+    }
+    for (name, s) in &c.services {
+        if !is_service_name(name) {
+            return err(
+                service_span(text, name),
+                format!("service name `{name}` is invalid: use letters, digits, `.`, `_`, `-`, starting with a letter or digit"),
+            );
+        }
+        if s.image.is_none() && s.build.is_none() {
+            return err(
+                service_span(text, name),
+                format!("[services.{name}] needs `image` or `build` (e.g. image = \"redis:7.4\")"),
+            );
+        }
+        if let Some(d) = &s.deploy {
+            if d.replicas.is_some() && s.ports.iter().any(|p| p.host.is_some()) {
+                return err(
+                    service_span(text, name),
+                    format!("[services.{name}] has deploy.replicas and a fixed host port: replicas would clash on it; publish a range or no host port"),
+                );
+            }
+        }
+    }
+    let mut all: Vec<(&str, super::model::Common)> = c
+        .services
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.common()))
+        .collect();
+    if let Some(app) = &c.app {
+        all.push(("app", app.common()));
+        for k in ["APP_UID", "APP_GID"] {
+            if app.build_args.contains_key(k) {
+                return err(
+                    find_span(text, k),
+                    format!("build arg `{k}` in [app.build_args] is set by devctl from the host user: remove it"),
+                );
+            }
+        }
+    }
+    for (name, common) in &all {
+        if let Some(dep) = &common.depends_on {
+            for (d, _) in &dep.0 {
+                if d == name {
+                    return err(
+                        service_span(text, name),
+                        format!("service `{name}` depends on itself"),
+                    );
+                }
+                if !names.contains(&d.as_str()) {
+                    let hint = suggest(d, &names)
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    return err(
+                        find_span(text, d).or_else(|| service_span(text, name)),
+                        format!("service `{name}` depends on `{d}`, which is not defined{hint}"),
+                    );
+                }
+            }
+        }
+        for v in &common.volumes {
+            check_socket(file, text, name, v, common.allow_docker_socket)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_socket(
+    file: &str,
+    text: &str,
+    service: &str,
+    v: &VolumeMount,
+    allowed: bool,
+) -> Result<(), ConfigError> {
+    if let Some(src) = &v.source {
+        if !v.is_named() && is_docker_socket(src) && !allowed {
+            return Err(ConfigError::at(
+                file,
+                text,
+                find_span(text, src),
+                format!(
+                    "service `{service}` mounts the Docker socket (`{src}`), which gives root on the host; set `allow_docker_socket = true` on it if that is really wanted"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::merge(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            Vec::new(),
+        )
+    }
+
+    fn err(text: &str) -> ConfigError {
+        load("devctl.toml", text, &env(&[])).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_col_table_and_suggestion() {
+        let e = err("[project]\nname = \"x\"\n\n[app]\nprot = 8000\n");
+        assert_eq!((e.line, e.col), (5, 1));
+        assert_eq!(
+            e.message,
+            "unknown key `prot` in [app]; did you mean `port`?"
+        );
+        let s = e.to_string();
+        assert!(
+            s.starts_with("devctl.toml:5:1: unknown key `prot` in [app]"),
+            "{s}"
+        );
+        assert!(s.contains("\n 5 | prot = 8000\n   | ^^^^"), "{s}");
+    }
+
+    #[test]
+    fn misspelt_service_key_suggests() {
+        let e = err("[services.db]\nimage = \"postgres:16.4\"\nenviroment = { A = \"1\" }\n");
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains("did you mean `environment`?"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("[services.db]"), "{}", e.message);
+    }
+
+    #[test]
+    fn unrelated_unknown_key_lists_valid_keys() {
+        let e = err("[nvm]\nzzzzzz = 1\n");
+        assert!(
+            e.message.contains("valid keys: `dir`, `install`"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_key() {
+        let e = err("[app]\nport = \"eighty\"\n");
+        assert_eq!((e.line, e.col), (2, 8));
+        assert!(
+            e.message.starts_with("wrong type for `port` in [app]"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn out_of_range_port_names_key_and_value() {
+        let e = err("[app]\nport = 70000\n");
+        assert_eq!((e.line, e.col), (2, 8));
+        assert!(
+            e.message.contains("port 70000 is out of range"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("`port` in [app]"), "{}", e.message);
+    }
+
+    #[test]
+    fn malformed_toml_is_reported_with_position() {
+        let e = err("[app]\nport = = 8000\n");
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("invalid TOML"), "{}", e.message);
+        let e = err("[app\n");
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn missing_required_key() {
+        let e = err("[assets]\n[[assets.watch]]\nname = \"css\"\npaths = [\"sass\"]\n");
+        assert!(
+            e.message
+                .contains("missing required key `run` in [[assets.watch]]"),
+            "{}",
+            e.message
+        );
+        assert!(e.line >= 2);
+    }
+
+    #[test]
+    fn interpolation_uses_env_and_defaults() {
+        let text = "[services.db]\nimage = \"postgres:${PG:-16.4}\"\nenvironment = { P = \"${PW}\", L = \"$$lit\" }\n";
+        let l = load("f", text, &env(&[("PW", "s3cret")])).unwrap();
+        let db = &l.config.services["db"];
+        assert_eq!(db.image.as_deref(), Some("postgres:16.4"));
+        assert_eq!(
+            db.environment.as_ref().unwrap().0,
+            vec![
+                ("L".into(), Some("$lit".into())),
+                ("P".into(), Some("s3cret".into()))
+            ]
+        );
+        assert!(l.warnings.is_empty());
+    }
+
+    #[test]
+    fn unset_variable_warns() {
+        let l = load("f", "[services.db]\nimage = \"x${NOPE}\"\n", &env(&[])).unwrap();
+        assert_eq!(l.warnings.len(), 1);
+        assert!(l.warnings[0].contains("NOPE"));
+    }
+
+    #[test]
+    fn required_variable_error_names_it_and_its_position() {
+        let text = "[services.db]\nimage = \"postgres\"\nenvironment = { P = \"${DB_PASSWORD:?set it in .env}\" }\n";
+        let e = load("devctl.toml", text, &env(&[])).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.col, 22);
+        assert!(e.message.contains("`DB_PASSWORD`"), "{}", e.message);
+        assert!(e.message.contains("set it in .env"), "{}", e.message);
+    }
+
+    #[test]
+    fn interpolated_values_are_checked_again() {
+        let text = "[app]\nworkdir = \"${WD}\"\n";
+        let e = load("f", text, &env(&[("WD", "relative")])).unwrap_err();
+        assert!(e.message.contains("relative path"), "{}", e.message);
+        assert!(load("f", text, &env(&[("WD", "/srv")])).is_ok());
+    }
+
+    #[test]
+    fn lint_table_is_not_interpolated() {
+        let l = load("f", "[lint]\nx = \"$1\"\n", &env(&[])).unwrap();
+        assert_eq!(l.config.lint.unwrap()["x"].as_str(), Some("$1"));
+    }
+
+    #[test]
+    fn services_need_image_or_build() {
+        let e = err("[services.worker]\ncommand = \"x\"\n");
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("needs `image` or `build`"));
+    }
+
+    #[test]
+    fn depends_on_must_name_a_service() {
+        let e = err("[services.w]\nimage = \"i\"\ndepends_on = [\"rediss\"]\n[services.redis]\nimage = \"r\"\n");
+        assert!(
+            e.message
+                .contains("`rediss`, which is not defined; did you mean `redis`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, 3);
+        assert!(load(
+            "f",
+            "[app]\n[services.w]\nimage = \"i\"\ndepends_on = [\"app\"]\n",
+            &env(&[])
+        )
+        .is_ok());
+        let e = err("[services.w]\nimage = \"i\"\ndepends_on = [\"w\"]\n");
+        assert!(e.message.contains("depends on itself"));
+    }
+
+    #[test]
+    fn docker_socket_needs_opt_in() {
+        let text = "[services.ci]\nimage = \"docker:27\"\nvolumes = [\"/var/run/docker.sock:/var/run/docker.sock\"]\n";
+        let e = err(text);
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains("allow_docker_socket = true"),
+            "{}",
+            e.message
+        );
+        let ok = format!("{text}allow_docker_socket = true\n");
+        assert!(load("f", &ok, &env(&[])).is_ok());
+    }
+
+    #[test]
+    fn app_service_name_is_reserved() {
+        let e = err("[app]\n[services.app]\nimage = \"x\"\n");
+        assert!(e.message.contains("clashes"));
+    }
+
+    #[test]
+    fn uid_build_args_are_devctl_s() {
+        let e = err("[app]\n[app.build_args]\nAPP_UID = 0\n");
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("prot", &["port", "publish"]), Some("port"));
+        assert_eq!(suggest("imgae", &["image", "init"]), Some("image"));
+        assert_eq!(
+            suggest("workingdir", &["working_dir", "user"]),
+            Some("working_dir")
+        );
+        assert_eq!(suggest("zzzz", &["image", "init"]), None);
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        let t = "a\nbé = 1\n";
+        assert_eq!(line_col(t, 0), (1, 1, "a"));
+        let off = t.find('=').unwrap();
+        assert_eq!(line_col(t, off), (2, 4, "bé = 1"));
+    }
+}

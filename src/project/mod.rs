@@ -1,0 +1,208 @@
+//! The project: where it is (discovery), what devctl.toml and .env say
+//! (the model), resolved into what commands need.
+//!
+//! `model`, `load`, `interp` and `env` are pure; this module does the
+//! little IO there is (finding and reading the files).
+
+pub mod env;
+pub mod interp;
+pub mod load;
+pub mod model;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::usage;
+use env::{AutoStart, Env};
+use model::{normalize_project_name, Config};
+
+pub const CONFIG_FILE: &str = "devctl.toml";
+/// The generated compose file, relative to the project dir.
+pub const COMPOSE_FILE: &str = ".devctl/compose.yaml";
+
+/// Where the project's files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub env_file: PathBuf,
+    /// True when `--env-file` named it (then it must exist).
+    pub env_explicit: bool,
+}
+
+impl Paths {
+    pub fn compose(&self) -> PathBuf {
+        self.dir.join(COMPOSE_FILE)
+    }
+}
+
+/// Finds the project: `-C DIR` (which must hold devctl.toml), else the
+/// nearest ancestor of `cwd` holding devctl.toml. `--env-file` is taken
+/// relative to `cwd`; the default is `<project>/.env`.
+pub fn discover(
+    cwd: &Path,
+    project_dir: Option<&Path>,
+    env_file: Option<&Path>,
+) -> anyhow::Result<Paths> {
+    let dir = match project_dir {
+        Some(d) => {
+            let d = cwd.join(d);
+            if !d.is_dir() {
+                return Err(usage(format!(
+                    "-C {}: no such directory",
+                    d.display()
+                )));
+            }
+            if !d.join(CONFIG_FILE).is_file() {
+                return Err(usage(format!(
+                    "{} has no {CONFIG_FILE}: run `devctl init` there, or point -C at the project",
+                    d.display()
+                )));
+            }
+            d
+        }
+        None => cwd
+            .ancestors()
+            .find(|d| d.join(CONFIG_FILE).is_file())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
+                usage(format!(
+                    "no {CONFIG_FILE} in {} or any parent directory: run `devctl init`, or use -C DIR",
+                    cwd.display()
+                ))
+            })?,
+    };
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let (env_file, env_explicit) = match env_file {
+        Some(p) => (cwd.join(p), true),
+        None => (dir.join(".env"), false),
+    };
+    Ok(Paths {
+        config: dir.join(CONFIG_FILE),
+        dir,
+        env_file,
+        env_explicit,
+    })
+}
+
+/// The compose project name: `[project].name`, or the directory's name
+/// normalised as compose does.
+pub fn project_name(config: &Config, dir: &Path) -> Result<String, String> {
+    if let Some(n) = &config.project.name {
+        return Ok(n.as_str().to_string());
+    }
+    let base = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let n = normalize_project_name(&base);
+    if n.is_empty() {
+        Err(format!(
+            "cannot derive a project name from the directory name {base:?}: set `name` in [project] of {CONFIG_FILE}"
+        ))
+    } else {
+        Ok(n)
+    }
+}
+
+/// A loaded project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub paths: Paths,
+    pub config: Config,
+    pub name: String,
+    pub env: Env,
+    /// The env file exists (so it is passed to the app as `env_file`).
+    pub env_file_exists: bool,
+    pub auto_start: AutoStart,
+    /// Warnings from loading (unset variables, AUTO_START_SERVER).
+    pub warnings: Vec<String>,
+}
+
+/// Reads and checks devctl.toml and the env file. Every error is a usage
+/// error (exit 2) naming the file and position.
+pub fn open(paths: Paths) -> anyhow::Result<Project> {
+    let display = paths.config.display().to_string();
+    let text = std::fs::read_to_string(&paths.config)
+        .map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
+    let (dotenv, env_file_exists) = match std::fs::read_to_string(&paths.env_file) {
+        Ok(t) => {
+            let pairs = env::parse_dotenv(&t).map_err(|e| {
+                let mut msg = format!("{}:{e}", paths.env_file.display());
+                if !e.source_line.is_empty() {
+                    msg.push_str(&format!("\n {} | {}", e.line, e.source_line));
+                }
+                usage(msg)
+            })?;
+            (pairs, true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !paths.env_explicit => {
+            (Vec::new(), false)
+        }
+        Err(e) => {
+            return Err(usage(format!(
+                "--env-file {}: cannot read: {e}",
+                paths.env_file.display()
+            )))
+        }
+    };
+    let env = Env::merge(dotenv, env::process_env());
+    let loaded = load::load(&display, &text, &env).map_err(|e| usage(e.to_string()))?;
+    let name =
+        project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
+    let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
+    let mut warnings = loaded.warnings;
+    if let Some(w) = &auto_start.warning {
+        warnings.push(w.clone());
+    }
+    Ok(Project {
+        paths,
+        config: loaded.config,
+        name,
+        env,
+        env_file_exists,
+        auto_start,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovers_nearest_ancestor() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        std::fs::write(root.join(CONFIG_FILE), "").unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        let p = discover(&root.join("a/b"), None, None).unwrap();
+        assert_eq!(p.dir, root);
+        assert_eq!(p.env_file, root.join(".env"));
+        assert!(!p.env_explicit);
+        let p = discover(&root.join("a"), None, Some(Path::new("x.env"))).unwrap();
+        assert_eq!(p.env_file, root.join("a/x.env"));
+        assert!(p.env_explicit);
+    }
+
+    #[test]
+    fn dash_c_must_hold_devctl_toml() {
+        let d = tempfile::tempdir().unwrap();
+        let e = discover(d.path(), Some(Path::new(".")), None).unwrap_err();
+        assert!(e.to_string().contains("has no devctl.toml"), "{e}");
+        assert_eq!(crate::error::exit_code_for(&e), 2);
+        let e = discover(d.path(), Some(Path::new("missing")), None).unwrap_err();
+        assert!(e.to_string().contains("no such directory"));
+    }
+
+    #[test]
+    fn project_name_defaults_to_normalised_dir_name() {
+        let c = Config::default();
+        assert_eq!(
+            project_name(&c, Path::new("/x/My.Project")).unwrap(),
+            "myproject"
+        );
+        assert!(project_name(&c, Path::new("/x/___")).is_err());
+        let c: Config = toml::from_str("[project]\nname = \"given\"\n").unwrap();
+        assert_eq!(project_name(&c, Path::new("/x/Other")).unwrap(), "given");
+    }
+}

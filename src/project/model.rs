@@ -1,0 +1,1297 @@
+//! devctl.toml as serde types. Every table denies unknown keys; values that
+//! have a shape (ports, paths, durations, names) are checked while they are
+//! deserialised, so an error carries the TOML span of the offending value.
+//! Checks are skipped for a value still holding `$` (before interpolation):
+//! [`crate::project::load`] deserialises twice, before and after
+//! interpolation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub project: ProjectSection,
+    /// The service built from the project's Dockerfile (absent: no app service).
+    pub app: Option<AppSection>,
+    pub nvm: Option<NvmSection>,
+    pub assets: Option<AssetsSection>,
+    /// Extra services, written with (a subset of) compose's service keys.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceSpec>,
+    /// Named volumes (volumes used by services are declared automatically;
+    /// list one here to give it a driver or driver options).
+    #[serde(default)]
+    pub volumes: BTreeMap<String, VolumeSpec>,
+    /// Lint settings, validated by the linter's own config loader.
+    pub lint: Option<toml::Table>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSection {
+    /// Default: the project directory's name, normalised as compose does.
+    pub name: Option<ProjectName>,
+    /// When set, built images are tagged `<registry>/<project>-<service>:dev`.
+    pub registry: Option<Registry>,
+}
+
+pub const DEFAULT_NVM_INSTALL: &str =
+    "curl -fsSL https://raw.githubusercontent.com/nvm-sh/nvm/v0.40.1/install.sh | bash";
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NvmSection {
+    /// Host dir mounted at the container user's `~/.nvm`, or `"volume"` for
+    /// a named volume.
+    #[serde(default = "default_nvm_dir")]
+    pub dir: String,
+    #[serde(default = "default_nvm_install")]
+    pub install: String,
+}
+
+impl Default for NvmSection {
+    fn default() -> Self {
+        NvmSection {
+            dir: default_nvm_dir(),
+            install: default_nvm_install(),
+        }
+    }
+}
+
+fn default_nvm_dir() -> String {
+    "~/.nvm".into()
+}
+fn default_nvm_install() -> String {
+    DEFAULT_NVM_INSTALL.into()
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Toolchain {
+    #[default]
+    Nvm,
+    System,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AssetsSection {
+    #[serde(default)]
+    pub toolchain: Toolchain,
+    /// Re-run when package-lock.json changes.
+    pub install: Option<String>,
+    /// Full build when run-dev starts.
+    pub build: Option<String>,
+    #[serde(default)]
+    pub watch: Vec<WatchRule>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WatchRule {
+    pub name: String,
+    /// Roots, relative to the project dir.
+    pub paths: Vec<RelPath>,
+    /// Glob patterns on file names; empty: every file.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// Shell command run in the app container.
+    pub run: String,
+    /// Quiet period before a rebuild, in milliseconds.
+    pub debounce_ms: Option<u64>,
+}
+
+/// Keys shared by `[app]` and `[services.*]`: compose service keys.
+macro_rules! service_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fm])* pub $f: $t,)*
+            pub environment: Option<KeyValues>,
+            pub env_file: Option<StrOrList>,
+            #[serde(default)]
+            pub ports: Vec<PortSpec>,
+            #[serde(default)]
+            pub volumes: Vec<VolumeMount>,
+            pub tmpfs: Option<StrOrList>,
+            pub depends_on: Option<DependsOn>,
+            pub healthcheck: Option<Healthcheck>,
+            pub privileged: Option<bool>,
+            pub cgroup: Option<Cgroup>,
+            pub network_mode: Option<String>,
+            #[serde(default)]
+            pub security_opt: Vec<String>,
+            #[serde(default)]
+            pub cap_add: Vec<String>,
+            #[serde(default)]
+            pub cap_drop: Vec<String>,
+            pub read_only: Option<bool>,
+            pub restart: Option<Restart>,
+            pub labels: Option<KeyValues>,
+            pub stop_signal: Option<String>,
+            pub stop_grace_period: Option<Duration>,
+            pub extra_hosts: Option<ExtraHosts>,
+            /// Opt-in for mounting the Docker socket (root-equivalent).
+            #[serde(default)]
+            pub allow_docker_socket: bool,
+            /// `security_opt: no-new-privileges:true` (default: on unless privileged).
+            pub no_new_privileges: Option<bool>,
+        }
+
+        impl $name {
+            pub fn common(&self) -> Common {
+                Common {
+                    environment: self.environment.clone(),
+                    env_file: self.env_file.clone(),
+                    ports: self.ports.clone(),
+                    volumes: self.volumes.clone(),
+                    tmpfs: self.tmpfs.clone(),
+                    depends_on: self.depends_on.clone(),
+                    healthcheck: self.healthcheck.clone(),
+                    privileged: self.privileged,
+                    cgroup: self.cgroup,
+                    network_mode: self.network_mode.clone(),
+                    security_opt: self.security_opt.clone(),
+                    cap_add: self.cap_add.clone(),
+                    cap_drop: self.cap_drop.clone(),
+                    read_only: self.read_only,
+                    restart: self.restart.clone(),
+                    labels: self.labels.clone(),
+                    stop_signal: self.stop_signal.clone(),
+                    stop_grace_period: self.stop_grace_period.clone(),
+                    extra_hosts: self.extra_hosts.clone(),
+                    allow_docker_socket: self.allow_docker_socket,
+                    no_new_privileges: self.no_new_privileges,
+                }
+            }
+        }
+    };
+}
+
+/// The shared service keys, taken out of an [`AppSection`] or [`ServiceSpec`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Common {
+    pub environment: Option<KeyValues>,
+    pub env_file: Option<StrOrList>,
+    pub ports: Vec<PortSpec>,
+    pub volumes: Vec<VolumeMount>,
+    pub tmpfs: Option<StrOrList>,
+    pub depends_on: Option<DependsOn>,
+    pub healthcheck: Option<Healthcheck>,
+    pub privileged: Option<bool>,
+    pub cgroup: Option<Cgroup>,
+    pub network_mode: Option<String>,
+    pub security_opt: Vec<String>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub read_only: Option<bool>,
+    pub restart: Option<Restart>,
+    pub labels: Option<KeyValues>,
+    pub stop_signal: Option<String>,
+    pub stop_grace_period: Option<Duration>,
+    pub extra_hosts: Option<ExtraHosts>,
+    pub allow_docker_socket: bool,
+    pub no_new_privileges: Option<bool>,
+}
+
+service_struct! {
+    /// `[app]`: the service built from the project's Dockerfile.
+    pub struct AppSection {
+        #[serde(default = "default_dockerfile")]
+        pub dockerfile: String,
+        /// Build context relative to the project dir.
+        #[serde(default = "default_context")]
+        pub context: String,
+        pub target: Option<String>,
+        /// Container port, published on 127.0.0.1 unless `publish` says otherwise.
+        pub port: Option<Port>,
+        /// `"IP"` or `"IP:HOST_PORT"`, e.g. `"0.0.0.0:8000"`.
+        pub publish: Option<Publish>,
+        #[serde(default = "default_user")]
+        pub user: UserName,
+        #[serde(default = "default_workdir")]
+        pub workdir: AbsPath,
+        pub server: Option<CommandSpec>,
+        pub migrate: Option<CommandSpec>,
+        /// Image name (default `<project>-app:dev`, prefixed by the registry).
+        pub image: Option<String>,
+        #[serde(default)]
+        pub build_args: BTreeMap<String, Scalar>,
+    }
+}
+
+service_struct! {
+    /// `[services.NAME]`: an extra service.
+    pub struct ServiceSpec {
+        pub image: Option<String>,
+        pub build: Option<BuildSpec>,
+        pub command: Option<CommandSpec>,
+        pub entrypoint: Option<CommandSpec>,
+        pub user: Option<String>,
+        pub working_dir: Option<AbsPath>,
+        pub init: Option<bool>,
+        pub deploy: Option<Deploy>,
+    }
+}
+
+fn default_dockerfile() -> String {
+    "Dockerfile".into()
+}
+fn default_context() -> String {
+    ".".into()
+}
+fn default_user() -> UserName {
+    UserName("app".into())
+}
+fn default_workdir() -> AbsPath {
+    AbsPath("/app".into())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeSpec {
+    pub driver: Option<String>,
+    #[serde(default)]
+    pub driver_opts: BTreeMap<String, Scalar>,
+    pub labels: Option<KeyValues>,
+    /// The engine-side name (default `<project>_<key>`).
+    pub name: Option<String>,
+    #[serde(default)]
+    pub external: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    pub replicas: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Healthcheck {
+    pub test: Option<CommandSpec>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub start_interval: Option<Duration>,
+    pub retries: Option<u32>,
+    pub disable: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Cgroup {
+    Host,
+    Private,
+}
+
+impl Cgroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cgroup::Host => "host",
+            Cgroup::Private => "private",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    #[default]
+    ServiceStarted,
+    ServiceHealthy,
+    ServiceCompletedSuccessfully,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::ServiceStarted => "service_started",
+            Condition::ServiceHealthy => "service_healthy",
+            Condition::ServiceCompletedSuccessfully => "service_completed_successfully",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DependsOnEntry {
+    #[serde(default)]
+    pub condition: Condition,
+}
+
+// ---------------------------------------------------------------------------
+// Value types with their own checks.
+
+/// A string that is checked only when it holds no `$` (i.e. after
+/// interpolation, or when it never needed any).
+fn checked(s: &str) -> bool {
+    !s.contains('$')
+}
+
+macro_rules! string_newtype {
+    ($(#[$m:meta])* $name:ident, $expecting:literal, |$s:ident| $check:block) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        let $s = v;
+                        if checked($s) {
+                            let r: Result<(), String> = $check;
+                            r.map_err(E::custom)?;
+                        }
+                        Ok($name(v.to_string()))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// An absolute path inside a container.
+    AbsPath, "an absolute path (starting with `/`)", |s| {
+        if s.starts_with('/') { Ok(()) } else {
+            Err(format!("`{s}` is a relative path; a container path must be absolute, e.g. `/{}`", s.trim_start_matches("./")))
+        }
+    }
+);
+
+string_newtype!(
+    /// A path relative to the project dir, inside it.
+    RelPath, "a path relative to the project directory", |s| {
+        if s.starts_with('/') || s.split('/').any(|c| c == "..") {
+            Err(format!("`{s}` must be a path inside the project directory, relative to it (e.g. `sass`)"))
+        } else { Ok(()) }
+    }
+);
+
+string_newtype!(
+    /// A compose project name: lowercase letters, digits, `-`, `_`, starting
+    /// with a letter or digit.
+    ProjectName, "a project name", |s| {
+        let ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if ok { Ok(()) } else {
+            Err(format!("project name `{s}` is invalid: use lowercase letters, digits, `-` and `_`, starting with a letter or digit (e.g. `{}`)", normalize_project_name(s)))
+        }
+    }
+);
+
+string_newtype!(
+    /// An image registry prefix such as `registry.example.com:5000/team`.
+    Registry, "a registry host (and optional path)", |s| {
+        let ok = !s.is_empty() && !s.ends_with('/') && !s.contains("://")
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || "-._:/".contains(c));
+        if ok { Ok(()) } else {
+            Err(format!("registry `{s}` is invalid: write a host[:port][/path] without scheme or trailing `/`, e.g. `registry.example.com:5000/team`"))
+        }
+    }
+);
+
+string_newtype!(
+    /// The app's container user: a name or uid, never root.
+    UserName, "a user name or uid", |s| {
+        let user = s.split(':').next().unwrap_or("");
+        if user.is_empty() {
+            Err("the app user must not be empty (e.g. `app`)".to_string())
+        } else if user == "root" || user == "0" {
+            Err(format!("the app user must not be root (`{s}`): devctl runs the app as a non-root user, e.g. `app`"))
+        } else { Ok(()) }
+    }
+);
+
+string_newtype!(
+    /// A compose duration: `1m30s`, `10s`, `500ms`.
+    Duration, "a duration such as `10s` or `1m30s`", |s| {
+        if is_duration(s) { Ok(()) } else {
+            Err(format!("`{s}` is not a duration: write e.g. `10s`, `1m30s`, `500ms`"))
+        }
+    }
+);
+
+string_newtype!(
+    /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`.
+    Restart, "a restart policy", |s| {
+        let ok = matches!(s, "no" | "always" | "unless-stopped" | "on-failure")
+            || s.strip_prefix("on-failure:").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if ok { Ok(()) } else {
+            Err(format!("restart policy `{s}` is invalid: use `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`"))
+        }
+    }
+);
+
+string_newtype!(
+    /// `[app].publish`: `"IP"` or `"IP:HOST_PORT"`.
+    Publish, "an address such as `0.0.0.0` or `0.0.0.0:8000`", |s| {
+        parse_publish(s).map(|_| ())
+    }
+);
+
+/// Parses `[app].publish` into (host ip, optional host port).
+pub fn parse_publish(s: &str) -> Result<(String, Option<u16>), String> {
+    let (ip, port) = split_host_port(s);
+    if !is_ip(ip) {
+        return Err(format!(
+            "publish `{s}` is invalid: write an IP address and optional host port, e.g. `0.0.0.0:8000`"
+        ));
+    }
+    let port = match port {
+        None => None,
+        Some(p) => Some(parse_port_number(p)?),
+    };
+    Ok((ip.to_string(), port))
+}
+
+fn split_host_port(s: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = s.strip_prefix('[') {
+        // [v6]:port
+        if let Some(end) = rest.find(']') {
+            let ip = &s[..end + 2];
+            let after = &rest[end + 1..];
+            return (ip, after.strip_prefix(':'));
+        }
+        return (s, None);
+    }
+    match s.rsplit_once(':') {
+        Some((ip, port)) if !ip.contains(':') => (ip, Some(port)),
+        _ => (s, None),
+    }
+}
+
+fn is_ip(s: &str) -> bool {
+    let s = s.trim_start_matches('[').trim_end_matches(']');
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
+fn parse_port_number(p: &str) -> Result<u16, String> {
+    match p.parse::<u64>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
+        Ok(n) => Err(format!("port {n} is out of range (1-65535)")),
+        Err(_) => Err(format!("`{p}` is not a port number (1-65535)")),
+    }
+}
+
+/// `10s`, `1m30s`, `1.5s`, `500ms`, `2h`, `100us`.
+pub fn is_duration(s: &str) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        let ustart = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        if !matches!(&s[ustart..i], "ns" | "us" | "ms" | "s" | "m" | "h") {
+            return false;
+        }
+    }
+    true
+}
+
+/// compose's `NormalizeProjectName`: lowercase, keep `[a-z0-9_-]`, trim
+/// leading `-`/`_`.
+pub fn normalize_project_name(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let kept: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
+        .collect();
+    kept.trim_start_matches(['-', '_']).to_string()
+}
+
+/// A container port (1-65535).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port(pub u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Port;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a port number (1-65535)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Port, E> {
+                if (1..=65535).contains(&v) {
+                    Ok(Port(v as u16))
+                } else {
+                    Err(E::custom(format!("port {v} is out of range (1-65535)")))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A compose short-syntax port: `[[IP:]HOST:]CONTAINER[/PROTO]`, ports or
+/// ranges. A bare integer is a container port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortSpec {
+    pub raw: String,
+    pub host_ip: Option<String>,
+    pub host: Option<String>,
+    pub container: String,
+    pub proto: Option<String>,
+}
+
+impl PortSpec {
+    pub fn parse(s: &str) -> Result<PortSpec, String> {
+        let bad = |why: &str| {
+            format!("port `{s}` is invalid: {why} (write `[IP:][HOST:]CONTAINER[/tcp|udp]`, e.g. `5432:5432`)")
+        };
+        let (body, proto) = match s.split_once('/') {
+            Some((b, p)) => {
+                if !matches!(p, "tcp" | "udp" | "sctp") {
+                    return Err(bad("the protocol must be tcp, udp or sctp"));
+                }
+                (b, Some(p.to_string()))
+            }
+            None => (s, None),
+        };
+        // Split off a bracketed or dotted IP first.
+        let (host_ip, rest) = if let Some(r) = body.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(|| bad("unclosed `[`"))?;
+            let rest = r[end + 1..]
+                .strip_prefix(':')
+                .ok_or_else(|| bad("an IP must be followed by `:`"))?;
+            (Some(body[..end + 2].to_string()), rest)
+        } else {
+            let parts: Vec<&str> = body.split(':').collect();
+            match parts.len() {
+                1 | 2 => (None, body),
+                3 => (Some(parts[0].to_string()), &body[parts[0].len() + 1..]),
+                _ => return Err(bad("too many `:`")),
+            }
+        };
+        if let Some(ip) = &host_ip {
+            if !is_ip(ip) {
+                return Err(bad(&format!("`{ip}` is not an IP address")));
+            }
+        }
+        let (host, container) = match rest.split_once(':') {
+            Some((h, c)) => (if h.is_empty() { None } else { Some(h) }, c),
+            None => (None, rest),
+        };
+        let check = |p: &str| -> Result<(), String> {
+            let (a, b) = p.split_once('-').unwrap_or((p, p));
+            let a = parse_port_number(a).map_err(|e| bad(&e))?;
+            let b = parse_port_number(b).map_err(|e| bad(&e))?;
+            if a > b {
+                return Err(bad("a range must go up"));
+            }
+            Ok(())
+        };
+        if let Some(h) = host {
+            check(h)?;
+        }
+        check(container)?;
+        Ok(PortSpec {
+            raw: s.to_string(),
+            host_ip,
+            host: host.map(str::to_string),
+            container: container.to_string(),
+            proto,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for PortSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PortSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a port number or a string such as \"5432:5432\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PortSpec, E> {
+                PortSpec::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PortSpec, E> {
+                PortSpec::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PortSpec, E> {
+                if !checked(v) {
+                    return Ok(PortSpec {
+                        raw: v.to_string(),
+                        host_ip: None,
+                        host: None,
+                        container: v.to_string(),
+                        proto: None,
+                    });
+                }
+                PortSpec::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A compose short-syntax volume: `SOURCE:TARGET[:MODE]` or `TARGET`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeMount {
+    pub source: Option<String>,
+    pub target: String,
+    pub mode: Option<String>,
+}
+
+impl VolumeMount {
+    pub fn parse(s: &str) -> Result<VolumeMount, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let (source, target, mode) = match parts.as_slice() {
+            [t] => (None, *t, None),
+            [src, t] => (Some(*src), *t, None),
+            [src, t, m] => (Some(*src), *t, Some(*m)),
+            _ => {
+                return Err(format!(
+                    "volume `{s}` is invalid: write `SOURCE:TARGET[:ro]` or `TARGET`"
+                ))
+            }
+        };
+        if source.is_some_and(str::is_empty) {
+            return Err(format!("volume `{s}` has an empty source"));
+        }
+        if !target.starts_with('/') {
+            return Err(format!(
+                "volume `{s}`: the container path `{target}` must be absolute (start with `/`)"
+            ));
+        }
+        if let Some(m) = mode {
+            let ok = m.split(',').all(|o| {
+                matches!(
+                    o,
+                    "ro" | "rw"
+                        | "z"
+                        | "Z"
+                        | "cached"
+                        | "delegated"
+                        | "consistent"
+                        | "nocopy"
+                        | "shared"
+                        | "rshared"
+                        | "slave"
+                        | "rslave"
+                        | "private"
+                        | "rprivate"
+                )
+            });
+            if !ok {
+                return Err(format!(
+                    "volume `{s}`: unknown mode `{m}` (use ro, rw, z, Z, or a propagation mode)"
+                ));
+            }
+        }
+        Ok(VolumeMount {
+            source: source.map(str::to_string),
+            target: target.to_string(),
+            mode: mode.map(str::to_string),
+        })
+    }
+
+    /// A named volume (not a bind mount of a host path).
+    pub fn is_named(&self) -> bool {
+        self.source.as_deref().is_some_and(|s| {
+            !(s.starts_with('/') || s.starts_with('.') || s.starts_with('~') || s.contains('$'))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for VolumeMount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = VolumeMount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a volume such as \"db-data:/var/lib/postgresql/data\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<VolumeMount, E> {
+                if !checked(v) {
+                    return Ok(VolumeMount {
+                        source: None,
+                        target: v.to_string(),
+                        mode: None,
+                    });
+                }
+                VolumeMount::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A TOML scalar written where compose wants a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrOrList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl StrOrList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            StrOrList::One(s) => vec![s.clone()],
+            StrOrList::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StrOrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrOrList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOrList, E> {
+                Ok(StrOrList::One(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrOrList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(StrOrList::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A command: shell form (string, run by `/bin/sh -c` for server/migrate;
+/// split by compose for `command`) or exec form (array).
+pub type CommandSpec = StrOrList;
+
+/// `KEY = value` table or `["KEY=value", "KEY"]` list (environment, labels).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyValues(pub Vec<(String, Option<String>)>);
+
+impl<'de> Deserialize<'de> for KeyValues {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyValues;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of KEY = value or an array of \"KEY=value\" strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyValues, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
+                    out.push((k, Some(v.0)));
+                }
+                Ok(KeyValues(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyValues, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    match s.split_once('=') {
+                        Some((k, v)) => out.push((k.to_string(), Some(v.to_string()))),
+                        None => out.push((s, None)),
+                    }
+                }
+                Ok(KeyValues(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `["db"]` or `{ db = { condition = "service_healthy" } }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DependsOn(pub Vec<(String, Condition)>);
+
+impl<'de> Deserialize<'de> for DependsOn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DependsOn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of service names or a table of service = { condition = … }")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DependsOn, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push((s, Condition::ServiceStarted));
+                }
+                Ok(DependsOn(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DependsOn, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, DependsOnEntry>()? {
+                    out.push((k, v.condition));
+                }
+                Ok(DependsOn(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `["host:ip"]` or `{ host = "ip" }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraHosts(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for ExtraHosts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExtraHosts;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of \"host:ip\" strings or a table of host = \"ip\"")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ExtraHosts, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    let (h, ip) = s.split_once([':', '=']).ok_or_else(|| {
+                        de::Error::custom(format!("extra host `{s}` must be written `host:ip`"))
+                    })?;
+                    out.push((h.to_string(), ip.to_string()));
+                }
+                Ok(ExtraHosts(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtraHosts, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    out.push((k, v));
+                }
+                Ok(ExtraHosts(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `build = "dir"` or `build = { context, dockerfile, target, args }`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BuildSpec {
+    pub context: String,
+    pub dockerfile: Option<String>,
+    pub target: Option<String>,
+    pub args: BTreeMap<String, Scalar>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuildTable {
+    #[serde(default = "default_context")]
+    context: String,
+    dockerfile: Option<String>,
+    target: Option<String>,
+    #[serde(default)]
+    args: BTreeMap<String, Scalar>,
+}
+
+impl<'de> Deserialize<'de> for BuildSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BuildSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a build context path or a table { context, dockerfile, target, args }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BuildSpec, E> {
+                Ok(BuildSpec {
+                    context: v.to_string(),
+                    ..BuildSpec::default()
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<BuildSpec, A::Error> {
+                let t = BuildTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(BuildSpec {
+                    context: t.context,
+                    dockerfile: t.dockerfile,
+                    target: t.target,
+                    args: t.args,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The valid keys of each table, for "did you mean" suggestions and docs.
+pub const APP_KEYS: &[&str] = &[
+    "dockerfile",
+    "context",
+    "target",
+    "port",
+    "publish",
+    "user",
+    "workdir",
+    "server",
+    "migrate",
+    "image",
+    "build_args",
+];
+pub const SERVICE_KEYS: &[&str] = &[
+    "image",
+    "build",
+    "command",
+    "entrypoint",
+    "user",
+    "working_dir",
+    "init",
+    "deploy",
+];
+pub const COMMON_SERVICE_KEYS: &[&str] = &[
+    "environment",
+    "env_file",
+    "ports",
+    "volumes",
+    "tmpfs",
+    "depends_on",
+    "healthcheck",
+    "privileged",
+    "cgroup",
+    "network_mode",
+    "security_opt",
+    "cap_add",
+    "cap_drop",
+    "read_only",
+    "restart",
+    "labels",
+    "stop_signal",
+    "stop_grace_period",
+    "extra_hosts",
+    "allow_docker_socket",
+    "no_new_privileges",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(s)
+    }
+
+    #[test]
+    fn empty_file_is_a_valid_config() {
+        let c = parse("").unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn app_defaults_follow_design() {
+        let c = parse("[app]\nport = 8000\n").unwrap();
+        let app = c.app.unwrap();
+        assert_eq!(app.dockerfile, "Dockerfile");
+        assert_eq!(app.context, ".");
+        assert_eq!(app.user.as_str(), "app");
+        assert_eq!(app.workdir.as_str(), "/app");
+        assert_eq!(app.port, Some(Port(8000)));
+        assert!(app.server.is_none());
+    }
+
+    #[test]
+    fn nvm_defaults() {
+        let c = parse("[nvm]\n").unwrap();
+        let n = c.nvm.unwrap();
+        assert_eq!(n.dir, "~/.nvm");
+        assert_eq!(n.install, DEFAULT_NVM_INSTALL);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_everywhere() {
+        for (src, key) in [
+            ("[app]\nprot = 1\n", "prot"),
+            ("[project]\nnmae = \"x\"\n", "nmae"),
+            ("[services.db]\nimage = \"x\"\nimgae = \"y\"\n", "imgae"),
+            (
+                "[services.db]\nimage = \"x\"\nhealthcheck = { tset = \"x\" }\n",
+                "tset",
+            ),
+            (
+                "[services.db]\nimage = \"x\"\nbuild = { contxt = \".\" }\n",
+                "contxt",
+            ),
+            ("[volumes.v]\ndriver_opt = {}\n", "driver_opt"),
+            (
+                "[services.db]\nimage = \"x\"\nnetworks = [\"a\"]\n",
+                "networks",
+            ),
+            ("bogus = 1\n", "bogus"),
+        ] {
+            let e = parse(src).unwrap_err();
+            assert!(e.message().contains(&format!("`{key}`")), "{src}: {e}");
+            assert!(e.span().is_some(), "{src}");
+        }
+    }
+
+    #[test]
+    fn port_range_is_checked() {
+        assert!(parse("[app]\nport = 65535\n").is_ok());
+        for bad in ["0", "65536", "-1", "70000"] {
+            let e = parse(&format!("[app]\nport = {bad}\n")).unwrap_err();
+            assert!(e.message().contains("out of range"), "{e}");
+        }
+        let e = parse("[app]\nport = \"8000\"\n").unwrap_err();
+        assert!(e.message().contains("port number"), "{e}");
+    }
+
+    #[test]
+    fn workdir_must_be_absolute() {
+        let e = parse("[app]\nworkdir = \"app\"\n").unwrap_err();
+        assert!(e.message().contains("relative path"), "{e}");
+        let e = parse("[services.x]\nimage = \"i\"\nworking_dir = \"./w\"\n").unwrap_err();
+        assert!(e.message().contains("must be absolute"), "{e}");
+        // Not checked before interpolation:
+        assert!(parse("[app]\nworkdir = \"${WD}\"\n").is_ok());
+    }
+
+    #[test]
+    fn app_user_is_never_root() {
+        for bad in ["root", "0", "0:0", "root:app", ""] {
+            assert!(
+                parse(&format!("[app]\nuser = \"{bad}\"\n")).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(parse("[app]\nuser = \"1000:1000\"\n").is_ok());
+    }
+
+    #[test]
+    fn port_specs() {
+        let p = PortSpec::parse("127.0.0.1:5432:5432/tcp").unwrap();
+        assert_eq!(p.host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(p.host.as_deref(), Some("5432"));
+        assert_eq!(p.container, "5432");
+        assert_eq!(p.proto.as_deref(), Some("tcp"));
+        let p = PortSpec::parse("8080").unwrap();
+        assert_eq!(
+            (p.host_ip, p.host, p.container.as_str()),
+            (None, None, "8080")
+        );
+        let p = PortSpec::parse("9000-9001:9000-9001").unwrap();
+        assert_eq!(p.host.as_deref(), Some("9000-9001"));
+        let p = PortSpec::parse("[::1]:80:8080").unwrap();
+        assert_eq!(p.host_ip.as_deref(), Some("[::1]"));
+        let p = PortSpec::parse("127.0.0.1::80").unwrap();
+        assert_eq!(p.host, None);
+        for bad in [
+            "70000",
+            "0",
+            "a:b",
+            "1:2:3:4",
+            "300.1.1.1:80:80",
+            "80/icmp",
+            "10-5",
+            "",
+        ] {
+            assert!(PortSpec::parse(bad).is_err(), "{bad}");
+        }
+        let e = parse("[services.x]\nimage = \"i\"\nports = [\"99999:80\"]\n").unwrap_err();
+        assert!(e.message().contains("out of range"), "{e}");
+        let c = parse("[services.x]\nimage = \"i\"\nports = [5432, \"8080:80\"]\n").unwrap();
+        assert_eq!(c.services["x"].ports.len(), 2);
+    }
+
+    #[test]
+    fn volume_mounts() {
+        let v = VolumeMount::parse("db:/var/lib/db").unwrap();
+        assert!(v.is_named());
+        let v = VolumeMount::parse("./data:/data:ro").unwrap();
+        assert!(!v.is_named());
+        assert_eq!(v.mode.as_deref(), Some("ro"));
+        assert!(VolumeMount::parse("/anon").unwrap().source.is_none());
+        for bad in ["db:data", "a:/b:c:d", ":/x", "db:/x:bogus", "rel"] {
+            assert!(VolumeMount::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["10s", "1m30s", "500ms", "1.5s", "2h", "100us"] {
+            assert!(is_duration(ok), "{ok}");
+        }
+        for bad in ["", "10", "s", "10 s", "10x", "-1s"] {
+            assert!(!is_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_names() {
+        assert_eq!(normalize_project_name("My App.2"), "myapp2");
+        assert_eq!(normalize_project_name("__x-Y"), "x-y");
+        assert_eq!(normalize_project_name("Ünïcode_dir"), "ncode_dir");
+        assert!(parse("[project]\nname = \"my-app_2\"\n").is_ok());
+        for bad in ["My", "-x", "a b", "_x", ""] {
+            assert!(
+                parse(&format!("[project]\nname = \"{bad}\"\n")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn registry_names() {
+        assert!(parse("[project]\nregistry = \"localhost:5000/team\"\n").is_ok());
+        for bad in ["https://r.io", "r.io/", "", "a b"] {
+            assert!(
+                parse(&format!("[project]\nregistry = \"{bad}\"\n")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn flexible_shapes() {
+        let c = parse(
+            r#"
+[services.w]
+image = "i"
+command = ["a", "b"]
+entrypoint = "sh -c x"
+environment = ["A=1", "B"]
+labels = { "x.y" = "z", n = 1 }
+depends_on = { db = { condition = "service_healthy" }, q = {} }
+extra_hosts = ["h:1.2.3.4"]
+tmpfs = "/run"
+build = "."
+restart = "on-failure:3"
+deploy = { replicas = 3 }
+healthcheck = { test = ["CMD", "true"], interval = "5s", retries = 3 }
+[services.db]
+image = "p"
+depends_on = ["w"]
+"#,
+        )
+        .unwrap();
+        let w = &c.services["w"];
+        assert_eq!(
+            w.command,
+            Some(StrOrList::Many(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(
+            w.environment.as_ref().unwrap().0,
+            vec![("A".into(), Some("1".into())), ("B".into(), None)]
+        );
+        assert_eq!(
+            w.labels.as_ref().unwrap().0,
+            vec![
+                ("x.y".into(), Some("z".into())),
+                ("n".into(), Some("1".into()))
+            ]
+        );
+        assert_eq!(
+            w.depends_on.as_ref().unwrap().0,
+            vec![
+                ("db".into(), Condition::ServiceHealthy),
+                ("q".into(), Condition::ServiceStarted)
+            ]
+        );
+        assert_eq!(w.deploy.as_ref().unwrap().replicas, Some(3));
+        assert_eq!(w.build.as_ref().unwrap().context, ".");
+        assert_eq!(c.services["db"].depends_on.as_ref().unwrap().0[0].0, "w");
+    }
+
+    #[test]
+    fn enums_reject_unknown_values() {
+        assert!(parse("[services.x]\nimage = \"i\"\ncgroup = \"shared\"\n").is_err());
+        assert!(parse("[services.x]\nimage = \"i\"\nrestart = \"sometimes\"\n").is_err());
+        assert!(parse("[assets]\ntoolchain = \"yarn\"\n").is_err());
+        assert!(parse(
+            "[services.x]\nimage = \"i\"\ndepends_on = { d = { condition = \"ready\" } }\n"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn watch_rules_require_name_paths_run() {
+        let e = parse("[[assets.watch]]\nname = \"css\"\npaths = [\"sass\"]\n").unwrap_err();
+        assert!(e.message().contains("`run`"), "{e}");
+        let e = parse("[[assets.watch]]\nname = \"css\"\npaths = [\"/abs\"]\nrun = \"x\"\n")
+            .unwrap_err();
+        assert!(e.message().contains("inside the project"), "{e}");
+    }
+
+    #[test]
+    fn lint_table_is_kept_raw() {
+        let c = parse("[lint]\nignored = [\"DL3008\"]\nanything = { goes = 1 }\n").unwrap();
+        let l = c.lint.unwrap();
+        assert!(l.contains_key("ignored") && l.contains_key("anything"));
+    }
+
+    #[test]
+    fn publish_forms() {
+        assert_eq!(parse_publish("0.0.0.0").unwrap(), ("0.0.0.0".into(), None));
+        assert_eq!(
+            parse_publish("0.0.0.0:8080").unwrap(),
+            ("0.0.0.0".into(), Some(8080))
+        );
+        assert_eq!(parse_publish("[::]:80").unwrap(), ("[::]".into(), Some(80)));
+        assert!(parse_publish("localhost:80").is_err());
+        assert!(parse_publish("0.0.0.0:99999").is_err());
+    }
+}
