@@ -1,5 +1,13 @@
 //! One module per subcommand. Each takes its parsed arguments and the
 //! global flags and returns an exit code; errors map to exit codes in cli.rs.
 
+pub mod build;
 pub mod config;
+pub mod down;
+pub mod engine_input;
 pub mod init;
+pub mod logs;
+pub mod ps;
+pub mod sh;
+pub mod start;
+pub mod stop;
