@@ -111,7 +111,7 @@ pub enum Command {
     /// Remove the project's containers and network (and named volumes with --volumes)
     Down {
         /// Also remove the named volumes
-        #[arg(long, short = 'v')]
+        #[arg(long)]
         volumes: bool,
     },
     /// List the project's containers
