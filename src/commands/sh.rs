@@ -42,25 +42,28 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let code = runtime()?.block_on(async {
         let eng = connect().await?;
-        let container = running_container(&eng, plan, &svc.name)
-            .await?
-            .ok_or_else(|| {
-                anyhow!(
-                    "service {} is not running: run `devctl start` first",
-                    svc.name
-                )
-            })?;
-        exec::run(
-            &eng,
-            ExecRequest {
-                container,
-                user: svc.user.clone(),
-                workdir: svc.working_dir.clone(),
-                cmd,
-                tty,
-            },
-        )
-        .await
+        let mut req = ExecRequest {
+            // replica 1 directly (no listing) in the common case
+            container: plan.container_name(&svc.name, 1),
+            user: svc.user.clone(),
+            workdir: svc.working_dir.clone(),
+            cmd,
+            tty,
+        };
+        let mut id = exec::create(&eng, &req).await?;
+        if id.is_none() {
+            if let Some(other) = running_container(&eng, plan, &svc.name).await? {
+                req.container = other;
+                id = exec::create(&eng, &req).await?;
+            }
+        }
+        let id = id.ok_or_else(|| {
+            anyhow!(
+                "service {} is not running: run `devctl start` first",
+                svc.name
+            )
+        })?;
+        exec::attach(&eng, &id, tty).await
     })?;
     Ok(ExitCode::from((code & 0xff) as u8))
 }

@@ -93,8 +93,9 @@ fn stdin_channel() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
     rx
 }
 
-/// Runs the exec and returns its exit code.
-pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
+/// Creates the exec; `None` when the container does not exist or is not
+/// running (the caller then looks for another replica or says so).
+pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
     let mut env = Vec::new();
     if req.tty {
         env.push(format!(
@@ -118,11 +119,17 @@ pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
                 ..Default::default()
             },
         )
-        .await
-        .with_context(|| format!("creating the exec in {}", req.container))?;
-    let id = created.id;
+        .await;
+    match created {
+        Ok(c) => Ok(Some(c.id)),
+        Err(e) if matches!(super::status_of(&e), Some(404) | Some(409)) => Ok(None),
+        Err(e) => Err(anyhow!(e).context(format!("creating the exec in {}", req.container))),
+    }
+}
 
-    let guard = if req.tty {
+/// Runs a created exec attached to this process; returns its exit code.
+pub async fn attach(eng: &Engine, id: &str, tty: bool) -> Result<i64> {
+    let guard = if tty {
         Some(RawModeGuard::enable(0).context("switching the terminal to raw mode")?)
     } else {
         None
@@ -130,10 +137,10 @@ pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
     let started = eng
         .docker
         .start_exec(
-            &id,
+            id,
             Some(StartExecOptions {
                 detach: false,
-                tty: req.tty,
+                tty,
                 output_capacity: None,
             }),
         )
@@ -147,12 +154,12 @@ pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
         return Err(anyhow!("the engine detached the exec"));
     };
 
-    if req.tty {
+    if tty {
         if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
             let _ = eng
                 .docker
                 .resize_exec(
-                    &id,
+                    id,
                     ResizeExecOptions {
                         height: h,
                         width: w,
@@ -202,9 +209,9 @@ pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
                     let _ = input.shutdown().await;
                 }
             },
-            _ = winch.recv(), if req.tty => {
+            _ = winch.recv(), if tty => {
                 if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
-                    let _ = eng.docker.resize_exec(&id, ResizeExecOptions { height: h, width: w }).await;
+                    let _ = eng.docker.resize_exec(id, ResizeExecOptions { height: h, width: w }).await;
                 }
             }
             _ = term.recv() => { interrupted = Some(128 + 15); break; }
@@ -219,13 +226,13 @@ pub async fn run(eng: &Engine, req: ExecRequest) -> Result<i64> {
     for _ in 0..100 {
         let inspect = eng
             .docker
-            .inspect_exec(&id)
+            .inspect_exec(id)
             .await
             .context("reading the exec's exit code")?;
         if inspect.running != Some(true) {
             return Ok(inspect.exit_code.unwrap_or(0));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     Err(anyhow!("the exec's output ended but it is still running"))
 }

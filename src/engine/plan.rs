@@ -399,11 +399,7 @@ fn err(file: &str, key: &str, msg: impl std::fmt::Display) -> String {
 /// Compose interpolation of a generated file: `$$` → `$` in every string.
 fn unescape(v: &mut Value) {
     match v {
-        Value::String(s) => {
-            if s.contains("$$") {
-                *s = s.replace("$$", "$");
-            }
-        }
+        Value::String(s) if s.contains("$$") => *s = s.replace("$$", "$"),
         Value::Sequence(seq) => seq.iter_mut().for_each(unescape),
         Value::Mapping(m) => m.iter_mut().for_each(|(_, v)| unescape(v)),
         Value::Tagged(t) => unescape(&mut t.value),
@@ -699,11 +695,8 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 };
                 let mut argmap = BTreeMap::new();
                 for (k, v) in args {
-                    match v.or_else(|| (inputs.env)(&k)) {
-                        Some(v) => {
-                            argmap.insert(k, v);
-                        }
-                        None => {}
+                    if let Some(v) = v.or_else(|| (inputs.env)(&k)) {
+                        argmap.insert(k, v);
                     }
                 }
                 Some(BuildPlan {

@@ -315,7 +315,7 @@ fn build_start_idempotent_mounts_uid_port() {
         "{out}"
     );
     let app = e.c("app", 1);
-    assert_eq!(e.containers(), [app.clone()]);
+    assert_eq!(e.containers(), std::slice::from_ref(&app));
 
     // runs as the app user's uid (the server process, not only exec)
     let (uid, _) = e.ok(&["sh", "--", "id", "-u"]);
