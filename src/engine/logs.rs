@@ -16,8 +16,14 @@ use super::apply::{name_of, project_containers};
 use super::plan::LABEL_SERVICE;
 use super::Engine;
 
-type LogStream<'a> =
-    Pin<Box<dyn Stream<Item = (String, Result<LogOutput, bollard::errors::Error>)> + 'a>>;
+/// (container id, container name, item); `None` marks the end of a
+/// container's stream (it stopped), so a restart is followed again.
+type LogItem = (
+    String,
+    String,
+    Option<Result<LogOutput, bollard::errors::Error>>,
+);
+type LogStream<'a> = Pin<Box<dyn Stream<Item = LogItem> + 'a>>;
 
 /// Splits `message` into lines, each prefixed with `prefix | `.
 pub fn prefix_lines(prefix: &str, width: usize, message: &[u8], out: &mut Vec<u8>) {
@@ -48,10 +54,14 @@ pub async fn logs(eng: &Engine, project: &str, services: &[String], follow: bool
             .stderr(true)
             .tail("all")
             .build();
+        let (id2, name2) = (id.clone(), name.clone());
         Box::pin(
             eng.docker
                 .logs(&id, Some(opts))
-                .map(move |item| (name.clone(), item)),
+                .map(move |item| (id.clone(), name.clone(), Some(item)))
+                .chain(futures_util::stream::once(
+                    async move { (id2, name2, None) },
+                )),
         )
     };
     for c in project_containers(eng, project).await? {
@@ -75,14 +85,17 @@ pub async fn logs(eng: &Engine, project: &str, services: &[String], follow: bool
         tokio::select! {
             item = streams.next(), if !streams.is_empty() => match item {
                 None => if !follow { break },
-                Some((name, Ok(out))) => {
+                Some((id, _, None)) => {
+                    seen.remove(&id);
+                }
+                Some((_, name, Some(Ok(out)))) => {
                     let mut buf = Vec::new();
                     prefix_lines(&name, width, &out.into_bytes(), &mut buf);
                     let mut lock = stdout.lock();
                     lock.write_all(&buf)?;
                     lock.flush()?;
                 }
-                Some((name, Err(e))) => {
+                Some((_, name, Some(Err(e)))) => {
                     // a container removed while followed ends its stream
                     if !follow {
                         return Err(anyhow!(e).context(format!("reading the logs of {name}")));

@@ -370,6 +370,13 @@ fn build_start_idempotent_mounts_uid_port() {
     );
     assert_eq!(e.identity(&app), before);
 
+    // a changed image (new source baked in) recreates the app container
+    e.write("index.html", "changed\n");
+    e.ok(&["build"]);
+    let (_, err) = e.ok(&["start"]);
+    assert!(err.contains(&format!("{app}  Recreated")), "{err}");
+    assert_ne!(e.identity(&app), before);
+
     // ps (table and json)
     let (table, _) = e.ok(&["ps"]);
     assert!(table.starts_with("NAME"), "{table}");
@@ -778,6 +785,20 @@ deploy = {{ replicas = {replicas} }}
         &mut seen,
         &format!("{} | hello-from-", e.c("talker", 2)),
     );
+    // a restarted container is followed again
+    e.ok(&["stop", "talker"]);
+    e.ok(&["start", "talker"]);
+    let t0 = Instant::now();
+    let prefix = format!("{t1} | hello-from-");
+    while seen.matches(&prefix).count() < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "restart not followed: {seen:?}"
+        );
+        if let Ok(b) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
     let _ = follow.kill();
     let _ = follow.wait();
 }
@@ -929,4 +950,23 @@ fn which_docker_compose() -> Option<PathBuf> {
             .map(|d| d.join("docker-compose"))
             .find(|p| p.is_file())
     })
+}
+
+#[test]
+fn failed_build_shows_the_builders_error_lines() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("buildfail", "");
+    e.write(
+        "Dockerfile",
+        "FROM devctl-fixture/busybox:1 AS app\nRUN echo boom-output >&2; exit 3\n",
+    );
+    let (_, err) = e.code(&["build"], 1);
+    assert!(err.contains("boom-output"), "{err}");
+    assert!(err.contains("returned a non-zero code: 3"), "{err}");
+    // start builds what is missing, and fails the same way
+    let (_, err) = e.code(&["start"], 1);
+    assert!(err.contains("boom-output"), "{err}");
+    assert!(e.containers().is_empty());
 }
