@@ -202,35 +202,37 @@ pub async fn converge(
         let image = image_ids
             .get(&svc.name)
             .ok_or_else(|| anyhow!("no image id for service {}", svc.name))?;
-        let mine: Vec<&ContainerSummary> = existing
+        let mine: Vec<Existing> = existing
             .iter()
             .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
+            .map(Existing::from_summary)
             .collect();
-        for n in 1..=svc.replicas {
-            let name = plan.container_name(&svc.name, n);
-            let current = mine.iter().find(|c| {
-                label(c, LABEL_NUMBER) == Some(n.to_string().as_str()) || name_of(c) == name
-            });
-            match current {
-                Some(c)
-                    if label(c, LABEL_HASH) == Some(svc.config_hash.as_str())
-                        && c.image_id.as_deref() == Some(image.as_str()) =>
-                {
-                    if !is_running(c) {
-                        start(eng, &name).await?;
-                        eprintln!(" Container {name}  Started");
-                        report.started.push(name);
-                    }
+        let actions = decide(
+            |n| plan.container_name(&svc.name, n),
+            svc.replicas,
+            &svc.config_hash,
+            image,
+            &mine,
+        );
+        for action in actions {
+            match action {
+                Action::Keep(_) => {}
+                Action::Start(n) => {
+                    let name = plan.container_name(&svc.name, n);
+                    start(eng, &name).await?;
+                    eprintln!(" Container {name}  Started");
+                    report.started.push(name);
                 }
-                Some(c) => {
-                    let id = c.id.clone().unwrap_or_else(|| name.clone());
-                    remove(eng, &id, svc.stop_timeout).await?;
+                Action::Recreate(n, old) => {
+                    let name = plan.container_name(&svc.name, n);
+                    remove(eng, &old, svc.stop_timeout).await?;
                     create(eng, plan, svc, n).await?;
                     start(eng, &name).await?;
                     eprintln!(" Container {name}  Recreated");
                     report.recreated.push(name);
                 }
-                None => {
+                Action::Create(n) => {
+                    let name = plan.container_name(&svc.name, n);
                     let adopted = create(eng, plan, svc, n).await?;
                     start(eng, &name).await?;
                     if !adopted {
@@ -238,18 +240,11 @@ pub async fn converge(
                         report.created.push(name);
                     }
                 }
-            }
-        }
-        // replicas scaled down: remove the surplus
-        for c in &mine {
-            let n: u32 = label(c, LABEL_NUMBER)
-                .and_then(|x| x.parse().ok())
-                .unwrap_or(0);
-            if n > svc.replicas || n == 0 {
-                let id = c.id.clone().unwrap_or_else(|| name_of(c));
-                remove(eng, &id, svc.stop_timeout).await?;
-                eprintln!(" Container {}  Removed", name_of(c));
-                report.removed.push(name_of(c));
+                Action::Remove(id, name) => {
+                    remove(eng, &id, svc.stop_timeout).await?;
+                    eprintln!(" Container {name}  Removed");
+                    report.removed.push(name);
+                }
             }
         }
     }
@@ -265,6 +260,94 @@ pub async fn converge(
         }
     }
     Ok(report)
+}
+
+/// An existing container of one service, as converge sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub id: String,
+    pub name: String,
+    pub number: Option<u32>,
+    pub hash: Option<String>,
+    pub image_id: Option<String>,
+    pub running: bool,
+}
+
+impl Existing {
+    fn from_summary(c: &ContainerSummary) -> Existing {
+        Existing {
+            id: c.id.clone().unwrap_or_else(|| name_of(c)),
+            name: name_of(c),
+            number: label(c, LABEL_NUMBER).and_then(|n| n.parse().ok()),
+            hash: label(c, LABEL_HASH).map(str::to_string),
+            image_id: c.image_id.clone(),
+            running: is_running(c),
+        }
+    }
+}
+
+/// What converge does with one replica slot or one surplus container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Up to date and running: no call at all.
+    Keep(u32),
+    /// Up to date but stopped: start it.
+    Start(u32),
+    /// Config hash or image changed: remove the old (id), create, start.
+    Recreate(u32, String),
+    /// Missing: create and start.
+    Create(u32),
+    /// Beyond the replica count (id, name): remove.
+    Remove(String, String),
+}
+
+/// Pure converge decision for one service: replica `n` is the container
+/// labelled with number `n` (or, failing that, named `name(n)`); it is kept
+/// when its config hash and image id match, else recreated; containers not
+/// matched to a slot are removed.
+pub fn decide(
+    name: impl Fn(u32) -> String,
+    replicas: u32,
+    hash: &str,
+    image_id: &str,
+    existing: &[Existing],
+) -> Vec<Action> {
+    let mut used = vec![false; existing.len()];
+    let mut out = Vec::new();
+    for n in 1..=replicas {
+        let slot = existing
+            .iter()
+            .enumerate()
+            .position(|(i, c)| !used[i] && c.number == Some(n))
+            .or_else(|| {
+                existing
+                    .iter()
+                    .enumerate()
+                    .position(|(i, c)| !used[i] && c.name == name(n))
+            });
+        match slot {
+            Some(i) => {
+                used[i] = true;
+                let c = &existing[i];
+                if c.hash.as_deref() == Some(hash) && c.image_id.as_deref() == Some(image_id) {
+                    out.push(if c.running {
+                        Action::Keep(n)
+                    } else {
+                        Action::Start(n)
+                    });
+                } else {
+                    out.push(Action::Recreate(n, c.id.clone()));
+                }
+            }
+            None => out.push(Action::Create(n)),
+        }
+    }
+    for (i, c) in existing.iter().enumerate() {
+        if !used[i] {
+            out.push(Action::Remove(c.id.clone(), c.name.clone()));
+        }
+    }
+    out
 }
 
 /// Creates container `n`; returns true when it already existed (a
@@ -587,4 +670,71 @@ pub async fn running_container(eng: &Engine, plan: &Plan, service: &str) -> Resu
             .unwrap_or(u32::MAX)
     });
     Ok(mine.first().map(|c| name_of(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(n: u32, hash: &str, image: &str, running: bool) -> Existing {
+        Existing {
+            id: format!("id{n}"),
+            name: format!("p-s-{n}"),
+            number: Some(n),
+            hash: Some(hash.into()),
+            image_id: Some(image.into()),
+            running,
+        }
+    }
+    fn name(n: u32) -> String {
+        format!("p-s-{n}")
+    }
+
+    #[test]
+    fn nothing_changed_means_no_call() {
+        let ex = [c(1, "h", "i", true), c(2, "h", "i", true)];
+        assert_eq!(
+            decide(name, 2, "h", "i", &ex),
+            [Action::Keep(1), Action::Keep(2)]
+        );
+    }
+
+    #[test]
+    fn stopped_is_started_changed_is_recreated_missing_is_created() {
+        let ex = [c(1, "h", "i", false), c(2, "old", "i", true)];
+        assert_eq!(
+            decide(name, 3, "h", "i", &ex),
+            [
+                Action::Start(1),
+                Action::Recreate(2, "id2".into()),
+                Action::Create(3)
+            ]
+        );
+        // a new image id alone recreates
+        let ex = [c(1, "h", "old-image", true)];
+        assert_eq!(
+            decide(name, 1, "h", "i", &ex),
+            [Action::Recreate(1, "id1".into())]
+        );
+    }
+
+    #[test]
+    fn surplus_and_unnumbered_containers_are_removed() {
+        let mut stray = c(9, "h", "i", true);
+        stray.number = None;
+        stray.name = "p_s_x".into();
+        let ex = [c(1, "h", "i", true), c(2, "h", "i", true), stray];
+        assert_eq!(
+            decide(name, 1, "h", "i", &ex),
+            [
+                Action::Keep(1),
+                Action::Remove("id2".into(), "p-s-2".into()),
+                Action::Remove("id9".into(), "p_s_x".into())
+            ]
+        );
+        // a container named like slot 1 without a number label fills slot 1
+        let mut named = c(1, "h", "i", true);
+        named.number = None;
+        assert_eq!(decide(name, 1, "h", "i", &[named]), [Action::Keep(1)]);
+    }
 }
