@@ -149,15 +149,35 @@ impl Write for ChanWriter {
     }
 }
 
-/// Writes the tarball of `entries` to `w`.
+/// Writes the tarball of `entries` to `w` the way the docker CLI does:
+/// permission bits and mtimes kept, owner 0:0 without names, symlinks
+/// stored as links.
 pub fn write_tar(context: &Path, entries: &[String], w: impl Write) -> Result<()> {
     let mut tb = tar::Builder::new(w);
-    tb.follow_symlinks(false);
-    tb.mode(tar::HeaderMode::Deterministic);
     for rel in entries {
         let abs = context.join(rel);
-        tb.append_path_with_name(&abs, rel)
-            .with_context(|| format!("adding {} to the build context", abs.display()))?;
+        let add = |tb: &mut tar::Builder<_>| -> std::io::Result<()> {
+            let meta = std::fs::symlink_metadata(&abs)?;
+            let mut h = tar::Header::new_gnu();
+            h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_username("")?;
+            h.set_groupname("")?;
+            let ft = meta.file_type();
+            if ft.is_symlink() {
+                let target = std::fs::read_link(&abs)?;
+                tb.append_link(&mut h, rel, target)
+            } else if ft.is_file() {
+                tb.append_data(&mut h, rel, std::fs::File::open(&abs)?)
+            } else if ft.is_dir() {
+                h.set_size(0);
+                tb.append_data(&mut h, rel, std::io::empty())
+            } else {
+                Ok(()) // sockets, fifos, devices: not part of a context
+            }
+        };
+        add(&mut tb).with_context(|| format!("adding {} to the build context", abs.display()))?;
     }
     tb.into_inner()
         .context("finishing the build context")?
@@ -375,9 +395,53 @@ mod tests {
             .map(|x| x.unwrap().path().unwrap().display().to_string())
             .collect();
         assert_eq!(names.len(), 5);
+        let mut ar = tar::Archive::new(tarball.as_slice());
+        for entry in ar.entries().unwrap() {
+            let h = entry.unwrap().header().clone();
+            assert_eq!((h.uid().unwrap(), h.gid().unwrap()), (0, 0));
+        }
         assert!(names.contains(&"src/a.py".to_string()));
         assert!(!names
             .iter()
             .any(|n| n.contains(".env") || n.contains("node_modules")));
+    }
+}
+
+#[cfg(test)]
+mod tar_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn tar_keeps_modes_and_symlinks() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::write(p.join("secret"), "s").unwrap();
+        std::fs::set_permissions(p.join("secret"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(p.join("run.sh"), "#!/bin/sh").unwrap();
+        std::fs::set_permissions(p.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink("run.sh", p.join("link")).unwrap();
+        let e = context_entries(p, &DockerIgnore::parse(""), "Dockerfile").unwrap();
+        assert_eq!(e, ["link", "run.sh", "secret"]);
+        let mut tarball = Vec::new();
+        write_tar(p, &e, &mut tarball).unwrap();
+        let mut ar = tar::Archive::new(tarball.as_slice());
+        let got: Vec<(String, u32, bool)> = ar
+            .entries()
+            .unwrap()
+            .map(|x| {
+                let x = x.unwrap();
+                let h = x.header();
+                (
+                    x.path().unwrap().display().to_string(),
+                    h.mode().unwrap() & 0o777,
+                    h.entry_type().is_symlink(),
+                )
+            })
+            .collect();
+        assert_eq!(got[0].0, "link");
+        assert!(got[0].2);
+        assert_eq!(got[1], ("run.sh".to_string(), 0o755, false));
+        assert_eq!(got[2], ("secret".to_string(), 0o600, false));
     }
 }
