@@ -58,7 +58,7 @@ impl Global {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                is_terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
             }
         }
     }
@@ -138,6 +138,9 @@ pub enum Command {
         #[arg(last = true, value_name = "CMD")]
         cmd: Vec<String>,
     },
+    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
+    #[command(name = "lint-dockerfile")]
+    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -203,6 +206,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
         }
         Command::Completions { shell } => completions(shell),
+        Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }
 }
 

@@ -16,6 +16,8 @@
 //! Pure: no IO. A context walker asks [`DockerIgnore::is_excluded`] for each
 //! path and [`DockerIgnore::can_skip_dir`] to prune whole directories.
 
+use std::sync::{Arc, Mutex};
+
 use regex::Regex;
 
 /// One usable pattern.
@@ -93,6 +95,21 @@ impl DockerIgnore {
                 }),
             }
         }
+        di
+    }
+
+    /// [`DockerIgnore::parse`], memoized for the last text seen: linting
+    /// many Dockerfiles of one build context compiles the patterns once.
+    pub fn cached(text: &str) -> Arc<DockerIgnore> {
+        static LAST: Mutex<Option<(String, Arc<DockerIgnore>)>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((t, di)) = last.as_ref() {
+            if t == text {
+                return Arc::clone(di);
+            }
+        }
+        let di = Arc::new(DockerIgnore::parse(text));
+        *last = Some((text.to_string(), Arc::clone(&di)));
         di
     }
 
@@ -713,6 +730,14 @@ mod tests {
         assert!(di.can_skip_dir("vendor/b"));
         assert!(!di.is_excluded("vendor/a/x.go"));
         assert!(di.is_excluded("vendor/a/x.txt"));
+    }
+
+    #[test]
+    fn cached_parse() {
+        let a = DockerIgnore::cached("x\n");
+        let b = DockerIgnore::cached("x\n");
+        assert!(Arc::ptr_eq(&a, &b) || a.patterns().eq(b.patterns()));
+        assert!(DockerIgnore::cached("y\n").is_excluded("y"));
     }
 
     #[test]

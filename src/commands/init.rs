@@ -238,7 +238,7 @@ impl fmt::Display for Outcome {
             Outcome::Replaced(p) => write!(f, "wrote {p} (replaced the existing file: --force)"),
             Outcome::Skipped(p) => write!(f, "skipped {p} (exists; --force overwrites)"),
             Outcome::GitignoreCreated(added) => {
-                write!(f, "wrote .gitignore ({})", added.join(", "))
+                write!(f, "wrote .gitignore (ignores {})", added.join(", "))
             }
             Outcome::GitignoreUpdated(added) => {
                 write!(f, "updated .gitignore (added {})", added.join(", "))

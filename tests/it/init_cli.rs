@@ -249,3 +249,15 @@ fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
             .find(|p| p.is_file())
     })
 }
+
+/// The scaffolded devctl.toml (and .env made from .env.example) is a valid
+/// configuration for the rest of devctl.
+#[test]
+fn scaffolded_projects_pass_config_check() {
+    for template in ["django", "minimal"] {
+        let p = Project::new();
+        p.devctl(&["init", "--template", template]).code(0);
+        fs::copy(p.path().join(".env.example"), p.path().join(".env")).unwrap();
+        p.devctl(&["config", "--check"]).code(0);
+    }
+}

@@ -5,6 +5,7 @@ mod support;
 
 mod engine_e2e;
 mod init_cli;
+mod lint_cli;
 mod lint_vs_hadolint;
 mod parser_conformance;
 mod parser_differential;

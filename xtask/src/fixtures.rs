@@ -95,6 +95,7 @@ pub fn run(args: &[String]) -> Result<()> {
             );
             continue;
         }
+        let previous = docker.image_id(w.tag())?;
         println!("{}: building {} (recipe {short})", w.name(), w.tag());
         match w {
             Which::Busybox => busybox::build(&docker, &hash)?,
@@ -106,6 +107,17 @@ pub fn run(args: &[String]) -> Result<()> {
                 "{} was built but does not carry {RECIPE_LABEL}={hash}",
                 w.tag()
             );
+        }
+        // The image the tag pointed at before is now dangling: remove it
+        // (best effort: a container may still use it).
+        if let Some(old) = previous {
+            if docker.image_id(w.tag())?.as_deref() != Some(old.as_str()) {
+                let _ = duct::cmd!(&docker.bin, "image", "rm", &old)
+                    .stdout_null()
+                    .stderr_null()
+                    .unchecked()
+                    .run();
+            }
         }
         println!(
             "{}: built {} in {:.1}s",
@@ -147,6 +159,17 @@ impl Docker {
         Ok(Docker { bin })
     }
 
+    /// The id of image `tag`, None when there is none.
+    pub fn image_id(&self, tag: &str) -> Result<Option<String>> {
+        let out = duct::cmd!(&self.bin, "image", "inspect", "--format", "{{.Id}}", tag)
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok((out.status.success() && !id.is_empty()).then_some(id))
+    }
+
     /// The value of `label` on image `tag`; None when there is no such image
     /// or it lacks the label.
     pub fn label(&self, tag: &str, label: &str) -> Result<Option<String>> {
@@ -177,6 +200,15 @@ pub fn find_program(name: &str, how_to_get_it: &str) -> Result<PathBuf> {
         }
     }
     bail!("`{name}` was not found on PATH: {how_to_get_it}")
+}
+
+/// A source file without its unit tests (everything from the first
+/// `#[cfg(test)]` line on), so editing a test does not rebuild an image.
+pub fn without_tests(source: &str) -> &str {
+    match source.find("\n#[cfg(test)]") {
+        Some(i) => &source[..i],
+        None => source,
+    }
 }
 
 /// sha256 over length-prefixed parts, as lowercase hex.
@@ -247,6 +279,16 @@ mod tests {
         assert_ne!(a, hash_parts(&[b"a", b"bc"]));
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn tests_are_not_part_of_a_recipe() {
+        let src = "const A: u8 = 1;\n#[cfg(test)]\nmod tests {}\n";
+        assert_eq!(without_tests(src), "const A: u8 = 1;");
+        assert_eq!(without_tests("fn f() {}"), "fn f() {}");
+        assert!(busybox::recipe_source().contains("pub const TAG"));
+        assert!(!busybox::recipe_source().contains("mod tests"));
+        assert!(!bookworm::recipe_source().contains("mod tests"));
     }
 
     #[test]

@@ -1,25 +1,26 @@
 //! The project's own automation, as plain Rust: `cargo xtask <task>`.
 //! Each task lives in its own module; this file only dispatches.
 
+mod fixtures;
+
 mod bench;
 mod ci;
-mod fixtures;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-const USAGE: &str = "usage: cargo xtask <task>
+const USAGE: &str = "usage: cargo xtask <task> [args]
 
 tasks:
-  ci                              install what the tests need (apt, PyPI) when missing, then
-                                  run every test (cargo nextest run --workspace)
-  deps                            only the install step of `ci`
-  bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
-                                  docker-compose; writes BENCHMARKS.md
+  ci                              install what the tests need when missing, build the
+                                  fixture images, then run every test
+  deps                            only the install step of `ci` (scripts/install-test-deps.sh)
   fixtures [busybox|bookworm] [--force]
                                   build the local base images the end-to-end tests use
-                                  (idempotent: an up-to-date image is skipped)";
+                                  (idempotent: an up-to-date image is skipped)
+  bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
+                                  docker-compose; writes BENCHMARKS.md";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,16 +31,17 @@ fn root() -> PathBuf {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rest = args.get(1..).unwrap_or(&[]);
+    let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&root(), rest),
         Some("ci") => ci::ci(&root()),
-        Some("deps") => ci::install_deps(),
+        Some("deps") => ci::install_deps(&root()),
         Some("fixtures") => fixtures::run(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
         }
-        _ => bail!("{USAGE}"),
+        Some(other) => bail!("unknown task {other:?}\n\n{USAGE}"),
+        None => bail!("{USAGE}"),
     }
 }

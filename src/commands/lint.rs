@@ -1,0 +1,509 @@
+//! `devctl lint-dockerfile`: the IO shell around [`crate::lint`]. Finds the
+//! files and the configuration, reads them, streams the report to stdout and
+//! turns the findings into an exit code.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{ColorChoice, Global};
+use crate::dockerfile::Dockerfile;
+use crate::error::usage;
+use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
+use crate::lint::format::{source_lines, OutputFormat, Report};
+use crate::lint::{lint_source_with, shellcheck, Finding, Options, Severity};
+
+/// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+PATHS: files; `-` reads stdin; a directory is searched recursively for files named \
+`Dockerfile`, `*.Dockerfile` or `Dockerfile.*` (any case; `*.dockerignore` excluded), \
+skipping `.git`, `node_modules`, `target` and hidden directories. \
+Without PATH: ./Dockerfile.
+
+CONFIG: hadolint's keys, from --config FILE, else the first of ./.hadolint.yaml, \
+./.hadolint.yml, $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/hadolint.yaml, \
+~/.hadolint.yaml (and .yml variants); then devctl.toml's [lint] table (wins over the \
+YAML file); flags win over both.
+
+PRAGMAS: `# hadolint ignore=DL3008,DL3009` above an instruction, \
+`# hadolint global ignore=DL3008` anywhere, and BuildKit's `# check=skip=<names>|all` \
+and `# check=error=true` directives at the top of the file.
+
+SHELLCHECK: when `shellcheck` is on PATH, RUN scripts are checked too (SC codes, \
+reported at the RUN's line, as hadolint does); --no-shellcheck turns it off.
+
+EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
+2 usage/configuration error or an unreadable path.")]
+pub struct LintArgs {
+    /// Dockerfiles or directories to lint (`-` = stdin; default ./Dockerfile)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+    /// Exit 1 only for findings at least this severe (`none`: never)
+    #[arg(
+        short = 't',
+        long = "failure-threshold",
+        value_name = "LEVEL",
+        value_parser = ["error", "warning", "info", "style", "ignore", "none"]
+    )]
+    pub failure_threshold: Option<String>,
+    /// Do not report this rule (repeatable)
+    #[arg(long = "ignore", value_name = "CODE")]
+    pub ignore: Vec<String>,
+    /// hadolint YAML config file (instead of ./.hadolint.yaml and the user's)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// DL3026: base images must come from these registries (repeatable)
+    #[arg(long = "trusted-registry", value_name = "REG")]
+    pub trusted_registry: Vec<String>,
+    /// Label schema entry, TYPE one of text, url, rfc3339, spdx, hash, semver, email (repeatable)
+    #[arg(long = "require-label", value_name = "NAME:TYPE", value_parser = parse_label)]
+    pub require_label: Vec<(String, String)>,
+    /// DL3050: report labels that are not in the schema
+    #[arg(long)]
+    pub strict_labels: bool,
+    /// Do not honour `# hadolint ignore=` / `global ignore=` pragmas
+    #[arg(long)]
+    pub disable_ignore_pragma: bool,
+    /// Always exit 0 when linting ran
+    #[arg(long)]
+    pub no_fail: bool,
+    /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
+    #[arg(long)]
+    pub no_shellcheck: bool,
+    /// Report this rule as an error (repeatable)
+    #[arg(long = "error", value_name = "CODE")]
+    pub error: Vec<String>,
+    /// Report this rule as a warning (repeatable)
+    #[arg(long = "warning", value_name = "CODE")]
+    pub warning: Vec<String>,
+    /// Report this rule as info (repeatable)
+    #[arg(long = "info", value_name = "CODE")]
+    pub info: Vec<String>,
+    /// Report this rule as style (repeatable)
+    #[arg(long = "style", value_name = "CODE")]
+    pub style: Vec<String>,
+}
+
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    let (name, ty) = s.split_once(':').ok_or_else(|| {
+        format!("`{s}`: expected NAME:TYPE, e.g. org.opencontainers.image.source:url")
+    })?;
+    if name.is_empty() {
+        return Err(format!("`{s}`: the label name is empty"));
+    }
+    LabelType::parse(ty).ok_or_else(|| {
+        format!("`{s}`: unknown type `{ty}`; use text, url, rfc3339, spdx, hash, semver or email")
+    })?;
+    Ok((name.to_string(), ty.to_string()))
+}
+
+impl LintArgs {
+    /// The flags as the highest-precedence configuration layer.
+    fn layer(&self) -> LintConfigFile {
+        LintConfigFile {
+            ignored: self.ignore.clone(),
+            trusted_registries: self.trusted_registry.clone(),
+            overrides: OverrideConfig {
+                error: self.error.clone(),
+                warning: self.warning.clone(),
+                info: self.info.clone(),
+                style: self.style.clone(),
+            },
+            failure_threshold: self.failure_threshold.as_deref().and_then(Severity::parse),
+            label_schema: self
+                .require_label
+                .iter()
+                .filter_map(|(n, t)| Some((n.clone(), LabelType::parse(t)?)))
+                .collect(),
+            strict_labels: self.strict_labels.then_some(true),
+            disable_ignore_pragma: self.disable_ignore_pragma.then_some(true),
+            no_fail: self.no_fail.then_some(true),
+            no_color: None,
+            format: self.format,
+            verbose: None,
+        }
+    }
+}
+
+/// One thing to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Input {
+    Stdin,
+    File { path: PathBuf, name: String },
+}
+
+/// The file names searched for in directories.
+fn is_dockerfile_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    !n.ends_with(".dockerignore")
+        && (n == "dockerfile" || n.ends_with(".dockerfile") || n.starts_with("dockerfile."))
+}
+
+fn skip_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "node_modules" || name == "target"
+}
+
+/// Dockerfiles under `dir`, sorted, without following symlinked directories.
+fn find_dockerfiles(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| usage(format!("cannot read directory {}: {e}", dir.display())))?;
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        if ft.is_dir() {
+            if !skip_dir(&name) {
+                find_dockerfiles(&path, out)?;
+            }
+        } else if is_dockerfile_name(&name) && path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The display name of a path: as the user wrote it.
+fn display(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Expands the PATH arguments (relative to `base`); missing paths are usage
+/// errors naming the path.
+fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> {
+    let default = [PathBuf::from("Dockerfile")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut inputs = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            if !inputs.contains(&Input::Stdin) {
+                inputs.push(Input::Stdin);
+            }
+            continue;
+        }
+        let full = base.join(p);
+        let meta = std::fs::metadata(&full).map_err(|e| {
+            usage(if e.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "{}: no such file or directory (give the Dockerfile's path, a directory, or `-` for stdin)",
+                    p.display()
+                )
+            } else {
+                format!("{}: {e}", p.display())
+            })
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            find_dockerfiles(&full, &mut found)?;
+            if found.is_empty() {
+                return Err(usage(format!(
+                    "{}: no Dockerfile found in this directory (looked for Dockerfile, *.Dockerfile, Dockerfile.*)",
+                    p.display()
+                )));
+            }
+            for f in found {
+                let rel = f.strip_prefix(base).unwrap_or(&f).to_path_buf();
+                let name = if p.is_absolute() {
+                    display(&f)
+                } else {
+                    display(&rel)
+                };
+                inputs.push(Input::File { path: f, name });
+            }
+        } else {
+            inputs.push(Input::File {
+                path: full,
+                name: display(p),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+/// BuildKit's rule: `<Dockerfile>.dockerignore` beside it, else
+/// `.dockerignore` in its directory.
+fn dockerignore_for(dockerfile: &Path) -> Option<String> {
+    let mut specific = dockerfile.as_os_str().to_owned();
+    specific.push(".dockerignore");
+    let candidates = [
+        PathBuf::from(specific),
+        dockerfile.parent()?.join(".dockerignore"),
+    ];
+    candidates
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The nearest ancestor of `start` (itself included) holding devctl.toml.
+fn find_project_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join("devctl.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Where hadolint looks for its config when `--config` is not given.
+fn hadolint_config_candidates(base: &Path) -> Vec<PathBuf> {
+    let mut c = vec![base.join(".hadolint.yaml"), base.join(".hadolint.yml")];
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    if let Some(x) = xdg {
+        c.push(x.join("hadolint.yaml"));
+        c.push(x.join("hadolint.yml"));
+    }
+    if let Some(h) = home {
+        for f in ["hadolint.yaml", "hadolint.yml", "config.yaml", "config.yml"] {
+            c.push(h.join(".hadolint").join(f));
+        }
+        c.push(h.join(".hadolint.yaml"));
+        c.push(h.join(".hadolint.yml"));
+    }
+    c
+}
+
+fn read_config_text(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| usage(format!("cannot read config {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| {
+        usage(format!(
+            "{}: the config file is not UTF-8 text",
+            path.display()
+        ))
+    })
+}
+
+/// Loads and merges every configuration source.
+fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<Settings> {
+    let mut layers = Vec::new();
+    let yaml_path = match &args.config {
+        Some(p) => {
+            let p = base.join(p);
+            if !p.is_file() {
+                return Err(usage(format!("--config {}: no such file", p.display())));
+            }
+            Some(p)
+        }
+        None => hadolint_config_candidates(base)
+            .into_iter()
+            .find(|p| p.is_file()),
+    };
+    if let Some(p) = yaml_path {
+        let text = read_config_text(&p)?;
+        let name = display(p.strip_prefix(base).unwrap_or(&p));
+        layers.push(config::from_yaml(&text, &name).map_err(|e| usage(e.0))?);
+        if verbose {
+            eprintln!("lint config: {}", p.display());
+        }
+    }
+    if let Some(root) = find_project_root(base) {
+        let p = root.join("devctl.toml");
+        let text = read_config_text(&p)?;
+        let name = display(p.strip_prefix(base).unwrap_or(&p));
+        if let Some(l) = config::from_devctl_toml(&text, &name).map_err(|e| usage(e.0))? {
+            layers.push(l);
+            if verbose {
+                eprintln!("lint config: {} [lint]", p.display());
+            }
+        }
+    }
+    layers.push(args.layer());
+    Ok(config::merge(&layers))
+}
+
+/// Whether a working `shellcheck` is on PATH.
+fn shellcheck_available() -> bool {
+    std::process::Command::new("shellcheck")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
+/// to run shellcheck is reported once on stderr and yields no SC findings:
+/// linting goes on.
+fn run_shellcheck(df: &Dockerfile, opts: &Options, warned: &mut bool) -> Vec<Finding> {
+    match shellcheck::findings(df, opts) {
+        Ok(f) => f,
+        Err(e) => {
+            if !*warned {
+                eprintln!("warning: {e}; SC checks skipped");
+                *warned = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let base = match &global.project_dir {
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    let mut settings = load_settings(args, &base, global.verbose > 0)?;
+    settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
+    let mut sc_warned = false;
+    let inputs = collect_inputs(&args.paths, &base)?;
+
+    let stdout = std::io::stdout();
+    let color = settings.format == OutputFormat::Tty
+        && match global.color {
+            ColorChoice::Always => true,
+            _ => !settings.no_color && global.color_for(stdout.is_terminal()),
+        };
+    let mut out = stdout.lock();
+    let mut report = Report::new(settings.format, color);
+    out.write_all(report.begin().as_bytes())?;
+    let mut failed = false;
+    let mut total = 0usize;
+    for input in &inputs {
+        let (name, bytes, dockerignore) = match input {
+            Input::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
+                ("-".to_string(), buf, None)
+            }
+            Input::File { path, name } => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
+                (name.clone(), bytes, dockerignore_for(path))
+            }
+        };
+        let findings = if settings.options.shellcheck {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |df| run_shellcheck(df, &settings.options, &mut sc_warned),
+            )
+        } else {
+            lint_source_with(
+                &bytes,
+                &settings.options,
+                dockerignore.as_deref(),
+                &mut |_| Vec::new(),
+            )
+        };
+        total += findings.len();
+        failed |= settings.fails(&findings);
+        let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {
+            source_lines(&bytes)
+        } else {
+            Vec::new()
+        };
+        out.write_all(report.file(&name, &findings, &lines).as_bytes())?;
+    }
+    out.write_all(report.end().as_bytes())?;
+    out.flush()?;
+    if global.verbose > 0 {
+        eprintln!("linted {} file(s): {total} finding(s)", inputs.len());
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "app.Dockerfile",
+            "Dockerfile.dev",
+        ] {
+            assert!(is_dockerfile_name(n), "{n}");
+        }
+        for n in [
+            "Dockerfile.dockerignore",
+            "README",
+            "Dockerfiles",
+            "x.dockerfile.bak",
+        ] {
+            assert!(!is_dockerfile_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn dockerignore_beside_the_dockerfile_wins() {
+        let t = tempfile::tempdir().unwrap();
+        let df = t.path().join("app.Dockerfile");
+        std::fs::write(&df, "FROM a\n").unwrap();
+        assert_eq!(dockerignore_for(&df), None);
+        std::fs::write(t.path().join(".dockerignore"), "general\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("general\n"));
+        std::fs::write(t.path().join("app.Dockerfile.dockerignore"), "specific\n").unwrap();
+        assert_eq!(dockerignore_for(&df).as_deref(), Some("specific\n"));
+    }
+
+    #[test]
+    fn inputs_default_stdin_and_directories() {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path();
+        std::fs::create_dir_all(base.join("d/.git")).unwrap();
+        std::fs::write(base.join("d/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("d/.git/Dockerfile"), "").unwrap();
+        std::fs::write(base.join("Dockerfile"), "").unwrap();
+        let names = |v: Vec<Input>| -> Vec<String> {
+            v.into_iter()
+                .map(|i| match i {
+                    Input::Stdin => "-".to_string(),
+                    Input::File { name, .. } => name,
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(collect_inputs(&[], base).unwrap()),
+            vec!["Dockerfile"]
+        );
+        let args = [PathBuf::from("-"), PathBuf::from("d"), PathBuf::from("-")];
+        assert_eq!(
+            names(collect_inputs(&args, base).unwrap()),
+            vec![
+                "-".to_string(),
+                format!("d{}Dockerfile", std::path::MAIN_SEPARATOR)
+            ]
+        );
+        let e = collect_inputs(&[PathBuf::from("nope")], base).unwrap_err();
+        assert!(e.to_string().starts_with("nope: no such file"), "{e}");
+        assert_eq!(crate::error::exit_code_for(&e), 2);
+    }
+
+    #[test]
+    fn label_flag() {
+        assert_eq!(
+            parse_label("org.label:url"),
+            Ok(("org.label".into(), "url".into()))
+        );
+        assert!(parse_label("nolabel").is_err());
+        assert!(parse_label("a:colour").unwrap_err().contains("colour"));
+        assert!(parse_label(":url").is_err());
+    }
+}

@@ -1,0 +1,446 @@
+//! Lint configuration: hadolint's config keys, read from `.hadolint.yaml` /
+//! `.hadolint.yml` or devctl.toml's `[lint]` table, merged with the flags.
+//! Pure: callers pass file text and a name for messages.
+//!
+//! Keys (hadolint's): `ignored`, `trustedRegistries` (also
+//! `trusted-registries`), `override: {error, warning, info, style}`,
+//! `failure-threshold`, `label-schema`, `strict-labels`,
+//! `disable-ignore-pragma`, `no-fail`, `no-color`, `format`, `verbose`
+//! (accepted, no effect). Unknown keys are errors naming file:line:col and
+//! the key.
+//!
+//! Merging ([`merge`], lowest precedence first: `.hadolint.yaml`, devctl.toml
+//! `[lint]`, flags): lists (`ignored`, `trustedRegistries`) accumulate;
+//! `override` and `label-schema` entries are per code / per label, a later
+//! layer wins; scalars are replaced by a later layer that sets them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+use super::format::OutputFormat;
+use super::{Options, Severity};
+
+/// One configuration source, exactly as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintConfigFile {
+    /// Rules never reported.
+    #[serde(default)]
+    pub ignored: Vec<String>,
+    /// DL3026: registries FROM images may come from.
+    #[serde(default, rename = "trustedRegistries", alias = "trusted-registries")]
+    pub trusted_registries: Vec<String>,
+    /// Severity overrides.
+    #[serde(default, rename = "override")]
+    pub overrides: OverrideConfig,
+    /// Exit 1 only for findings at least this severe (`none`: never).
+    #[serde(
+        default,
+        rename = "failure-threshold",
+        deserialize_with = "de_threshold"
+    )]
+    pub failure_threshold: Option<Severity>,
+    /// Required labels and their types (DL3049..DL3058).
+    #[serde(default, rename = "label-schema")]
+    pub label_schema: BTreeMap<String, LabelType>,
+    #[serde(default, rename = "strict-labels")]
+    pub strict_labels: Option<bool>,
+    #[serde(default, rename = "disable-ignore-pragma")]
+    pub disable_ignore_pragma: Option<bool>,
+    #[serde(default, rename = "no-fail")]
+    pub no_fail: Option<bool>,
+    #[serde(default, rename = "no-color")]
+    pub no_color: Option<bool>,
+    #[serde(default)]
+    pub format: Option<OutputFormat>,
+    /// hadolint's `verbose`: accepted so existing files load; no effect.
+    #[serde(default)]
+    pub verbose: Option<bool>,
+}
+
+/// `override:` — rule codes per severity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideConfig {
+    #[serde(default)]
+    pub error: Vec<String>,
+    #[serde(default)]
+    pub warning: Vec<String>,
+    #[serde(default)]
+    pub info: Vec<String>,
+    #[serde(default)]
+    pub style: Vec<String>,
+}
+
+/// A label-schema type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelType {
+    Text,
+    Url,
+    Rfc3339,
+    Spdx,
+    Hash,
+    Semver,
+    Email,
+}
+
+impl LabelType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelType::Text => "text",
+            LabelType::Url => "url",
+            LabelType::Rfc3339 => "rfc3339",
+            LabelType::Spdx => "spdx",
+            LabelType::Hash => "hash",
+            LabelType::Semver => "semver",
+            LabelType::Email => "email",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LabelType> {
+        Some(match s {
+            "text" => LabelType::Text,
+            "url" => LabelType::Url,
+            "rfc3339" => LabelType::Rfc3339,
+            "spdx" => LabelType::Spdx,
+            "hash" => LabelType::Hash,
+            "semver" => LabelType::Semver,
+            "email" => LabelType::Email,
+            _ => return None,
+        })
+    }
+}
+
+fn de_threshold<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Severity>, D::Error> {
+    let s = String::deserialize(d)?;
+    Severity::parse(&s).map(Some).ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Str(&s),
+            &"one of error, warning, info, style, ignore, none",
+        )
+    })
+}
+
+/// A configuration file that cannot be used; the message names the file,
+/// the position and what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Everything the lint command needs, after merging all sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub options: Options,
+    pub failure_threshold: Severity,
+    pub no_fail: bool,
+    pub no_color: bool,
+    pub format: OutputFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            options: Options::default(),
+            failure_threshold: Severity::Info,
+            no_fail: false,
+            no_color: false,
+            format: OutputFormat::Tty,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether findings make the run fail (exit 1).
+    pub fn fails(&self, findings: &[super::Finding]) -> bool {
+        !self.no_fail
+            && self.failure_threshold != Severity::Ignore
+            && findings
+                .iter()
+                .any(|f| f.severity <= self.failure_threshold)
+    }
+}
+
+/// Merges configuration layers, lowest precedence first.
+pub fn merge<'a>(layers: impl IntoIterator<Item = &'a LintConfigFile>) -> Settings {
+    let mut s = Settings::default();
+    for l in layers {
+        let o = &mut s.options;
+        for c in &l.ignored {
+            if !o.ignored.contains(c) {
+                o.ignored.push(c.clone());
+            }
+        }
+        for r in &l.trusted_registries {
+            if !o.trusted_registries.contains(r) {
+                o.trusted_registries.push(r.clone());
+            }
+        }
+        // Within one layer the most severe wins (hadolint applies `error`
+        // last).
+        let ov = &l.overrides;
+        for (codes, sev) in [
+            (&ov.style, Severity::Style),
+            (&ov.info, Severity::Info),
+            (&ov.warning, Severity::Warning),
+            (&ov.error, Severity::Error),
+        ] {
+            for c in codes {
+                o.overrides.insert(c.clone(), sev);
+            }
+        }
+        for (k, v) in &l.label_schema {
+            o.label_schema.insert(k.clone(), v.as_str().to_string());
+        }
+        if let Some(v) = l.strict_labels {
+            o.strict_labels = v;
+        }
+        if let Some(v) = l.disable_ignore_pragma {
+            o.disable_ignore_pragma = v;
+        }
+        if let Some(v) = l.failure_threshold {
+            s.failure_threshold = v;
+        }
+        if let Some(v) = l.no_fail {
+            s.no_fail = v;
+        }
+        if let Some(v) = l.no_color {
+            s.no_color = v;
+        }
+        if let Some(v) = l.format {
+            s.format = v;
+        }
+    }
+    s
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let mut off = offset;
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let before = &text[..off];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// Parses a hadolint YAML config (`name` is used in messages).
+pub fn from_yaml(text: &str, name: &str) -> Result<LintConfigFile, ConfigError> {
+    // An empty file (or only comments) is an empty config, as in hadolint.
+    if matches!(
+        serde_yaml::from_str::<serde_yaml::Value>(text),
+        Ok(serde_yaml::Value::Null)
+    ) {
+        return Ok(LintConfigFile::default());
+    }
+    serde_yaml::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        // serde_yaml appends " at line L column C"; we lead with it instead.
+        let msg = match msg.find(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        let (l, c) = e
+            .location()
+            .map(|loc| (loc.line(), loc.column()))
+            .unwrap_or((1, 1));
+        ConfigError(format!(
+            "{name}:{l}:{c}: {msg} (see the hadolint configuration keys: ignored, trustedRegistries, override, failure-threshold, label-schema, strict-labels, disable-ignore-pragma, no-fail, no-color, format)"
+        ))
+    })
+}
+
+/// Reads the `[lint]` table of devctl.toml (the rest of the file is not
+/// looked at beyond being valid TOML). `Ok(None)` when there is no `[lint]`.
+pub fn from_devctl_toml(text: &str, name: &str) -> Result<Option<LintConfigFile>, ConfigError> {
+    #[derive(Deserialize)]
+    struct Doc {
+        lint: Option<LintConfigFile>,
+    }
+    toml::from_str::<Doc>(text).map(|d| d.lint).map_err(|e| {
+        let (l, c) = e
+            .span()
+            .map(|sp| line_col(text, sp.start))
+            .unwrap_or((1, 1));
+        let msg = e.message().trim_end().to_string();
+        ConfigError(format!("{name}:{l}:{c}: {msg}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(s: &str) -> LintConfigFile {
+        from_yaml(s, ".hadolint.yaml").unwrap()
+    }
+
+    #[test]
+    fn yaml_reads_every_key() {
+        let c = yaml(
+            "ignored: [DL3008, SC2086]\ntrustedRegistries:\n  - docker.io\noverride:\n  error: [DL3006]\n  style: [DL3059]\nfailure-threshold: warning\nlabel-schema:\n  maintainer: text\n  url: url\nstrict-labels: true\ndisable-ignore-pragma: true\nno-fail: true\nno-color: true\nformat: json\nverbose: false\n",
+        );
+        assert_eq!(c.ignored, vec!["DL3008", "SC2086"]);
+        assert_eq!(c.trusted_registries, vec!["docker.io"]);
+        assert_eq!(c.overrides.error, vec!["DL3006"]);
+        assert_eq!(c.overrides.style, vec!["DL3059"]);
+        assert_eq!(c.failure_threshold, Some(Severity::Warning));
+        assert_eq!(c.label_schema.get("url"), Some(&LabelType::Url));
+        assert_eq!(c.strict_labels, Some(true));
+        assert_eq!(c.disable_ignore_pragma, Some(true));
+        assert_eq!(c.no_fail, Some(true));
+        assert_eq!(c.no_color, Some(true));
+        assert_eq!(c.format, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn yaml_alias_and_empty_file() {
+        assert_eq!(
+            yaml("trusted-registries: [a.io]\n").trusted_registries,
+            vec!["a.io"]
+        );
+        assert_eq!(yaml(""), LintConfigFile::default());
+        assert_eq!(yaml("# nothing\n"), LintConfigFile::default());
+        assert_eq!(
+            yaml("failure-threshold: none\n").failure_threshold,
+            Some(Severity::Ignore)
+        );
+    }
+
+    #[test]
+    fn yaml_unknown_key_names_file_line_and_key() {
+        let e = from_yaml("ignored: [DL3008]\nignore: [DL3009]\n", "x/.hadolint.yaml").unwrap_err();
+        assert!(e.0.starts_with("x/.hadolint.yaml:2:1: "), "{e}");
+        assert!(e.0.contains("unknown field `ignore`"), "{e}");
+        let e = from_yaml("override:\n  fatal: [DL3008]\n", "h.yaml").unwrap_err();
+        assert!(
+            e.0.starts_with("h.yaml:2:3: ") && e.0.contains("`fatal`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn yaml_bad_values_are_errors() {
+        let e = from_yaml("failure-threshold: loud\n", "h.yaml").unwrap_err();
+        assert!(e.0.starts_with("h.yaml:1:") && e.0.contains("loud"), "{e}");
+        let e = from_yaml("label-schema:\n  a: colour\n", "h.yaml").unwrap_err();
+        assert!(
+            e.0.starts_with("h.yaml:2:") && e.0.contains("colour"),
+            "{e}"
+        );
+        let e = from_yaml("format: xml\n", "h.yaml").unwrap_err();
+        assert!(e.0.contains("xml"), "{e}");
+        assert!(from_yaml("- a\n- b\n", "h.yaml").is_err());
+    }
+
+    #[test]
+    fn toml_lint_table() {
+        let c = from_devctl_toml(
+            "[project]\nname = \"x\"\n\n[lint]\nignored = [\"DL3008\"]\nfailure-threshold = \"error\"\n[lint.override]\nwarning = [\"DL3059\"]\n",
+            "devctl.toml",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.ignored, vec!["DL3008"]);
+        assert_eq!(c.failure_threshold, Some(Severity::Error));
+        assert_eq!(c.overrides.warning, vec!["DL3059"]);
+        assert_eq!(
+            from_devctl_toml("[project]\nname = \"x\"\n", "devctl.toml").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn toml_unknown_key_names_file_line_and_key() {
+        let e = from_devctl_toml(
+            "[project]\nname = 1\n[lint]\nignord = []\n",
+            "p/devctl.toml",
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("p/devctl.toml:4:1: "), "{e}");
+        assert!(e.0.contains("ignord"), "{e}");
+    }
+
+    #[test]
+    fn toml_syntax_error_elsewhere_has_a_position() {
+        let e = from_devctl_toml("[project]\nname = \n", "devctl.toml").unwrap_err();
+        assert!(e.0.starts_with("devctl.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn merge_defaults() {
+        let s = merge([]);
+        assert_eq!(s.failure_threshold, Severity::Info);
+        assert!(!s.no_fail && !s.no_color);
+        assert_eq!(s.format, OutputFormat::Tty);
+        assert_eq!(s.options, Options::default());
+    }
+
+    #[test]
+    fn merge_later_layers_win_for_scalars_and_lists_accumulate() {
+        let hadolint = yaml("ignored: [DL3008]\nfailure-threshold: style\noverride:\n  error: [DL3006]\nlabel-schema:\n  a: text\nno-fail: true\ntrustedRegistries: [a.io]\n");
+        let devctl = from_devctl_toml(
+            "[lint]\nignored = [\"DL3009\"]\nfailure-threshold = \"warning\"\nlabel-schema = { a = \"url\" }\ntrustedRegistries = [\"a.io\", \"b.io\"]\n[lint.override]\nwarning = [\"DL3006\"]\n",
+            "devctl.toml",
+        )
+        .unwrap()
+        .unwrap();
+        let flags = LintConfigFile {
+            failure_threshold: Some(Severity::Error),
+            ignored: vec!["DL3010".into()],
+            ..Default::default()
+        };
+        let s = merge([&hadolint, &devctl]);
+        assert_eq!(s.failure_threshold, Severity::Warning);
+        assert_eq!(s.options.ignored, vec!["DL3008", "DL3009"]);
+        assert_eq!(s.options.trusted_registries, vec!["a.io", "b.io"]);
+        assert_eq!(s.options.overrides.get("DL3006"), Some(&Severity::Warning));
+        assert_eq!(
+            s.options.label_schema.get("a").map(String::as_str),
+            Some("url")
+        );
+        // not set by the later layer: kept
+        assert!(s.no_fail);
+        let s = merge([&hadolint, &devctl, &flags]);
+        assert_eq!(s.failure_threshold, Severity::Error);
+        assert_eq!(s.options.ignored, vec!["DL3008", "DL3009", "DL3010"]);
+    }
+
+    #[test]
+    fn merge_most_severe_override_wins_within_a_layer() {
+        let c = yaml("override:\n  style: [DL3000]\n  error: [DL3000]\n");
+        assert_eq!(
+            merge([&c]).options.overrides.get("DL3000"),
+            Some(&Severity::Error)
+        );
+    }
+
+    #[test]
+    fn threshold_decides_failure() {
+        use crate::dockerfile::{Pos, Span};
+        let f = |sev| super::super::Finding {
+            code: "DL3000".into(),
+            severity: sev,
+            message: String::new(),
+            span: Span {
+                start: Pos { line: 1, col: 1 },
+                end: Pos { line: 1, col: 1 },
+            },
+        };
+        let mut s = Settings::default();
+        assert!(s.fails(&[f(Severity::Info)]));
+        assert!(!s.fails(&[f(Severity::Style)]));
+        assert!(!s.fails(&[]));
+        s.failure_threshold = Severity::Error;
+        assert!(!s.fails(&[f(Severity::Warning)]));
+        assert!(s.fails(&[f(Severity::Error)]));
+        s.failure_threshold = Severity::Ignore;
+        assert!(!s.fails(&[f(Severity::Error)]));
+        s.failure_threshold = Severity::Style;
+        s.no_fail = true;
+        assert!(!s.fails(&[f(Severity::Error)]));
+    }
+}

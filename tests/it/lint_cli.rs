@@ -1,0 +1,744 @@
+//! `devctl lint-dockerfile`: formats, exit codes, config, pragmas, bad input.
+//!
+//! Findings used: DL1000 (an unknown instruction or a parse error) and
+//! DL1001 (an inline pragma; hidden by default, made visible with
+//! `--warning DL1001` etc.), so these tests depend on the driver only.
+
+use serde_json::Value;
+
+use crate::support::{corpus, Done, Project, Run};
+
+/// Runs devctl with HOME and XDG_CONFIG_HOME inside the temp project, so
+/// that the user's own hadolint config cannot leak into the tests.
+trait Hermetic {
+    fn lint(&self, args: &[&str]) -> Run;
+}
+
+impl Hermetic for Project {
+    fn lint(&self, args: &[&str]) -> Run {
+        let home = self.path().join("home");
+        self.devctl(args)
+            .env("HOME", home.to_str().unwrap())
+            .env("XDG_CONFIG_HOME", home.join(".config").to_str().unwrap())
+    }
+}
+
+/// An unknown instruction on line 2, column 1.
+const BAD: &str = "FROM alpine:3.19\nFROMM x\n";
+const CLEAN: &str = "FROM alpine:3.19\nUSER 1000\n";
+/// An inline pragma on line 2 (DL1001 there when made visible).
+const PRAGMA: &str = "FROM alpine:3.19\n# hadolint ignore=DL3002\nUSER 1000\n";
+
+fn no_panic(d: &Done) {
+    assert!(!d.stderr().contains("panicked"), "{}", d.stderr());
+}
+
+fn json(d: &Done) -> Value {
+    serde_json::from_str(&d.stdout()).unwrap_or_else(|e| panic!("{e}: {}", d.stdout()))
+}
+
+#[test]
+fn tty_default_format_shows_position_snippet_and_caret() {
+    let p = Project::new().file("Dockerfile", BAD);
+    let d = p
+        .lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("Dockerfile:2:1 error DL1000 unexpected 'FROMM'")
+        .stdout_has(" 2 | FROMM x\n   | ^\n");
+    assert!(!d.stdout().contains('\x1b'), "no colour when piped");
+}
+
+#[test]
+fn tty_colour_with_color_always_and_not_with_no_color_config() {
+    let p = Project::new().file("Dockerfile", BAD);
+    p.lint(&["--color", "always", "lint-dockerfile"])
+        .code(1)
+        .stdout_has("\x1b[1;31merror\x1b[0m");
+    let p = p.file(".hadolint.yaml", "no-color: true\n");
+    let d = p.lint(&["lint-dockerfile"]).code(1);
+    assert!(!d.stdout().contains('\x1b'));
+}
+
+#[test]
+fn json_format_is_hadolints() {
+    let p = Project::new().file("Dockerfile", BAD);
+    let d = p.lint(&["lint-dockerfile", "--format", "json"]).code(1);
+    let v = json(&d);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["code"], "DL1000");
+    assert_eq!(v[0]["file"], "Dockerfile");
+    assert_eq!(v[0]["line"], 2);
+    assert_eq!(v[0]["column"], 1);
+    assert_eq!(v[0]["level"], "error");
+    assert!(d.stdout().starts_with(
+        r#"[{"code":"DL1000","column":1,"file":"Dockerfile","level":"error","line":2,"message":"#
+    ));
+    let d = p
+        .file("Dockerfile", CLEAN)
+        .lint(&["lint-dockerfile", "--format", "json"])
+        .code(0);
+    assert_eq!(d.stdout(), "[]\n");
+}
+
+#[test]
+fn sarif_format_structure() {
+    let p = Project::new().file("Dockerfile", BAD);
+    let d = p.lint(&["lint-dockerfile", "--format", "sarif"]).code(1);
+    let v = json(&d);
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &v["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "devctl");
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&"DL1000") && ids.contains(&"DL1001"),
+        "{ids:?}"
+    );
+    assert!(rules
+        .iter()
+        .all(|r| r["shortDescription"]["text"].is_string()));
+    let r = &run["results"][0];
+    assert_eq!(r["ruleId"], "DL1000");
+    assert_eq!(r["level"], "error");
+    assert!(r["message"]["text"].as_str().unwrap().contains("FROMM"));
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "Dockerfile");
+    assert_eq!(loc["region"]["startLine"], 2);
+    assert_eq!(loc["region"]["startColumn"], 1);
+}
+
+#[test]
+fn checkstyle_format() {
+    let p = Project::new().file("Dockerfile", "FROM a\n<b> \"&\"\n");
+    p.lint(&["lint-dockerfile", "--format", "checkstyle"])
+        .code(1)
+        .stdout_has("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n<file name=\"Dockerfile\">\n")
+        .stdout_has("<error line=\"2\" column=\"1\" severity=\"error\" message=\"unexpected &apos;&lt;b&gt;&apos;")
+        .stdout_has("source=\"DL1000\"/>")
+        .stdout_has("</checkstyle>\n");
+}
+
+#[test]
+fn gnu_format() {
+    let p = Project::new().file("Dockerfile", BAD);
+    p.lint(&["lint-dockerfile", "--format", "gnu"])
+        .code(1)
+        .stdout_has("Dockerfile:2:1: error: DL1000 unexpected 'FROMM'");
+}
+
+#[test]
+fn format_from_config_and_flag_wins() {
+    let p = Project::new()
+        .file("Dockerfile", BAD)
+        .file(".hadolint.yaml", "format: gnu\n");
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("Dockerfile:2:1: error: DL1000");
+    let d = p.lint(&["lint-dockerfile", "--format", "json"]).code(1);
+    assert_eq!(json(&d)[0]["code"], "DL1000");
+}
+
+#[test]
+fn exit_codes_and_thresholds() {
+    let p = Project::new().file("Dockerfile", PRAGMA);
+    // clean (DL1001 hidden by default)
+    let d = p.lint(&["lint-dockerfile"]).code(0);
+    assert_eq!(d.stdout(), "");
+    // a warning fails at the default threshold (info) …
+    p.lint(&["lint-dockerfile", "--warning", "DL1001"])
+        .code(1)
+        .stdout_has("Dockerfile:2:1 warning DL1001");
+    // … and at warning, not at error
+    p.lint(&["lint-dockerfile", "--warning", "DL1001", "-t", "warning"])
+        .code(1);
+    p.lint(&[
+        "lint-dockerfile",
+        "--warning",
+        "DL1001",
+        "--failure-threshold",
+        "error",
+    ])
+    .code(0)
+    .stdout_has("DL1001");
+    // style is below the default threshold
+    p.lint(&["lint-dockerfile", "--style", "DL1001"])
+        .code(0)
+        .stdout_has("style DL1001");
+    p.lint(&["lint-dockerfile", "--style", "DL1001", "-t", "style"])
+        .code(1);
+    // none: never fails
+    p.lint(&["lint-dockerfile", "--error", "DL1001", "-t", "none"])
+        .code(0);
+    // a bad threshold is a usage error
+    let d = p.lint(&["lint-dockerfile", "-t", "loud"]).code(2);
+    assert!(d.stderr().contains("loud"));
+}
+
+#[test]
+fn no_fail_exits_zero_but_reports() {
+    let p = Project::new().file("Dockerfile", BAD);
+    p.lint(&["lint-dockerfile", "--no-fail"])
+        .code(0)
+        .stdout_has("DL1000");
+    let p = p.file(".hadolint.yaml", "no-fail: true\n");
+    p.lint(&["lint-dockerfile"]).code(0).stdout_has("DL1000");
+}
+
+#[test]
+fn ignore_flag_drops_a_rule() {
+    let p = Project::new().file("Dockerfile", PRAGMA);
+    p.lint(&[
+        "lint-dockerfile",
+        "--warning",
+        "DL1001",
+        "--ignore",
+        "DL1001",
+    ])
+    .code(0);
+}
+
+#[test]
+fn stdin_dash() {
+    let p = Project::new();
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "json", "-"])
+        .stdin(BAD)
+        .code(1);
+    assert_eq!(json(&d)[0]["file"], "-");
+    p.lint(&["lint-dockerfile", "-"])
+        .stdin(BAD)
+        .code(1)
+        .stdout_has("-:2:1 error DL1000");
+    p.lint(&["lint-dockerfile", "-"]).stdin(CLEAN).code(0);
+}
+
+#[test]
+fn directory_is_searched_recursively() {
+    let p = Project::new()
+        .file("svc/a/Dockerfile", BAD)
+        .file("svc/b/web.Dockerfile", BAD)
+        .file("svc/b/Dockerfile.dev", CLEAN)
+        .file("svc/b/Dockerfile.dockerignore", "FROMM\n")
+        .file("svc/node_modules/x/Dockerfile", BAD)
+        .file("svc/.hidden/Dockerfile", BAD)
+        .file("svc/target/Dockerfile", BAD)
+        .file("svc/README.md", "FROMM\n");
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "json", "svc"])
+        .code(1);
+    let mut files: Vec<String> = json(&d)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["svc/a/Dockerfile", "svc/b/web.Dockerfile"]);
+    // several files: one document per format
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "sarif", "svc"])
+        .code(1);
+    let v = json(&d);
+    assert_eq!(v["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 2);
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "checkstyle", "svc"])
+        .code(1);
+    assert_eq!(d.stdout().matches("<checkstyle").count(), 1);
+    assert_eq!(d.stdout().matches("<file ").count(), 3);
+    // an empty directory is a usage error
+    let p = p.file("empty/README", "x");
+    p.lint(&["lint-dockerfile", "empty"])
+        .code(2)
+        .stderr_has("empty: no Dockerfile found");
+}
+
+#[test]
+fn several_paths_and_the_failure_of_any() {
+    let p = Project::new()
+        .file("a/Dockerfile", CLEAN)
+        .file("b/Dockerfile", BAD);
+    p.lint(&["lint-dockerfile", "a/Dockerfile"]).code(0);
+    p.lint(&["lint-dockerfile", "a/Dockerfile", "b/Dockerfile"])
+        .code(1)
+        .stdout_has("b/Dockerfile:2:1");
+}
+
+#[test]
+fn missing_paths_are_usage_errors_naming_the_path() {
+    let p = Project::new();
+    let d = p
+        .lint(&["lint-dockerfile"])
+        .code(2)
+        .stderr_has("error: Dockerfile: no such file or directory");
+    assert_eq!(d.stderr().matches("error:").count(), 1);
+    p.lint(&["lint-dockerfile", "nope/Dockerfile.x"])
+        .code(2)
+        .stderr_has("nope/Dockerfile.x");
+    p.lint(&["lint-dockerfile", "--config", "missing.yaml", "-"])
+        .stdin(CLEAN)
+        .code(2)
+        .stderr_has("missing.yaml");
+}
+
+#[test]
+fn project_dir_flag_is_the_base() {
+    let p = Project::new().file("proj/Dockerfile", BAD);
+    p.lint(&["-C", "proj", "lint-dockerfile"])
+        .code(1)
+        .stdout_has("Dockerfile:2:1");
+}
+
+#[test]
+fn pragma_inline_and_global_ignore() {
+    // two stacked pragmas: the first covers the line below it (the second
+    // pragma's DL1001)
+    let src = "FROM a:1\n# hadolint ignore=DL1001\n# hadolint ignore=DL3002\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "json", "--warning", "DL1001"])
+        .code(1);
+    let v = json(&d);
+    let lines: Vec<u64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2]);
+    // global ignore
+    let p = p.file(
+        "Dockerfile",
+        "FROM a:1\n# hadolint ignore=DL3002\nUSER 1000\n# hadolint global ignore=DL1001\n",
+    );
+    p.lint(&["lint-dockerfile", "--warning", "DL1001"]).code(0);
+    // --disable-ignore-pragma: the global pragma no longer applies
+    p.lint(&[
+        "lint-dockerfile",
+        "--warning",
+        "DL1001",
+        "--disable-ignore-pragma",
+    ])
+    .code(1)
+    .stdout_has("DL1001");
+    let p = p.file(".hadolint.yaml", "disable-ignore-pragma: true\n");
+    p.lint(&["lint-dockerfile", "--warning", "DL1001"]).code(1);
+}
+
+#[test]
+fn hadolint_yaml_and_devctl_toml_precedence() {
+    let p = Project::new().file("Dockerfile", PRAGMA).file(
+        ".hadolint.yaml",
+        "override:\n  error: [DL1001]\nfailure-threshold: style\n",
+    );
+    // .hadolint.yaml alone
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("error DL1001");
+    // devctl.toml [lint] wins over .hadolint.yaml
+    let p = p.file(
+        "devctl.toml",
+        "[project]\nname = \"demo\"\n\n[lint]\nfailure-threshold = \"error\"\n\n[lint.override]\nwarning = [\"DL1001\"]\n",
+    );
+    p.lint(&["lint-dockerfile"])
+        .code(0)
+        .stdout_has("warning DL1001");
+    // flags win over both
+    p.lint(&["lint-dockerfile", "-t", "warning"]).code(1);
+    p.lint(&["lint-dockerfile", "--info", "DL1001", "-t", "info"])
+        .code(1)
+        .stdout_has("info DL1001");
+    // devctl.toml found from a subdirectory (the project root), .yml variant
+    let p = Project::new()
+        .file("sub/Dockerfile", PRAGMA)
+        .file("devctl.toml", "[lint]\nignored = [\"DL1001\"]\n")
+        .file("sub/.hadolint.yml", "override:\n  error: [DL1001]\n");
+    p.lint(&["-C", "sub", "lint-dockerfile"]).code(0);
+}
+
+#[test]
+fn explicit_config_flag() {
+    let p = Project::new()
+        .file("Dockerfile", PRAGMA)
+        .file("conf/lint.yaml", "override:\n  warning: [DL1001]\n")
+        .file(".hadolint.yaml", "ignored: [DL1001]\n");
+    p.lint(&["lint-dockerfile", "--config", "conf/lint.yaml"])
+        .code(1)
+        .stdout_has("warning DL1001");
+}
+
+#[test]
+fn unknown_config_keys_exit_2_with_file_line_and_key() {
+    let p = Project::new().file("Dockerfile", CLEAN).file(
+        ".hadolint.yaml",
+        "ignored: [DL3008]\ntrustedRegistry: [a.io]\n",
+    );
+    let d = p
+        .lint(&["lint-dockerfile"])
+        .code(2)
+        .stderr_has(".hadolint.yaml:2:1: unknown field `trustedRegistry`");
+    assert_eq!(d.stdout(), "");
+    let p = Project::new().file("Dockerfile", CLEAN).file(
+        "devctl.toml",
+        "[project]\nname = \"x\"\n\n[lint]\nno_fail = true\n",
+    );
+    p.lint(&["lint-dockerfile"])
+        .code(2)
+        .stderr_has("devctl.toml:5:1: unknown field `no_fail`");
+    let p = Project::new()
+        .file("Dockerfile", CLEAN)
+        .file(".hadolint.yaml", "failure-threshold: loud\n");
+    p.lint(&["lint-dockerfile"])
+        .code(2)
+        .stderr_has(".hadolint.yaml:1:")
+        .stderr_has("loud");
+}
+
+#[test]
+fn require_label_flag_is_validated() {
+    let p = Project::new().file("Dockerfile", CLEAN);
+    p.lint(&["lint-dockerfile", "--require-label", "maintainer:text"])
+        .code(1)
+        .stdout_has("DL3049");
+    let p = p.file(
+        "Dockerfile",
+        "FROM alpine:3.19\nLABEL maintainer=me other=x\nUSER 1000\n",
+    );
+    p.lint(&["lint-dockerfile", "--require-label", "maintainer:text"])
+        .code(0);
+    p.lint(&[
+        "lint-dockerfile",
+        "--require-label",
+        "maintainer:text",
+        "--strict-labels",
+    ])
+    .code(1)
+    .stdout_has("DL3050");
+    p.lint(&["lint-dockerfile", "--require-label", "maintainer:colour"])
+        .code(2)
+        .stderr_has("colour");
+}
+
+#[test]
+fn bad_input_is_a_finding_never_a_crash() {
+    let cases: Vec<(&str, Vec<u8>, usize, &str)> = vec![
+        (
+            "binary",
+            b"\x7fELF\x02\x01\x01\x00\x00\xff\xfe\x00".to_vec(),
+            1,
+            "UTF-8",
+        ),
+        (
+            "invalid utf-8",
+            b"FROM a\nRUN echo \xe9t\xe9\n".to_vec(),
+            2,
+            "UTF-8",
+        ),
+        (
+            "10 MB line",
+            format!("FROM a\nRUN {}\n", "x".repeat(10 * 1024 * 1024)).into_bytes(),
+            2,
+            "max allowed size",
+        ),
+        (
+            "unterminated heredoc",
+            b"FROM a\nRUN <<EOF\necho hi\n".to_vec(),
+            2,
+            "heredoc",
+        ),
+        ("empty", Vec::new(), 1, "no instructions"),
+        ("nul bytes", b"\0\0\0\n".to_vec(), 1, "unexpected"),
+    ];
+    for (what, bytes, line, msg) in cases {
+        let p = Project::new().file("Dockerfile", &bytes);
+        let d = p.lint(&["lint-dockerfile", "--format", "json"]).code(1);
+        no_panic(&d);
+        let v = json(&d);
+        assert_eq!(v[0]["code"], "DL1000", "{what}");
+        assert_eq!(v[0]["line"], line as u64, "{what}");
+        assert!(
+            v[0]["message"].as_str().unwrap().contains(msg),
+            "{what}: {v}"
+        );
+        // every format survives it
+        for fmt in ["tty", "sarif", "checkstyle", "gnu"] {
+            let d = p.lint(&["lint-dockerfile", "--format", fmt]).code(1);
+            no_panic(&d);
+            // the 10 MB line is not echoed back
+            assert!(d.stdout().len() < 64 * 1024, "{what} {fmt}: output bounded");
+        }
+    }
+}
+
+#[test]
+fn unterminated_json_array_is_handled() {
+    // BuildKit falls back to the shell form: no crash, a normal lint run.
+    let p = Project::new().file("Dockerfile", "FROM a:1\nCMD [\"echo\", \"hi\"\n");
+    let d = p.lint(&["lint-dockerfile", "--format", "json"]).output();
+    no_panic(&d);
+    assert!(matches!(d.0.status.code(), Some(0 | 1)));
+    json(&d);
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    use std::process::{Command, Stdio};
+    let p = Project::new().file("Dockerfile", "FROMM\n".repeat(20000));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_devctl"))
+        .args(["lint-dockerfile"])
+        .current_dir(p.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
+
+#[test]
+fn whole_corpus_in_every_format() {
+    let Some(c) = corpus() else { return };
+    // the real-world Dockerfiles and BuildKit's parser cases (negative ones
+    // included)
+    let dirs = [c.join("dockerfiles"), c.join("buildkit-parser")];
+    let dirs: Vec<&str> = dirs.iter().map(|d| d.to_str().unwrap()).collect();
+    let p = Project::new();
+    for fmt in ["tty", "json", "sarif", "checkstyle", "gnu"] {
+        // ShellCheck on hundreds of files takes minutes: tested on its own
+        let mut args = vec!["lint-dockerfile", "--no-shellcheck", "--format", fmt];
+        args.extend(&dirs);
+        let d = p.lint(&args).output();
+        no_panic(&d);
+        assert!(
+            matches!(d.0.status.code(), Some(0 | 1)),
+            "{fmt}: {:?}\n{}",
+            d.0.status,
+            d.stderr()
+        );
+        if fmt == "json" || fmt == "sarif" {
+            json(&d);
+        }
+    }
+}
+
+// ---- with the real rules (DL3006 untagged image [warning], DL4000
+// MAINTAINER [error], the BuildKit check SecretsUsedInArgOrEnv [warning]) ----
+
+#[test]
+fn real_rules_levels_and_thresholds() {
+    let p = Project::new().file("Dockerfile", "FROM ubuntu\nMAINTAINER me\nUSER 1000\n");
+    let d = p.lint(&["lint-dockerfile", "--format", "json"]).code(1);
+    let v = json(&d);
+    let got: Vec<(String, String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["level"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("DL3006".into(), "warning".into(), 1),
+            ("DL4000".into(), "error".into(), 2)
+        ]
+    );
+    let p = p.file("Dockerfile", "FROM ubuntu\nUSER 1000\n");
+    p.lint(&["lint-dockerfile", "-t", "warning"])
+        .code(1)
+        .stdout_has("Dockerfile:1:1 warning DL3006 Always tag the version of an image explicitly");
+    p.lint(&["lint-dockerfile", "-t", "error"])
+        .code(0)
+        .stdout_has("DL3006");
+}
+
+#[test]
+fn real_rules_pragmas() {
+    let p = Project::new().file(
+        "Dockerfile",
+        "# hadolint ignore=DL3006\nFROM ubuntu\n# hadolint global ignore=DL4000\nMAINTAINER me\nUSER 1000\n",
+    );
+    let d = p.lint(&["lint-dockerfile"]).code(0);
+    assert_eq!(d.stdout(), "");
+    // a blank line between pragma and instruction breaks it (hadolint)
+    let p = p.file(
+        "Dockerfile",
+        "# hadolint ignore=DL3006\n\nFROM ubuntu\nUSER 1000\n",
+    );
+    p.lint(&["lint-dockerfile"]).code(1).stdout_has("DL3006");
+}
+
+#[test]
+fn real_rules_check_directive() {
+    let src = "FROM ubuntu:24.04\nENV GPG_KEY=abc\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("warning SecretsUsedInArgOrEnv");
+    let mut p = p;
+    for directive in ["# check=skip=SecretsUsedInArgOrEnv\n", "# check=skip=all\n"] {
+        p = p.file("Dockerfile", format!("{directive}{src}"));
+        let d = p.lint(&["lint-dockerfile"]).code(0);
+        assert_eq!(d.stdout(), "", "{directive}");
+    }
+    let p = p.file("Dockerfile", format!("# check=error=true\n{src}"));
+    p.lint(&["lint-dockerfile", "-t", "error"])
+        .code(1)
+        .stdout_has("error SecretsUsedInArgOrEnv");
+    // a DL finding that stands for a named check is skipped with it
+    let p = p.file("Dockerfile", "FROM ubuntu:24.04\nUSER 1000\nCMD echo hi\n");
+    p.lint(&["lint-dockerfile"]).code(1).stdout_has("DL3025");
+    let p = p.file(
+        "Dockerfile",
+        "# check=skip=JSONArgsRecommended\nFROM ubuntu:24.04\nUSER 1000\nCMD echo hi\n",
+    );
+    p.lint(&["lint-dockerfile"]).code(0);
+    // not a directive below the first instruction: no effect
+    let p = p.file("Dockerfile", format!("{src}# check=skip=all\n"));
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("SecretsUsedInArgOrEnv");
+}
+
+#[test]
+fn real_rules_config_precedence() {
+    let p = Project::new()
+        .file("Dockerfile", "FROM ubuntu\nUSER 1000\n")
+        .file(".hadolint.yaml", "ignored: [DL3006]\n");
+    p.lint(&["lint-dockerfile"]).code(0);
+    let p = p
+        .file(".hadolint.yaml", "override:\n  info: [DL3006]\n")
+        .file("devctl.toml", "[lint]\nfailure-threshold = \"warning\"\n");
+    // info < warning threshold (devctl.toml) → 0
+    p.lint(&["lint-dockerfile"])
+        .code(0)
+        .stdout_has("info DL3006");
+    // flag threshold wins
+    p.lint(&["lint-dockerfile", "-t", "info"]).code(1);
+    // flag override wins over the YAML override
+    p.lint(&["lint-dockerfile", "--error", "DL3006"])
+        .code(1)
+        .stdout_has("error DL3006");
+}
+
+#[test]
+fn dockerignore_is_read_beside_the_dockerfile() {
+    let has_dc1003 = |p: &Project| {
+        let d = p
+            .lint(&["lint-dockerfile", "--format", "json", "app"])
+            .output();
+        no_panic(&d);
+        json(&d)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "DC1003")
+    };
+    let p = Project::new()
+        .file(
+            "app/Dockerfile",
+            "FROM python:3.12\nCOPY . /app\nUSER 1000\n",
+        )
+        .file("app/.env", "SECRET=1\n");
+    assert!(has_dc1003(&p), "no .dockerignore");
+    let p = p.file("app/.dockerignore", ".env\n");
+    assert!(!has_dc1003(&p), ".dockerignore excludes .env");
+    // BuildKit: <Dockerfile>.dockerignore wins over .dockerignore
+    let p = p.file("app/Dockerfile.dockerignore", "node_modules\n");
+    assert!(
+        has_dc1003(&p),
+        "Dockerfile.dockerignore does not exclude .env"
+    );
+}
+
+#[test]
+fn inline_pragma_with_several_codes_on_a_multiline_run() {
+    let src = "FROM ubuntu:22.04\n# hadolint ignore=DL3008,DL3014, DL3015 # reviewed\nRUN apt-get update && \\\n    apt-get install curl && \\\n    rm -rf /var/lib/apt/lists/*\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    let d = p.lint(&["lint-dockerfile", "--format", "gnu"]).output();
+    no_panic(&d);
+    for code in ["DL3008", "DL3014", "DL3015"] {
+        assert!(!d.stdout().contains(code), "{code}:\n{}", d.stdout());
+    }
+    // without the pragma they are reported
+    let p = p.file("Dockerfile", src.replace("# hadolint", "# not a pragma"));
+    p.lint(&["lint-dockerfile", "--format", "gnu"])
+        .code(1)
+        .stdout_has("Dockerfile:3:1: warning: DL3008")
+        .stdout_has("DL3014");
+}
+
+#[test]
+fn shellcheck_findings_when_shellcheck_is_on_path() {
+    let have = std::process::Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let src = "FROM ubuntu:22.04\nRUN echo $x\nWORKDIR /app\n# hadolint ignore=SC2086\nRUN echo $y\nUSER 1000\n";
+    let p = Project::new().file("Dockerfile", src);
+    let d = p.lint(&["lint-dockerfile", "--format", "json"]).output();
+    no_panic(&d);
+    let sc: Vec<(String, u64)> = json(&d)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("SC"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    if have {
+        // reported at the RUN line; the pragma hides it on the second RUN
+        assert!(sc.contains(&("SC2086".to_string(), 2)), "{sc:?}");
+        assert!(!sc.iter().any(|(c, l)| c == "SC2086" && *l == 5), "{sc:?}");
+        p.lint(&[
+            "lint-dockerfile",
+            "--ignore",
+            "SC2086",
+            "--ignore",
+            "SC2154",
+        ])
+        .code(0);
+    } else {
+        assert!(sc.is_empty(), "{sc:?}");
+    }
+    // --no-shellcheck: never SC findings
+    let d = p
+        .lint(&["lint-dockerfile", "--no-shellcheck", "--format", "json"])
+        .code(0);
+    assert_eq!(d.stdout(), "[]\n");
+}
+
+#[test]
+fn user_config_locations() {
+    let p = Project::new().file("Dockerfile", PRAGMA).file(
+        "home/.config/hadolint.yaml",
+        "override:\n  warning: [DL1001]\n",
+    );
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("warning DL1001");
+    // ./.hadolint.yaml comes first
+    let p = p.file(".hadolint.yaml", "override:\n  style: [DL1001]\n");
+    p.lint(&["lint-dockerfile"])
+        .code(0)
+        .stdout_has("style DL1001");
+    let p = Project::new()
+        .file("Dockerfile", PRAGMA)
+        .file("home/.hadolint.yaml", "override:\n  error: [DL1001]\n");
+    p.lint(&["lint-dockerfile"])
+        .code(1)
+        .stdout_has("error DL1001");
+}
