@@ -1,13 +1,29 @@
 //! The only module that touches the YAML crate (serde_yaml is
 //! maintenance-only upstream; keeping it behind these two functions lets us
 //! swap it).
+//!
+//! Output goes through serde_yaml's `Value` (which keeps key order) and a
+//! small emitter of our own that quotes every string a YAML 1.1 reader
+//! (PyYAML, so docker-compose 1.x) or a YAML 1.2 reader could take for
+//! something else: `yes`/`on`/`no`, numbers, `8000:8000` (base 60 in YAML
+//! 1.1), leading `-`, `*`, `&`, `!`… Such strings are written in double
+//! quotes; everything else is plain.
+
+use std::fmt::Write;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_yaml::Value;
 
-/// Serialises a value as a YAML document (no leading `---`).
+/// Serialises a value as a YAML document (block style, no leading `---`).
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
-    Ok(serde_yaml::to_string(value)?)
+    let v = serde_yaml::to_value(value)?;
+    let mut out = String::new();
+    emit_block(&mut out, &v, 0)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Parses a YAML document.
@@ -15,24 +31,225 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     Ok(serde_yaml::from_str(text)?)
 }
 
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push_str("  ");
+    }
+}
+
+/// A value at block level (a document or the value of a key on its own lines).
+fn emit_block(out: &mut String, v: &Value, depth: usize) -> anyhow::Result<()> {
+    match v {
+        Value::Mapping(m) if !m.is_empty() => {
+            for (k, val) in m {
+                indent(out, depth);
+                out.push_str(&scalar(k)?);
+                out.push(':');
+                emit_after_key(out, val, depth)?;
+            }
+        }
+        Value::Sequence(s) if !s.is_empty() => {
+            for item in s {
+                indent(out, depth);
+                out.push('-');
+                match item {
+                    Value::Mapping(m) if !m.is_empty() => {
+                        // First key on the dash line, the rest aligned under it.
+                        let mut first = true;
+                        for (k, val) in m {
+                            if first {
+                                out.push(' ');
+                                first = false;
+                            } else {
+                                indent(out, depth + 1);
+                            }
+                            out.push_str(&scalar(k)?);
+                            out.push(':');
+                            emit_after_key(out, val, depth + 1)?;
+                        }
+                    }
+                    Value::Sequence(s) if !s.is_empty() => {
+                        out.push('\n');
+                        emit_block(out, item, depth + 1)?;
+                    }
+                    _ => {
+                        out.push(' ');
+                        out.push_str(&scalar(item)?);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        other => {
+            indent(out, depth);
+            out.push_str(&scalar(other)?);
+            out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+fn emit_after_key(out: &mut String, val: &Value, depth: usize) -> anyhow::Result<()> {
+    match val {
+        Value::Mapping(m) if !m.is_empty() => {
+            out.push('\n');
+            emit_block(out, val, depth + 1)
+        }
+        Value::Sequence(s) if !s.is_empty() => {
+            out.push('\n');
+            emit_block(out, val, depth)
+        }
+        _ => {
+            out.push(' ');
+            out.push_str(&scalar(val)?);
+            out.push('\n');
+            Ok(())
+        }
+    }
+}
+
+fn scalar(v: &Value) -> anyhow::Result<String> {
+    Ok(match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string(s),
+        Value::Mapping(m) if m.is_empty() => "{}".to_string(),
+        Value::Sequence(s) if s.is_empty() => "[]".to_string(),
+        Value::Tagged(_) | Value::Mapping(_) | Value::Sequence(_) => {
+            anyhow::bail!("cannot write a nested collection or tag as a YAML key or inline value")
+        }
+    })
+}
+
+/// Words YAML 1.1 or 1.2 resolve to booleans or null.
+const SPECIAL_WORDS: &[&str] = &[
+    "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+];
+
+/// True when `s` can be written without quotes and read back as the same
+/// string by YAML 1.1 and 1.2 readers.
+pub fn plain_ok(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || first == '_' || first == '/') {
+        return false;
+    }
+    if SPECIAL_WORDS.contains(&s.to_ascii_lowercase().as_str()) {
+        return false;
+    }
+    if s.ends_with(':') || s.contains(": ") || s.contains(" #") || s.ends_with(' ') {
+        return false;
+    }
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " _./:@+=,-()'%^".contains(c))
+}
+
+fn string(s: &str) -> String {
+    if plain_ok(s) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
     use std::collections::BTreeMap;
 
     #[test]
     fn round_trips_and_quotes_ambiguous_strings() {
         let mut m = BTreeMap::new();
-        m.insert("port".to_string(), "127.0.0.1:8000:8000".to_string());
-        m.insert("flag".to_string(), "true".to_string());
-        m.insert("num".to_string(), "8000".to_string());
-        let text = super::to_string(&m).unwrap();
-        let back: BTreeMap<String, String> = super::from_str(&text).unwrap();
+        for (k, v) in [
+            ("port", "127.0.0.1:8000:8000"),
+            ("sexagesimal", "8000:8000"),
+            ("flag", "true"),
+            ("yes", "yes"),
+            ("On", "On"),
+            ("num", "8000"),
+            ("float", "1.5"),
+            ("dash", "-c"),
+            ("star", "*x"),
+            ("quote", "say \"hi\"\n"),
+            ("empty", ""),
+            ("plain", "python:3.12-slim"),
+            ("shell", "trap 'exit 0' TERM INT; wait $$!"),
+        ] {
+            m.insert(k.to_string(), v.to_string());
+        }
+        let text = to_string(&m).unwrap();
+        let back: BTreeMap<String, String> = from_str(&text).unwrap();
         assert_eq!(back, m);
-        assert!(text.contains("flag: 'true'"), "{text}");
+        for quoted in [
+            "flag: \"true\"",
+            "\"yes\": \"yes\"",
+            "\"On\": \"On\"",
+            "num: \"8000\"",
+            "sexagesimal: \"8000:8000\"",
+            "dash: \"-c\"",
+            "empty: \"\"",
+        ] {
+            assert!(text.contains(quoted), "{quoted} in\n{text}");
+        }
+        assert!(text.contains("plain: python:3.12-slim\n"), "{text}");
+    }
+
+    #[derive(Serialize)]
+    struct Doc {
+        name: String,
+        list: Vec<String>,
+        nested: BTreeMap<String, Vec<u32>>,
+        empty: BTreeMap<String, String>,
+        maps: Vec<BTreeMap<String, String>>,
+        none: Option<u32>,
+        yes: bool,
+    }
+
+    #[test]
+    fn block_layout() {
+        let doc = Doc {
+            name: "x".into(),
+            list: vec!["a".into(), "b c".into()],
+            nested: [("k".to_string(), vec![1, 2])].into_iter().collect(),
+            empty: BTreeMap::new(),
+            maps: vec![[
+                ("a".to_string(), "1".to_string()),
+                ("b".to_string(), "2".to_string()),
+            ]
+            .into_iter()
+            .collect()],
+            none: None,
+            yes: true,
+        };
+        let text = to_string(&doc).unwrap();
+        assert_eq!(
+            text,
+            "name: x\nlist:\n- a\n- b c\nnested:\n  k:\n  - 1\n  - 2\nempty: {}\nmaps:\n- a: \"1\"\n  b: \"2\"\nnone: null\n\"yes\": true\n"
+        );
+        let v: serde_yaml::Value = from_str(&text).unwrap();
+        assert_eq!(v["nested"]["k"][1].as_u64(), Some(2));
+        assert_eq!(v["maps"][0]["b"].as_str(), Some("2"));
     }
 
     #[test]
     fn bad_yaml_is_an_error() {
-        assert!(super::from_str::<BTreeMap<String, String>>("a: [").is_err());
+        assert!(from_str::<BTreeMap<String, String>>("a: [").is_err());
     }
 }

@@ -87,9 +87,17 @@ pub fn load_project(global: &Global) -> anyhow::Result<Project> {
     project::open(paths)
 }
 
-/// Writes `.devctl/compose.yaml` (mode 0600, atomically).
+/// Writes `.devctl/compose.yaml` (mode 0600, atomically). A file that
+/// already has exactly this content and mode is left alone (no fsync: the
+/// no-change path stays fast).
 pub fn write_compose(p: &Project, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let path = p.paths.compose();
+    if let (Ok(meta), Ok(old)) = (std::fs::metadata(&path), std::fs::read(&path)) {
+        if meta.is_file() && meta.permissions().mode() & 0o777 == 0o600 && old == text.as_bytes() {
+            return Ok(());
+        }
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;

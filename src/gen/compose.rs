@@ -300,6 +300,8 @@ impl ComposeFile {
             for (k, v) in s.environment.0.iter_mut() {
                 if looks_secret(k) && v.is_some() {
                     *v = Some(MASK.to_string());
+                } else if let Some(masked) = v.as_deref().and_then(mask_url_password) {
+                    *v = Some(masked);
                 }
             }
             if let Some(b) = &mut s.build {
@@ -312,6 +314,25 @@ impl ComposeFile {
         }
         out
     }
+}
+
+/// `scheme://user:password@host…` with the password masked; `None` when
+/// the value holds no such credentials.
+pub fn mask_url_password(v: &str) -> Option<String> {
+    let scheme_end = v.find("://")? + 3;
+    let rest = &v[scheme_end..];
+    let at = rest.find('@')?;
+    let userinfo = &rest[..at];
+    if userinfo.contains('/') {
+        return None;
+    }
+    let colon = userinfo.find(':')?;
+    Some(format!(
+        "{}{}:{MASK}{}",
+        &v[..scheme_end],
+        &userinfo[..colon],
+        &rest[at..]
+    ))
 }
 
 struct Gen<'a> {
@@ -590,18 +611,20 @@ pub fn generate(input: &Input<'_>) -> Generated {
     }
 
     for (name, spec) in &cfg.services {
-        let mut s = Service::default();
-        s.build = spec.build.as_ref().map(|b| g.build(b));
-        s.image = match (&spec.image, &spec.build) {
-            (Some(i), _) => Some(escape(i)),
-            (None, Some(_)) => Some(escape(&g.image_for(name))),
-            (None, None) => None,
+        let mut s = Service {
+            build: spec.build.as_ref().map(|b| g.build(b)),
+            image: match (&spec.image, &spec.build) {
+                (Some(i), _) => Some(escape(i)),
+                (None, Some(_)) => Some(escape(&g.image_for(name))),
+                (None, None) => None,
+            },
+            command: spec.command.as_ref().map(Cmd::from),
+            entrypoint: spec.entrypoint.as_ref().map(Cmd::from),
+            user: spec.user.as_ref().map(|u| escape(u)),
+            working_dir: spec.working_dir.as_ref().map(|w| escape(w.as_str())),
+            init: spec.init,
+            ..Service::default()
         };
-        s.command = spec.command.as_ref().map(Cmd::from);
-        s.entrypoint = spec.entrypoint.as_ref().map(Cmd::from);
-        s.user = spec.user.as_ref().map(|u| escape(u));
-        s.working_dir = spec.working_dir.as_ref().map(|w| escape(w.as_str()));
-        s.init = spec.init;
         g.common(name, &mut s, &spec.common());
         s.deploy = spec
             .deploy

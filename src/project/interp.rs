@@ -382,4 +382,16 @@ mod tests {
             assert_eq!(ok(&escape(s)), s);
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_interpolates_back_to_itself(s in "\\PC*") {
+            proptest::prop_assert_eq!(ok(&escape(&s)), s);
+        }
+
+        #[test]
+        fn never_panics(s in "[$a-zA-Z_{}:?+\\-0-9 ]*") {
+            let _ = run(&s);
+        }
+    }
 }

@@ -118,18 +118,73 @@ pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
                 "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
             ));
         }
-        Config::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError {
-            file: file.to_string(),
-            line: 0,
-            col: 0,
-            message: format!("after interpolating variables: {}", e.message().trim()),
-            snippet: None,
-        })?
+        match Config::deserialize(toml::Value::Table(table.clone())) {
+            Ok(c) => c,
+            Err(e) => return Err(after_interpolation_error(file, text, &table, &e)),
+        }
     } else {
         raw
     };
     check(file, text, &config)?;
     Ok(Loaded { config, warnings })
+}
+
+/// An error found only once variables were interpolated: find its key by
+/// re-reading the interpolated table as TOML text (which has spans), then
+/// point at that key in the original text.
+fn after_interpolation_error(
+    file: &str,
+    text: &str,
+    table: &toml::Table,
+    e: &toml::de::Error,
+) -> ConfigError {
+    let fallback = || ConfigError {
+        file: file.to_string(),
+        line: 0,
+        col: 0,
+        message: format!("after interpolating variables: {}", e.message().trim()),
+        snippet: None,
+    };
+    let Ok(t) = toml::to_string(table) else {
+        return fallback();
+    };
+    let Err(e2) = toml::from_str::<Config>(&t) else {
+        return fallback();
+    };
+    let Some(span) = e2.span() else {
+        return fallback();
+    };
+    let header = enclosing_table(&t, span.start);
+    let Some(key) = key_at(&t, span.start) else {
+        return fallback();
+    };
+    let located = locate_key(text, &header, &key);
+    let message = format!(
+        "{} (after interpolating variables)",
+        toml_error(file, &t, &e2).message
+    );
+    ConfigError::at(file, text, located, message)
+}
+
+/// The span of `key = …` under the table header `header` in `text`.
+fn locate_key(text: &str, header: &str, key: &str) -> Option<Range<usize>> {
+    let mut in_table = header == "the top level";
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_table = t.split(" #").next().unwrap_or(t).trim() == header;
+        } else if in_table {
+            let lead = line.len() - line.trim_start().len();
+            if let Some(rest) = t.strip_prefix(key) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(offset + lead..offset + lead + key.len());
+                }
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn interpolate_value(
@@ -138,16 +193,14 @@ fn interpolate_value(
     unset: &mut Vec<String>,
 ) -> Result<(), InterpError> {
     match v {
-        toml::Value::String(s) => {
-            if s.contains('$') {
-                let r = interp::interpolate(s, &|k| env.get(k).map(str::to_string))?;
-                for u in r.unset {
-                    if !unset.contains(&u) {
-                        unset.push(u);
-                    }
+        toml::Value::String(s) if s.contains('$') => {
+            let r = interp::interpolate(s, &|k| env.get(k).map(str::to_string))?;
+            for u in r.unset {
+                if !unset.contains(&u) {
+                    unset.push(u);
                 }
-                *s = r.value;
             }
+            *s = r.value;
         }
         toml::Value::Array(a) => {
             for x in a {
@@ -396,6 +449,15 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         for v in &common.volumes {
             check_socket(file, text, name, v, common.allow_docker_socket)?;
         }
+        if common.network_mode.as_deref() == Some("host") {
+            let app_port = *name == "app" && c.app.as_ref().is_some_and(|a| a.port.is_some());
+            if !common.ports.is_empty() || app_port {
+                return err(
+                    find_span(text, "network_mode").or_else(|| service_span(text, name)),
+                    format!("service `{name}` uses network_mode = \"host\" and publishes ports: with the host network there is nothing to publish; remove `ports`/`port` or the host network"),
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -560,6 +622,13 @@ mod tests {
         let text = "[app]\nworkdir = \"${WD}\"\n";
         let e = load("f", text, &env(&[("WD", "relative")])).unwrap_err();
         assert!(e.message.contains("relative path"), "{}", e.message);
+        assert!(e.message.contains("`workdir` in [app]"), "{}", e.message);
+        assert!(e.message.contains("after interpolating"), "{}", e.message);
+        assert_eq!((e.line, e.col), (2, 1));
+        let text = "[services.db]\nimage = \"p\"\nports = [\"${P}:80\"]\n";
+        let e = load("f", text, &env(&[("P", "99999")])).unwrap_err();
+        assert!(e.message.contains("out of range"), "{}", e.message);
+        assert_eq!(e.line, 3, "{e}");
         assert!(load("f", text, &env(&[("WD", "/srv")])).is_ok());
     }
 
@@ -611,6 +680,21 @@ mod tests {
     }
 
     #[test]
+    fn host_network_cannot_publish() {
+        let e = err("[services.a]\nimage = \"x\"\nnetwork_mode = \"host\"\nports = [\"80:80\"]\n");
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("nothing to publish"), "{}", e.message);
+        let e = err("[app]\nport = 8000\nnetwork_mode = \"host\"\n");
+        assert!(e.message.contains("`app`"), "{}", e.message);
+        assert!(load(
+            "f",
+            "[services.a]\nimage = \"x\"\nnetwork_mode = \"host\"\n",
+            &env(&[])
+        )
+        .is_ok());
+    }
+
+    #[test]
     fn app_service_name_is_reserved() {
         let e = err("[app]\n[services.app]\nimage = \"x\"\n");
         assert!(e.message.contains("clashes"));
@@ -639,5 +723,12 @@ mod tests {
         assert_eq!(line_col(t, 0), (1, 1, "a"));
         let off = t.find('=').unwrap();
         assert_eq!(line_col(t, off), (2, 4, "bé = 1"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn load_never_panics(s in "(\\[app\\]|\\[services\\.x\\]|port|image|=|\"|\\$\\{X:\\?\\}|[a-z0-9 é]|\n|\\[|\\]){0,40}") {
+            let _ = load("f", &s, &env(&[]));
+        }
     }
 }

@@ -104,6 +104,19 @@ pub fn project_name(config: &Config, dir: &Path) -> Result<String, String> {
     }
 }
 
+/// A path as shown in messages: relative to the current directory when it
+/// is below it, else as it is.
+pub fn shown(p: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            let cwd = cwd.canonicalize().unwrap_or(cwd);
+            p.strip_prefix(&cwd).ok().map(|r| r.display().to_string())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
 /// A loaded project.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -121,13 +134,14 @@ pub struct Project {
 /// Reads and checks devctl.toml and the env file. Every error is a usage
 /// error (exit 2) naming the file and position.
 pub fn open(paths: Paths) -> anyhow::Result<Project> {
-    let display = paths.config.display().to_string();
+    let display = shown(&paths.config);
+    let env_display = shown(&paths.env_file);
     let text = std::fs::read_to_string(&paths.config)
         .map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
     let (dotenv, env_file_exists) = match std::fs::read_to_string(&paths.env_file) {
         Ok(t) => {
             let pairs = env::parse_dotenv(&t).map_err(|e| {
-                let mut msg = format!("{}:{e}", paths.env_file.display());
+                let mut msg = format!("{env_display}:{e}");
                 if !e.source_line.is_empty() {
                     msg.push_str(&format!("\n {} | {}", e.line, e.source_line));
                 }
@@ -140,8 +154,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
         }
         Err(e) => {
             return Err(usage(format!(
-                "--env-file {}: cannot read: {e}",
-                paths.env_file.display()
+                "{env_display}: cannot read the env file: {e}"
             )))
         }
     };

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod config_cli;
 mod engine_e2e;
 mod init_cli;
 mod lint_cli;

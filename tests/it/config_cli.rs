@@ -1,0 +1,931 @@
+//! The project model end to end: the five example setups (snapshots, the
+//! compose-spec JSON schema, docker-compose 1.29) and `devctl config` on
+//! good and bad input.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use devctl::commands::config::to_text;
+use devctl::gen::compose::{generate, Input};
+use devctl::project::env::{parse_dotenv, Env};
+use devctl::project::load::load;
+
+use crate::support::Project;
+
+const EXAMPLES: &[&str] = &[
+    "django-poetry",
+    "privileged-backend",
+    "research-stack",
+    "systemd-cluster",
+    "test-workers",
+];
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example_dir(name: &str) -> PathBuf {
+    manifest_dir().join("compose/examples").join(name)
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The example's env: its `.env.example` (when present), nothing else.
+fn example_env(name: &str) -> Env {
+    let pairs = std::fs::read_to_string(example_dir(name).join(".env.example"))
+        .map(|t| parse_dotenv(&t).unwrap())
+        .unwrap_or_default();
+    Env::merge(pairs, Vec::new())
+}
+
+/// The generated compose text for an example, with fixed host facts so the
+/// snapshot does not depend on the machine.
+fn generate_example(name: &str) -> (String, Vec<String>) {
+    let dir = example_dir(name);
+    let text = std::fs::read_to_string(dir.join("devctl.toml")).unwrap();
+    let env = example_env(name);
+    let loaded = load("devctl.toml", &text, &env).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let project = loaded
+        .config
+        .project
+        .name
+        .as_ref()
+        .map(|n| n.as_str().to_string())
+        .unwrap_or_else(|| name.to_string());
+    let auto = devctl::project::env::auto_start_server(env.get("AUTO_START_SERVER"));
+    let g = generate(&Input {
+        config: &loaded.config,
+        project: &project,
+        project_dir: &format!("/home/dev/src/{name}"),
+        home: "/home/dev",
+        env_file: Some(&format!("/home/dev/src/{name}/.env")),
+        auto_start: auto.on,
+        host_uid: 1000,
+        host_gid: 1000,
+    });
+    let mut warnings = loaded.warnings;
+    warnings.extend(g.warnings);
+    (to_text(&g.doc).unwrap(), warnings)
+}
+
+#[test]
+fn example_snapshots() {
+    let update = std::env::var_os("DEVCTL_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    for name in EXAMPLES {
+        let (text, _) = generate_example(name);
+        let snap = manifest_dir().join(format!("tests/snapshots/{name}.compose.yaml"));
+        if update {
+            std::fs::write(&snap, &text).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
+            panic!(
+                "missing snapshot {} (run with DEVCTL_UPDATE_SNAPSHOTS=1)",
+                snap.display()
+            )
+        });
+        if expected != text {
+            failures.push(format!(
+                "{name}: generated compose differs from {}\n--- generated\n{text}",
+                snap.display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(rerun with DEVCTL_UPDATE_SNAPSHOTS=1 to accept)",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn example_warnings_say_what_they_grant() {
+    let (_, w) = generate_example("django-poetry");
+    assert!(w.is_empty(), "{w:?}");
+    let (_, w) = generate_example("privileged-backend");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("`app` runs privileged") && w[0].contains("root on the host"));
+    let (_, w) = generate_example("systemd-cluster");
+    assert_eq!(w.len(), 1, "only node1 asks for privileged: {w:?}");
+    assert!(w[0].contains("`node1`"));
+    let (_, w) = generate_example("test-workers");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("`runner` mounts the Docker socket"), "{w:?}");
+    let (_, w) = generate_example("research-stack");
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn examples_match_their_design() {
+    let doc = |name: &str| -> serde_json::Value {
+        devctl::yaml::from_str(&generate_example(name).0).unwrap()
+    };
+    let pb = doc("privileged-backend");
+    let api = &pb["services"]["app"];
+    assert_eq!(api["ports"][0], "127.0.0.1:8500:8500");
+    assert_eq!(api["privileged"], true);
+    assert_eq!(api["cgroup"], "private");
+    assert!(api["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v.as_str().unwrap().ends_with(":/mnt")));
+
+    let sc = doc("systemd-cluster");
+    for n in ["node2", "node3"] {
+        let s = &sc["services"][n];
+        assert!(s.get("privileged").is_none(), "{n}");
+        assert_eq!(s["security_opt"][0], "no-new-privileges:true", "{n}");
+        assert_eq!(s["tmpfs"][0], "/run", "{n}");
+        assert_eq!(s["cgroup"], "private", "{n}");
+    }
+    assert_eq!(sc["services"]["node1"]["privileged"], true);
+
+    let tw = doc("test-workers");
+    assert_eq!(tw["services"]["worker"]["deploy"]["replicas"], 4);
+    assert_eq!(
+        tw["services"]["worker"]["image"],
+        "registry.example.com:5000/ci/test-workers-worker:dev"
+    );
+    assert_eq!(tw["volumes"]["artifacts"]["driver_opts"]["type"], "tmpfs");
+    let socket_users: Vec<&str> = tw["services"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, s)| {
+            s["volumes"].as_array().is_some_and(|v| {
+                v.iter()
+                    .any(|m| m.as_str().unwrap().contains("docker.sock"))
+            })
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(socket_users, vec!["runner"]);
+
+    let rs = doc("research-stack");
+    for (svc, image) in [
+        ("db", "postgres:16.4"),
+        ("pacs", "orthancteam/orthanc:24.9.1"),
+    ] {
+        assert_eq!(rs["services"][svc]["image"], image);
+    }
+    assert_eq!(rs["services"]["etl"]["build"]["target"], "etl");
+    // research-stack's .env.example turns AUTO_START_SERVER on.
+    let cmd = rs["services"]["app"]["command"][2].as_str().unwrap();
+    assert!(cmd.contains("exec python -m research.web"), "{cmd}");
+}
+
+/// The compose-spec schema, compiled as draft 7. Its `$schema` is written
+/// `https://json-schema.org/draft-07/schema` (https, no `#`), a URI the
+/// jsonschema crate does not recognise, so the draft is set explicitly.
+fn compose_validator() -> Option<jsonschema::Validator> {
+    let schema = compose_schema()?;
+    Some(
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(&schema)
+            .expect("the compose-spec schema compiles"),
+    )
+}
+
+fn compose_schema() -> Option<serde_json::Value> {
+    let path = manifest_dir().join("../shared/schema/compose-spec.json");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => {
+            let mut v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("$schema");
+            }
+            Some(v)
+        }
+        Err(_) if !ci() => {
+            eprintln!("skipping: no {}", path.display());
+            None
+        }
+        Err(e) => panic!("{}: {e} (CI=true: failing, not skipping)", path.display()),
+    }
+}
+
+#[test]
+fn examples_are_valid_against_the_compose_spec_schema() {
+    let Some(validator) = compose_validator() else {
+        return;
+    };
+    for name in EXAMPLES {
+        let (text, _) = generate_example(name);
+        let doc: serde_json::Value = devctl::yaml::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+    }
+}
+
+/// Every supported key at once.
+const KITCHEN_SINK: &str = r#"
+[project]
+name = "sink"
+registry = "localhost:5000/team"
+
+[app]
+dockerfile = "Dockerfile"
+context = "."
+target = "app"
+port = 8000
+publish = "0.0.0.0:9000"
+user = "web"
+workdir = "/srv/web"
+server = "gunicorn app:wsgi"
+migrate = ["./manage.py", "migrate"]
+image = "sink-web:dev"
+environment = ["MODE=dev", "EMPTY="]
+env_file = ["extra.env"]
+ports = ["9229:9229"]
+volumes = ["cache:/cache", "./conf:/etc/web:ro"]
+tmpfs = "/tmp"
+depends_on = { db = { condition = "service_healthy" }, init = { condition = "service_completed_successfully" } }
+healthcheck = { test = "curl -f http://localhost:8000/", interval = "10s", timeout = "2s", start_period = "1m", start_interval = "1s", retries = 3 }
+cap_drop = ["NET_RAW"]
+read_only = false
+restart = "unless-stopped"
+labels = { "org.example.tier" = "web" }
+stop_signal = "SIGINT"
+stop_grace_period = "5s"
+extra_hosts = { "host.docker.internal" = "host-gateway" }
+[app.build_args]
+PIP_INDEX_TOKEN = "t0k3n"
+
+[nvm]
+dir = "volume"
+
+[assets]
+toolchain = "nvm"
+install = "npm ci"
+build = "npm run build"
+[[assets.watch]]
+name = "css"
+paths = ["sass"]
+patterns = ["*.scss"]
+run = "npm run css"
+debounce_ms = 200
+
+[services.db]
+image = "postgres:16.4"
+environment = { POSTGRES_PASSWORD = "pw$$1" }
+healthcheck = { test = ["CMD-SHELL", "pg_isready"], interval = "2s", retries = 10 }
+
+[services.init]
+build = { context = "tools", dockerfile = "Init.Dockerfile", args = { V = 1 } }
+entrypoint = ["/bin/sh", "-c"]
+command = "echo ready"
+user = "1000"
+working_dir = "/w"
+init = true
+
+[services.sys]
+image = "debian:bookworm"
+privileged = true
+cgroup = "host"
+security_opt = ["label=disable"]
+cap_add = ["SYS_ADMIN"]
+no_new_privileges = true
+
+[services.net]
+image = "busybox:1.36"
+network_mode = "host"
+deploy = { replicas = 2 }
+
+[volumes.cache]
+driver = "local"
+driver_opts = { type = "none", o = "bind", device = "/var/cache/sink" }
+labels = ["a=b"]
+name = "sink-cache"
+
+[volumes.shared]
+external = true
+
+[lint]
+ignored = ["DL3008"]
+"#;
+
+#[test]
+fn kitchen_sink_is_valid_compose() {
+    let p = Project::new()
+        .file("devctl.toml", KITCHEN_SINK)
+        .file("extra.env", "A=1\n")
+        .file(".env", "X=1\n")
+        .file("tools/Init.Dockerfile", "FROM busybox\n");
+    let d = p.devctl(&["config"]).code(0);
+    let err = d.stderr();
+    for w in [
+        "`app` publishes port 9000",
+        "`sys` runs privileged",
+        "`net` uses the host network",
+    ] {
+        assert!(err.contains(w), "{w}: {err}");
+    }
+    assert!(
+        d.stdout().contains("PIP_INDEX_TOKEN: \"********\""),
+        "{}",
+        d.stdout()
+    );
+    let text = std::fs::read_to_string(p.path().join(".devctl/compose.yaml")).unwrap();
+    assert!(
+        text.contains("POSTGRES_PASSWORD: \"pw$$1\""),
+        "a literal $ stays literal: {text}"
+    );
+    let doc: serde_json::Value = devctl::yaml::from_str(&text).unwrap();
+    let sys = &doc["services"]["sys"];
+    assert_eq!(sys["security_opt"][0], "no-new-privileges:true");
+    assert_eq!(sys["security_opt"][1], "label=disable");
+    assert_eq!(doc["services"]["app"]["volumes"][1], "nvm:/home/web/.nvm");
+    assert_eq!(
+        doc["services"]["init"]["image"],
+        "localhost:5000/team/sink-init:dev"
+    );
+    if let Some(validator) = compose_validator() {
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+    if let Some(dc) = docker_compose() {
+        let mut doc = doc.clone();
+        strip_for_compose_1_29(&mut doc);
+        let f = p.path().join("c129.yaml");
+        std::fs::write(&f, devctl::yaml::to_string(&doc).unwrap()).unwrap();
+        let out = Command::new(dc)
+            .arg("-f")
+            .arg(&f)
+            .args(["config", "-q"])
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn schema_check_is_not_vacuous() {
+    let Some(validator) = compose_validator() else {
+        return;
+    };
+    let bad: serde_json::Value =
+        devctl::yaml::from_str("services:\n  a:\n    image: x\n    cgroup: shared\n    bogus: 1\n")
+            .unwrap();
+    assert!(validator.iter_errors(&bad).count() >= 2);
+}
+
+/// Keys of the compose spec that docker-compose 1.29.2 (Debian's package)
+/// rejects: it predates them. Found by running `docker-compose config -q`
+/// on the generated files: "'name' does not match any of the regexes:
+/// '^x-'" (top level), "Unsupported config option for services.X:
+/// 'cgroup'" and "services.X.healthcheck value 'start_interval' does not
+/// match any of the regexes: '^x-'".
+const UNSUPPORTED_BY_COMPOSE_1_29: &[&str] = &["name", "cgroup", "start_interval"];
+
+/// Removes [`UNSUPPORTED_BY_COMPOSE_1_29`] from a generated document.
+fn strip_for_compose_1_29(doc: &mut serde_json::Value) {
+    doc.as_object_mut().unwrap().remove("name");
+    for (_, s) in doc["services"].as_object_mut().unwrap().iter_mut() {
+        let s = s.as_object_mut().unwrap();
+        s.remove("cgroup");
+        if let Some(h) = s.get_mut("healthcheck").and_then(|h| h.as_object_mut()) {
+            h.remove("start_interval");
+        }
+    }
+}
+
+fn docker_compose() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("docker-compose"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            !ci(),
+            "docker-compose is not installed (CI=true: failing, not skipping)"
+        );
+        eprintln!("skipping: docker-compose not on PATH");
+    }
+    found
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            if e.file_name() != ".devctl" {
+                copy_dir(&p, &to.join(e.file_name()));
+            }
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A copy of the example in a temp dir with `.env` from `.env.example`.
+fn example_project(name: &str) -> Project {
+    let p = Project::new();
+    copy_dir(&example_dir(name), p.path());
+    let env_example = p.path().join(".env.example");
+    if env_example.exists() {
+        std::fs::copy(&env_example, p.path().join(".env")).unwrap();
+    }
+    p
+}
+
+#[test]
+fn examples_are_accepted_by_docker_compose() {
+    let Some(dc) = docker_compose() else {
+        return;
+    };
+    for name in EXAMPLES {
+        let p = example_project(name);
+        p.devctl(&["-q", "config", "--check"])
+            .env_remove("DB_PASSWORD")
+            .code(0);
+        let file = p.path().join(".devctl/compose.yaml");
+        let run = |f: &Path| {
+            Command::new(&dc)
+                .arg("-f")
+                .arg(f)
+                .args(["config", "-q"])
+                .current_dir(p.path())
+                .output()
+                .unwrap()
+        };
+        // As generated: 1.29 rejects exactly the keys it predates, nothing else.
+        let out = run(&file);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for line in stderr.lines().filter(|l| {
+            l.contains("Unsupported config option")
+                || l.contains("does not match any of the regexes")
+        }) {
+            assert!(
+                UNSUPPORTED_BY_COMPOSE_1_29
+                    .iter()
+                    .any(|k| line.contains(&format!("'{k}'"))),
+                "{name}: docker-compose 1.29 rejects more than {UNSUPPORTED_BY_COMPOSE_1_29:?}: {line}"
+            );
+        }
+        // Without those keys it must pass.
+        let mut doc: serde_json::Value =
+            devctl::yaml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        strip_for_compose_1_29(&mut doc);
+        let stripped = p.path().join("compose-1.29.yaml");
+        std::fs::write(&stripped, devctl::yaml::to_string(&doc).unwrap()).unwrap();
+        let out = run(&stripped);
+        assert!(
+            out.status.success(),
+            "{name}: docker-compose config -q failed:\n{}\n--- file\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(&stripped).unwrap()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// `devctl config` on good input
+
+const GOOD: &str = r#"
+[project]
+name = "demo"
+
+[app]
+port = 8000
+server = ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+migrate = "python manage.py migrate"
+
+[services.db]
+image = "postgres:16.4"
+environment = { POSTGRES_PASSWORD = "${DB_PASSWORD:?set DB_PASSWORD in .env}", POSTGRES_DB = "app" }
+"#;
+
+#[test]
+fn config_prints_writes_0600_and_masks_secrets() {
+    let p = Project::new()
+        .file("devctl.toml", GOOD)
+        .file(".env", "DB_PASSWORD=hunter2\n");
+    let out = p
+        .devctl(&["config"])
+        .env_remove("DB_PASSWORD")
+        .code(0)
+        .stdout_has("# generated by devctl from devctl.toml")
+        .stdout_has("POSTGRES_PASSWORD: \"********\"")
+        .stdout_has("POSTGRES_DB: app");
+    assert!(!out.stdout().contains("hunter2"));
+    let file = p.path().join(".devctl/compose.yaml");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("POSTGRES_PASSWORD: hunter2"), "{written}");
+    assert!(written.starts_with("# generated by devctl"));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let env_file = format!("{}/.env", p.path().canonicalize().unwrap().display());
+    assert!(
+        written.contains(&env_file),
+        "env_file passed to the app: {written}"
+    );
+
+    p.devctl(&["config", "--show-secrets"])
+        .env_remove("DB_PASSWORD")
+        .code(0)
+        .stdout_has("POSTGRES_PASSWORD: hunter2");
+}
+
+#[test]
+fn compose_file_is_rewritten_only_when_needed() {
+    let p = Project::new().file("devctl.toml", "[services.r]\nimage = \"redis:7.4\"\n");
+    let file = p.path().join(".devctl/compose.yaml");
+    p.devctl(&["config"]).code(0);
+    let first = std::fs::read_to_string(&file).unwrap();
+    // A loosened mode is restored.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    p.devctl(&["config"]).code(0);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // A hand edit is replaced.
+    std::fs::write(&file, "edited").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p.devctl(&["config"]).code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
+}
+
+#[test]
+fn process_env_overrides_dotenv() {
+    let p = Project::new()
+        .file("devctl.toml", GOOD)
+        .file(".env", "DB_PASSWORD=fromfile\n");
+    p.devctl(&["config", "--show-secrets"])
+        .env("DB_PASSWORD", "fromprocess")
+        .code(0)
+        .stdout_has("POSTGRES_PASSWORD: fromprocess");
+}
+
+#[test]
+fn auto_start_server_gates_the_command() {
+    let p = Project::new()
+        .file("devctl.toml", GOOD)
+        .file(".env", "DB_PASSWORD=x\nAUTO_START_SERVER=Yes\n");
+    p.devctl(&["config"])
+        .env_remove("AUTO_START_SERVER")
+        .code(0)
+        .stdout_has(
+            "set -e; python manage.py migrate; exec python manage.py runserver 0.0.0.0:8000",
+        );
+    let d = p
+        .devctl(&["config"])
+        .env("AUTO_START_SERVER", "off")
+        .code(0)
+        .stdout_has("while :; do sleep 86400 & wait $$!; done");
+    assert!(d.stderr().is_empty(), "{}", d.stderr());
+    p.devctl(&["config"])
+        .env("AUTO_START_SERVER", "maybe")
+        .code(0)
+        .stdout_has("wait $$!")
+        .stderr_has("warning: AUTO_START_SERVER=\"maybe\"");
+    // -q silences warnings.
+    let q = p
+        .devctl(&["-q", "config"])
+        .env("AUTO_START_SERVER", "maybe")
+        .code(0);
+    assert!(q.stderr().is_empty(), "{}", q.stderr());
+}
+
+#[test]
+fn discovery_from_a_subdirectory_and_dash_c() {
+    let p = Project::new()
+        .file(
+            "devctl.toml",
+            "[project]\nname = \"found\"\n[services.r]\nimage = \"redis:7.4\"\n",
+        )
+        .file("sub/dir/x", "");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_devctl"));
+    let out = cmd
+        .arg("config")
+        .current_dir(p.path().join("sub/dir"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: found"));
+    assert!(p.path().join(".devctl/compose.yaml").exists());
+
+    let other = Project::new();
+    other
+        .devctl(&["-C", p.path().to_str().unwrap(), "config"])
+        .code(0)
+        .stdout_has("name: found");
+    other
+        .devctl(&["config"])
+        .code(2)
+        .stderr_has("no devctl.toml in");
+}
+
+#[test]
+fn project_name_defaults_to_the_directory() {
+    let p = Project::new().file(
+        "My Project/devctl.toml",
+        "[services.r]\nimage = \"redis\"\n",
+    );
+    p.devctl(&["-C", "My Project", "config"])
+        .code(0)
+        .stdout_has("name: myproject\n");
+}
+
+#[test]
+fn env_file_flag() {
+    let p = Project::new()
+        .file("devctl.toml", GOOD)
+        .file("other.env", "DB_PASSWORD=other\n");
+    p.devctl(&["--env-file", "other.env", "config", "--show-secrets"])
+        .env_remove("DB_PASSWORD")
+        .code(0)
+        .stdout_has("POSTGRES_PASSWORD: other");
+    p.devctl(&["--env-file", "missing.env", "config"])
+        .code(2)
+        .stderr_has("missing.env");
+}
+
+#[test]
+fn check_validates_dockerfile() {
+    let toml = "[app]\ntarget = \"app\"\nport = 8000\n";
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("Dockerfile", "FROM python:3.12-slim AS app\nUSER app\n");
+    let d = p.devctl(&["config", "--check"]).code(0).stdout_has("ok");
+    assert!(!d.stdout().contains("services:"));
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("Dockerfile", "FROM python:3.12-slim AS base\n");
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("no build stage named `app`");
+    let p = Project::new().file("devctl.toml", toml);
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("Dockerfile");
+}
+
+#[test]
+fn opt_in_grants_warn() {
+    let p = Project::new().file(
+        "devctl.toml",
+        r#"
+[services.a]
+image = "x"
+privileged = true
+[services.b]
+image = "x"
+network_mode = "host"
+[services.c]
+image = "x"
+ports = ["0.0.0.0:8080:80"]
+"#,
+    );
+    p.devctl(&["config"])
+        .code(0)
+        .stderr_has("warning: service `a` runs privileged")
+        .stderr_has("warning: service `b` uses the host network")
+        .stderr_has("warning: service `c` publishes port 8080 on every network interface");
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: one clear error with its position, exit 2, nothing written.
+
+fn assert_bad(files: &[(&str, &str)], env: &[(&str, &str)], expect: &[&str]) {
+    let mut p = Project::new();
+    for (f, c) in files {
+        p = p.file(f, c);
+    }
+    let previous = "# previous\n";
+    p = p.file(".devctl/compose.yaml", previous);
+    let mut run = p.devctl(&["config"]).env_remove("DB_PASSWORD");
+    for (k, v) in env {
+        run = run.env(k, v);
+    }
+    let d = run.code(2);
+    let err = d.stderr();
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "one error:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "stderr lacks {e:?}:\n{err}");
+    }
+    assert!(d.stdout().is_empty(), "nothing printed: {}", d.stdout());
+    assert_eq!(
+        std::fs::read_to_string(p.path().join(".devctl/compose.yaml")).unwrap(),
+        previous,
+        "the compose file is left unchanged"
+    );
+    let entries: Vec<_> = std::fs::read_dir(p.path().join(".devctl"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries.len(), 1, "no temp file left: {entries:?}");
+}
+
+#[test]
+fn bad_malformed_toml() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nport = 8000\nserver = [\"a\",\n")],
+        &[],
+        &["devctl.toml:", "invalid TOML"],
+    );
+    assert_bad(
+        &[("devctl.toml", "[app\nport = 1\n")],
+        &[],
+        &["devctl.toml:1:", "invalid TOML"],
+    );
+}
+
+#[test]
+fn bad_unknown_key() {
+    assert_bad(
+        &[("devctl.toml", "[project]\nname = \"x\"\nwhatever = 1\n")],
+        &[],
+        &[
+            "devctl.toml:3:1: unknown key `whatever` in [project]",
+            "valid keys: `name`, `registry`",
+        ],
+    );
+}
+
+#[test]
+fn bad_misspelt_key() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nprot = 8000\n")],
+        &[],
+        &[
+            "devctl.toml:2:1: unknown key `prot` in [app]; did you mean `port`?",
+            " 2 | prot = 8000",
+            "   | ^^^^",
+        ],
+    );
+    assert_bad(
+        &[("devctl.toml", "[services.db]\nimage = \"p\"\nhelthcheck = { test = \"x\" }\n")],
+        &[],
+        &["devctl.toml:3:1: unknown key `helthcheck` in [services.db]; did you mean `healthcheck`?"],
+    );
+    assert_bad(
+        &[(
+            "devctl.toml",
+            "[services.db]\nimage = \"p\"\nnetworks = [\"a\"]\n",
+        )],
+        &[],
+        &["unknown key `networks` in [services.db]"],
+    );
+}
+
+#[test]
+fn bad_wrong_type() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nport = \"8000\"\n")],
+        &[],
+        &["devctl.toml:2:8: wrong type for `port` in [app]"],
+    );
+    assert_bad(
+        &[(
+            "devctl.toml",
+            "[services.db]\nimage = \"p\"\nprivileged = \"yes\"\n",
+        )],
+        &[],
+        &["devctl.toml:3:14: wrong type for `privileged` in [services.db]"],
+    );
+}
+
+#[test]
+fn bad_port_out_of_range() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nport = 70000\n")],
+        &[],
+        &["devctl.toml:2:8:", "port 70000 is out of range (1-65535)"],
+    );
+    assert_bad(
+        &[(
+            "devctl.toml",
+            "[services.db]\nimage = \"p\"\nports = [\"5432:99999\"]\n",
+        )],
+        &[],
+        &["devctl.toml:3:10:", "port 99999 is out of range"],
+    );
+}
+
+#[test]
+fn bad_relative_workdir() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nworkdir = \"app\"\n")],
+        &[],
+        &[
+            "devctl.toml:2:11:",
+            "`app` is a relative path",
+            "e.g. `/app`",
+        ],
+    );
+}
+
+#[test]
+fn bad_dotenv_line() {
+    assert_bad(
+        &[
+            ("devctl.toml", "[services.r]\nimage = \"redis\"\n"),
+            (".env", "A=1\nB=two words\n"),
+        ],
+        &[],
+        &[
+            ".env:2:",
+            "cannot parse \"B=two words\"",
+            " 2 | B=two words",
+        ],
+    );
+}
+
+#[test]
+fn bad_unset_required_variable() {
+    assert_bad(
+        &[("devctl.toml", GOOD)],
+        &[],
+        &[
+            "devctl.toml:12:38:",
+            "required variable `DB_PASSWORD` is not set: set DB_PASSWORD in .env",
+        ],
+    );
+}
+
+#[test]
+fn bad_docker_socket_without_opt_in() {
+    assert_bad(
+        &[(
+            "devctl.toml",
+            "[services.ci]\nimage = \"docker:27\"\nvolumes = [\"/var/run/docker.sock:/var/run/docker.sock\"]\n",
+        )],
+        &[],
+        &["devctl.toml:3:", "allow_docker_socket = true"],
+    );
+}
+
+#[test]
+fn bad_root_app_user() {
+    assert_bad(
+        &[("devctl.toml", "[app]\nuser = \"root\"\n")],
+        &[],
+        &["devctl.toml:2:8:", "must not be root"],
+    );
+}
+
+#[test]
+fn idle_command_stops_within_a_second_on_sigterm() {
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so the background `sleep` (reaped by the
+    // container's init in real use) can be killed here afterwards.
+    let mut child = Command::new("sh")
+        .args(["-c", devctl::gen::compose::IDLE_SCRIPT])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = i32::try_from(child.id()).unwrap();
+    struct KillGroup(i32);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            // SAFETY: signalling the process group this test created.
+            unsafe { libc::kill(-self.0, libc::SIGKILL) };
+        }
+    }
+    let _cleanup = KillGroup(pid);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "idles until signalled");
+    let start = std::time::Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "still running 1s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status:?}");
+}
