@@ -21,7 +21,8 @@ pub fn run(global: &Global, follow: bool, services: &[String]) -> Result<ExitCod
     }
     runtime()?.block_on(async {
         let eng = connect().await?;
-        logs::logs(&eng, &loaded.plan.project, services, follow).await?;
+        let color = global.color_for(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        logs::logs(&eng, &loaded.plan.project, services, follow, color).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -25,18 +25,41 @@ type LogItem = (
 );
 type LogStream<'a> = Pin<Box<dyn Stream<Item = LogItem> + 'a>>;
 
+/// ANSI colours for container prefixes (as compose cycles them).
+const COLORS: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
+
+/// The prefix of container number `i` in colour `i` (or plain).
+fn paint(name: &str, width: usize, i: usize, color: bool) -> String {
+    if color {
+        format!("\x1b[{}m{name:<width$} |\x1b[0m", COLORS[i % COLORS.len()])
+    } else {
+        format!("{name:<width$} |")
+    }
+}
+
 /// Splits `message` into lines, each prefixed with `prefix | `.
 pub fn prefix_lines(prefix: &str, width: usize, message: &[u8], out: &mut Vec<u8>) {
+    prefix_lines_with(&paint(prefix, width, 0, false), message, out)
+}
+
+fn prefix_lines_with(prefix: &str, message: &[u8], out: &mut Vec<u8>) {
     let text = String::from_utf8_lossy(message);
     for line in text.split_inclusive('\n') {
-        let _ = write!(out, "{prefix:<width$} | {line}");
+        let _ = write!(out, "{prefix} {line}");
         if !line.ends_with('\n') {
             out.push(b'\n');
         }
     }
 }
 
-pub async fn logs(eng: &Engine, project: &str, services: &[String], follow: bool) -> Result<()> {
+pub async fn logs(
+    eng: &Engine,
+    project: &str,
+    services: &[String],
+    follow: bool,
+    color: bool,
+) -> Result<()> {
+    let mut colors: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let wanted = |c: &bollard::models::ContainerSummary| {
         services.is_empty()
             || c.labels
@@ -90,7 +113,9 @@ pub async fn logs(eng: &Engine, project: &str, services: &[String], follow: bool
                 }
                 Some((_, name, Some(Ok(out)))) => {
                     let mut buf = Vec::new();
-                    prefix_lines(&name, width, &out.into_bytes(), &mut buf);
+                    let next = colors.len();
+                    let i = *colors.entry(name.clone()).or_insert(next);
+                    prefix_lines_with(&paint(&name, width, i, color), &out.into_bytes(), &mut buf);
                     let mut lock = stdout.lock();
                     lock.write_all(&buf)?;
                     lock.flush()?;
