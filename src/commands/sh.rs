@@ -49,6 +49,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
             workdir: svc.working_dir.clone(),
             cmd,
             tty,
+            stdin: !exec::stdin_is_dev_null(),
         };
         let mut id = exec::create(&eng, &req).await?;
         if id.is_none() {
@@ -63,7 +64,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
                 svc.name
             )
         })?;
-        exec::attach(&eng, &id, tty).await
+        exec::attach(&eng, &id, tty, req.stdin).await
     })?;
     Ok(ExitCode::from((code & 0xff) as u8))
 }

@@ -26,6 +26,9 @@ pub struct ExecRequest {
     pub workdir: Option<String>,
     pub cmd: Vec<String>,
     pub tty: bool,
+    /// Forward stdin (false when stdin is /dev/null, like `docker exec`
+    /// without `-i`).
+    pub stdin: bool,
 }
 
 /// Restores the terminal's settings when dropped.
@@ -71,6 +74,20 @@ pub fn window_size(fd: i32) -> Option<(u16, u16)> {
     Some((ws.ws_row, ws.ws_col))
 }
 
+/// True when fd 0 is /dev/null (nothing to forward).
+pub fn stdin_is_dev_null() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(null) = std::fs::metadata("/dev/null") else {
+        return false;
+    };
+    // SAFETY: stat is plain old data; fstat fills it or fails.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(0, &mut st) } != 0 {
+        return false;
+    }
+    (st.st_mode & libc::S_IFMT) == libc::S_IFCHR && st.st_rdev == null.rdev()
+}
+
 /// Reads stdin on a plain thread (a blocking read must not hold up the
 /// runtime's shutdown) and hands chunks to the async side.
 fn stdin_channel() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
@@ -108,7 +125,7 @@ pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
         .create_exec(
             &req.container,
             CreateExecOptions {
-                attach_stdin: Some(true),
+                attach_stdin: Some(req.stdin || req.tty),
                 attach_stdout: Some(true),
                 attach_stderr: Some(true),
                 tty: Some(req.tty),
@@ -128,7 +145,7 @@ pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
 }
 
 /// Runs a created exec attached to this process; returns its exit code.
-pub async fn attach(eng: &Engine, id: &str, tty: bool) -> Result<i64> {
+pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i64> {
     let guard = if tty {
         Some(RawModeGuard::enable(0).context("switching the terminal to raw mode")?)
     } else {
@@ -169,8 +186,12 @@ pub async fn attach(eng: &Engine, id: &str, tty: bool) -> Result<i64> {
         }
     }
 
-    let mut stdin_rx = stdin_channel();
-    let mut stdin_open = true;
+    let mut stdin_open = stdin || tty;
+    let mut stdin_rx = if stdin_open {
+        stdin_channel()
+    } else {
+        tokio::sync::mpsc::channel(1).1
+    };
     let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .context("installing the SIGWINCH handler")?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
