@@ -970,3 +970,47 @@ fn failed_build_shows_the_builders_error_lines() {
     assert!(err.contains("boom-output"), "{err}");
     assert!(e.containers().is_empty());
 }
+
+#[test]
+fn completed_successfully_dependency() {
+    if !engine_ready() {
+        return;
+    }
+    let svc = |code: u32| {
+        format!(
+            r#"
+[services.migrate]
+image = "{FIXTURE}"
+command = ["sh", "-c", "sleep 1; exit {code}"]
+restart = "no"
+
+[services.web]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+depends_on = {{ migrate = {{ condition = "service_completed_successfully" }} }}
+"#
+        )
+    };
+    let e = Env::new("oneshot", &svc(0));
+    e.ok(&["start", "web"]);
+    let m = e.c("migrate", 1);
+    assert_eq!(
+        docker_out(&[
+            "inspect",
+            "-f",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            &m
+        ]),
+        "false 0"
+    );
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Running}}", &e.c("web", 1)]),
+        "true"
+    );
+
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write("devctl.toml", &toml.replace(&svc(0), &svc(3)));
+    let (_, err) = e.code(&["start", "web"], 1);
+    assert!(err.contains("exited with 3"), "{err}");
+}
