@@ -223,7 +223,15 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
 
-    let args: HashMap<String, String> = build.args.clone().into_iter().collect();
+    let mut args: HashMap<String, String> = build.args.clone().into_iter().collect();
+    // The app user follows the host user (never uid 0) unless the compose
+    // file says otherwise.
+    // SAFETY: getuid/getgid cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    args.entry("APP_UID".into())
+        .or_insert_with(|| crate::gen::compose::app_id(uid).to_string());
+    args.entry("APP_GID".into())
+        .or_insert_with(|| crate::gen::compose::app_id(gid).to_string());
     let mut b = BuildImageOptionsBuilder::default()
         .dockerfile(&build.dockerfile)
         .t(&svc.image)
