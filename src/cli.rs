@@ -138,6 +138,12 @@ pub enum Command {
         #[arg(last = true, value_name = "CMD")]
         cmd: Vec<String>,
     },
+    /// Check the engine, the host and the project: one line per check with its fix
+    Doctor {
+        /// JSON output for CI (exit 1 when any check fails)
+        #[arg(long)]
+        json: bool,
+    },
     /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
     #[command(name = "lint-dockerfile")]
     LintDockerfile(Box<crate::commands::lint::LintArgs>),
@@ -205,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sh { service, cmd } => {
             crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
         }
+        Command::Doctor { json } => crate::commands::doctor::run(&cli.global, json),
         Command::Completions { shell } => completions(shell),
         Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }

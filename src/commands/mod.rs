@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod config;
+pub mod doctor;
 pub mod down;
 pub mod engine_input;
 pub mod init;

@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod build;
 pub mod exec;
+pub mod info;
 pub mod logs;
 pub mod plan;
 

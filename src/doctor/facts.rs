@@ -1,0 +1,629 @@
+//! Gathering the facts doctor decides on: the host (/proc, /sys/fs/cgroup,
+//! sysctls, statvfs, the socket's stat, port binds), the engine (through
+//! [`crate::engine::info`]) and the project (devctl.toml, .env, the plan).
+//! Only this module does IO; [`super::checks`] is pure.
+
+use std::net::{TcpListener, UdpSocket};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::Global;
+use crate::engine::info::{EngineFacts, PortOwner};
+use crate::project::env::AutoStart;
+use crate::project::model::Toolchain;
+
+/// Everything the checks look at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    /// `DOCKER_HOST` or the default socket.
+    pub engine_addr: String,
+    /// The engine's answers, or why it could not be reached.
+    pub engine: Result<EngineFacts, String>,
+    pub host: HostFacts,
+    /// The unix socket's stat (unix:// addresses only).
+    pub socket: Option<SocketFacts>,
+    /// `DOCKER_TLS_VERIFY` is set (tcp://).
+    pub tls_verify: bool,
+    pub disk: DiskFacts,
+    pub project: ProjectState,
+}
+
+impl Facts {
+    /// The engine runs on this machine (unix socket): host facts apply to it.
+    pub fn local_engine(&self) -> bool {
+        self.engine_addr.starts_with("unix://")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupFs {
+    V1,
+    Hybrid,
+    V2,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostFacts {
+    pub uid: u32,
+    pub gid: u32,
+    pub cgroup_fs: CgroupFs,
+    /// `/proc/self/ns/cgroup` exists (kernel ≥ 4.6).
+    pub cgroupns: bool,
+    /// `/proc/sys/kernel/unprivileged_userns_clone` (Debian/Ubuntu kernels).
+    pub userns_clone: Option<u64>,
+    /// `/proc/sys/user/max_user_namespaces`.
+    pub max_user_namespaces: Option<u64>,
+    /// `/proc/sys/kernel/apparmor_restrict_unprivileged_userns` (Ubuntu ≥ 23.10).
+    pub apparmor_restrict_userns: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketFacts {
+    pub path: String,
+    /// None when the socket file cannot be stat'ed (the error).
+    pub stat: Result<SocketStat, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketStat {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub owner: String,
+    pub group: String,
+    /// Members of the socket's group (from /etc/group).
+    pub group_members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum DiskFacts {
+    Measured {
+        path: String,
+        free: u64,
+        total: u64,
+    },
+    /// The engine is on another host.
+    Remote,
+    /// Could not be measured (why).
+    Unknown {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ProjectState {
+    /// No devctl.toml found (why): project checks are skipped.
+    None {
+        reason: String,
+    },
+    /// devctl.toml or .env does not load.
+    Error {
+        message: String,
+    },
+    Loaded(Box<ProjectFacts>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bind {
+    Free,
+    InUse,
+    /// The bind test itself was refused (the reason).
+    Untestable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortFact {
+    pub service: String,
+    pub host_ip: String,
+    pub host_port: u16,
+    pub protocol: String,
+    pub bind: Bind,
+    /// The running container publishing it, if one does.
+    pub owner: Option<PortOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppImage {
+    pub image: String,
+    /// The configured user (name or uid).
+    pub user: String,
+    /// None: the engine could not tell (the error).
+    pub built: Result<bool, String>,
+    /// The image's /etc/passwd (None: not read or absent).
+    pub passwd: Result<Option<String>, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NvmFacts {
+    pub path: String,
+    pub exists: bool,
+    pub is_dir: bool,
+    pub owner_uid: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Special {
+    pub service: String,
+    pub privileged: bool,
+    pub cgroup_private: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectFacts {
+    pub name: String,
+    pub services: usize,
+    pub warnings: Vec<String>,
+    pub env_file: String,
+    pub env_exists: bool,
+    pub auto_start_raw: Option<String>,
+    #[serde(skip)]
+    pub auto_start: AutoStart,
+    /// Ports were bind-tested here (false: remote engine).
+    pub ports_checked: bool,
+    pub ports: Vec<PortFact>,
+    pub app_image: Option<AppImage>,
+    /// None: no nvm dir on the host is mounted.
+    pub nvm: Option<NvmFacts>,
+    pub special: Vec<Special>,
+}
+
+// ------------------------------------------------------------ pure helpers
+
+/// `(group name, members)` of `gid` in /etc/group text.
+pub fn group_of(etc_group: &str, gid: u32) -> Option<(String, Vec<String>)> {
+    etc_group.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        match f.as_slice() {
+            [name, _, id, members, ..] if id.parse::<u32>().ok() == Some(gid) => Some((
+                name.to_string(),
+                members
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )),
+            _ => None,
+        }
+    })
+}
+
+/// Name of `uid` in /etc/passwd text.
+pub fn user_of(etc_passwd: &str, uid: u32) -> Option<String> {
+    etc_passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        match f.as_slice() {
+            [name, _, id, ..] if id.parse::<u32>().ok() == Some(uid) => Some(name.to_string()),
+            _ => None,
+        }
+    })
+}
+
+/// The uid of `user` (a name, a uid, or `name:group`) given an image's
+/// /etc/passwd.
+pub fn uid_in_passwd(etc_passwd: Option<&str>, user: &str) -> Option<u32> {
+    let user = user.split(':').next().unwrap_or(user);
+    if let Ok(n) = user.parse::<u32>() {
+        return Some(n);
+    }
+    etc_passwd?.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        match f.as_slice() {
+            [name, _, id, ..] if *name == user => id.parse().ok(),
+            _ => None,
+        }
+    })
+}
+
+/// `8000` or `8000-8002` → the ports.
+pub fn host_ports(spec: &str) -> Vec<u16> {
+    match spec.split_once('-') {
+        Some((a, b)) => match (a.parse::<u16>(), b.parse::<u16>()) {
+            (Ok(a), Ok(b)) if a <= b && b - a < 1000 => (a..=b).collect(),
+            _ => Vec::new(),
+        },
+        None => spec.parse().ok().filter(|p| *p != 0).into_iter().collect(),
+    }
+}
+
+/// A devctl.toml host path (`~/x`, `/abs`, `rel`) → absolute.
+pub fn host_path(p: &str, home: &str, project_dir: &Path) -> PathBuf {
+    if p == "~" {
+        PathBuf::from(home)
+    } else if let Some(rest) = p.strip_prefix("~/") {
+        Path::new(home).join(rest)
+    } else {
+        project_dir.join(p)
+    }
+}
+
+// ----------------------------------------------------------------- gathering
+
+fn read_u64(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+pub fn host_facts() -> HostFacts {
+    // SAFETY: getuid/getgid have no preconditions and cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let cg = Path::new("/sys/fs/cgroup");
+    let cgroup_fs = if cg.join("cgroup.controllers").exists() {
+        CgroupFs::V2
+    } else if cg.join("unified").is_dir() {
+        CgroupFs::Hybrid
+    } else if cg.join("memory").is_dir() || cg.join("cpu").is_dir() {
+        CgroupFs::V1
+    } else {
+        CgroupFs::Unknown
+    };
+    HostFacts {
+        uid,
+        gid,
+        cgroup_fs,
+        cgroupns: Path::new("/proc/self/ns/cgroup").exists(),
+        userns_clone: read_u64("/proc/sys/kernel/unprivileged_userns_clone"),
+        max_user_namespaces: read_u64("/proc/sys/user/max_user_namespaces"),
+        apparmor_restrict_userns: read_u64(
+            "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+        ),
+    }
+}
+
+pub fn socket_facts(addr: &str) -> Option<SocketFacts> {
+    let path = addr.strip_prefix("unix://")?;
+    let stat = std::fs::metadata(path).map_err(|e| e.to_string()).map(|m| {
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let groups = std::fs::read_to_string("/etc/group").unwrap_or_default();
+        let (group, group_members) =
+            group_of(&groups, m.gid()).unwrap_or_else(|| (m.gid().to_string(), Vec::new()));
+        SocketStat {
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+            owner: user_of(&passwd, m.uid()).unwrap_or_else(|| m.uid().to_string()),
+            group,
+            group_members,
+        }
+    });
+    Some(SocketFacts {
+        path: path.to_string(),
+        stat,
+    })
+}
+
+pub fn disk_facts(local: bool, engine: &Result<EngineFacts, String>) -> DiskFacts {
+    if !local {
+        return DiskFacts::Remote;
+    }
+    let root = match engine {
+        Ok(e) if !e.root_dir.is_empty() => e.root_dir.clone(),
+        Ok(_) => "/var/lib/docker".to_string(),
+        Err(_) => {
+            return DiskFacts::Unknown {
+                reason: "the engine did not say where it keeps images".into(),
+            }
+        }
+    };
+    // The root dir may be invisible here (a daemon in a VM): measure the
+    // nearest existing ancestor only when it is the dir itself.
+    let Ok(c) = std::ffi::CString::new(root.clone()) else {
+        return DiskFacts::Unknown {
+            reason: format!("bad path {root:?}"),
+        };
+    };
+    // SAFETY: statvfs writes into a zeroed struct we own; the path is a valid C string.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return DiskFacts::Unknown {
+            reason: format!("statvfs {root}: {}", std::io::Error::last_os_error()),
+        };
+    }
+    let frsize = st.f_frsize as u64;
+    DiskFacts::Measured {
+        path: root,
+        free: st.f_bavail as u64 * frsize,
+        total: st.f_blocks as u64 * frsize,
+    }
+}
+
+fn bind_test(ip: &str, port: u16, protocol: &str) -> Bind {
+    let ip = match ip {
+        "" => "0.0.0.0",
+        ip => ip.trim_start_matches('[').trim_end_matches(']'),
+    };
+    let r = if protocol == "udp" {
+        UdpSocket::bind((ip, port)).map(drop)
+    } else {
+        TcpListener::bind((ip, port)).map(drop)
+    };
+    match r {
+        Ok(()) => Bind::Free,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Bind::InUse,
+        Err(e) => Bind::Untestable(e.to_string()),
+    }
+}
+
+/// The engine's facts plus who publishes which port (None: unreachable).
+async fn engine_side(
+    project_image: Option<(String, bool)>,
+) -> (
+    Result<EngineFacts, String>,
+    Vec<PortOwner>,
+    Option<(Result<bool, String>, Result<Option<String>, String>)>,
+) {
+    let eng = match crate::engine::connect().await {
+        Ok(e) => e,
+        Err(e) => return (Err(e.to_string()), Vec::new(), None),
+    };
+    let facts = crate::engine::info::engine_facts(&eng)
+        .await
+        .map_err(|e| format!("{e:#}"));
+    let owners = crate::engine::info::published_ports(&eng)
+        .await
+        .unwrap_or_default();
+    let image = match project_image {
+        Some((image, _)) => {
+            let built = crate::engine::info::image_exists(&eng, &image)
+                .await
+                .map_err(|e| format!("{e:#}"));
+            let passwd = match built {
+                Ok(true) => crate::engine::info::image_passwd(&eng, &image)
+                    .await
+                    .map_err(|e| format!("{e:#}")),
+                _ => Ok(None),
+            };
+            Some((built, passwd))
+        }
+        None => None,
+    };
+    (facts, owners, image)
+}
+
+/// Gathers every fact (bounded in time: an engine that does not answer
+/// within 20 s counts as unreachable).
+pub fn gather(global: &Global) -> Facts {
+    let engine_addr = crate::engine::engine_addr();
+    let host = host_facts();
+    let socket = socket_facts(&engine_addr);
+    let tls_verify = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0");
+
+    // The project, before the engine (it names the image to inspect).
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut project_state;
+    let mut plan = None;
+    let mut app_user = None;
+    let mut project_opt = None;
+    match crate::project::discover(
+        &cwd,
+        global.project_dir.as_deref(),
+        global.env_file.as_deref(),
+    ) {
+        Err(e) => {
+            project_state = ProjectState::None {
+                reason: e.to_string(),
+            }
+        }
+        Ok(paths) => match crate::project::open(paths) {
+            Err(e) => {
+                project_state = ProjectState::Error {
+                    message: e.to_string(),
+                }
+            }
+            Ok(p) => {
+                let host_info = crate::commands::config::Host::current();
+                match crate::commands::config::render(&p, &host_info).and_then(|r| {
+                    crate::commands::engine_input::plan_from_text(&r.text, &p.paths.compose())
+                        .map(|pl| (r, pl))
+                }) {
+                    Err(e) => {
+                        project_state = ProjectState::Error {
+                            message: format!("{e:#}"),
+                        }
+                    }
+                    Ok((rendered, pl)) => {
+                        app_user = p.config.app.as_ref().map(|a| a.user.as_str().to_string());
+                        project_state = ProjectState::None {
+                            reason: String::new(),
+                        };
+                        plan = Some((rendered.warnings, pl));
+                        project_opt = Some((p, host_info));
+                    }
+                }
+            }
+        },
+    }
+
+    let local = engine_addr.starts_with("unix://");
+    let app_image = plan.as_ref().and_then(|(_, pl)| {
+        pl.service("app")
+            .filter(|_| app_user.is_some())
+            .map(|s| (s.image.clone(), true))
+    });
+    let rt = crate::engine::runtime();
+    let (engine, owners, image) = match rt {
+        Ok(rt) => rt.block_on(async {
+            match tokio::time::timeout(Duration::from_secs(20), engine_side(app_image.clone()))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => (
+                    Err(format!("no answer from {engine_addr} within 20 s")),
+                    Vec::new(),
+                    None,
+                ),
+            }
+        }),
+        Err(e) => (Err(e.to_string()), Vec::new(), None),
+    };
+    let disk = disk_facts(local, &engine);
+
+    if let (Some((warnings, pl)), Some((p, host_info))) = (plan, project_opt) {
+        let mut ports = Vec::new();
+        for svc in &pl.services {
+            for pp in &svc.ports {
+                for port in host_ports(&pp.host_port) {
+                    let bind = if local {
+                        bind_test(&pp.host_ip, port, &pp.protocol)
+                    } else {
+                        Bind::Untestable("remote engine".into())
+                    };
+                    let owner = owners
+                        .iter()
+                        .find(|o| {
+                            o.host_port == port
+                                && (o.host_ip == pp.host_ip
+                                    || o.host_ip.is_empty()
+                                    || pp.host_ip.is_empty()
+                                    || o.host_ip == "0.0.0.0"
+                                    || pp.host_ip == "0.0.0.0")
+                        })
+                        .cloned();
+                    ports.push(PortFact {
+                        service: svc.name.clone(),
+                        host_ip: pp.host_ip.clone(),
+                        host_port: port,
+                        protocol: pp.protocol.clone(),
+                        bind,
+                        owner,
+                    });
+                }
+            }
+        }
+        let app_image = match (app_image, image, app_user) {
+            (Some((img, _)), Some((built, passwd)), Some(user)) => Some(AppImage {
+                image: img,
+                user,
+                built,
+                passwd,
+            }),
+            (Some((img, _)), None, Some(user)) => Some(AppImage {
+                image: img,
+                user,
+                built: Err("engine unreachable".into()),
+                passwd: Ok(None),
+            }),
+            _ => None,
+        };
+        let nvm_wanted = p.config.app.is_some()
+            && (p.config.nvm.is_some()
+                || p.config
+                    .assets
+                    .as_ref()
+                    .is_some_and(|a| a.toolchain == Toolchain::Nvm));
+        let nvm = nvm_wanted
+            .then(|| p.config.nvm.clone().unwrap_or_default())
+            .filter(|n| n.dir != "volume")
+            .map(|n| {
+                let path = host_path(&n.dir, &host_info.home, &p.paths.dir);
+                let meta = std::fs::metadata(&path).ok();
+                NvmFacts {
+                    path: path.display().to_string(),
+                    exists: meta.is_some(),
+                    is_dir: meta.as_ref().is_some_and(|m| m.is_dir()),
+                    owner_uid: meta.as_ref().map(|m| m.uid()),
+                }
+            });
+        let special = pl
+            .services
+            .iter()
+            .filter_map(|s| {
+                let hc = s.body.host_config.as_ref()?;
+                let privileged = hc.privileged == Some(true);
+                let cgroup_private = hc.cgroupns_mode.is_some_and(|m| m.to_string() == "private");
+                (privileged || cgroup_private).then(|| Special {
+                    service: s.name.clone(),
+                    privileged,
+                    cgroup_private,
+                })
+            })
+            .collect();
+        project_state = ProjectState::Loaded(Box::new(ProjectFacts {
+            name: p.name.clone(),
+            services: pl.services.len(),
+            warnings,
+            env_file: crate::project::shown(&p.paths.env_file),
+            env_exists: p.env_file_exists,
+            auto_start_raw: p.env.get("AUTO_START_SERVER").map(str::to_string),
+            auto_start: p.auto_start.clone(),
+            ports_checked: local,
+            ports,
+            app_image,
+            nvm,
+            special,
+        }));
+    }
+
+    Facts {
+        engine_addr,
+        engine,
+        host,
+        socket,
+        tls_verify,
+        disk,
+        project: project_state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_and_user_lookup() {
+        let g = "root:x:0:\ndocker:x:998:alice,bob\nempty:x:5:\n";
+        assert_eq!(
+            group_of(g, 998),
+            Some(("docker".into(), vec!["alice".into(), "bob".into()]))
+        );
+        assert_eq!(group_of(g, 5), Some(("empty".into(), vec![])));
+        assert_eq!(group_of(g, 7), None);
+        let p = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n";
+        assert_eq!(user_of(p, 1000).as_deref(), Some("app"));
+        assert_eq!(user_of(p, 3), None);
+    }
+
+    #[test]
+    fn uid_of_a_user_in_an_image() {
+        let p = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n";
+        assert_eq!(uid_in_passwd(Some(p), "app"), Some(1000));
+        assert_eq!(uid_in_passwd(Some(p), "app:app"), Some(1000));
+        assert_eq!(uid_in_passwd(Some(p), "web"), None);
+        assert_eq!(uid_in_passwd(None, "1234"), Some(1234));
+        assert_eq!(uid_in_passwd(None, "app"), None);
+    }
+
+    #[test]
+    fn port_specs_and_paths() {
+        assert_eq!(host_ports("8000"), vec![8000]);
+        assert_eq!(host_ports("8000-8002"), vec![8000, 8001, 8002]);
+        assert_eq!(host_ports(""), Vec::<u16>::new());
+        assert_eq!(host_ports("0"), Vec::<u16>::new());
+        assert_eq!(host_ports("9-1"), Vec::<u16>::new());
+        let d = Path::new("/p");
+        assert_eq!(
+            host_path("~/.nvm", "/home/u", d),
+            PathBuf::from("/home/u/.nvm")
+        );
+        assert_eq!(
+            host_path("/opt/nvm", "/home/u", d),
+            PathBuf::from("/opt/nvm")
+        );
+        assert_eq!(host_path("nvm", "/home/u", d), PathBuf::from("/p/nvm"));
+    }
+
+    #[test]
+    fn a_port_held_here_is_in_use() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert_eq!(bind_test("127.0.0.1", port, "tcp"), Bind::InUse);
+        drop(l);
+        assert_eq!(bind_test("127.0.0.1", port, "tcp"), Bind::Free);
+    }
+}
