@@ -464,7 +464,9 @@ pub fn gather(global: &Global) -> Facts {
     };
     let disk = disk_facts(local, &engine);
 
-    if let (Some((warnings, pl)), Some((p, host_info))) = (plan, project_opt) {
+    if let (Some((mut warnings, pl)), Some((p, host_info))) = (plan, project_opt) {
+        // The .env check reports AUTO_START_SERVER itself.
+        warnings.retain(|w| Some(w) != p.auto_start.warning.as_ref());
         let mut ports = Vec::new();
         for svc in &pl.services {
             for pp in &svc.ports {

@@ -4,6 +4,8 @@
 mod support;
 
 mod config_cli;
+mod doctor_e2e;
+mod e2e_support;
 mod engine_e2e;
 mod init_cli;
 mod lint_cli;
