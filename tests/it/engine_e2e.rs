@@ -1014,3 +1014,42 @@ depends_on = {{ migrate = {{ condition = "service_completed_successfully" }} }}
     let (_, err) = e.code(&["start", "web"], 1);
     assert!(err.contains("exited with 3"), "{err}");
 }
+
+/// Every example's generated compose file is accepted by the engine's
+/// planner (the step before connecting): the generator and the engine agree
+/// on the compose subset. No engine needed.
+#[test]
+fn every_example_compose_plans() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("devctl.toml").is_file() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, tmp.path().join(f.file_name().unwrap())).unwrap();
+            }
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_devctl"))
+            .args(["ps"])
+            .current_dir(tmp.path())
+            .env("DOCKER_HOST", "unix:///nonexistent")
+            .env("DB_PASSWORD", "x")
+            .env("HOME", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("cannot reach the Docker engine"),
+            "{}: the plan failed before connecting:\n{err}",
+            dir.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} examples found");
+}
