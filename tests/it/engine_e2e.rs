@@ -1053,3 +1053,34 @@ fn every_example_compose_plans() {
     }
     assert!(n >= 5, "only {n} examples found");
 }
+
+#[test]
+fn build_progress_on_a_terminal() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("tty", "");
+    let pty = openpty(30, 120);
+    let mut child = e
+        .cmd(&["build", "--no-cache"])
+        .stdout(pty.slave.try_clone().unwrap())
+        .stderr(pty.slave.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let mut reader = pty.master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    read_until(&rx, &mut seen, "Built (");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen}");
+    // one line per step, printed above the spinner
+    assert!(seen.contains("app: Step 1/"), "{seen}");
+}
