@@ -67,11 +67,11 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
             Err(dotenvy::Error::LineParse(bad, idx)) => {
                 let (offset, line, col) = locate(text, &bad, idx);
                 let _ = offset;
-                let source_line = if line > 0 {
-                    text.lines().nth(line - 1).unwrap_or("").to_string()
+                let source_line = mask_env_line(if line > 0 {
+                    text.lines().nth(line - 1).unwrap_or("")
                 } else {
-                    bad.lines().next().unwrap_or("").to_string()
-                };
+                    bad.lines().next().unwrap_or("")
+                });
                 return Err(DotenvError {
                     line,
                     col,
@@ -109,6 +109,46 @@ fn locate(text: &str, bad: &str, idx: usize) -> (usize, usize, usize) {
     let at = (start + idx.saturating_sub(1).min(bad.len().saturating_sub(1))).min(text.len());
     let (line, col, _) = crate::project::load::line_col(text, at);
     (at, line, col)
+}
+
+/// Values of secret-looking variables (by key, as `devctl config` masks
+/// them) at least 4 characters long: the strings errors must not print.
+pub fn secret_values(env: &Env) -> Vec<String> {
+    let mut v: Vec<String> = env
+        .vars
+        .iter()
+        .filter(|(k, v)| v.chars().count() >= 4 && crate::gen::compose::looks_secret(k))
+        .map(|(_, v)| v.clone())
+        .collect();
+    // Longest first, so a value containing another is replaced whole.
+    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    v.dedup();
+    v
+}
+
+/// `text` with every secret value replaced by the mask.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), crate::gen::compose::MASK);
+        }
+    }
+    out
+}
+
+/// A `.env` line as shown in an error: the value of a secret-looking key
+/// masked (`export` and quotes tolerated).
+pub fn mask_env_line(line: &str) -> String {
+    let Some((k, _)) = line.split_once('=') else {
+        return line.to_string();
+    };
+    let key = k.trim().trim_start_matches("export ").trim();
+    if crate::gen::compose::looks_secret(key) {
+        format!("{k}={}", crate::gen::compose::MASK)
+    } else {
+        line.to_string()
+    }
 }
 
 /// How AUTO_START_SERVER resolved.
@@ -184,6 +224,33 @@ mod tests {
     fn unterminated_quote_is_an_error() {
         let e = parse_dotenv("A=1\nB=\"open\n").unwrap_err();
         assert_eq!(e.line, 2, "{e:?}");
+    }
+
+    #[test]
+    fn bad_secret_line_is_masked_in_the_error() {
+        let e = parse_dotenv("A=1\nSECRET_KEY=hunter2 hunter3\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(!e.to_string().contains("hunter"), "{e}");
+        assert!(!e.source_line.contains("hunter"), "{e:?}");
+        assert_eq!(e.source_line, "SECRET_KEY=********");
+        let e = parse_dotenv("export API_TOKEN=\"open\n").unwrap_err();
+        assert!(!e.source_line.contains("open"), "{e:?}");
+        let e = parse_dotenv("NAME=two words\n").unwrap_err();
+        assert_eq!(e.source_line, "NAME=two words", "other keys stay visible");
+    }
+
+    #[test]
+    fn scrub_replaces_secret_values_only() {
+        let env = Env::merge(
+            pairs(&[("DB_PASSWORD", "hunter22"), ("NAME", "public-name"), ("API_TOKEN", "abc")]),
+            pairs(&[]),
+        );
+        let secrets = secret_values(&env);
+        assert_eq!(secrets, vec!["hunter22".to_string()], "short values are not scrubbed");
+        assert_eq!(
+            scrub("x hunter22 public-name abc", &secrets),
+            "x ******** public-name abc"
+        );
     }
 
     #[test]

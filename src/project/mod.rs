@@ -159,7 +159,9 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
         }
     };
     let env = Env::merge(dotenv, env::process_env());
-    let loaded = load::load(&display, &text, &env).map_err(|e| usage(e.to_string()))?;
+    // Errors quote devctl.toml after interpolation: never a secret's value.
+    let loaded = load::load(&display, &text, &env)
+        .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
     let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
