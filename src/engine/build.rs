@@ -73,6 +73,16 @@ pub fn context_entries(context: &Path, ig: &DockerIgnore, dockerfile: &str) -> R
         ".dockerignore".to_string(),
     ];
     walk(context, "", ig, &always, &mut out)?;
+    // `.env` files hold local secrets: never sent to the engine unless the
+    // ignore file re-includes them by name (`!.env`, `!sub/.env`, `!**/.env`).
+    let reincluded: Vec<String> = ig
+        .patterns()
+        .filter_map(|p| p.strip_prefix('!').map(str::to_string))
+        .collect();
+    out.retain(|p| {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        base != ".env" || reincluded.iter().any(|r| r == p || r == "**/.env")
+    });
     Ok(out)
 }
 
@@ -451,5 +461,22 @@ mod tar_tests {
         assert!(got[0].2);
         assert_eq!(got[1], ("run.sh".to_string(), 0o755, false));
         assert_eq!(got[2], ("secret".to_string(), 0o600, false));
+    }
+
+    #[test]
+    fn dotenv_files_stay_out_unless_reincluded_by_name() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        for f in [".env", "sub/.env", ".env.example", "app.py"] {
+            std::fs::create_dir_all(p.join(f).parent().unwrap()).unwrap();
+            std::fs::write(p.join(f), "SECRET=1").unwrap();
+        }
+        let e = context_entries(p, &DockerIgnore::parse(""), "Dockerfile").unwrap();
+        assert_eq!(e, [".env.example", "app.py", "sub"]);
+        let e =
+            context_entries(p, &DockerIgnore::parse("*\n!app.py\n!.env\n"), "Dockerfile").unwrap();
+        assert_eq!(e, [".env", "app.py"]);
+        let e = context_entries(p, &DockerIgnore::parse("!**/.env\n"), "Dockerfile").unwrap();
+        assert_eq!(e, [".env", ".env.example", "app.py", "sub", "sub/.env"]);
     }
 }

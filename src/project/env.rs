@@ -242,11 +242,19 @@ mod tests {
     #[test]
     fn scrub_replaces_secret_values_only() {
         let env = Env::merge(
-            pairs(&[("DB_PASSWORD", "hunter22"), ("NAME", "public-name"), ("API_TOKEN", "abc")]),
+            pairs(&[
+                ("DB_PASSWORD", "hunter22"),
+                ("NAME", "public-name"),
+                ("API_TOKEN", "abc"),
+            ]),
             pairs(&[]),
         );
         let secrets = secret_values(&env);
-        assert_eq!(secrets, vec!["hunter22".to_string()], "short values are not scrubbed");
+        assert_eq!(
+            secrets,
+            vec!["hunter22".to_string()],
+            "short values are not scrubbed"
+        );
         assert_eq!(
             scrub("x hunter22 public-name abc", &secrets),
             "x ******** public-name abc"
