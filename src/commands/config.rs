@@ -147,8 +147,9 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
     write_compose(&project, &rendered.text)?;
     if !global.quiet {
         let mut err = std::io::stderr().lock();
+        let secrets = crate::project::env::secret_values(&project.env);
         for w in &rendered.warnings {
-            let _ = writeln!(err, "warning: {w}");
+            let _ = writeln!(err, "warning: {}", crate::project::env::scrub(w, &secrets));
         }
     }
     let mut out = std::io::stdout().lock();
@@ -169,7 +170,11 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
     } else if show_secrets {
         out.write_all(rendered.text.as_bytes())?;
     } else {
-        out.write_all(to_text(&rendered.doc.masked())?.as_bytes())?;
+        // Masked keys, and secret values wherever they were interpolated
+        // (e.g. a password inside a JSON-valued variable).
+        let secrets = crate::project::env::secret_values(&project.env);
+        let text = crate::project::env::scrub(&to_text(&rendered.doc.masked())?, &secrets);
+        out.write_all(text.as_bytes())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
