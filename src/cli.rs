@@ -177,6 +177,14 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
+        Err(err) if crate::engine::lost_connection(&err).is_some() => {
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(e, "error: {err:#}");
+            if let Some(line) = crate::engine::lost_connection(&err) {
+                let _ = writeln!(e, "error: {line}");
+            }
+            ExitCode::from(1)
+        }
         Err(err) if error::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = writeln!(std::io::stderr(), "error: {err:#}");

@@ -275,6 +275,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     };
     let mut tail: Vec<String> = Vec::new();
     let mut error: Option<String> = None;
+    let mut lost: Option<bollard::errors::Error> = None;
     let mut stream = eng
         .docker
         .build_image(b.build(), None, Some(bollard::body_stream(body)));
@@ -313,7 +314,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                 error = Some(match e {
                     bollard::errors::Error::DockerStreamError { error } => error,
                     bollard::errors::Error::DockerResponseServerError { message, .. } => message,
-                    other => other.to_string(),
+                    other => {
+                        // A transport failure (the engine went away): keep the
+                        // typed error so the caller can say so.
+                        lost = Some(other);
+                        break;
+                    }
                 });
                 break;
             }
@@ -326,6 +332,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let tar_result = tar_thread
         .join()
         .map_err(|_| anyhow!("the build-context writer panicked"))?;
+    if let Some(e) = lost {
+        return Err(anyhow::Error::new(e).context(format!(
+            "building service {} ({}) failed",
+            svc.name, svc.image
+        )));
+    }
     if let Some(e) = error {
         let shown: Vec<&String> = if opts.progress == Progress::Plain {
             Vec::new() // already printed line by line

@@ -76,3 +76,29 @@ pub fn status_of(e: &bollard::errors::Error) -> Option<u16> {
         _ => None,
     }
 }
+
+/// When `err` comes from losing the engine mid-command (connection refused,
+/// reset or closed, timeout), the one line that says so, naming the engine.
+pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
+    use bollard::errors::Error as E;
+    let lost = err.chain().any(|e| {
+        e.downcast_ref::<E>().is_some_and(|b| {
+            matches!(
+                b,
+                E::HyperLegacyError { .. }
+                    | E::HyperResponseError { .. }
+                    | E::IOError { .. }
+                    | E::RequestTimeoutError
+                    | E::SocketNotFoundError(_)
+            )
+        }) || e
+            .to_string()
+            .contains("the engine closed the build request")
+    });
+    lost.then(|| {
+        format!(
+            "lost the connection to the Docker engine at {}: check that it is running (`devctl doctor`), then run the command again (it picks up where this one stopped)",
+            engine_addr()
+        )
+    })
+}

@@ -7,6 +7,7 @@ mod config_cli;
 mod doctor_e2e;
 mod e2e_support;
 mod engine_e2e;
+mod faults;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
