@@ -11,6 +11,7 @@ mod faults;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
+mod load;
 mod parser_conformance;
 mod parser_differential;
 mod safety;
