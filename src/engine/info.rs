@@ -42,20 +42,18 @@ pub struct EngineFacts {
 pub async fn engine_facts(eng: &Engine) -> Result<EngineFacts> {
     let v = eng.docker.version().await.context("GET /version")?;
     let i = eng.docker.info().await.context("GET /info")?;
+    // "Engine" (Docker) or "Podman Engine": the first component names the
+    // product; the platform name ("Docker Engine - Community",
+    // "linux/amd64/debian-12" for Podman) only when there is none.
     let product = v
-        .platform
+        .components
         .as_ref()
-        .map(|p| p.name.clone())
-        .filter(|n| !n.is_empty())
-        .or_else(|| {
-            v.components
-                .as_ref()
-                .and_then(|c| c.first())
-                .map(|c| match c.name.as_str() {
-                    "Engine" => "Docker Engine".to_string(),
-                    n => n.to_string(),
-                })
+        .and_then(|c| c.first())
+        .map(|c| match c.name.as_str() {
+            "Engine" => "Docker Engine".to_string(),
+            n => n.to_string(),
         })
+        .or_else(|| v.platform.as_ref().map(|p| p.name.clone()))
         .unwrap_or_default();
     Ok(EngineFacts {
         product,

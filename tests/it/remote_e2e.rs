@@ -208,3 +208,204 @@ fn ssh_engine_unreachable_is_one_clear_line() {
     assert!(err.contains("cannot take a port in the URL"), "{err}");
     assert!(err.contains(&format!("Port {}", sshd.port)), "{err}");
 }
+
+// ------------------------------------------------------------------ podman
+
+/// `podman system service` on a unix socket under the test's temp dir, with
+/// its own storage (removed on drop).
+struct Podman {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Podman {
+    fn args(&self) -> Vec<String> {
+        let d = self.dir.path();
+        vec![
+            "--root".into(),
+            d.join("root").display().to_string(),
+            "--runroot".into(),
+            d.join("run").display().to_string(),
+        ]
+    }
+
+    fn podman(&self, args: &[&str]) -> std::process::Output {
+        Command::new("podman")
+            .args(self.args())
+            .args(args)
+            .env("CONTAINERS_CONF", self.dir.path().join("containers.conf"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn sock(&self) -> PathBuf {
+        self.dir.path().join("podman.sock")
+    }
+
+    /// Starts the service and loads the busybox fixture into its storage.
+    /// Err: exactly why podman cannot run here.
+    fn start() -> Result<Podman, String> {
+        if which("podman").is_none() {
+            return Err("podman is not installed (scripts/install-test-deps.sh)".into());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // Limits this sandbox lets runc set (podman's defaults are the
+        // host's hard limits, which runc may not re-apply in a sandbox).
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n",
+        )
+        .unwrap();
+        let sock = dir.path().join("podman.sock");
+        let child = Command::new("podman")
+            .args([
+                "--root",
+                &dir.path().join("root").display().to_string(),
+                "--runroot",
+                &dir.path().join("run").display().to_string(),
+                "system",
+                "service",
+                "--time=0",
+                &format!("unix://{}", sock.display()),
+            ])
+            .env("CONTAINERS_CONF", dir.path().join("containers.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("service.log")).unwrap())
+            .spawn()
+            .map_err(|e| format!("cannot run podman: {e}"))?;
+        let mut p = Podman { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(p.sock()).is_err() {
+            if let Ok(Some(st)) = p.child.try_wait() {
+                return Err(format!(
+                    "`podman system service` exited ({st}): {}",
+                    std::fs::read_to_string(p.dir.path().join("service.log")).unwrap_or_default()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err("`podman system service` did not create its socket in 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // The fixture image, from the Docker engine into podman's storage.
+        let save = Command::new("docker")
+            .args(["save", crate::e2e_support::FIXTURE])
+            .env_remove("DOCKER_HOST")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let load = Command::new("podman")
+            .args(p.args())
+            .args(["load", "-q"])
+            .stdin(save.stdout.unwrap())
+            .output()
+            .unwrap();
+        if !load.status.success() {
+            return Err(format!(
+                "podman load of the fixture failed: {}",
+                String::from_utf8_lossy(&load.stderr)
+            ));
+        }
+        // Can podman run a container at all here?
+        let run = p.podman(&["run", "--rm", crate::e2e_support::FIXTURE, "true"]);
+        if !run.status.success() {
+            return Err(format!(
+                "podman cannot run a container in this sandbox: {}",
+                String::from_utf8_lossy(&run.stderr).trim()
+            ));
+        }
+        Ok(p)
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.podman(&["rm", "-af", "-t", "0"]);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = self.podman(&["system", "reset", "-f"]);
+    }
+}
+
+#[test]
+fn podman_build_start_sh_down() {
+    if !engine_ready() {
+        return;
+    }
+    let pm = match Podman::start() {
+        Ok(p) => p,
+        Err(why) => {
+            skip_or_fail(&format!("podman: {why}"));
+            return;
+        }
+    };
+    let mut t = TestProject::new("pdm", "", "");
+    t.write(".env", "AUTO_START_SERVER=true\n");
+    t.env = vec![(
+        "DOCKER_HOST".into(),
+        format!("unix://{}", pm.sock().display()),
+    )];
+    let names = |pm: &Podman| {
+        let o = pm.podman(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", t.name),
+            "--format",
+            "{{.ID}} {{.Names}}",
+        ]);
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    t.ok(&["build"]);
+    t.ok(&["start"]);
+    let first = names(&pm);
+    assert!(first.ends_with(&format!("{}-app-1", t.name)), "{first}");
+    // The server answers on 127.0.0.1.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let body = loop {
+        use std::io::{Read, Write};
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", t.port)) {
+            let _ = s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n");
+            let mut b = String::new();
+            let _ = s.read_to_string(&mut b);
+            if b.contains("hello") {
+                break b;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app never answered on {}",
+            t.port
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(body.contains("200"), "{body}");
+    // Idempotent: a second start recreates nothing.
+    t.ok(&["start"]);
+    assert_eq!(names(&pm), first);
+    let (out, _) = t.ok(&["sh", "--", "sh", "-c", "id -un; echo on-podman"]);
+    assert_eq!(out, "app\non-podman\n");
+    let o = t.run(&["sh", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(o.status.code(), Some(3));
+    let (out, _) = t.ok(&["ps"]);
+    assert!(out.contains(&format!("{}-app-1", t.name)), "{out}");
+    // doctor names the product.
+    let o = t.run(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let engine = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "engine")
+        .unwrap()
+        .clone();
+    assert_eq!(engine["status"], "ok", "{engine}");
+    assert!(
+        engine["detail"].as_str().unwrap().contains("Podman Engine"),
+        "{engine}"
+    );
+    t.ok(&["down"]);
+    assert_eq!(names(&pm), "");
+}
