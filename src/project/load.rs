@@ -84,7 +84,11 @@ impl ConfigError {
 
 /// (1-based line, 1-based column in characters, the line's text).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize, &str) {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    // An offset inside a multi-byte character points at that character.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = text[..start].matches('\n').count() + 1;
@@ -715,6 +719,14 @@ mod tests {
             Some("working_dir")
         );
         assert_eq!(suggest("zzzz", &["image", "init"]), None);
+    }
+
+    #[test]
+    fn line_col_inside_a_multibyte_char() {
+        let t = "a\nxᩡy\n";
+        let inside = t.find('ᩡ').unwrap() + 1;
+        assert_eq!(line_col(t, inside), (2, 2, "xᩡy"));
+        assert_eq!(line_col(t, 999).0, 3);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! little IO there is (finding and reading the files).
 
 pub mod env;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod interp;
 pub mod load;
 pub mod model;
