@@ -290,7 +290,7 @@ impl Podman {
             std::thread::sleep(Duration::from_millis(100));
         }
         // The fixture image, from the Docker engine into podman's storage.
-        let save = Command::new("docker")
+        let mut save = Command::new("docker")
             .args(["save", crate::e2e_support::FIXTURE])
             .env_remove("DOCKER_HOST")
             .stdout(Stdio::piped())
@@ -299,9 +299,10 @@ impl Podman {
         let load = Command::new("podman")
             .args(p.args())
             .args(["load", "-q"])
-            .stdin(save.stdout.unwrap())
+            .stdin(save.stdout.take().unwrap())
             .output()
             .unwrap();
+        let _ = save.wait();
         if !load.status.success() {
             return Err(format!(
                 "podman load of the fixture failed: {}",
