@@ -1,9 +1,10 @@
 //! `devctl config [--check] [--show-secrets]`: load devctl.toml and .env,
 //! generate the compose file, write it to `.devctl/compose.yaml` (only when
-//! everything succeeded) and print it with secret-looking values masked.
+//! everything succeeded) with `.devctl/.env` next to it (the project name,
+//! `COMPOSE_PROJECT_NAME`), and print it with secret-looking values masked.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::Global;
@@ -12,11 +13,15 @@ use crate::fsutil::write_atomic;
 use crate::gen::compose::{self, ComposeFile, Input, HEADER};
 use crate::project::{self, Project};
 
-/// The generated compose file: its document, its text, and the warnings.
+/// The generated compose file: its document, its text, the text of the
+/// `.env` beside it, and the warnings.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub doc: ComposeFile,
     pub text: String,
+    /// `.devctl/.env`: `COMPOSE_PROJECT_NAME=<project>` (the compose file
+    /// has no `name:`, which docker-compose 1.29 rejects).
+    pub env: String,
     pub warnings: Vec<String>,
 }
 
@@ -66,6 +71,7 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
     Ok(Rendered {
         doc: generated.doc,
         text,
+        env: compose::project_env(&p.name),
         warnings,
     })
 }
@@ -87,14 +93,25 @@ pub fn load_project(global: &Global) -> anyhow::Result<Project> {
     project::open(paths)
 }
 
-/// Writes `.devctl/compose.yaml` (mode 0600, atomically). A file that
-/// already has exactly this content and mode is left alone (no fsync: the
-/// no-change path stays fast).
-pub fn write_compose(p: &Project, text: &str) -> anyhow::Result<()> {
+/// `.devctl/.env`, next to the compose file: compose reads it from the
+/// compose file's directory.
+pub fn env_path(p: &Project) -> PathBuf {
+    p.paths.compose().with_file_name(".env")
+}
+
+/// Writes `.devctl/.env` and then `.devctl/compose.yaml` (each mode 0600,
+/// atomically; the `.env` first, so that a compose file never sits there
+/// without its project name). A file that already has exactly this content
+/// and mode is left alone (no fsync: the no-change path stays fast).
+pub fn write_compose(p: &Project, rendered: &Rendered) -> anyhow::Result<()> {
+    write_if_changed(&env_path(p), rendered.env.as_bytes())?;
+    write_if_changed(&p.paths.compose(), rendered.text.as_bytes())
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let path = p.paths.compose();
-    if let (Ok(meta), Ok(old)) = (std::fs::metadata(&path), std::fs::read(&path)) {
-        if meta.is_file() && meta.permissions().mode() & 0o777 == 0o600 && old == text.as_bytes() {
+    if let (Ok(meta), Ok(old)) = (std::fs::metadata(path), std::fs::read(path)) {
+        if meta.is_file() && meta.permissions().mode() & 0o777 == 0o600 && old == bytes {
             return Ok(());
         }
     }
@@ -102,7 +119,7 @@ pub fn write_compose(p: &Project, text: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
-    write_atomic(&path, text.as_bytes(), 0o600)
+    write_atomic(path, bytes, 0o600)
 }
 
 /// `--check` extras: the app's Dockerfile parses and has the target stage.
@@ -144,12 +161,22 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
     if check {
         check_dockerfile(&project)?;
     }
-    write_compose(&project, &rendered.text)?;
+    write_compose(&project, &rendered)?;
     if !global.quiet {
         let mut err = std::io::stderr().lock();
         let secrets = crate::project::env::secret_values(&project.env);
         for w in &rendered.warnings {
             let _ = writeln!(err, "warning: {}", crate::project::env::scrub(w, &secrets));
+        }
+        if global.verbose > 0 {
+            let _ = writeln!(
+                err,
+                "wrote {} and {} (COMPOSE_PROJECT_NAME={}: docker compose -f {} finds the project)",
+                project.paths.compose().display(),
+                env_path(&project).display(),
+                project.name,
+                project.paths.compose().display(),
+            );
         }
     }
     let mut out = std::io::stdout().lock();

@@ -1,6 +1,7 @@
 //! The engine commands' shared input: regenerate `.devctl/compose.yaml` from
 //! devctl.toml (as every command does), then plan from the compose text.
-//! The engine reads only the compose document, never the devctl.toml model.
+//! The engine reads only the compose document and the project name, never
+//! the rest of the devctl.toml model.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,17 +25,14 @@ pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
     let project = load_project(global)?;
     let rendered = render(&project, &Host::current())?;
     let path = project.paths.compose();
-    let current = std::fs::read_to_string(&path).ok();
-    if current.as_deref() != Some(rendered.text.as_str()) {
-        write_compose(&project, &rendered.text)?;
-    }
+    write_compose(&project, &rendered)?;
     if show_warnings && !global.quiet {
         let mut err = std::io::stderr().lock();
         for w in &rendered.warnings {
             let _ = writeln!(err, "warning: {w}");
         }
     }
-    let plan = plan_from_text(&rendered.text, &path)?;
+    let plan = plan_from_text(&rendered.text, &path, &project.name)?;
     Ok(Loaded {
         plan,
         dir: project.paths.dir.clone(),
@@ -43,8 +41,9 @@ pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
 }
 
 /// Plans from a compose document's text (env files read from disk, `${}`
-/// defaults from the process environment).
-pub fn plan_from_text(text: &str, compose_path: &Path) -> Result<Plan> {
+/// defaults from the process environment). `project` is the compose project
+/// name (the model's; the file has no `name:`, it is in `.devctl/.env`).
+pub fn plan_from_text(text: &str, compose_path: &Path, project: &str) -> Result<Plan> {
     let file = compose_path.display().to_string();
     let doc = plan::parse(text, &file).map_err(usage)?;
     let read = |p: &Path| std::fs::read_to_string(p);
@@ -53,6 +52,7 @@ pub fn plan_from_text(text: &str, compose_path: &Path) -> Result<Plan> {
         &doc,
         compose_path,
         &Inputs {
+            project,
             read_file: &read,
             env: &env,
         },

@@ -42,6 +42,10 @@ pub const COMPOSE_VERSION: &str = "2.20.2";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComposeDoc {
+    /// Accepted but not used: the project name comes from
+    /// [`Inputs::project`], as `COMPOSE_PROJECT_NAME` (which devctl writes
+    /// to `.devctl/.env`) wins over `name:` in compose. devctl's generated
+    /// file has no `name:` (docker-compose 1.29 rejects the key).
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -230,8 +234,12 @@ pub struct Service {
 
 // ---------------------------------------------------------------- the plan
 
-/// What the plan needs from outside: env files and the process environment.
+/// What the plan needs from outside: the project name, env files and the
+/// process environment.
 pub struct Inputs<'a> {
+    /// The compose project name (devctl's, from devctl.toml; normalised
+    /// here as compose does).
+    pub project: &'a str,
     pub read_file: &'a dyn Fn(&Path) -> std::io::Result<String>,
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -630,17 +638,12 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         .parent()
         .unwrap_or(Path::new("/"))
         .to_path_buf();
-    let project = match &doc.name {
-        Some(n) => normalize_project_name(n),
-        None => normalize_project_name(
-            &base
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        ),
-    };
+    let project = normalize_project_name(inputs.project);
     if project.is_empty() {
-        return Err(err(&file, "name", "the project name is empty: set `name:`"));
+        return Err(format!(
+            "{file}: the project name {:?} is empty after compose's normalisation: set `name` in [project] of devctl.toml",
+            inputs.project
+        ));
     }
     let network = format!("{project}_default");
     let working_dir = base.display().to_string();
@@ -1082,11 +1085,16 @@ mod tests {
     }
 
     fn mk(text: &str) -> Result<Plan, String> {
+        mk_named(text, "My_App")
+    }
+
+    fn mk_named(text: &str, project: &str) -> Result<Plan, String> {
         let doc = parse(text, "/p/.devctl/compose.yaml")?;
         plan(
             &doc,
             Path::new("/p/.devctl/compose.yaml"),
             &Inputs {
+                project,
                 read_file: &no_files,
                 env: &no_env,
             },
@@ -1094,7 +1102,6 @@ mod tests {
     }
 
     const BASIC: &str = r#"
-name: My_App
 services:
   app:
     image: myapp-app:dev
@@ -1141,6 +1148,22 @@ volumes:
         assert_eq!(l[LABEL_HASH].len(), 64);
         let ep = &body.networking_config.unwrap().endpoints_config.unwrap()["my_app_default"];
         assert_eq!(ep.aliases.as_deref().unwrap(), ["app", "my_app-app-1"]);
+    }
+
+    #[test]
+    fn project_name_comes_from_the_inputs() {
+        // `name:` in the document does not override it (as
+        // COMPOSE_PROJECT_NAME wins over `name:` in compose).
+        let p = mk_named(&format!("name: other\n{BASIC}"), "demo").unwrap();
+        assert_eq!(p.project, "demo");
+        assert_eq!(p.network, "demo_default");
+        assert_eq!(p.container_name("app", 1), "demo-app-1");
+        assert_eq!(p.volumes[0].name, "demo_data");
+        let e = mk_named(BASIC, "__").unwrap_err();
+        assert!(
+            e.contains("project name") && e.contains("devctl.toml"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1212,7 +1235,7 @@ volumes:
     #[test]
     fn env_file_then_environment() {
         let doc = parse(
-            "name: p\nservices:\n  s:\n    image: x\n    env_file: [../.env]\n    environment: {B: override, C: null}\n",
+            "services:\n  s:\n    image: x\n    env_file: [../.env]\n    environment: {B: override, C: null}\n",
             "f",
         )
         .unwrap();
@@ -1225,6 +1248,7 @@ volumes:
             &doc,
             Path::new("/p/.devctl/compose.yaml"),
             &Inputs {
+                project: "p",
                 read_file: &read,
                 env: &env,
             },
@@ -1238,19 +1262,19 @@ volumes:
 
     #[test]
     fn errors_name_the_key() {
-        let e = mk("name: p\nservices:\n  s:\n    image: x\n    bogus: 1\n").unwrap_err();
+        let e = mk("services:\n  s:\n    image: x\n    bogus: 1\n").unwrap_err();
         assert!(e.contains("services.s.bogus"), "{e}");
-        let e = mk("name: p\nservices:\n  s:\n    image: x\n    depends_on: [nope]\n").unwrap_err();
+        let e = mk("services:\n  s:\n    image: x\n    depends_on: [nope]\n").unwrap_err();
         assert!(e.contains("nope"), "{e}");
-        let e = mk("name: p\nservices:\n  s:\n    image: x\n    volumes: [v:/x]\n").unwrap_err();
+        let e = mk("services:\n  s:\n    image: x\n    volumes: [v:/x]\n").unwrap_err();
         assert!(e.contains("top-level"), "{e}");
-        let e = mk("name: p\nservices:\n  s:\n    image: x\n    ports: ['a:b']\n").unwrap_err();
+        let e = mk("services:\n  s:\n    image: x\n    ports: ['a:b']\n").unwrap_err();
         assert!(e.contains("services.s.ports"), "{e}");
-        let e = mk("name: p\nservices:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n").unwrap_err();
+        let e = mk("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n").unwrap_err();
         assert!(e.contains("cycle"), "{e}");
-        let e = mk("name: p\nservices:\n  s: {}\n").unwrap_err();
+        let e = mk("services:\n  s: {}\n").unwrap_err();
         assert!(e.contains("image"), "{e}");
-        assert!(mk("name: p\nx-anything: 1\nservices:\n  s: {image: x, x-foo: 2}\n").is_ok());
+        assert!(mk("x-anything: 1\nservices:\n  s: {image: x, x-foo: 2}\n").is_ok());
     }
 
     #[test]
@@ -1295,7 +1319,7 @@ volumes:
         assert_eq!(p.host_ip, "::1");
         assert!(parse_port("1-3:1-3").is_err());
         assert_eq!(normalize_project_name("My App.1"), "myapp1");
-        let p = mk("name: p\nservices:\n  s:\n    image: x\n    command: echo 'a b' c\n    restart: on-failure:3\n    stop_grace_period: 1500ms\n    tmpfs: /run:size=1m\n    extra_hosts: ['h=1.2.3.4']\n    cgroup: private\n").unwrap();
+        let p = mk("services:\n  s:\n    image: x\n    command: echo 'a b' c\n    restart: on-failure:3\n    stop_grace_period: 1500ms\n    tmpfs: /run:size=1m\n    extra_hosts: ['h=1.2.3.4']\n    cgroup: private\n").unwrap();
         let b = &p.services[0].body;
         assert_eq!(b.cmd.as_deref().unwrap(), ["echo", "a b", "c"]);
         assert_eq!(b.stop_timeout, Some(2));

@@ -924,25 +924,30 @@ fn docker_compose_v1_sees_devctl_containers() {
     }
     let e = Env::new("interop", "");
     e.ok(&["start"]);
-    // Debian's docker-compose (v1) rejects the compose-spec `name:` key, so
-    // it gets the project name with -p and the file without that line.
-    let text = std::fs::read_to_string(e.p.path().join(".devctl/compose.yaml")).unwrap();
-    let v1: String = text
-        .lines()
-        .filter(|l| !l.starts_with("name:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let f = e.p.path().join(".devctl/compose-v1.yaml");
-    std::fs::write(&f, v1).unwrap();
-    let o = Command::new("docker-compose")
-        .args(["-p", &e.name, "-f"])
-        .arg(&f)
-        .arg("ps")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The generated file as it is, as a user types it in the project: no
+    // `-p` (the project name comes from `.devctl/.env`, which compose reads
+    // next to the file), no stripping of keys.
+    let compose = |args: &[&str]| {
+        let o = Command::new("docker-compose")
+            .args(["-f", ".devctl/compose.yaml"])
+            .args(args)
+            .current_dir(e.p.path())
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_FILE")
+            .output()
+            .unwrap();
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert!(o.status.success(), "docker-compose {args:?}: {err}");
+        out
+    };
+    compose(&["config", "-q"]);
+    let out = compose(&["ps"]);
     assert!(out.contains(&e.c("app", 1)) && out.contains("Up"), "{out}");
+    let out = compose(&["ps", "-q"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
 }
 
 fn which_docker_compose() -> Option<PathBuf> {

@@ -289,6 +289,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         }
     }
 
+    engine_benches(&devctl, runs, &mut rows)?;
+
     let mut table = String::new();
     table.push_str(&format!(
         "Measured by `cargo xtask bench` (median of {runs} runs after a warm-up; other tools ≤ 10 runs) on {} cores, {}.\n\n",
@@ -318,6 +320,168 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         println!("\nwrote BENCHMARKS.md");
     }
     Ok(())
+}
+
+/// `start` with nothing to do, `sh -- true` and a no-change `build` on a
+/// two-service project (busybox fixture), side by side with docker-compose
+/// and docker on the same generated file and containers. Skipped (with a
+/// note) when Docker or the fixture image is not there.
+fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
+    let docker_ok = Command::new("docker")
+        .args(["image", "inspect", "devctl-fixture/busybox:1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !docker_ok {
+        println!("engine benchmarks skipped: no Docker or no devctl-fixture/busybox:1 (cargo xtask fixtures busybox)");
+        return Ok(());
+    }
+    let dir = tempfile::Builder::new().prefix("devctl-bench-").tempdir()?;
+    let project = dir.path().to_path_buf();
+    std::fs::write(
+        project.join("devctl.toml"),
+        "[project]\nname = \"devctlbench\"\n\n[services.app]\nbuild = { context = \".\", dockerfile = \"Dockerfile\" }\ncommand = [\"sleep\", \"86400\"]\ninit = true\n\n[services.worker]\nimage = \"devctl-fixture/busybox:1\"\ncommand = [\"sleep\", \"86400\"]\ninit = true\n",
+    )?;
+    std::fs::write(
+        project.join("Dockerfile"),
+        "FROM devctl-fixture/busybox:1\nWORKDIR /srv\nCOPY hello.txt ./\nUSER 1000\n",
+    )?;
+    std::fs::write(project.join("hello.txt"), "hello\n")?;
+    let p = project.to_string_lossy().into_owned();
+    let dv = |args: &[&str]| -> Vec<String> {
+        let mut v = vec![devctl.to_string(), "-C".into(), p.clone()];
+        v.extend(args.iter().map(|a| a.to_string()));
+        v
+    };
+    let run_once = |argv: &[String]| -> Result<()> {
+        let st = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(&project)
+            .stdout(Stdio::null())
+            .status()?;
+        if !st.success() {
+            bail!("`{}` failed", argv.join(" "));
+        }
+        Ok(())
+    };
+    let result = (|| -> Result<()> {
+        run_once(&dv(&["start"]))?;
+        let ok0 = |c: i32| c == 0;
+
+        let bench = "`start` with everything up (2 services)".to_string();
+        let ours = measure(&dv(&["start"]), runs, &project, &ok0)?;
+        let base = ours.median;
+        rows.push(Row {
+            bench: bench.clone(),
+            tool: "devctl start".into(),
+            sample: ours,
+            baseline: None,
+        });
+
+        let bench_sh = "run `true` in the app container".to_string();
+        let ours_sh = measure(&dv(&["sh", "--", "true"]), runs, &project, &ok0)?;
+        let base_sh = ours_sh.median;
+        rows.push(Row {
+            bench: bench_sh.clone(),
+            tool: "devctl sh -- true".into(),
+            sample: ours_sh,
+            baseline: None,
+        });
+        let container = "devctlbench-app-1".to_string();
+        let s = measure(
+            &["docker".into(), "exec".into(), container, "true".into()],
+            runs,
+            &project,
+            &ok0,
+        )?;
+        rows.push(Row {
+            bench: bench_sh.clone(),
+            tool: "docker exec <container> true".into(),
+            sample: s,
+            baseline: Some(base_sh),
+        });
+
+        let bench_build = "`build` with nothing changed".to_string();
+        let ours_b = measure(&dv(&["build"]), runs.min(10), &project, &ok0)?;
+        let base_b = ours_b.median;
+        rows.push(Row {
+            bench: bench_build.clone(),
+            tool: "devctl build".into(),
+            sample: ours_b,
+            baseline: None,
+        });
+        let s = measure(
+            &[
+                "docker".into(),
+                "build".into(),
+                "-q".into(),
+                "-t".into(),
+                "devctlbench-app:dev".into(),
+                p.clone(),
+            ],
+            runs.min(10),
+            &project,
+            &ok0,
+        )?;
+        rows.push(Row {
+            bench: bench_build,
+            tool: "docker build (same context, cached)".into(),
+            sample: s,
+            baseline: Some(base_b),
+        });
+
+        if Command::new("docker-compose")
+            .arg("version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let file = project
+                .join(".devctl/compose.yaml")
+                .to_string_lossy()
+                .into_owned();
+            let dc = |args: &[&str]| -> Vec<String> {
+                let mut v = vec!["docker-compose".to_string(), "-f".into(), file.clone()];
+                v.extend(args.iter().map(|a| a.to_string()));
+                v
+            };
+            // Its own config hash differs from devctl's: the warm-up run
+            // recreates once, the measured runs find everything up.
+            let s = measure(&dc(&["up", "-d"]), runs.min(10), &project, &ok0)?;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "docker-compose up -d (same file)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+            let s = measure(
+                &dc(&["exec", "-T", "app", "true"]),
+                runs.min(10),
+                &project,
+                &ok0,
+            )?;
+            rows.push(Row {
+                bench: bench_sh,
+                tool: "docker-compose exec -T app true".into(),
+                sample: s,
+                baseline: Some(base_sh),
+            });
+        }
+        Ok(())
+    })();
+    let _ = Command::new(devctl)
+        .args(["-C", &p, "down", "--volumes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = Command::new("docker")
+        .args(["image", "rm", "-f", "devctlbench-app:dev"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    result
 }
 
 fn write_block(path: &PathBuf, table: &str) -> Result<()> {
