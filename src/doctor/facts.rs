@@ -419,8 +419,12 @@ pub fn gather(global: &Global) -> Facts {
             Ok(p) => {
                 let host_info = crate::commands::config::Host::current();
                 match crate::commands::config::render(&p, &host_info).and_then(|r| {
-                    crate::commands::engine_input::plan_from_text(&r.text, &p.paths.compose())
-                        .map(|pl| (r, pl))
+                    crate::commands::engine_input::plan_from_text(
+                        &r.text,
+                        &p.paths.compose(),
+                        &p.name,
+                    )
+                    .map(|pl| (r, pl))
                 }) {
                     Err(e) => {
                         project_state = ProjectState::Error {

@@ -291,6 +291,7 @@ fn fuzz_devctl_toml_loader() {
                                 &doc,
                                 std::path::Path::new("/src/fuzz/.devctl/compose.yaml"),
                                 &crate::engine::plan::Inputs {
+                                    project: "fuzz",
                                     read_file: &read,
                                     env: &env,
                                 },

@@ -267,7 +267,16 @@ fn env_files_never_reach_a_build_context() {
         let (tmp, _out, _err) = config_of(&ex, "x-secret-x");
         let compose = tmp.path().join(".devctl/compose.yaml");
         let text = std::fs::read_to_string(&compose).unwrap();
-        let plan = devctl::commands::engine_input::plan_from_text(&text, &compose).unwrap();
+        let toml_text = std::fs::read_to_string(ex.join("devctl.toml")).unwrap();
+        let doc: toml::Table = toml::from_str(&toml_text).unwrap();
+        let project = doc
+            .get("project")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("example")
+            .to_string();
+        let plan =
+            devctl::commands::engine_input::plan_from_text(&text, &compose, &project).unwrap();
         for svc in &plan.services {
             let Some(build) = &svc.build else { continue };
             let ig = read_ignore(build).unwrap();
