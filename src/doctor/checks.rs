@@ -77,6 +77,7 @@ pub fn all(f: &Facts) -> Vec<Check> {
         storage(f),
         socket(f),
         disk(f),
+        tools(f),
         project(f),
     ];
     if let ProjectState::Loaded(p) = &f.project {
@@ -509,6 +510,58 @@ pub fn disk(f: &Facts) -> Check {
             }
         }
     }
+}
+
+/// Helper programs: ssh for ssh:// engines (required), shellcheck for the
+/// SC lint rules, the docker / docker-compose CLIs as fallbacks.
+pub fn tools(f: &Facts) -> Check {
+    const T: &str = "tools";
+    let found = |n: &str| f.tools.iter().any(|(t, p)| t == n && p.is_some());
+    let have: Vec<&str> = f
+        .tools
+        .iter()
+        .filter(|(_, p)| p.is_some())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let missing: Vec<&str> = f
+        .tools
+        .iter()
+        .filter(|(_, p)| p.is_none())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let detail = format!(
+        "found: {}; not found: {}",
+        if have.is_empty() {
+            "none".to_string()
+        } else {
+            have.join(", ")
+        },
+        if missing.is_empty() {
+            "none".to_string()
+        } else {
+            missing.join(", ")
+        }
+    );
+    if f.engine_addr.starts_with("ssh://") && !found("ssh") {
+        return fail(
+            "tools",
+            T,
+            format!(
+                "DOCKER_HOST is {} but there is no ssh client on PATH ({detail})",
+                f.engine_addr
+            ),
+            "install the OpenSSH client (`sudo apt-get install openssh-client`)",
+        );
+    }
+    if !found("shellcheck") {
+        return warn(
+            "tools",
+            T,
+            format!("{detail}: lint-dockerfile skips the ShellCheck (SC) rules of RUN commands"),
+            "install ShellCheck (`sudo apt-get install shellcheck`)",
+        );
+    }
+    ok("tools", T, detail)
 }
 
 /// devctl.toml and .env load (warnings shown).

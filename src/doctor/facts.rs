@@ -29,6 +29,25 @@ pub struct Facts {
     pub tls_verify: bool,
     pub disk: DiskFacts,
     pub project: ProjectState,
+    /// Helper programs on PATH (name, path when found).
+    pub tools: Vec<(String, Option<String>)>,
+}
+
+/// The programs doctor reports: `docker` (fallback CLI), `docker-compose`
+/// (fallback on the generated file), `shellcheck` (SC rules), `ssh`
+/// (ssh:// engines).
+pub const TOOLS: &[&str] = &["docker", "docker-compose", "shellcheck", "ssh"];
+
+pub fn tool_facts() -> Vec<(String, Option<String>)> {
+    TOOLS
+        .iter()
+        .map(|t| {
+            (
+                t.to_string(),
+                which::which(t).ok().map(|p| p.display().to_string()),
+            )
+        })
+        .collect()
 }
 
 impl Facts {
@@ -574,6 +593,7 @@ pub fn gather(global: &Global) -> Facts {
         tls_verify,
         disk,
         project: project_state,
+        tools: tool_facts(),
     }
 }
 

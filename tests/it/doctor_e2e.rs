@@ -66,10 +66,10 @@ fn doctor_reports_the_machines_engine() {
         .as_str()
         .unwrap()
         .contains(&format!("cgroup v{cgroup}")));
-    for id in ["rootless", "userns", "socket", "disk", "project"] {
+    for id in ["rootless", "userns", "socket", "disk", "tools", "project"] {
         check(&v, id);
     }
-    assert_eq!(v["checks"].as_array().unwrap().len(), 8);
+    assert_eq!(v["checks"].as_array().unwrap().len(), 9);
 
     // The tty form: one line per check, a symbol first, and the summary.
     let o = p.devctl(&["doctor"]).env_remove("DOCKER_HOST").output();
@@ -78,14 +78,14 @@ fn doctor_reports_the_machines_engine() {
         .lines()
         .filter(|l| !l.starts_with("    fix:"))
         .collect();
-    assert_eq!(lines.len(), 9, "{text}");
-    for l in &lines[..8] {
+    assert_eq!(lines.len(), 10, "{text}");
+    for l in &lines[..9] {
         assert!(
             l.starts_with("✓ ") || l.starts_with("! ") || l.starts_with("✗ "),
             "{l}"
         );
     }
-    assert!(lines[8].contains(" ok, "), "{text}");
+    assert!(lines[9].contains(" ok, "), "{text}");
 }
 
 #[test]

@@ -75,6 +75,10 @@ fn facts() -> Facts {
             total: 200 << 30,
         },
         project: ProjectState::Loaded(Box::new(project_facts())),
+        tools: TOOLS
+            .iter()
+            .map(|t| (t.to_string(), Some(format!("/usr/bin/{t}"))))
+            .collect(),
     }
 }
 
@@ -103,7 +107,7 @@ fn assert_shape(c: &Check) {
 #[test]
 fn all_ok_on_a_healthy_machine() {
     let list = all(&facts());
-    assert_eq!(list.len(), 13);
+    assert_eq!(list.len(), 14);
     for c in &list {
         assert_eq!(c.status, Status::Ok, "{c:?}");
         assert_shape(c);
@@ -370,7 +374,7 @@ fn project_outcomes() {
         reason: "no devctl.toml".into(),
     };
     assert_eq!(project(&f).status, Status::Ok);
-    assert_eq!(all(&f).len(), 8, "project checks are skipped");
+    assert_eq!(all(&f).len(), 9, "project checks are skipped");
 }
 
 fn port(bind: Bind, owner: Option<(&str, &str)>) -> PortFact {
@@ -553,4 +557,37 @@ fn special_needs_outcomes() {
     let mut g = f.clone();
     g.engine = Err("down".into());
     assert_eq!(special(&g, project_of(&g)).status, Status::Warn);
+}
+
+#[test]
+fn tools_outcomes() {
+    let mut f = facts();
+    let c = tools(&f);
+    assert_eq!(c.status, Status::Ok);
+    assert!(c.detail.contains("not found: none"));
+    let drop_tool = |f: &mut Facts, name: &str| {
+        for (t, p) in f.tools.iter_mut() {
+            if t == name {
+                *p = None;
+            }
+        }
+    };
+    drop_tool(&mut f, "docker-compose");
+    let c = tools(&f);
+    assert_eq!(c.status, Status::Ok);
+    assert!(c.detail.contains("not found: docker-compose"));
+    drop_tool(&mut f, "shellcheck");
+    let c = tools(&f);
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.fix.unwrap().contains("shellcheck"));
+    drop_tool(&mut f, "ssh");
+    assert_eq!(
+        tools(&f).status,
+        Status::Warn,
+        "ssh is needed only for ssh://"
+    );
+    f.engine_addr = "ssh://dev@box".into();
+    let c = tools(&f);
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.fix.unwrap().contains("openssh-client"));
 }
