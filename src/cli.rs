@@ -75,9 +75,6 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
-    #[command(name = "lint-dockerfile")]
-    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Print the generated compose file (also written to .devctl/compose.yaml)
     Config {
         /// Validate devctl.toml, .env and the Dockerfile; print no file; exit 0 or 2
@@ -87,6 +84,63 @@ pub enum Command {
         #[arg(long)]
         show_secrets: bool,
     },
+    /// Build the images of the services that have `build:` (multi-stage, target, build args)
+    Build {
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+        /// Do not use the build cache
+        #[arg(long)]
+        no_cache: bool,
+        /// Always try to pull newer base images
+        #[arg(long)]
+        pull: bool,
+    },
+    /// Create and start the containers (building missing images); idempotent
+    Start {
+        /// Only these services and their dependencies (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// Stop the project's containers (keep them)
+    Stop {
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// Remove the project's containers and network (and named volumes with --volumes)
+    Down {
+        /// Also remove the named volumes
+        #[arg(long)]
+        volumes: bool,
+    },
+    /// List the project's containers
+    Ps {
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the containers' output, prefixed per container
+    Logs {
+        /// Follow (also containers started later)
+        #[arg(short, long)]
+        follow: bool,
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// A shell, or `-- CMD…`, in a running service container (exit code passed through)
+    Sh {
+        /// The service (default: app)
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        /// The command and its arguments (after `--`)
+        #[arg(last = true, value_name = "CMD")]
+        cmd: Vec<String>,
+    },
+    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
+    #[command(name = "lint-dockerfile")]
+    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -136,6 +190,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check,
             show_secrets,
         } => crate::commands::config::run(&cli.global, check, show_secrets),
+        Command::Build {
+            services,
+            no_cache,
+            pull,
+        } => crate::commands::build::run(&cli.global, &services, no_cache, pull),
+        Command::Start { services } => crate::commands::start::run(&cli.global, &services),
+        Command::Stop { services } => crate::commands::stop::run(&cli.global, &services),
+        Command::Down { volumes } => crate::commands::down::run(&cli.global, volumes),
+        Command::Ps { json } => crate::commands::ps::run(&cli.global, json),
+        Command::Logs { follow, services } => {
+            crate::commands::logs::run(&cli.global, follow, &services)
+        }
+        Command::Sh { service, cmd } => {
+            crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
+        }
         Command::Completions { shell } => completions(shell),
         Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod gen;

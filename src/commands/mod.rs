@@ -1,7 +1,13 @@
-//! One module per subcommand: the IO shell over the pure library modules.
-//! Each takes its parsed arguments and the global flags and returns an exit
-//! code; errors map to exit codes in cli.rs.
+//! The commands: IO shells over the pure library modules, one per subcommand.
 
+pub mod build;
 pub mod config;
+pub mod down;
+pub mod engine_input;
 pub mod init;
 pub mod lint;
+pub mod logs;
+pub mod ps;
+pub mod sh;
+pub mod start;
+pub mod stop;

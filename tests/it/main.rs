@@ -4,6 +4,7 @@
 mod support;
 
 mod config_cli;
+mod engine_e2e;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;

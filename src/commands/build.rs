@@ -1,0 +1,50 @@
+//! `devctl build [SERVICE…] [--no-cache] [--pull]`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::Global;
+use crate::commands::engine_input::{load, stderr_is_tty};
+use crate::engine::build::{build_service, BuildOptions, Progress};
+use crate::engine::{connect, runtime};
+use crate::error::usage;
+
+pub fn progress_mode(global: &Global) -> Progress {
+    if global.quiet {
+        Progress::Quiet
+    } else if stderr_is_tty() {
+        Progress::Tty
+    } else {
+        Progress::Plain
+    }
+}
+
+pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> Result<ExitCode> {
+    let loaded = load(global, true)?;
+    let plan = &loaded.plan;
+    let selected = plan.select(services).map_err(usage)?;
+    let opts = BuildOptions {
+        no_cache,
+        pull,
+        progress: progress_mode(global),
+    };
+    runtime()?.block_on(async {
+        let eng = connect().await?;
+        let mut built = 0;
+        for svc in selected {
+            // services named explicitly, or all: dependencies are not built
+            if !services.is_empty() && !services.contains(&svc.name) {
+                continue;
+            }
+            if svc.build.is_some() {
+                build_service(&eng, svc, opts).await?;
+                built += 1;
+            }
+        }
+        if built == 0 && !global.quiet {
+            eprintln!("no service has a `build:` section: nothing to build");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,99 @@
+//! The engine commands' shared input: regenerate `.devctl/compose.yaml` from
+//! devctl.toml (as every command does), then plan from the compose text.
+//! The engine reads only the compose document, never the devctl.toml model.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::cli::Global;
+use crate::commands::config::{load_project, render, write_compose, Host};
+use crate::engine::plan::{self, Inputs, Plan};
+use crate::error::usage;
+
+pub struct Loaded {
+    pub plan: Plan,
+    /// The project directory (holding devctl.toml).
+    pub dir: PathBuf,
+    pub compose_path: PathBuf,
+}
+
+/// devctl.toml → compose file (written when it changed) → plan.
+pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
+    let project = load_project(global)?;
+    let rendered = render(&project, &Host::current())?;
+    let path = project.paths.compose();
+    let current = std::fs::read_to_string(&path).ok();
+    if current.as_deref() != Some(rendered.text.as_str()) {
+        write_compose(&project, &rendered.text)?;
+    }
+    if show_warnings && !global.quiet {
+        let mut err = std::io::stderr().lock();
+        for w in &rendered.warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
+    }
+    let plan = plan_from_text(&rendered.text, &path)?;
+    Ok(Loaded {
+        plan,
+        dir: project.paths.dir.clone(),
+        compose_path: path,
+    })
+}
+
+/// Plans from a compose document's text (env files read from disk, `${}`
+/// defaults from the process environment).
+pub fn plan_from_text(text: &str, compose_path: &Path) -> Result<Plan> {
+    let file = compose_path.display().to_string();
+    let doc = plan::parse(text, &file).map_err(usage)?;
+    let read = |p: &Path| std::fs::read_to_string(p);
+    let env = |k: &str| std::env::var(k).ok();
+    plan::plan(
+        &doc,
+        compose_path,
+        &Inputs {
+            read_file: &read,
+            env: &env,
+        },
+    )
+    .map_err(usage)
+}
+
+/// Holds an exclusive lock on `<project>/.devctl/engine.lock` so that two
+/// `start`s of one project run one after the other (released on exit, also
+/// on kill -9).
+pub struct ProjectLock {
+    _file: std::fs::File,
+}
+
+impl ProjectLock {
+    pub fn acquire(dir: &Path) -> Result<ProjectLock> {
+        use std::os::fd::AsRawFd;
+        let d = dir.join(".devctl");
+        std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+        let path = d.join("engine.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        // SAFETY: flock on a valid open fd.
+        let fd = file.as_raw_fd();
+        if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            eprintln!("waiting for another devctl working on this project…");
+            if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("locking {}", path.display()));
+            }
+        }
+        Ok(ProjectLock { _file: file })
+    }
+}
+
+/// Whether stderr is a terminal (progress bars) .
+pub fn stderr_is_tty() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}

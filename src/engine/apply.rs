@@ -1,0 +1,740 @@
+//! Converging the engine to a [`Plan`]: network, volumes, containers in
+//! dependency order; and `stop`, `down`, `ps`.
+//!
+//! A container is recreated only when its config-hash label or its image id
+//! differs from the plan; when nothing differs, converge makes no create,
+//! stop or remove call (it lists, inspects and, for stopped containers,
+//! starts). Two converges of the same project are serialised by the caller
+//! (a lock file); a create that loses a race (409) adopts the winner.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use bollard::models::{
+    ContainerSummary, ContainerSummaryStateEnum, NetworkCreateRequest, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptions, StartContainerOptions, StopContainerOptionsBuilder,
+};
+use futures_util::future::join_all;
+
+use super::plan::{
+    Condition, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_PROJECT, LABEL_SERVICE,
+};
+use super::{status_of, Engine};
+
+/// How long `start` waits for a dependency to become healthy / complete.
+pub const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Every container of the project (running or not), sorted by name.
+pub async fn project_containers(eng: &Engine, project: &str) -> Result<Vec<ContainerSummary>> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={project}")],
+    )]);
+    let opts = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let mut list = eng
+        .docker
+        .list_containers(Some(opts))
+        .await
+        .context("listing the project's containers")?;
+    list.sort_by_key(name_of);
+    Ok(list)
+}
+
+/// The container's name without the leading `/`.
+pub fn name_of(c: &ContainerSummary) -> String {
+    c.names
+        .as_ref()
+        .and_then(|n| n.first())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+fn label<'a>(c: &'a ContainerSummary, k: &str) -> Option<&'a str> {
+    c.labels.as_ref().and_then(|l| l.get(k)).map(String::as_str)
+}
+
+fn is_running(c: &ContainerSummary) -> bool {
+    matches!(
+        c.state,
+        Some(ContainerSummaryStateEnum::RUNNING) | Some(ContainerSummaryStateEnum::RESTARTING)
+    )
+}
+
+/// What converge did, for the caller's summary and for tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub created: Vec<String>,
+    pub recreated: Vec<String>,
+    pub started: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl Report {
+    pub fn is_noop(&self) -> bool {
+        self.created.is_empty()
+            && self.recreated.is_empty()
+            && self.started.is_empty()
+            && self.removed.is_empty()
+    }
+}
+
+/// Ensures the network and volumes exist (creating only what is missing).
+pub async fn ensure_network_and_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
+    let net_filters = HashMap::from([("name".to_string(), vec![plan.network.clone()])]);
+    let vol_filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={}", plan.project)],
+    )]);
+    let (nets, vols) = futures_util::join!(
+        eng.docker.list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&net_filters)
+                .build()
+        )),
+        eng.docker.list_volumes(Some(
+            ListVolumesOptionsBuilder::default()
+                .filters(&vol_filters)
+                .build()
+        ))
+    );
+    let nets = nets.context("listing networks")?;
+    if plan.needs_network
+        && !nets
+            .iter()
+            .any(|n| n.name.as_deref() == Some(plan.network.as_str()))
+    {
+        eng.docker
+            .create_network(NetworkCreateRequest {
+                name: plan.network.clone(),
+                driver: Some("bridge".into()),
+                labels: Some(plan.network_labels()),
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("creating network {}", plan.network))?;
+        eprintln!(" Network {}  Created", plan.network);
+    }
+    let have: Vec<String> = vols
+        .context("listing volumes")?
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    for v in &plan.volumes {
+        if have.contains(&v.name) {
+            continue;
+        }
+        if v.external {
+            if eng.docker.inspect_volume(&v.name).await.is_err() {
+                bail!(
+                    "external volume {} (volumes.{}) does not exist: create it with `docker volume create {}`",
+                    v.name,
+                    v.key,
+                    v.name
+                );
+            }
+            continue;
+        }
+        // A volume of the same name made by someone else is adopted.
+        if eng.docker.inspect_volume(&v.name).await.is_ok() {
+            continue;
+        }
+        eng.docker
+            .create_volume(VolumeCreateRequest {
+                name: Some(v.name.clone()),
+                driver: v.driver.clone(),
+                driver_opts: (!v.driver_opts.is_empty()).then(|| v.driver_opts.clone()),
+                labels: Some(v.labels.clone()),
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("creating volume {}", v.name))?;
+        eprintln!(" Volume {}  Created", v.name);
+    }
+    Ok(())
+}
+
+/// The id of a local image, or None when it is not there.
+pub async fn image_id(eng: &Engine, image: &str) -> Result<Option<String>> {
+    match eng.docker.inspect_image(image).await {
+        Ok(i) => Ok(i.id),
+        Err(e) if status_of(&e) == Some(404) => Ok(None),
+        Err(e) => Err(anyhow!(e).context(format!("inspecting image {image}"))),
+    }
+}
+
+/// Converges the selected services (and their dependencies). `image_ids`
+/// maps each selected service's image to its id (the caller builds what is
+/// missing first).
+pub async fn converge(
+    eng: &Engine,
+    plan: &Plan,
+    selected: &[&ServicePlan],
+    image_ids: &HashMap<String, String>,
+) -> Result<Report> {
+    let existing = project_containers(eng, &plan.project).await?;
+    ensure_network_and_volumes(eng, plan).await?;
+    for svc in selected {
+        for p in &svc.bind_sources {
+            if !p.exists() {
+                std::fs::create_dir_all(p).with_context(|| {
+                    format!(
+                        "creating the bind-mount source {} of service {}",
+                        p.display(),
+                        svc.name
+                    )
+                })?;
+            }
+        }
+    }
+    let mut report = Report::default();
+    for svc in selected {
+        wait_for_dependencies(eng, plan, svc).await?;
+        let image = image_ids
+            .get(&svc.name)
+            .ok_or_else(|| anyhow!("no image id for service {}", svc.name))?;
+        let mine: Vec<Existing> = existing
+            .iter()
+            .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
+            .map(Existing::from_summary)
+            .collect();
+        let actions = decide(
+            |n| plan.container_name(&svc.name, n),
+            svc.replicas,
+            &svc.config_hash,
+            image,
+            &mine,
+        );
+        for action in actions {
+            match action {
+                Action::Keep(_) => {}
+                Action::Start(n) => {
+                    let name = plan.container_name(&svc.name, n);
+                    start(eng, &name).await?;
+                    eprintln!(" Container {name}  Started");
+                    report.started.push(name);
+                }
+                Action::Recreate(n, old) => {
+                    let name = plan.container_name(&svc.name, n);
+                    remove(eng, &old, svc.stop_timeout).await?;
+                    create(eng, plan, svc, n).await?;
+                    start(eng, &name).await?;
+                    eprintln!(" Container {name}  Recreated");
+                    report.recreated.push(name);
+                }
+                Action::Create(n) => {
+                    let name = plan.container_name(&svc.name, n);
+                    let adopted = create(eng, plan, svc, n).await?;
+                    start(eng, &name).await?;
+                    if !adopted {
+                        eprintln!(" Container {name}  Created");
+                        report.created.push(name);
+                    }
+                }
+                Action::Remove(id, name) => {
+                    remove(eng, &id, svc.stop_timeout).await?;
+                    eprintln!(" Container {name}  Removed");
+                    report.removed.push(name);
+                }
+            }
+        }
+    }
+    let known: Vec<&str> = plan.services.iter().map(|s| s.name.as_str()).collect();
+    for c in &existing {
+        if let Some(s) = label(c, LABEL_SERVICE) {
+            if !known.contains(&s) {
+                eprintln!(
+                    "warning: container {} belongs to service {s:?}, which is no longer in the compose file (`devctl down` removes it)",
+                    name_of(c)
+                );
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// An existing container of one service, as converge sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub id: String,
+    pub name: String,
+    pub number: Option<u32>,
+    pub hash: Option<String>,
+    pub image_id: Option<String>,
+    pub running: bool,
+}
+
+impl Existing {
+    fn from_summary(c: &ContainerSummary) -> Existing {
+        Existing {
+            id: c.id.clone().unwrap_or_else(|| name_of(c)),
+            name: name_of(c),
+            number: label(c, LABEL_NUMBER).and_then(|n| n.parse().ok()),
+            hash: label(c, LABEL_HASH).map(str::to_string),
+            image_id: c.image_id.clone(),
+            running: is_running(c),
+        }
+    }
+}
+
+/// What converge does with one replica slot or one surplus container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Up to date and running: no call at all.
+    Keep(u32),
+    /// Up to date but stopped: start it.
+    Start(u32),
+    /// Config hash or image changed: remove the old (id), create, start.
+    Recreate(u32, String),
+    /// Missing: create and start.
+    Create(u32),
+    /// Beyond the replica count (id, name): remove.
+    Remove(String, String),
+}
+
+/// Pure converge decision for one service: replica `n` is the container
+/// labelled with number `n` (or, failing that, named `name(n)`); it is kept
+/// when its config hash and image id match, else recreated; containers not
+/// matched to a slot are removed.
+pub fn decide(
+    name: impl Fn(u32) -> String,
+    replicas: u32,
+    hash: &str,
+    image_id: &str,
+    existing: &[Existing],
+) -> Vec<Action> {
+    let mut used = vec![false; existing.len()];
+    let mut out = Vec::new();
+    for n in 1..=replicas {
+        let slot = existing
+            .iter()
+            .enumerate()
+            .position(|(i, c)| !used[i] && c.number == Some(n))
+            .or_else(|| {
+                existing
+                    .iter()
+                    .enumerate()
+                    .position(|(i, c)| !used[i] && c.name == name(n))
+            });
+        match slot {
+            Some(i) => {
+                used[i] = true;
+                let c = &existing[i];
+                if c.hash.as_deref() == Some(hash) && c.image_id.as_deref() == Some(image_id) {
+                    out.push(if c.running {
+                        Action::Keep(n)
+                    } else {
+                        Action::Start(n)
+                    });
+                } else {
+                    out.push(Action::Recreate(n, c.id.clone()));
+                }
+            }
+            None => out.push(Action::Create(n)),
+        }
+    }
+    for (i, c) in existing.iter().enumerate() {
+        if !used[i] {
+            out.push(Action::Remove(c.id.clone(), c.name.clone()));
+        }
+    }
+    out
+}
+
+/// Creates container `n`; returns true when it already existed (a
+/// concurrent `start` created it first) and was adopted.
+async fn create(eng: &Engine, plan: &Plan, svc: &ServicePlan, n: u32) -> Result<bool> {
+    let name = plan.container_name(&svc.name, n);
+    let opts = CreateContainerOptionsBuilder::default().name(&name).build();
+    match eng
+        .docker
+        .create_container(Some(opts), plan.create_body(svc, n))
+        .await
+    {
+        Ok(_) => Ok(false),
+        Err(e) if status_of(&e) == Some(409) => {
+            // Someone else created it; adopt it when it has our config.
+            let c = eng
+                .docker
+                .inspect_container(&name, None::<InspectContainerOptions>)
+                .await
+                .with_context(|| format!("inspecting {name}"))?;
+            let hash = c
+                .config
+                .as_ref()
+                .and_then(|c| c.labels.as_ref())
+                .and_then(|l| l.get(LABEL_HASH))
+                .cloned();
+            if hash.as_deref() == Some(svc.config_hash.as_str()) {
+                Ok(true)
+            } else {
+                bail!(
+                    "a container named {name} exists with a different configuration: `devctl down` removes it"
+                )
+            }
+        }
+        Err(e) => Err(anyhow!(e).context(format!("creating container {name}"))),
+    }
+}
+
+async fn start(eng: &Engine, name: &str) -> Result<()> {
+    match eng
+        .docker
+        .start_container(name, None::<StartContainerOptions>)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(e) if status_of(&e) == Some(304) => Ok(()),
+        Err(e) => Err(anyhow!(e).context(format!("starting container {name}"))),
+    }
+}
+
+async fn stop_one(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
+    let mut b = StopContainerOptionsBuilder::default();
+    if let Some(t) = timeout {
+        b = b.t(t as i32);
+    }
+    match eng.docker.stop_container(id, Some(b.build())).await {
+        Ok(()) => Ok(()),
+        Err(e) if matches!(status_of(&e), Some(304) | Some(404)) => Ok(()),
+        Err(e) => Err(anyhow!(e).context(format!("stopping container {id}"))),
+    }
+}
+
+async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
+    stop_one(eng, id, timeout).await?;
+    let opts = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(false)
+        .build();
+    match eng.docker.remove_container(id, Some(opts)).await {
+        Ok(()) => Ok(()),
+        Err(e) if matches!(status_of(&e), Some(404) | Some(409)) => Ok(()),
+        Err(e) => Err(anyhow!(e).context(format!("removing container {id}"))),
+    }
+}
+
+async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> Result<()> {
+    for (dep, cond) in &svc.depends_on {
+        if *cond == Condition::Started {
+            continue;
+        }
+        let Some(d) = plan.service(dep) else { continue };
+        for n in 1..=d.replicas {
+            let name = plan.container_name(dep, n);
+            let t0 = Instant::now();
+            let mut said = false;
+            loop {
+                let c = eng
+                    .docker
+                    .inspect_container(&name, None::<InspectContainerOptions>)
+                    .await
+                    .with_context(|| format!("inspecting {name}"))?;
+                let state = c.state.unwrap_or_default();
+                let done = match cond {
+                    Condition::Healthy => {
+                        let h = state
+                            .health
+                            .as_ref()
+                            .and_then(|h| h.status.as_ref())
+                            .map(|s| s.to_string())
+                            .unwrap_or_default();
+                        match h.as_str() {
+                            "healthy" => true,
+                            "unhealthy" => bail!(
+                                "service {} depends on {dep} being healthy, but {name} is unhealthy (see `devctl logs {dep}`)",
+                                svc.name
+                            ),
+                            "" | "none" => bail!(
+                                "service {} waits for {dep} to be healthy, but {dep} has no healthcheck",
+                                svc.name
+                            ),
+                            _ => false,
+                        }
+                    }
+                    Condition::CompletedSuccessfully => {
+                        if state.running == Some(true) {
+                            false
+                        } else {
+                            match state.exit_code {
+                                Some(0) => true,
+                                code => bail!(
+                                    "service {} depends on {dep} completing successfully, but {name} exited with {}",
+                                    svc.name,
+                                    code.unwrap_or(-1)
+                                ),
+                            }
+                        }
+                    }
+                    Condition::Started => true,
+                };
+                if done {
+                    break;
+                }
+                if !said {
+                    eprintln!(" Container {name}  Waiting");
+                    said = true;
+                }
+                if t0.elapsed() > DEPENDENCY_TIMEOUT {
+                    bail!(
+                        "timed out after {:?} waiting for {name}",
+                        DEPENDENCY_TIMEOUT
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            if said {
+                eprintln!(" Container {name}  Healthy");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stops the project's running containers (all, or those of `only`),
+/// dependents first. Returns the names stopped.
+pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<String>> {
+    let list = project_containers(eng, &plan.project).await?;
+    let mut stopped = Vec::new();
+    // reverse dependency order: dependents first
+    let mut order: Vec<Option<&str>> = plan
+        .services
+        .iter()
+        .rev()
+        .map(|s| Some(s.name.as_str()))
+        .collect();
+    order.push(None); // services not in the plan
+    for svc in order {
+        let batch: Vec<&ContainerSummary> = list
+            .iter()
+            .filter(|c| is_running(c))
+            .filter(|c| {
+                let s = label(c, LABEL_SERVICE);
+                match svc {
+                    Some(name) => s == Some(name),
+                    None => !plan.services.iter().any(|p| Some(p.name.as_str()) == s),
+                }
+            })
+            .filter(|c| {
+                only.is_empty()
+                    || label(c, LABEL_SERVICE).is_some_and(|s| only.iter().any(|o| o == s))
+            })
+            .collect();
+        let timeout = svc
+            .and_then(|s| plan.service(s))
+            .and_then(|s| s.stop_timeout);
+        let results = join_all(batch.iter().map(|c| {
+            let id = c.id.clone().unwrap_or_else(|| name_of(c));
+            async move { stop_one(eng, &id, timeout).await }
+        }))
+        .await;
+        for (c, r) in batch.iter().zip(results) {
+            r?;
+            eprintln!(" Container {}  Stopped", name_of(c));
+            stopped.push(name_of(c));
+        }
+    }
+    Ok(stopped)
+}
+
+/// Removes the project's containers and network; with `volumes`, its
+/// named volumes too.
+pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
+    stop(eng, plan, &[]).await?;
+    let list = project_containers(eng, &plan.project).await?;
+    let results = join_all(list.iter().map(|c| {
+        let id = c.id.clone().unwrap_or_else(|| name_of(c));
+        async move { remove(eng, &id, Some(0)).await }
+    }))
+    .await;
+    for (c, r) in list.iter().zip(results) {
+        r?;
+        eprintln!(" Container {}  Removed", name_of(c));
+    }
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{LABEL_PROJECT}={}", plan.project)],
+    )]);
+    let nets = eng
+        .docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .context("listing networks")?;
+    for n in nets {
+        let Some(id) = n.id.as_deref() else { continue };
+        match eng.docker.remove_network(id).await {
+            Ok(()) => eprintln!(" Network {}  Removed", n.name.unwrap_or_default()),
+            Err(e) if status_of(&e) == Some(404) => {}
+            Err(e) => return Err(anyhow!(e).context("removing the project network")),
+        }
+    }
+    if volumes {
+        let vols = eng
+            .docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .context("listing volumes")?;
+        for v in vols.volumes.unwrap_or_default() {
+            match eng
+                .docker
+                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
+                .await
+            {
+                Ok(()) => eprintln!(" Volume {}  Removed", v.name),
+                Err(e) if status_of(&e) == Some(404) => {}
+                Err(e) => return Err(anyhow!(e).context(format!("removing volume {}", v.name))),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One row of `devctl ps`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PsRow {
+    pub name: String,
+    pub service: String,
+    pub number: u32,
+    pub state: String,
+    pub status: String,
+    pub image: String,
+    pub ports: Vec<String>,
+}
+
+pub async fn ps(eng: &Engine, project: &str) -> Result<Vec<PsRow>> {
+    let list = project_containers(eng, project).await?;
+    Ok(list
+        .iter()
+        .map(|c| {
+            let mut ports: Vec<String> = c
+                .ports
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| {
+                    let proto = p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into());
+                    match p.public_port {
+                        Some(pp) => format!(
+                            "{}:{pp}->{}/{proto}",
+                            p.ip.as_deref().unwrap_or(""),
+                            p.private_port
+                        ),
+                        None => format!("{}/{proto}", p.private_port),
+                    }
+                })
+                .collect();
+            ports.sort();
+            ports.dedup();
+            PsRow {
+                name: name_of(c),
+                service: label(c, LABEL_SERVICE).unwrap_or("").to_string(),
+                number: label(c, LABEL_NUMBER)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+                status: c.status.clone().unwrap_or_default(),
+                image: c.image.clone().unwrap_or_default(),
+                ports,
+            }
+        })
+        .collect())
+}
+
+/// The running container of `service` (replica 1 first), or None.
+pub async fn running_container(eng: &Engine, plan: &Plan, service: &str) -> Result<Option<String>> {
+    let list = project_containers(eng, &plan.project).await?;
+    let mut mine: Vec<&ContainerSummary> = list
+        .iter()
+        .filter(|c| label(c, LABEL_SERVICE) == Some(service) && is_running(c))
+        .collect();
+    mine.sort_by_key(|c| {
+        label(c, LABEL_NUMBER)
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(u32::MAX)
+    });
+    Ok(mine.first().map(|c| name_of(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(n: u32, hash: &str, image: &str, running: bool) -> Existing {
+        Existing {
+            id: format!("id{n}"),
+            name: format!("p-s-{n}"),
+            number: Some(n),
+            hash: Some(hash.into()),
+            image_id: Some(image.into()),
+            running,
+        }
+    }
+    fn name(n: u32) -> String {
+        format!("p-s-{n}")
+    }
+
+    #[test]
+    fn nothing_changed_means_no_call() {
+        let ex = [c(1, "h", "i", true), c(2, "h", "i", true)];
+        assert_eq!(
+            decide(name, 2, "h", "i", &ex),
+            [Action::Keep(1), Action::Keep(2)]
+        );
+    }
+
+    #[test]
+    fn stopped_is_started_changed_is_recreated_missing_is_created() {
+        let ex = [c(1, "h", "i", false), c(2, "old", "i", true)];
+        assert_eq!(
+            decide(name, 3, "h", "i", &ex),
+            [
+                Action::Start(1),
+                Action::Recreate(2, "id2".into()),
+                Action::Create(3)
+            ]
+        );
+        // a new image id alone recreates
+        let ex = [c(1, "h", "old-image", true)];
+        assert_eq!(
+            decide(name, 1, "h", "i", &ex),
+            [Action::Recreate(1, "id1".into())]
+        );
+    }
+
+    #[test]
+    fn surplus_and_unnumbered_containers_are_removed() {
+        let mut stray = c(9, "h", "i", true);
+        stray.number = None;
+        stray.name = "p_s_x".into();
+        let ex = [c(1, "h", "i", true), c(2, "h", "i", true), stray];
+        assert_eq!(
+            decide(name, 1, "h", "i", &ex),
+            [
+                Action::Keep(1),
+                Action::Remove("id2".into(), "p-s-2".into()),
+                Action::Remove("id9".into(), "p_s_x".into())
+            ]
+        );
+        // a container named like slot 1 without a number label fills slot 1
+        let mut named = c(1, "h", "i", true);
+        named.number = None;
+        assert_eq!(decide(name, 1, "h", "i", &[named]), [Action::Keep(1)]);
+    }
+}

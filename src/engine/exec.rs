@@ -1,0 +1,259 @@
+//! `devctl sh`: exec in a running container as the configured user in the
+//! workdir.
+//!
+//! - TTY mode (stdin and stdout are terminals): the terminal goes raw for the
+//!   session and is restored on every exit path (a drop guard; SIGTERM and
+//!   SIGHUP end the session through the same path), the window size is set
+//!   at start and on SIGWINCH, stdin is forwarded.
+//! - Pipe mode: stdin forwarded until EOF (then the exec's stdin is closed),
+//!   stdout and stderr kept apart.
+//!
+//! The result is the command's exit code.
+
+use std::io::Write;
+
+use anyhow::{anyhow, Context, Result};
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::Engine;
+
+pub struct ExecRequest {
+    pub container: String,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub cmd: Vec<String>,
+    pub tty: bool,
+    /// Forward stdin (false when stdin is /dev/null, like `docker exec`
+    /// without `-i`).
+    pub stdin: bool,
+}
+
+/// Restores the terminal's settings when dropped.
+pub struct RawModeGuard {
+    fd: i32,
+    saved: libc::termios,
+}
+
+impl RawModeGuard {
+    /// Puts `fd` in raw mode (cfmakeraw), remembering the old settings.
+    pub fn enable(fd: i32) -> std::io::Result<RawModeGuard> {
+        // SAFETY: termios is plain old data; tcgetattr fills it or fails.
+        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let mut raw = saved;
+        // SAFETY: raw is a valid termios copied from tcgetattr.
+        unsafe { libc::cfmakeraw(&mut raw) };
+        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(RawModeGuard { fd, saved })
+    }
+}
+
+impl Drop for RawModeGuard {
+    fn drop(&mut self) {
+        // SAFETY: restoring settings previously read from the same fd.
+        unsafe {
+            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+/// The terminal's size (rows, cols) of `fd`, when it is a terminal.
+pub fn window_size(fd: i32) -> Option<(u16, u16)> {
+    // SAFETY: winsize is plain old data; ioctl fills it or fails.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } != 0 || ws.ws_row == 0 {
+        return None;
+    }
+    Some((ws.ws_row, ws.ws_col))
+}
+
+/// True when fd 0 is /dev/null (nothing to forward).
+pub fn stdin_is_dev_null() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(null) = std::fs::metadata("/dev/null") else {
+        return false;
+    };
+    // SAFETY: stat is plain old data; fstat fills it or fails.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(0, &mut st) } != 0 {
+        return false;
+    }
+    (st.st_mode & libc::S_IFMT) == libc::S_IFCHR && st.st_rdev == null.rdev()
+}
+
+/// Reads stdin on a plain thread (a blocking read must not hold up the
+/// runtime's shutdown) and hands chunks to the async side.
+fn stdin_channel() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = vec![0u8; 8192];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Creates the exec; `None` when the container does not exist or is not
+/// running (the caller then looks for another replica or says so).
+pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
+    let mut env = Vec::new();
+    if req.tty {
+        env.push(format!(
+            "TERM={}",
+            std::env::var("TERM").unwrap_or_else(|_| "xterm".into())
+        ));
+    }
+    let created = eng
+        .docker
+        .create_exec(
+            &req.container,
+            CreateExecOptions {
+                attach_stdin: Some(req.stdin || req.tty),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                tty: Some(req.tty),
+                env: (!env.is_empty()).then_some(env),
+                cmd: Some(req.cmd.clone()),
+                user: req.user.clone(),
+                working_dir: req.workdir.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+    match created {
+        Ok(c) => Ok(Some(c.id)),
+        Err(e) if matches!(super::status_of(&e), Some(404) | Some(409)) => Ok(None),
+        Err(e) => Err(anyhow!(e).context(format!("creating the exec in {}", req.container))),
+    }
+}
+
+/// Runs a created exec attached to this process; returns its exit code.
+pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i64> {
+    let guard = if tty {
+        Some(RawModeGuard::enable(0).context("switching the terminal to raw mode")?)
+    } else {
+        None
+    };
+    let started = eng
+        .docker
+        .start_exec(
+            id,
+            Some(StartExecOptions {
+                detach: false,
+                tty,
+                output_capacity: None,
+            }),
+        )
+        .await
+        .context("starting the exec")?;
+    let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = started
+    else {
+        return Err(anyhow!("the engine detached the exec"));
+    };
+
+    if tty {
+        if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
+            let _ = eng
+                .docker
+                .resize_exec(
+                    id,
+                    ResizeExecOptions {
+                        height: h,
+                        width: w,
+                    },
+                )
+                .await;
+        }
+    }
+
+    let mut stdin_open = stdin || tty;
+    let mut stdin_rx = if stdin_open {
+        stdin_channel()
+    } else {
+        tokio::sync::mpsc::channel(1).1
+    };
+    let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        .context("installing the SIGWINCH handler")?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("installing the SIGHUP handler")?;
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    let mut interrupted: Option<i64> = None;
+    loop {
+        tokio::select! {
+            item = output.next() => match item {
+                None => break,
+                Some(Ok(LogOutput::StdErr { message })) => {
+                    stderr.write_all(&message)?;
+                    stderr.flush()?;
+                }
+                Some(Ok(LogOutput::StdOut { message }))
+                | Some(Ok(LogOutput::Console { message }))
+                | Some(Ok(LogOutput::StdIn { message })) => {
+                    stdout.write_all(&message)?;
+                    stdout.flush()?;
+                }
+                Some(Err(e)) => return Err(anyhow!(e).context("reading the exec's output")),
+            },
+            chunk = stdin_rx.recv(), if stdin_open => match chunk {
+                Some(data) => {
+                    if input.write_all(&data).await.is_err() {
+                        stdin_open = false;
+                    } else {
+                        let _ = input.flush().await;
+                    }
+                }
+                None => {
+                    stdin_open = false;
+                    let _ = input.shutdown().await;
+                }
+            },
+            _ = winch.recv(), if tty => {
+                if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
+                    let _ = eng.docker.resize_exec(id, ResizeExecOptions { height: h, width: w }).await;
+                }
+            }
+            _ = term.recv() => { interrupted = Some(128 + 15); break; }
+            _ = hup.recv() => { interrupted = Some(128 + 1); break; }
+        }
+    }
+    drop(guard);
+    if let Some(code) = interrupted {
+        return Ok(code);
+    }
+    // The stream ends when the process exits; the exit code can lag a tick.
+    for _ in 0..100 {
+        let inspect = eng
+            .docker
+            .inspect_exec(id)
+            .await
+            .context("reading the exec's exit code")?;
+        if inspect.running != Some(true) {
+            return Ok(inspect.exit_code.unwrap_or(0));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    Err(anyhow!("the exec's output ended but it is still running"))
+}

@@ -1,0 +1,1311 @@
+//! Compose document → engine plan (pure: no IO, no Docker).
+//!
+//! The input is the compose file devctl generates (`.devctl/compose.yaml`),
+//! parsed into serde structs that cover the subset devctl writes. The output
+//! is everything the converge step needs: the network, the named volumes,
+//! and per service the container create body, the compose v2 labels, the
+//! config hash and the dependency order.
+//!
+//! Compose resolves relative paths against the directory of the compose
+//! file, interpolates `$$` to `$`, merges `env_file` into `environment` and
+//! names things `<project>_default`, `<project>_<volume>`,
+//! `<project>-<service>-<n>`; this module does the same so that
+//! `docker compose -f .devctl/compose.yaml ps` sees the same project.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, HostConfigCgroupnsModeEnum,
+    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+};
+use serde::Deserialize;
+use serde_yaml::Value;
+use sha2::{Digest, Sha256};
+
+pub const LABEL_PROJECT: &str = "com.docker.compose.project";
+pub const LABEL_SERVICE: &str = "com.docker.compose.service";
+pub const LABEL_NUMBER: &str = "com.docker.compose.container-number";
+pub const LABEL_ONEOFF: &str = "com.docker.compose.oneoff";
+pub const LABEL_HASH: &str = "com.docker.compose.config-hash";
+pub const LABEL_WORKING_DIR: &str = "com.docker.compose.project.working_dir";
+pub const LABEL_CONFIG_FILES: &str = "com.docker.compose.project.config_files";
+pub const LABEL_NETWORK: &str = "com.docker.compose.network";
+pub const LABEL_VOLUME: &str = "com.docker.compose.volume";
+pub const LABEL_VERSION: &str = "com.docker.compose.version";
+pub const LABEL_DEPENDS_ON: &str = "com.docker.compose.depends_on";
+/// The compose version devctl labels its resources with (what compose v2
+/// expects to find; docker-compose v1 reads it too).
+pub const COMPOSE_VERSION: &str = "2.20.2";
+
+// ---------------------------------------------------------------- the document
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComposeDoc {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub services: BTreeMap<String, Service>,
+    #[serde(default)]
+    pub volumes: BTreeMap<String, Option<VolumeDef>>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VolumeDef {
+    pub name: Option<String>,
+    pub driver: Option<String>,
+    #[serde(default)]
+    pub driver_opts: BTreeMap<String, Scalar>,
+    #[serde(default)]
+    pub labels: Labels,
+    #[serde(default)]
+    pub external: bool,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A YAML scalar that compose accepts where it means a string.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub fn as_string(&self) -> String {
+        match self {
+            Scalar::Str(s) => s.clone(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StrOrList {
+    Str(String),
+    List(Vec<Scalar>),
+}
+
+/// `KEY: value` map or `["KEY=value"]` list (environment, labels, args).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Labels {
+    Map(BTreeMap<String, Option<Scalar>>),
+    List(Vec<String>),
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels::Map(BTreeMap::new())
+    }
+}
+
+impl Labels {
+    /// Pairs in order; `None` for a key without a value.
+    pub fn pairs(&self) -> Vec<(String, Option<String>)> {
+        match self {
+            Labels::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_ref().map(Scalar::as_string)))
+                .collect(),
+            Labels::List(l) => l
+                .iter()
+                .map(|s| match s.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (s.clone(), None),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum BuildSpec {
+    Context(String),
+    Full(BuildDef),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BuildDef {
+    #[serde(default)]
+    pub context: Option<String>,
+    pub dockerfile: Option<String>,
+    pub target: Option<String>,
+    #[serde(default)]
+    pub args: Labels,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DependsOnSpec {
+    List(Vec<String>),
+    Map(BTreeMap<String, Option<DependsOnDef>>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DependsOnDef {
+    pub condition: Option<String>,
+    #[serde(default)]
+    pub restart: Option<bool>,
+    #[serde(default)]
+    pub required: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HealthcheckDef {
+    pub test: Option<StrOrList>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub start_period: Option<String>,
+    pub start_interval: Option<String>,
+    pub retries: Option<i64>,
+    #[serde(default)]
+    pub disable: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeployDef {
+    pub replicas: Option<u32>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ExtraHosts {
+    List(Vec<String>),
+    Map(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Service {
+    pub image: Option<String>,
+    pub build: Option<BuildSpec>,
+    pub command: Option<StrOrList>,
+    pub entrypoint: Option<StrOrList>,
+    #[serde(default)]
+    pub environment: Option<Labels>,
+    pub env_file: Option<StrOrList>,
+    #[serde(default)]
+    pub ports: Vec<Scalar>,
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    pub depends_on: Option<DependsOnSpec>,
+    pub healthcheck: Option<HealthcheckDef>,
+    pub user: Option<Scalar>,
+    pub working_dir: Option<String>,
+    pub init: Option<bool>,
+    pub privileged: Option<bool>,
+    pub cgroup: Option<String>,
+    #[serde(default)]
+    pub security_opt: Vec<String>,
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    pub read_only: Option<bool>,
+    pub tmpfs: Option<StrOrList>,
+    pub restart: Option<String>,
+    #[serde(default)]
+    pub labels: Labels,
+    pub deploy: Option<DeployDef>,
+    pub stop_signal: Option<String>,
+    pub stop_grace_period: Option<String>,
+    pub extra_hosts: Option<ExtraHosts>,
+    pub network_mode: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+// ---------------------------------------------------------------- the plan
+
+/// What the plan needs from outside: env files and the process environment.
+pub struct Inputs<'a> {
+    pub read_file: &'a dyn Fn(&Path) -> std::io::Result<String>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    Started,
+    Healthy,
+    CompletedSuccessfully,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildPlan {
+    pub context: PathBuf,
+    pub dockerfile: String,
+    pub target: Option<String>,
+    pub args: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishedPort {
+    pub host_ip: String,
+    pub host_port: String,
+    pub container_port: String,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServicePlan {
+    pub name: String,
+    pub image: String,
+    pub build: Option<BuildPlan>,
+    pub replicas: u32,
+    pub depends_on: Vec<(String, Condition)>,
+    pub config_hash: String,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub ports: Vec<PublishedPort>,
+    /// Host paths bind-mounted into the container (created when missing).
+    pub bind_sources: Vec<PathBuf>,
+    pub stop_timeout: Option<i64>,
+    /// The create body without the per-container labels.
+    pub body: ContainerCreateBody,
+}
+
+#[derive(Debug, Clone)]
+pub struct VolumePlan {
+    /// The key in the compose file.
+    pub key: String,
+    /// The engine's name (`<project>_<key>` unless `name:` says otherwise).
+    pub name: String,
+    pub driver: Option<String>,
+    pub driver_opts: HashMap<String, String>,
+    pub labels: HashMap<String, String>,
+    pub external: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub project: String,
+    /// The compose project's working dir (the compose file's directory).
+    pub working_dir: String,
+    pub config_files: String,
+    pub network: String,
+    /// True when some service uses the project network.
+    pub needs_network: bool,
+    pub volumes: Vec<VolumePlan>,
+    /// Services in dependency order (dependencies first).
+    pub services: Vec<ServicePlan>,
+}
+
+impl Plan {
+    pub fn service(&self, name: &str) -> Option<&ServicePlan> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    pub fn container_name(&self, service: &str, n: u32) -> String {
+        format!("{}-{}-{}", self.project, service, n)
+    }
+
+    pub fn network_labels(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (LABEL_PROJECT.to_string(), self.project.clone()),
+            (LABEL_NETWORK.to_string(), "default".to_string()),
+            (LABEL_VERSION.to_string(), COMPOSE_VERSION.to_string()),
+        ])
+    }
+
+    /// The create body of container `n` of `svc`, labels included.
+    pub fn create_body(&self, svc: &ServicePlan, n: u32) -> ContainerCreateBody {
+        let mut body = svc.body.clone();
+        let labels = body.labels.get_or_insert_with(HashMap::new);
+        labels.insert(LABEL_NUMBER.to_string(), n.to_string());
+        labels.insert(LABEL_HASH.to_string(), svc.config_hash.clone());
+        if let Some(eps) = body
+            .networking_config
+            .as_mut()
+            .and_then(|nc| nc.endpoints_config.as_mut())
+        {
+            if let Some(ep) = eps.get_mut(&self.network) {
+                ep.aliases = Some(vec![svc.name.clone(), self.container_name(&svc.name, n)]);
+            }
+        }
+        body
+    }
+
+    /// Services named on the command line plus everything they depend on,
+    /// in dependency order; all services when `only` is empty.
+    pub fn select(&self, only: &[String]) -> Result<Vec<&ServicePlan>, String> {
+        if only.is_empty() {
+            return Ok(self.services.iter().collect());
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        let mut stack: Vec<String> = only.to_vec();
+        while let Some(s) = stack.pop() {
+            let svc = self
+                .service(&s)
+                .ok_or_else(|| format!("no service {s:?} (services: {})", self.names()))?;
+            if !wanted.contains(&s) {
+                wanted.push(s);
+                stack.extend(svc.depends_on.iter().map(|(d, _)| d.clone()));
+            }
+        }
+        Ok(self
+            .services
+            .iter()
+            .filter(|s| wanted.contains(&s.name))
+            .collect())
+    }
+
+    pub fn names(&self) -> String {
+        self.services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The URL of the first published TCP port (of `app` when it has one).
+    pub fn app_url(&self) -> Option<String> {
+        let mut order: Vec<&ServicePlan> =
+            self.services.iter().filter(|s| s.name == "app").collect();
+        order.extend(self.services.iter().filter(|s| s.name != "app"));
+        order.iter().find_map(|s| {
+            s.ports
+                .iter()
+                .find(|p| p.protocol == "tcp" && !p.host_port.is_empty())
+                .map(|p| {
+                    let host = match p.host_ip.as_str() {
+                        "" | "0.0.0.0" => "127.0.0.1".to_string(),
+                        ip if ip.contains(':') => format!("[{ip}]"),
+                        ip => ip.to_string(),
+                    };
+                    format!("http://{host}:{}/", p.host_port)
+                })
+        })
+    }
+}
+
+/// A plan error: names the compose file and the key.
+fn err(file: &str, key: &str, msg: impl std::fmt::Display) -> String {
+    format!("{file}: {key}: {msg}")
+}
+
+/// Compose interpolation of a generated file: `$$` → `$` in every string.
+fn unescape(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains("$$") => *s = s.replace("$$", "$"),
+        Value::Sequence(seq) => seq.iter_mut().for_each(unescape),
+        Value::Mapping(m) => m.iter_mut().for_each(|(_, v)| unescape(v)),
+        Value::Tagged(t) => unescape(&mut t.value),
+        _ => {}
+    }
+}
+
+/// Parses the compose text into the document (unknown keys are errors).
+pub fn parse(text: &str, file: &str) -> Result<ComposeDoc, String> {
+    let mut value: Value =
+        serde_yaml::from_str(text).map_err(|e| format!("{file}: not valid YAML: {e}"))?;
+    unescape(&mut value);
+    let doc: ComposeDoc = serde_yaml::from_value(value).map_err(|e| format!("{file}: {e}"))?;
+    check_extra(file, "", &doc.extra, &["version", "networks"])?;
+    for (name, s) in &doc.services {
+        check_extra(file, &format!("services.{name}."), &s.extra, &[])?;
+        if let Some(BuildSpec::Full(b)) = &s.build {
+            check_extra(file, &format!("services.{name}.build."), &b.extra, &[])?;
+        }
+        if let Some(d) = &s.deploy {
+            check_extra(file, &format!("services.{name}.deploy."), &d.extra, &[])?;
+        }
+    }
+    for (name, v) in &doc.volumes {
+        if let Some(v) = v {
+            check_extra(file, &format!("volumes.{name}."), &v.extra, &[])?;
+        }
+    }
+    Ok(doc)
+}
+
+fn check_extra(
+    file: &str,
+    prefix: &str,
+    extra: &BTreeMap<String, Value>,
+    allowed: &[&str],
+) -> Result<(), String> {
+    match extra
+        .keys()
+        .find(|k| !k.starts_with("x-") && !allowed.contains(&k.as_str()))
+    {
+        Some(k) => Err(err(
+            file,
+            &format!("{prefix}{k}"),
+            "not supported by devctl's engine (supported: the keys devctl generates; see DESIGN.md §4)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Compose's project-name normalisation: lowercase, only `[a-z0-9_-]`.
+pub fn normalize_project_name(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect::<String>()
+        .trim_start_matches(['_', '-'])
+        .to_string()
+}
+
+/// Go duration (`1m30s`, `500ms`, `10s`) → nanoseconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(0);
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err("empty duration".into());
+    }
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("{s:?}: a duration needs a unit (ns, us, ms, s, m, h)"))?;
+        if num_end == 0 {
+            return Err(format!("{s:?} is not a duration like 10s or 1m30s"));
+        }
+        let n: f64 = rest[..num_end]
+            .parse()
+            .map_err(|_| format!("{s:?} is not a duration like 10s or 1m30s"))?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
+        };
+        total += n * mult;
+        rest = &rest[unit_end..];
+    }
+    Ok(total as i64)
+}
+
+fn to_list(v: &StrOrList, shell_split: bool) -> Result<Vec<String>, String> {
+    match v {
+        StrOrList::Str(s) if shell_split => {
+            shell_words::split(s).map_err(|e| format!("{s:?}: {e}"))
+        }
+        StrOrList::Str(s) => Ok(vec![s.clone()]),
+        StrOrList::List(l) => Ok(l.iter().map(Scalar::as_string).collect()),
+    }
+}
+
+fn resolve_path(base: &Path, p: &str, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    let expanded = if p == "~" || p.starts_with("~/") {
+        let home = env("HOME").unwrap_or_else(|| "/".to_string());
+        PathBuf::from(home).join(p.trim_start_matches('~').trim_start_matches('/'))
+    } else {
+        PathBuf::from(p)
+    };
+    let joined = if expanded.is_absolute() {
+        expanded
+    } else {
+        base.join(expanded)
+    };
+    clean(&joined)
+}
+
+/// Lexical `.`/`..` cleaning (like Go's filepath.Clean for absolute paths).
+fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `[ip:][host:]container[/proto]` → binding.
+fn parse_port(s: &str) -> Result<PublishedPort, String> {
+    let (spec, protocol) = match s.rsplit_once('/') {
+        Some((a, p)) => (a, p.to_string()),
+        None => (s, "tcp".to_string()),
+    };
+    let (host_ip, rest) = if let Some(r) = spec.strip_prefix('[') {
+        let (ip, r) = r
+            .split_once("]:")
+            .ok_or_else(|| format!("{s:?}: bad IPv6 address"))?;
+        (ip.to_string(), r)
+    } else {
+        let parts: Vec<&str> = spec.split(':').collect();
+        match parts.len() {
+            1 | 2 => (String::new(), spec),
+            3 => (parts[0].to_string(), &spec[parts[0].len() + 1..]),
+            _ => return Err(format!("{s:?} is not [IP:][HOST_PORT:]CONTAINER_PORT")),
+        }
+    };
+    let (host_port, container_port) = match rest.split_once(':') {
+        Some((h, c)) => (h.to_string(), c.to_string()),
+        None => (String::new(), rest.to_string()),
+    };
+    for p in [&host_port, &container_port] {
+        if !p.is_empty() && p.parse::<u16>().is_err() {
+            return Err(format!(
+                "{s:?}: {p:?} is not a port number (port ranges are not supported)"
+            ));
+        }
+    }
+    if container_port.is_empty() {
+        return Err(format!("{s:?}: no container port"));
+    }
+    Ok(PublishedPort {
+        host_ip,
+        host_port,
+        container_port,
+        protocol,
+    })
+}
+
+/// Stable JSON: object keys sorted at every level.
+fn canonical_json(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                out.push(':');
+                canonical_json(&m[*k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// sha256 of the canonical JSON of the create body (what compose calls the
+/// config hash: any change to the service's container config changes it).
+pub fn config_hash(body: &ContainerCreateBody) -> String {
+    let v = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+    let mut s = String::new();
+    canonical_json(&v, &mut s);
+    let digest = Sha256::digest(s.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds the plan. `compose_file` is the compose file's path (absolute);
+/// relative paths in it resolve against its directory, as in compose.
+pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Result<Plan, String> {
+    let file = compose_file.display().to_string();
+    let base = compose_file
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .to_path_buf();
+    let project = match &doc.name {
+        Some(n) => normalize_project_name(n),
+        None => normalize_project_name(
+            &base
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
+    };
+    if project.is_empty() {
+        return Err(err(&file, "name", "the project name is empty: set `name:`"));
+    }
+    let network = format!("{project}_default");
+    let working_dir = base.display().to_string();
+
+    let mut volumes = Vec::new();
+    for (key, def) in &doc.volumes {
+        let def = def.clone().unwrap_or_default();
+        let name = def
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{project}_{key}"));
+        let mut labels: HashMap<String, String> = def
+            .labels
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        labels.insert(LABEL_PROJECT.into(), project.clone());
+        labels.insert(LABEL_VOLUME.into(), key.clone());
+        labels.insert(LABEL_VERSION.into(), COMPOSE_VERSION.into());
+        volumes.push(VolumePlan {
+            key: key.clone(),
+            name,
+            driver: def.driver.clone(),
+            driver_opts: def
+                .driver_opts
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_string()))
+                .collect(),
+            labels,
+            external: def.external,
+        });
+    }
+
+    let mut services = Vec::new();
+    let mut needs_network = false;
+    for (name, s) in &doc.services {
+        let key = |k: &str| format!("services.{name}.{k}");
+        let e = |k: &str, m: String| err(&file, &key(k), m);
+
+        let build = match &s.build {
+            None => None,
+            Some(b) => {
+                let (ctx, dockerfile, target, args) = match b {
+                    BuildSpec::Context(c) => (c.clone(), None, None, Vec::new()),
+                    BuildSpec::Full(d) => (
+                        d.context.clone().unwrap_or_else(|| ".".into()),
+                        d.dockerfile.clone(),
+                        d.target.clone(),
+                        d.args.pairs(),
+                    ),
+                };
+                let mut argmap = BTreeMap::new();
+                for (k, v) in args {
+                    if let Some(v) = v.or_else(|| (inputs.env)(&k)) {
+                        argmap.insert(k, v);
+                    }
+                }
+                Some(BuildPlan {
+                    context: resolve_path(&base, &ctx, inputs.env),
+                    dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
+                    target,
+                    args: argmap,
+                })
+            }
+        };
+        let image = match (&s.image, &build) {
+            (Some(i), _) => i.clone(),
+            (None, Some(_)) => format!("{project}-{name}"),
+            (None, None) => return Err(e("image", "a service needs `image` or `build`".into())),
+        };
+
+        // environment: env_file first, then `environment` overrides.
+        let mut env: Vec<(String, String)> = Vec::new();
+        let set = |env: &mut Vec<(String, String)>, k: String, v: String| {
+            if let Some(slot) = env.iter_mut().find(|(x, _)| *x == k) {
+                slot.1 = v;
+            } else {
+                env.push((k, v));
+            }
+        };
+        if let Some(ef) = &s.env_file {
+            for p in to_list(ef, false).map_err(|m| e("env_file", m))? {
+                let path = resolve_path(&base, &p, inputs.env);
+                let text = (inputs.read_file)(&path)
+                    .map_err(|io| e("env_file", format!("cannot read {}: {io}", path.display())))?;
+                for item in dotenvy::from_read_iter(text.as_bytes()) {
+                    let (k, v) =
+                        item.map_err(|pe| e("env_file", format!("{}: {pe}", path.display())))?;
+                    set(&mut env, k, v);
+                }
+            }
+        }
+        if let Some(envs) = &s.environment {
+            for (k, v) in envs.pairs() {
+                match v.or_else(|| (inputs.env)(&k)) {
+                    Some(v) => set(&mut env, k, v),
+                    None => env.retain(|(x, _)| *x != k),
+                }
+            }
+        }
+
+        let mut binds = Vec::new();
+        let mut anon_volumes = Vec::new();
+        let mut bind_sources = Vec::new();
+        for v in &s.volumes {
+            let parts: Vec<&str> = v.split(':').collect();
+            match parts.as_slice() {
+                [target] => anon_volumes.push(target.to_string()),
+                [src, target, mode @ ..] if mode.len() <= 1 => {
+                    let mode = mode.first().map(|m| format!(":{m}")).unwrap_or_default();
+                    if src.starts_with('/') || src.starts_with('.') || src.starts_with('~') {
+                        let p = resolve_path(&base, src, inputs.env);
+                        binds.push(format!("{}:{target}{mode}", p.display()));
+                        bind_sources.push(p);
+                    } else {
+                        let vol = volumes.iter().find(|x| x.key == *src).ok_or_else(|| {
+                            e(
+                                "volumes",
+                                format!(
+                                    "{v:?} uses volume {src:?}, which is not declared under the top-level `volumes:`"
+                                ),
+                            )
+                        })?;
+                        binds.push(format!("{}:{target}{mode}", vol.name));
+                    }
+                }
+                _ => return Err(e("volumes", format!("{v:?} is not SOURCE:TARGET[:MODE]"))),
+            }
+        }
+
+        let mut ports = Vec::new();
+        for p in &s.ports {
+            ports.push(parse_port(&p.as_string()).map_err(|m| e("ports", m))?);
+        }
+        let mut exposed = Vec::new();
+        let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+        for p in &ports {
+            let k = format!("{}/{}", p.container_port, p.protocol);
+            if !exposed.contains(&k) {
+                exposed.push(k.clone());
+            }
+            bindings
+                .entry(k)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(PortBinding {
+                    host_ip: Some(p.host_ip.clone()),
+                    host_port: Some(p.host_port.clone()),
+                });
+        }
+        // sort binding lists so the hash is stable
+        for list in bindings.values_mut().flatten() {
+            list.sort_by(|a, b| (&a.host_ip, &a.host_port).cmp(&(&b.host_ip, &b.host_port)));
+        }
+
+        let mut depends_on = Vec::new();
+        match &s.depends_on {
+            None => {}
+            Some(DependsOnSpec::List(l)) => {
+                depends_on.extend(l.iter().map(|d| (d.clone(), Condition::Started)))
+            }
+            Some(DependsOnSpec::Map(m)) => {
+                for (d, def) in m {
+                    let c = match def.as_ref().and_then(|x| x.condition.as_deref()) {
+                        None | Some("service_started") => Condition::Started,
+                        Some("service_healthy") => Condition::Healthy,
+                        Some("service_completed_successfully") => Condition::CompletedSuccessfully,
+                        Some(o) => return Err(e(
+                            &format!("depends_on.{d}.condition"),
+                            format!("{o:?} is not service_started, service_healthy or service_completed_successfully"),
+                        )),
+                    };
+                    depends_on.push((d.clone(), c));
+                }
+            }
+        }
+        for (d, _) in &depends_on {
+            if !doc.services.contains_key(d) {
+                return Err(e("depends_on", format!("no service named {d:?}")));
+            }
+        }
+
+        let healthcheck = match &s.healthcheck {
+            None => None,
+            Some(h) if h.disable => Some(HealthConfig {
+                test: Some(vec!["NONE".into()]),
+                ..Default::default()
+            }),
+            Some(h) => {
+                let dur = |k: &str, v: &Option<String>| -> Result<Option<i64>, String> {
+                    v.as_deref()
+                        .map(parse_duration)
+                        .transpose()
+                        .map_err(|m| e(&format!("healthcheck.{k}"), m))
+                };
+                Some(HealthConfig {
+                    test: match &h.test {
+                        None => None,
+                        Some(StrOrList::Str(s)) => Some(vec!["CMD-SHELL".into(), s.clone()]),
+                        Some(l) => Some(to_list(l, false).map_err(|m| e("healthcheck.test", m))?),
+                    },
+                    interval: dur("interval", &h.interval)?,
+                    timeout: dur("timeout", &h.timeout)?,
+                    start_period: dur("start_period", &h.start_period)?,
+                    start_interval: dur("start_interval", &h.start_interval)?,
+                    retries: h.retries,
+                })
+            }
+        };
+
+        let restart_policy = match s.restart.as_deref() {
+            None => None,
+            Some(r) => {
+                let (n, max) = match r.split_once(':') {
+                    Some((n, m)) => (
+                        n,
+                        Some(m.parse::<i64>().map_err(|_| {
+                            e("restart", format!("{r:?}: the retry count is not a number"))
+                        })?),
+                    ),
+                    None => (r, None),
+                };
+                let name = match n {
+                    "no" => RestartPolicyNameEnum::NO,
+                    "always" => RestartPolicyNameEnum::ALWAYS,
+                    "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
+                    "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
+                    _ => {
+                        return Err(e(
+                            "restart",
+                            format!("{r:?} is not no, always, unless-stopped or on-failure[:N]"),
+                        ))
+                    }
+                };
+                Some(RestartPolicy {
+                    name: Some(name),
+                    maximum_retry_count: max,
+                })
+            }
+        };
+
+        let cgroupns_mode = match s.cgroup.as_deref() {
+            None => None,
+            Some("host") => Some(HostConfigCgroupnsModeEnum::HOST),
+            Some("private") => Some(HostConfigCgroupnsModeEnum::PRIVATE),
+            Some(o) => return Err(e("cgroup", format!("{o:?} is not host or private"))),
+        };
+
+        let tmpfs = match &s.tmpfs {
+            None => None,
+            Some(t) => Some(
+                to_list(t, false)
+                    .map_err(|m| e("tmpfs", m))?
+                    .into_iter()
+                    .map(|x| match x.split_once(':') {
+                        Some((p, o)) => (p.to_string(), o.to_string()),
+                        None => (x, String::new()),
+                    })
+                    .collect::<HashMap<_, _>>(),
+            ),
+        };
+
+        let extra_hosts = match &s.extra_hosts {
+            None => None,
+            Some(ExtraHosts::List(l)) => Some(
+                l.iter()
+                    .map(|h| match h.split_once('=') {
+                        Some((n, ip)) => format!("{n}:{ip}"),
+                        None => h.clone(),
+                    })
+                    .collect(),
+            ),
+            Some(ExtraHosts::Map(m)) => Some(m.iter().map(|(n, ip)| format!("{n}:{ip}")).collect()),
+        };
+
+        let stop_timeout = s
+            .stop_grace_period
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|m| e("stop_grace_period", m))?
+            .map(|ns| (ns + 999_999_999) / 1_000_000_000);
+
+        let network_mode = match s.network_mode.as_deref() {
+            None => None,
+            Some(m) if m.starts_with("service:") => {
+                return Err(e(
+                    "network_mode",
+                    format!("{m:?}: service: network modes are not supported"),
+                ))
+            }
+            Some(m) => Some(m.to_string()),
+        };
+        let networking_config = if network_mode.is_none() {
+            needs_network = true;
+            Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    network.clone(),
+                    EndpointSettings::default(),
+                )])),
+            })
+        } else {
+            None
+        };
+
+        let mut labels: HashMap<String, String> = s
+            .labels
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect();
+        labels.insert(LABEL_PROJECT.into(), project.clone());
+        labels.insert(LABEL_SERVICE.into(), name.clone());
+        labels.insert(LABEL_ONEOFF.into(), "False".into());
+        labels.insert(LABEL_WORKING_DIR.into(), working_dir.clone());
+        labels.insert(LABEL_CONFIG_FILES.into(), file.clone());
+        labels.insert(LABEL_VERSION.into(), COMPOSE_VERSION.into());
+        if !depends_on.is_empty() {
+            let mut d: Vec<String> = depends_on
+                .iter()
+                .map(|(n, c)| {
+                    let c = match c {
+                        Condition::Started => "service_started",
+                        Condition::Healthy => "service_healthy",
+                        Condition::CompletedSuccessfully => "service_completed_successfully",
+                    };
+                    format!("{n}:{c}:false")
+                })
+                .collect();
+            d.sort();
+            labels.insert(LABEL_DEPENDS_ON.into(), d.join(","));
+        }
+
+        let user = s.user.as_ref().map(Scalar::as_string);
+        let body = ContainerCreateBody {
+            image: Some(image.clone()),
+            cmd: s
+                .command
+                .as_ref()
+                .map(|c| to_list(c, true))
+                .transpose()
+                .map_err(|m| e("command", m))?,
+            entrypoint: s
+                .entrypoint
+                .as_ref()
+                .map(|c| to_list(c, true))
+                .transpose()
+                .map_err(|m| e("entrypoint", m))?,
+            env: (!env.is_empty()).then(|| env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            user: user.clone(),
+            working_dir: s.working_dir.clone(),
+            labels: Some(labels),
+            exposed_ports: (!exposed.is_empty()).then_some(exposed),
+            healthcheck,
+            stop_signal: s.stop_signal.clone(),
+            stop_timeout,
+            volumes: (!anon_volumes.is_empty()).then_some(anon_volumes),
+            host_config: Some(HostConfig {
+                binds: (!binds.is_empty()).then_some(binds),
+                port_bindings: (!bindings.is_empty()).then_some(bindings),
+                init: s.init,
+                privileged: s.privileged,
+                cgroupns_mode,
+                security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
+                cap_add: (!s.cap_add.is_empty()).then(|| s.cap_add.clone()),
+                cap_drop: (!s.cap_drop.is_empty()).then(|| s.cap_drop.clone()),
+                readonly_rootfs: s.read_only,
+                tmpfs,
+                restart_policy,
+                extra_hosts,
+                network_mode: Some(network_mode.clone().unwrap_or_else(|| network.clone())),
+                ..Default::default()
+            }),
+            networking_config,
+            ..Default::default()
+        };
+        let config_hash = config_hash(&body);
+        services.push(ServicePlan {
+            name: name.clone(),
+            image,
+            build,
+            replicas: s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1),
+            depends_on,
+            config_hash,
+            user,
+            working_dir: s.working_dir.clone(),
+            ports,
+            bind_sources,
+            stop_timeout,
+            body,
+        });
+    }
+
+    let services = topo_sort(services).map_err(|m| err(&file, "depends_on", m))?;
+    Ok(Plan {
+        project,
+        working_dir,
+        config_files: file,
+        network,
+        needs_network,
+        volumes,
+        services,
+    })
+}
+
+/// Dependencies first; ties keep name order. A cycle is an error.
+fn topo_sort(mut pending: Vec<ServicePlan>) -> Result<Vec<ServicePlan>, String> {
+    let mut out: Vec<ServicePlan> = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|s| {
+            s.depends_on
+                .iter()
+                .all(|(d, _)| out.iter().any(|o| &o.name == d))
+        });
+        match ready {
+            Some(i) => out.push(pending.remove(i)),
+            None => {
+                let names: Vec<&str> = pending.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "dependency cycle between services {}",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(_: &Path) -> std::io::Result<String> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, "nope"))
+    }
+    fn no_env(k: &str) -> Option<String> {
+        (k == "HOME").then(|| "/home/me".to_string())
+    }
+
+    fn mk(text: &str) -> Result<Plan, String> {
+        let doc = parse(text, "/p/.devctl/compose.yaml")?;
+        plan(
+            &doc,
+            Path::new("/p/.devctl/compose.yaml"),
+            &Inputs {
+                read_file: &no_files,
+                env: &no_env,
+            },
+        )
+    }
+
+    const BASIC: &str = r#"
+name: My_App
+services:
+  app:
+    image: myapp-app:dev
+    build:
+      context: /p
+      dockerfile: Dockerfile
+      target: app
+      args: {APP_UID: '1000'}
+    command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+    user: app
+    working_dir: /app
+    init: true
+    ports: ["127.0.0.1:8000:8000"]
+    volumes: ["/p:/app", "~/.nvm:/home/app/.nvm", "data:/data:ro"]
+    depends_on:
+      db: {condition: service_healthy}
+    security_opt: ["no-new-privileges:true"]
+  db:
+    image: busybox
+    healthcheck: {test: "true", interval: 1s, retries: 3}
+    deploy: {replicas: 2}
+volumes:
+  data: {}
+"#;
+
+    #[test]
+    fn names_labels_and_order() {
+        let p = mk(BASIC).unwrap();
+        assert_eq!(p.project, "my_app");
+        assert_eq!(p.network, "my_app_default");
+        assert_eq!(p.working_dir, "/p/.devctl");
+        let order: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(order, ["db", "app"]);
+        let db = p.service("db").unwrap();
+        assert_eq!(db.replicas, 2);
+        assert_eq!(p.container_name("db", 2), "my_app-db-2");
+        let body = p.create_body(p.service("app").unwrap(), 1);
+        let l = body.labels.as_ref().unwrap();
+        assert_eq!(l[LABEL_PROJECT], "my_app");
+        assert_eq!(l[LABEL_SERVICE], "app");
+        assert_eq!(l[LABEL_NUMBER], "1");
+        assert_eq!(l[LABEL_ONEOFF], "False");
+        assert_eq!(l[LABEL_CONFIG_FILES], "/p/.devctl/compose.yaml");
+        assert_eq!(l[LABEL_HASH].len(), 64);
+        let ep = &body.networking_config.unwrap().endpoints_config.unwrap()["my_app_default"];
+        assert_eq!(ep.aliases.as_deref().unwrap(), ["app", "my_app-app-1"]);
+    }
+
+    #[test]
+    fn body_translates_the_service() {
+        let p = mk(BASIC).unwrap();
+        let app = p.service("app").unwrap();
+        let b = &app.body;
+        assert_eq!(
+            b.cmd.as_deref().unwrap()[2],
+            "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
+        );
+        let hc = b.host_config.as_ref().unwrap();
+        assert_eq!(
+            hc.binds.as_deref().unwrap(),
+            [
+                "/p:/app",
+                "/home/me/.nvm:/home/app/.nvm",
+                "my_app_data:/data:ro"
+            ]
+        );
+        assert_eq!(
+            app.bind_sources,
+            [PathBuf::from("/p"), PathBuf::from("/home/me/.nvm")]
+        );
+        let pb = &hc.port_bindings.as_ref().unwrap()["8000/tcp"];
+        assert_eq!(
+            pb.as_ref().unwrap()[0].host_ip.as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(hc.init, Some(true));
+        assert_eq!(b.user.as_deref(), Some("app"));
+        assert_eq!(p.app_url().as_deref(), Some("http://127.0.0.1:8000/"));
+        assert_eq!(app.depends_on, [("db".to_string(), Condition::Healthy)]);
+        let db = p.service("db").unwrap();
+        let h = db.body.healthcheck.as_ref().unwrap();
+        assert_eq!(h.test.as_deref().unwrap(), ["CMD-SHELL", "true"]);
+        assert_eq!(h.interval, Some(1_000_000_000));
+        let build = app.build.as_ref().unwrap();
+        assert_eq!(build.target.as_deref(), Some("app"));
+        assert_eq!(build.args["APP_UID"], "1000");
+    }
+
+    #[test]
+    fn hash_is_stable_and_changes_with_config() {
+        let a = mk(BASIC).unwrap();
+        let b = mk(BASIC).unwrap();
+        assert_eq!(
+            a.service("app").unwrap().config_hash,
+            b.service("app").unwrap().config_hash
+        );
+        let changed = mk(&BASIC.replace("user: app", "user: root")).unwrap();
+        assert_ne!(
+            a.service("app").unwrap().config_hash,
+            changed.service("app").unwrap().config_hash
+        );
+        // only the changed service's hash moves
+        assert_eq!(
+            a.service("db").unwrap().config_hash,
+            changed.service("db").unwrap().config_hash
+        );
+        // replicas are not part of the container config
+        let more = mk(&BASIC.replace("replicas: 2", "replicas: 3")).unwrap();
+        assert_eq!(
+            a.service("db").unwrap().config_hash,
+            more.service("db").unwrap().config_hash
+        );
+    }
+
+    #[test]
+    fn env_file_then_environment() {
+        let doc = parse(
+            "name: p\nservices:\n  s:\n    image: x\n    env_file: [../.env]\n    environment: {B: override, C: null}\n",
+            "f",
+        )
+        .unwrap();
+        let read = |p: &Path| -> std::io::Result<String> {
+            assert_eq!(p, Path::new("/p/.env"));
+            Ok("A=1\nB=2\n".to_string())
+        };
+        let env = |k: &str| (k == "C").then(|| "from-shell".to_string());
+        let p = plan(
+            &doc,
+            Path::new("/p/.devctl/compose.yaml"),
+            &Inputs {
+                read_file: &read,
+                env: &env,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            p.services[0].body.env.as_deref().unwrap(),
+            ["A=1", "B=override", "C=from-shell"]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = mk("name: p\nservices:\n  s:\n    image: x\n    bogus: 1\n").unwrap_err();
+        assert!(e.contains("services.s.bogus"), "{e}");
+        let e = mk("name: p\nservices:\n  s:\n    image: x\n    depends_on: [nope]\n").unwrap_err();
+        assert!(e.contains("nope"), "{e}");
+        let e = mk("name: p\nservices:\n  s:\n    image: x\n    volumes: [v:/x]\n").unwrap_err();
+        assert!(e.contains("top-level"), "{e}");
+        let e = mk("name: p\nservices:\n  s:\n    image: x\n    ports: ['a:b']\n").unwrap_err();
+        assert!(e.contains("services.s.ports"), "{e}");
+        let e = mk("name: p\nservices:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n").unwrap_err();
+        assert!(e.contains("cycle"), "{e}");
+        let e = mk("name: p\nservices:\n  s: {}\n").unwrap_err();
+        assert!(e.contains("image"), "{e}");
+        assert!(mk("name: p\nx-anything: 1\nservices:\n  s: {image: x, x-foo: 2}\n").is_ok());
+    }
+
+    #[test]
+    fn select_pulls_in_dependencies() {
+        let p = mk(BASIC).unwrap();
+        let names: Vec<&str> = p
+            .select(&["app".to_string()])
+            .unwrap()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["db", "app"]);
+        assert!(p.select(&["zzz".to_string()]).is_err());
+    }
+
+    #[test]
+    fn durations_ports_and_misc() {
+        assert_eq!(parse_duration("1m30s").unwrap(), 90_000_000_000);
+        assert_eq!(parse_duration("500ms").unwrap(), 500_000_000);
+        assert_eq!(parse_duration("1.5s").unwrap(), 1_500_000_000);
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("10x").is_err());
+        let p = parse_port("8000").unwrap();
+        assert_eq!(
+            (
+                p.host_ip.as_str(),
+                p.host_port.as_str(),
+                p.container_port.as_str()
+            ),
+            ("", "", "8000")
+        );
+        let p = parse_port("127.0.0.1:80:8000/udp").unwrap();
+        assert_eq!(
+            (
+                p.host_ip.as_str(),
+                p.host_port.as_str(),
+                p.protocol.as_str()
+            ),
+            ("127.0.0.1", "80", "udp")
+        );
+        let p = parse_port("[::1]:80:8000").unwrap();
+        assert_eq!(p.host_ip, "::1");
+        assert!(parse_port("1-3:1-3").is_err());
+        assert_eq!(normalize_project_name("My App.1"), "myapp1");
+        let p = mk("name: p\nservices:\n  s:\n    image: x\n    command: echo 'a b' c\n    restart: on-failure:3\n    stop_grace_period: 1500ms\n    tmpfs: /run:size=1m\n    extra_hosts: ['h=1.2.3.4']\n    cgroup: private\n").unwrap();
+        let b = &p.services[0].body;
+        assert_eq!(b.cmd.as_deref().unwrap(), ["echo", "a b", "c"]);
+        assert_eq!(b.stop_timeout, Some(2));
+        let hc = b.host_config.as_ref().unwrap();
+        assert_eq!(
+            hc.restart_policy.as_ref().unwrap().maximum_retry_count,
+            Some(3)
+        );
+        assert_eq!(hc.tmpfs.as_ref().unwrap()["/run"], "size=1m");
+        assert_eq!(hc.extra_hosts.as_deref().unwrap(), ["h:1.2.3.4"]);
+        assert_eq!(hc.cgroupns_mode, Some(HostConfigCgroupnsModeEnum::PRIVATE));
+    }
+}

@@ -1,0 +1,1016 @@
+//! End-to-end tests of `build`, `start`, `stop`, `down`, `ps`, `logs`, `sh`
+//! against the machine's Docker engine, on the local fixture image
+//! `devctl-fixture/busybox:1` (`cargo xtask fixtures busybox`).
+//!
+//! Without an engine these tests skip locally and fail under CI=true. Each
+//! test uses its own project name and removes what it created (`down
+//! --volumes` in a drop guard).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::support::Project;
+
+const FIXTURE: &str = "devctl-fixture/busybox:1";
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the docker CLI")
+}
+
+fn docker_out(args: &[&str]) -> String {
+    let o = docker(args);
+    assert!(
+        o.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// True when the engine and the fixture image are there; false (skip)
+/// locally when the engine is not; panics under CI=true.
+fn engine_ready() -> bool {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let r = READY.get_or_init(|| {
+        let v = Command::new("docker")
+            .args(["version", "--format", "{{.Server.APIVersion}}"])
+            .stdin(Stdio::null())
+            .output();
+        match v {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                return Err(format!(
+                    "docker engine unreachable: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ))
+            }
+            Err(e) => return Err(format!("no docker CLI: {e}")),
+        }
+        if docker(&["image", "inspect", FIXTURE]).status.success() {
+            return Ok(());
+        }
+        // Build the fixture (idempotent). A separate target dir keeps the
+        // nested cargo off the test build's lock.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let st = Command::new(cargo)
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--",
+                "fixtures",
+                "busybox",
+            ])
+            .env("CARGO_TARGET_DIR", root.join("target/xtask-nested"))
+            .current_dir(root)
+            .status();
+        match st {
+            Ok(s) if s.success() => Ok(()),
+            other => Err(format!("`cargo xtask fixtures busybox` failed: {other:?}")),
+        }
+    });
+    match r {
+        Ok(()) => true,
+        Err(e) if ci() => panic!("{e} (CI=true: failing, not skipping)"),
+        Err(e) => {
+            eprintln!("skipping: {e}");
+            false
+        }
+    }
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+const DOCKERFILE: &str = "\
+ARG BASE=devctl-fixture/busybox:1
+FROM ${BASE} AS deps
+RUN echo deps-stage > /deps.txt
+
+FROM ${BASE} AS app
+ARG APP_UID=1000
+ARG APP_GID=1000
+COPY --from=deps /deps.txt /deps.txt
+COPY . /src
+RUN echo uid=$APP_UID > /built.txt
+USER app
+";
+
+/// A temp project with a unique compose project name; `down --volumes` on drop.
+struct Env {
+    p: Project,
+    name: String,
+    home: tempfile::TempDir,
+    port: u16,
+}
+
+impl Env {
+    /// `services` is appended to devctl.toml (extra `[services.*]`).
+    fn new(tag: &str, services: &str) -> Env {
+        let name = format!(
+            "e2e{}{}{}",
+            tag,
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        let port = free_port();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".nvm")).unwrap();
+        std::fs::write(home.path().join(".nvm/marker"), "nvm-here").unwrap();
+        let toml = format!(
+            r#"[project]
+name = "{name}"
+
+[app]
+dockerfile = "Dockerfile"
+target = "app"
+port = {port}
+user = "app"
+workdir = "/app"
+server = ["httpd", "-f", "-p", "{port}", "-h", "/app"]
+[app.build_args]
+BASE = "{FIXTURE}"
+
+[nvm]
+dir = "~/.nvm"
+{services}"#
+        );
+        let p = Project::new()
+            .file("devctl.toml", toml)
+            .file("Dockerfile", DOCKERFILE)
+            .file(".dockerignore", ".env\n.devctl\nignored/\n")
+            .file("index.html", "hello from devctl\n")
+            .file("ignored/secret.txt", "nope")
+            .file(".env", "AUTO_START_SERVER=true\n");
+        Env {
+            p,
+            name,
+            home,
+            port,
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
+        c.args(args)
+            .current_dir(self.p.path())
+            .env("HOME", self.home.path())
+            .env_remove("AUTO_START_SERVER")
+            .env_remove("DOCKER_HOST")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Runs and asserts the exit code; returns (stdout, stderr).
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        self.code(args, 0)
+    }
+
+    fn code(&self, args: &[&str], code: i32) -> (String, String) {
+        let o = self.run(args);
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "devctl {args:?}\n--- stdout\n{out}\n--- stderr\n{err}"
+        );
+        (out, err)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.p.path().join(rel), text).unwrap();
+    }
+
+    fn containers(&self) -> Vec<String> {
+        let out = docker_out(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+            "--format",
+            "{{.Names}}",
+        ]);
+        let mut v: Vec<String> = out
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// container name → "id created-at state"
+    fn identity(&self, c: &str) -> String {
+        docker_out(&["inspect", "-f", "{{.Id}} {{.Created}}", c])
+    }
+
+    fn c(&self, svc: &str, n: u32) -> String {
+        format!("{}-{svc}-{n}", self.name)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.run(&["down", "--volumes"]);
+        // belt and braces: anything left with our label
+        for c in self.containers() {
+            let _ = docker(&["rm", "-f", &c]);
+        }
+        let _ = docker(&["network", "rm", &format!("{}_default", self.name)]);
+        let label = format!("label=com.docker.compose.project={}", self.name);
+        let vols = docker(&["volume", "ls", "-q", "--filter", &label]);
+        for v in String::from_utf8_lossy(&vols.stdout).lines() {
+            let _ = docker(&["volume", "rm", v]);
+        }
+    }
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn unreachable_engine_is_one_line_exit_2() {
+    let p = Project::new().file(
+        "devctl.toml",
+        "[project]\nname = \"unreach\"\n[services.app]\nimage = \"x\"\n",
+    );
+    for cmd in [&["ps"][..], &["start"], &["sh", "--", "true"]] {
+        let d = p
+            .devctl(cmd)
+            .env("DOCKER_HOST", "unix:///nonexistent")
+            .code(2);
+        let err = d.stderr();
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("unix:///nonexistent"), "{err}");
+        assert!(err.contains("devctl doctor"), "{err}");
+    }
+}
+
+#[test]
+fn build_start_idempotent_mounts_uid_port() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("main", "");
+    let (_, err) = e.ok(&["build"]);
+    assert!(err.contains("Step") || err.contains("Built"), "{err}");
+    let image = format!("{}-app:dev", e.name);
+    // multi-stage, target, build args, .dockerignore honoured
+    let out = docker_out(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        &image,
+        "-c",
+        "cat /deps.txt /built.txt; ls /src",
+    ]);
+    assert!(out.contains("deps-stage"), "{out}");
+    assert!(out.contains("uid=1000"), "{out}");
+    assert!(
+        out.contains("index.html") && out.contains("Dockerfile"),
+        "{out}"
+    );
+    assert!(!out.contains("ignored") && !out.contains(".env"), "{out}");
+
+    // a no-change rebuild works (and is cached)
+    let t0 = Instant::now();
+    e.ok(&["build"]);
+    eprintln!("no-change build: {:?}", t0.elapsed());
+
+    let (out, _) = e.ok(&["start"]);
+    assert!(
+        out.contains(&format!("http://127.0.0.1:{}/", e.port)),
+        "{out}"
+    );
+    let app = e.c("app", 1);
+    assert_eq!(e.containers(), std::slice::from_ref(&app));
+
+    // runs as the app user's uid (the server process, not only exec)
+    let (uid, _) = e.ok(&["sh", "--", "id", "-u"]);
+    assert_eq!(uid.trim(), "1000");
+    let status = docker_out(&["exec", &app, "cat", "/proc/1/status"]);
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid_line.split_whitespace().nth(1) == Some("1000"),
+        "{uid_line}"
+    );
+
+    // port on 127.0.0.1 only
+    let ports = docker_out(&["inspect", "-f", "{{json .NetworkSettings.Ports}}", &app]);
+    assert!(ports.contains("\"HostIp\":\"127.0.0.1\""), "{ports}");
+    assert!(!ports.contains("0.0.0.0"), "{ports}");
+    wait_until("the app's HTTP server", Duration::from_secs(20), || {
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", e.port)) else {
+            return false;
+        };
+        let _ = s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n");
+        let mut body = String::new();
+        let _ = s.read_to_string(&mut body);
+        body.contains("hello from devctl")
+    });
+
+    // source tree and nvm dir mounted
+    let (ls, _) = e.ok(&["sh", "--", "ls", "/app"]);
+    assert!(ls.contains("devctl.toml"), "{ls}");
+    let (nvm, _) = e.ok(&["sh", "--", "cat", "/home/app/.nvm/marker"]);
+    assert_eq!(nvm, "nvm-here");
+
+    // labels compose v2 uses
+    let labels = docker_out(&["inspect", "-f", "{{json .Config.Labels}}", &app]);
+    for l in [
+        "com.docker.compose.project",
+        "com.docker.compose.service",
+        "com.docker.compose.container-number",
+        "com.docker.compose.oneoff",
+        "com.docker.compose.config-hash",
+        "com.docker.compose.project.working_dir",
+        "com.docker.compose.project.config_files",
+    ] {
+        assert!(labels.contains(l), "{l} missing: {labels}");
+    }
+
+    // start again: nothing created, stopped or removed
+    let before = e.identity(&app);
+    let (_, err) = e.ok(&["start"]);
+    assert!(
+        !err.contains("Created") && !err.contains("Recreated") && !err.contains("Removed"),
+        "{err}"
+    );
+    assert_eq!(e.identity(&app), before);
+
+    // a changed image (new source baked in) recreates the app container
+    e.write("index.html", "changed\n");
+    e.ok(&["build"]);
+    let (_, err) = e.ok(&["start"]);
+    assert!(err.contains(&format!("{app}  Recreated")), "{err}");
+    assert_ne!(e.identity(&app), before);
+
+    // ps (table and json)
+    let (table, _) = e.ok(&["ps"]);
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(table.contains(&app) && table.contains("Up"), "{table}");
+    let (json, _) = e.ok(&["ps", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["service"], "app");
+    assert_eq!(rows[0]["state"], "running");
+
+    // interop: docker sees the project through compose's label
+    let seen = docker_out(&[
+        "ps",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", e.name),
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(seen, app);
+}
+
+#[test]
+fn changed_service_alone_is_recreated_and_replicas_scale() {
+    if !engine_ready() {
+        return;
+    }
+    let svc = |cmd: &str, replicas: u32| {
+        format!(
+            r#"
+[services.worker]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+deploy = {{ replicas = {replicas} }}
+
+[services.other]
+image = "{FIXTURE}"
+command = ["sleep", "{cmd}"]
+init = true
+"#
+        )
+    };
+    let e = Env::new("recreate", &svc("1000", 2));
+    e.ok(&["start"]);
+    let (w1, w2, o1) = (e.c("worker", 1), e.c("worker", 2), e.c("other", 1));
+    assert_eq!(
+        e.containers(),
+        [e.c("app", 1), o1.clone(), w1.clone(), w2.clone()]
+    );
+    let (app_id, w1_id, w2_id, o1_id) = (
+        e.identity(&e.c("app", 1)),
+        e.identity(&w1),
+        e.identity(&w2),
+        e.identity(&o1),
+    );
+
+    // change one service in devctl.toml: only its container is recreated
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write(
+        "devctl.toml",
+        &toml.replace(&svc("1000", 2), &svc("2000", 2)),
+    );
+    let (_, err) = e.ok(&["start"]);
+    assert!(err.contains(&format!("{o1}  Recreated")), "{err}");
+    assert_ne!(e.identity(&o1), o1_id);
+    assert_eq!(e.identity(&w1), w1_id);
+    assert_eq!(e.identity(&w2), w2_id);
+    assert_eq!(e.identity(&e.c("app", 1)), app_id);
+
+    // scale up: a third numbered container, the others untouched
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write(
+        "devctl.toml",
+        &toml.replace(&svc("2000", 2), &svc("2000", 3)),
+    );
+    e.ok(&["start"]);
+    let w3 = e.c("worker", 3);
+    assert!(e.containers().contains(&w3));
+    assert_eq!(e.identity(&w1), w1_id);
+
+    // scale down to 1
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write(
+        "devctl.toml",
+        &toml.replace(&svc("2000", 3), &svc("2000", 1)),
+    );
+    e.ok(&["start"]);
+    let names = e.containers();
+    assert!(
+        names.contains(&w1) && !names.contains(&w2) && !names.contains(&w3),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn healthcheck_gated_dependency() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new(
+        "health",
+        &format!(
+            r#"
+[services.db]
+image = "{FIXTURE}"
+command = ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 1000"]
+init = true
+healthcheck = {{ test = ["CMD", "test", "-f", "/tmp/ready"], interval = "300ms", retries = 50 }}
+
+[services.web]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+depends_on = {{ db = {{ condition = "service_healthy" }} }}
+"#
+        ),
+    );
+    let t0 = Instant::now();
+    let (_, err) = e.ok(&["start", "web"]);
+    assert!(
+        t0.elapsed() >= Duration::from_secs(2),
+        "start did not wait for db"
+    );
+    assert!(err.contains("Waiting") || err.contains("Healthy"), "{err}");
+    let db = e.c("db", 1);
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Health.Status}}", &db]),
+        "healthy"
+    );
+    let web_started = docker_out(&["inspect", "-f", "{{.State.StartedAt}}", &e.c("web", 1)]);
+    let db_started = docker_out(&["inspect", "-f", "{{.State.StartedAt}}", &db]);
+    assert!(
+        web_started > db_started,
+        "web {web_started} db {db_started}"
+    );
+    // only the named service and its dependency were started
+    assert!(!e.containers().contains(&e.c("app", 1)));
+}
+
+#[test]
+fn stop_down_and_down_volumes() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new(
+        "down",
+        &format!(
+            r#"
+[services.store]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+volumes = ["data:/data"]
+
+[volumes.data]
+"#
+        ),
+    );
+    e.ok(&["start", "store"]);
+    let store = e.c("store", 1);
+    let id = e.identity(&store);
+    e.ok(&["stop"]);
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Running}}", &store]),
+        "false"
+    );
+    e.ok(&["start", "store"]);
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Running}}", &store]),
+        "true"
+    );
+    assert_eq!(e.identity(&store), id, "stop/start keeps the container");
+
+    let vol = format!("{}_data", e.name);
+    let net = format!("{}_default", e.name);
+    e.ok(&["down"]);
+    assert!(e.containers().is_empty());
+    assert!(
+        !docker(&["network", "inspect", &net]).status.success(),
+        "network kept"
+    );
+    assert!(
+        docker(&["volume", "inspect", &vol]).status.success(),
+        "volume removed without --volumes"
+    );
+    e.ok(&["start", "store"]);
+    e.ok(&["down", "--volumes"]);
+    assert!(
+        !docker(&["volume", "inspect", &vol]).status.success(),
+        "volume kept with --volumes"
+    );
+}
+
+#[test]
+fn sh_pipes_exit_codes_and_not_running() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("sh", "");
+    let (_, err) = e.code(&["sh", "--", "true"], 1);
+    assert!(err.contains("devctl start"), "{err}");
+    e.ok(&["start"]);
+    let (uid, _) = e.ok(&["sh", "--", "id", "-u"]);
+    assert_eq!(uid, "1000\n");
+    e.code(&["sh", "--", "sh", "-c", "exit 7"], 7);
+    let (out, err) = e.code(
+        &[
+            "sh",
+            "--",
+            "sh",
+            "-c",
+            "echo to-out; echo to-err >&2; exit 3",
+        ],
+        3,
+    );
+    assert_eq!(out, "to-out\n");
+    assert_eq!(err, "to-err\n");
+    let (pwd, _) = e.ok(&["sh", "app", "--", "pwd"]);
+    assert_eq!(pwd, "/app\n");
+    // stdin forwarded, then closed
+    let mut child = e
+        .cmd(&["sh", "--", "sh", "-c", "tr a-z A-Z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped input\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "PIPED INPUT\n");
+    assert!(o.status.success());
+    e.code(&["sh", "nosuch", "--", "true"], 2);
+}
+
+/// A pseudo-terminal pair; the child gets the slave as stdin/out/err.
+struct Pty {
+    master: std::fs::File,
+    slave: std::fs::File,
+}
+
+fn openpty(rows: u16, cols: u16) -> Pty {
+    use std::os::fd::FromRawFd;
+    let (mut m, mut s) = (0, 0);
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: valid out-pointers; openpty allocates the pair.
+    let r = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) };
+    assert_eq!(r, 0, "openpty");
+    // SAFETY: fresh fds owned by us.
+    unsafe {
+        Pty {
+            master: std::fs::File::from_raw_fd(m),
+            slave: std::fs::File::from_raw_fd(s),
+        }
+    }
+}
+
+fn set_winsize(f: &std::fs::File, rows: u16, cols: u16) {
+    use std::os::fd::AsRawFd;
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: valid fd and winsize.
+    unsafe { libc::ioctl(f.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+}
+
+/// Reads from the master until `needle` shows up (or times out).
+fn read_until(rx: &std::sync::mpsc::Receiver<Vec<u8>>, seen: &mut String, needle: &str) {
+    let t0 = Instant::now();
+    while !seen.contains(needle) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no {needle:?} in {seen:?}"
+        );
+        if let Ok(b) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
+}
+
+#[test]
+fn sh_interactive_through_a_pty() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("pty", "");
+    e.ok(&["start"]);
+    let pty = openpty(40, 100);
+    let mut child: Child = e
+        .cmd(&["sh"])
+        .stdin(pty.slave.try_clone().unwrap())
+        .stdout(pty.slave.try_clone().unwrap())
+        .stderr(pty.slave.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let mut reader = pty.master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut w = pty.master.try_clone().unwrap();
+    let mut seen = String::new();
+    // typed input is echoed by the container's tty; the size was set at start
+    w.write_all(b"echo typed-$((6*7)); stty size\r").unwrap();
+    read_until(&rx, &mut seen, "typed-42");
+    read_until(&rx, &mut seen, "40 100");
+    assert!(
+        seen.contains("echo typed-"),
+        "no echo of the typed input: {seen:?}"
+    );
+    // resize: new size on the pty + SIGWINCH to devctl
+    set_winsize(&pty.slave, 50, 120);
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGWINCH) };
+    std::thread::sleep(Duration::from_millis(300));
+    w.write_all(b"stty size\r").unwrap();
+    read_until(&rx, &mut seen, "50 120");
+    w.write_all(b"exit 5\r").unwrap();
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "sh did not exit: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(5));
+    // the terminal was restored: canonical mode and echo are back on
+    use std::os::fd::AsRawFd;
+    // SAFETY: termios out-pointer on a valid fd.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    unsafe { libc::tcgetattr(pty.slave.as_raw_fd(), &mut t) };
+    assert!(
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0,
+        "terminal left raw"
+    );
+}
+
+#[test]
+fn logs_are_prefixed_and_follow_new_containers() {
+    if !engine_ready() {
+        return;
+    }
+    let svc = |replicas: u32| {
+        format!(
+            r#"
+[services.talker]
+image = "{FIXTURE}"
+command = ["sh", "-c", "echo hello-from-$$(hostname); exec sleep 1000"]
+init = true
+deploy = {{ replicas = {replicas} }}
+"#
+        )
+    };
+    let e = Env::new("logs", &svc(1));
+    e.ok(&["start", "talker"]);
+    let t1 = e.c("talker", 1);
+    wait_until("the first log line", Duration::from_secs(10), || {
+        e.ok(&["logs", "talker"]).0.contains("hello-from-")
+    });
+    let (out, _) = e.ok(&["logs", "talker"]);
+    let line = out.lines().find(|l| l.contains("hello-from-")).unwrap();
+    assert!(line.starts_with(&format!("{t1} | hello-from-")), "{line}");
+
+    // -f follows containers that appear later
+    let mut follow = e
+        .cmd(&["logs", "-f", "talker"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = follow.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    read_until(&rx, &mut seen, &format!("{t1} | hello-from-"));
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write("devctl.toml", &toml.replace(&svc(1), &svc(2)));
+    e.ok(&["start", "talker"]);
+    read_until(
+        &rx,
+        &mut seen,
+        &format!("{} | hello-from-", e.c("talker", 2)),
+    );
+    // a restarted container is followed again
+    e.ok(&["stop", "talker"]);
+    e.ok(&["start", "talker"]);
+    let t0 = Instant::now();
+    let prefix = format!("{t1} | hello-from-");
+    while seen.matches(&prefix).count() < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "restart not followed: {seen:?}"
+        );
+        if let Ok(b) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
+
+#[test]
+fn concurrent_starts_converge_to_one_set() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new(
+        "conc",
+        &format!(
+            r#"
+[services.worker]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+deploy = {{ replicas = 3 }}
+"#
+        ),
+    );
+    e.ok(&["build"]);
+    let a = e
+        .cmd(&["start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = e
+        .cmd(&["start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (oa, ob) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        oa.status.success(),
+        "{}",
+        String::from_utf8_lossy(&oa.stderr)
+    );
+    assert!(
+        ob.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ob.stderr)
+    );
+    let expected = vec![
+        e.c("app", 1),
+        e.c("worker", 1),
+        e.c("worker", 2),
+        e.c("worker", 3),
+    ];
+    assert_eq!(e.containers(), expected);
+    let nets = docker_out(&[
+        "network",
+        "ls",
+        "--filter",
+        &format!("name={}_default", e.name),
+        "-q",
+    ]);
+    assert_eq!(nets.lines().count(), 1, "{nets}");
+}
+
+#[test]
+fn kill_9_mid_start_then_start_converges() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new(
+        "kill",
+        &format!(
+            r#"
+[services.worker]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+deploy = {{ replicas = 4 }}
+"#
+        ),
+    );
+    e.ok(&["build"]);
+    let mut child = e
+        .cmd(&["start"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // kill once the first container exists (mid-start)
+    let t0 = Instant::now();
+    while e.containers().is_empty() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    e.ok(&["start"]);
+    let mut expected = vec![e.c("app", 1)];
+    expected.extend((1..=4).map(|n| e.c("worker", n)));
+    assert_eq!(e.containers(), expected);
+    for c in &expected {
+        assert_eq!(
+            docker_out(&["inspect", "-f", "{{.State.Running}}", c]),
+            "true",
+            "{c}"
+        );
+    }
+    // and a further start is a no-op
+    let (_, err) = e.ok(&["start"]);
+    assert!(
+        !err.contains("Created") && !err.contains("Recreated"),
+        "{err}"
+    );
+}
+
+#[test]
+fn docker_compose_v1_sees_devctl_containers() {
+    if !engine_ready() {
+        return;
+    }
+    if which_docker_compose().is_none() {
+        assert!(!ci(), "docker-compose is not installed (CI=true)");
+        eprintln!("skipping: no docker-compose");
+        return;
+    }
+    let e = Env::new("interop", "");
+    e.ok(&["start"]);
+    // Debian's docker-compose (v1) rejects the compose-spec `name:` key, so
+    // it gets the project name with -p and the file without that line.
+    let text = std::fs::read_to_string(e.p.path().join(".devctl/compose.yaml")).unwrap();
+    let v1: String = text
+        .lines()
+        .filter(|l| !l.starts_with("name:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let f = e.p.path().join(".devctl/compose-v1.yaml");
+    std::fs::write(&f, v1).unwrap();
+    let o = Command::new("docker-compose")
+        .args(["-p", &e.name, "-f"])
+        .arg(&f)
+        .arg("ps")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains(&e.c("app", 1)) && out.contains("Up"), "{out}");
+}
+
+fn which_docker_compose() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("docker-compose"))
+            .find(|p| p.is_file())
+    })
+}
+
+#[test]
+fn failed_build_shows_the_builders_error_lines() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("buildfail", "");
+    e.write(
+        "Dockerfile",
+        "FROM devctl-fixture/busybox:1 AS app\nRUN echo boom-output >&2; exit 3\n",
+    );
+    let (_, err) = e.code(&["build"], 1);
+    assert!(err.contains("boom-output"), "{err}");
+    assert!(err.contains("returned a non-zero code: 3"), "{err}");
+    // start builds what is missing, and fails the same way
+    let (_, err) = e.code(&["start"], 1);
+    assert!(err.contains("boom-output"), "{err}");
+    assert!(e.containers().is_empty());
+}
+
+#[test]
+fn completed_successfully_dependency() {
+    if !engine_ready() {
+        return;
+    }
+    let svc = |code: u32| {
+        format!(
+            r#"
+[services.migrate]
+image = "{FIXTURE}"
+command = ["sh", "-c", "sleep 1; exit {code}"]
+restart = "no"
+
+[services.web]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+depends_on = {{ migrate = {{ condition = "service_completed_successfully" }} }}
+"#
+        )
+    };
+    let e = Env::new("oneshot", &svc(0));
+    e.ok(&["start", "web"]);
+    let m = e.c("migrate", 1);
+    assert_eq!(
+        docker_out(&[
+            "inspect",
+            "-f",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            &m
+        ]),
+        "false 0"
+    );
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Running}}", &e.c("web", 1)]),
+        "true"
+    );
+
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write("devctl.toml", &toml.replace(&svc(0), &svc(3)));
+    let (_, err) = e.code(&["start", "web"], 1);
+    assert!(err.contains("exited with 3"), "{err}");
+}
