@@ -138,6 +138,9 @@ pub enum Command {
         #[arg(last = true, value_name = "CMD")]
         cmd: Vec<String>,
     },
+    /// The dev loop: start, build the assets, watch and rebuild, stream the server's output
+    #[command(name = "run-dev")]
+    RunDev,
     /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
     #[command(name = "lint-dockerfile")]
     LintDockerfile(Box<crate::commands::lint::LintArgs>),
@@ -202,6 +205,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs { follow, services } => {
             crate::commands::logs::run(&cli.global, follow, &services)
         }
+        Command::RunDev => crate::commands::rundev::run(&cli.global),
         Command::Sh { service, cmd } => {
             crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
         }
