@@ -10,3 +10,4 @@ mod lint_cli;
 mod lint_vs_hadolint;
 mod parser_conformance;
 mod parser_differential;
+mod rundev_e2e;
