@@ -143,9 +143,9 @@ pub fn job_script(pid_file: &str, prelude: &str, cmd: &str) -> String {
 pub fn kill_script(pid_file: &str) -> String {
     format!(
         "p=$(cat {pid_file} 2>/dev/null) || exit 0; [ -n \"$p\" ] || exit 0; \
-         kill -TERM -- -$p 2>/dev/null; \
-         for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -$p 2>/dev/null || break; sleep 0.1; done; \
-         kill -KILL -- -$p 2>/dev/null; rm -f {pid_file}; exit 0"
+         kill -TERM -$p 2>/dev/null; \
+         for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -$p 2>/dev/null || break; sleep 0.1; done; \
+         kill -KILL -$p 2>/dev/null; rm -f {pid_file}; exit 0"
     )
 }
 
@@ -726,7 +726,7 @@ mod tests {
         );
         let k = kill_script(&pf);
         assert!(
-            k.contains("kill -TERM -- -$p") && k.contains("kill -KILL -- -$p"),
+            k.contains("kill -TERM -$p") && k.contains("kill -KILL -$p"),
             "{k}"
         );
         assert_eq!(toolchain_prelude(Toolchain::System, "/x"), "");

@@ -140,11 +140,19 @@ impl Dev {
     }
 
     /// Waits until `cond(stdout, stderr)` holds.
-    fn wait_for(&self, what: &str, secs: u64, cond: impl Fn(&str, &str) -> bool) {
+    fn wait_for(&mut self, what: &str, secs: u64, cond: impl Fn(&str, &str) -> bool) {
         let end = Instant::now() + Duration::from_secs(secs);
         while Instant::now() < end {
             if cond(&self.out(), &self.err()) {
                 return;
+            }
+            if let Some(c) = self.child.as_mut() {
+                if let Ok(Some(st)) = c.try_wait() {
+                    panic!(
+                        "run-dev exited ({st}) while waiting for {what}\n{}",
+                        self.logs()
+                    );
+                }
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -396,7 +404,7 @@ fn nvm_installed_when_missing_and_install_stamp() {
         )
         .replace(
             "build = \"mkdir",
-            "build = \"echo node-via-nvm=$(nvm current) && mkdir",
+            "build = \"echo node-via-nvm=$$(nvm current) && mkdir",
         )
     });
     std::fs::write(d.path(".nvmrc"), "18.19.0\n").unwrap();
