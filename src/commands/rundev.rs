@@ -41,7 +41,7 @@ use crate::watch::notifier::{Notifier, RawEvent};
 use crate::watch::sched::Scheduler;
 
 /// The debounce window when a rule sets no `debounce_ms`.
-pub const DEFAULT_WINDOW: Duration = Duration::from_millis(20);
+pub const DEFAULT_WINDOW: Duration = Duration::from_millis(10);
 
 /// Where the install stamp lives, relative to the project dir.
 pub const STAMP: &str = ".devctl/stamps/assets-install";
