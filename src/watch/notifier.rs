@@ -47,11 +47,10 @@ pub fn advice(e: &notify::Error, path: &Path) -> String {
 
 /// Whether an event kind can mean changed content.
 fn relevant(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
-    }
+    !matches!(
+        kind,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+    )
 }
 
 impl Notifier {
