@@ -191,11 +191,14 @@ struct Target {
     workdir: Option<String>,
     project: String,
     prelude: String,
+    /// Pre-created (not started) execs of the watch rules, by name.
+    pre: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// Runs `cmd` as job `job` in the container, output prefixed `[job]`;
 /// returns its exit code.
-async fn run_job(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
+/// Creates (does not start) the exec of job `job`.
+async fn create_job_exec(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result<String> {
     let prelude = if with_prelude { t.prelude.as_str() } else { "" };
     let script = job_script(&pid_file(&t.project, job), prelude, cmd);
     let created = t
@@ -213,10 +216,32 @@ async fn run_job(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result
         )
         .await
         .with_context(|| format!("[{job}] running in {}", t.container))?;
+    Ok(created.id)
+}
+
+/// Creates the next exec of a watch rule ahead of time, so that a change
+/// costs one engine round-trip (start) instead of two.
+async fn precreate(t: &Target, job: &str, cmd: &str) {
+    if let Ok(id) = create_job_exec(t, job, cmd, true).await {
+        if let Ok(mut pre) = t.pre.lock() {
+            pre.insert(job.to_string(), id);
+        }
+    }
+}
+
+/// Runs `cmd` as job `job` in the container, output prefixed `[job]`;
+/// returns its exit code. A pre-created exec of the job is used when there
+/// is one.
+async fn run_job(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
+    let pre = t.pre.lock().ok().and_then(|mut p| p.remove(job));
+    let id = match pre {
+        Some(id) => id,
+        None => create_job_exec(t, job, cmd, with_prelude).await?,
+    };
     let started = t
         .docker
         .start_exec(
-            &created.id,
+            &id,
             Some(StartExecOptions {
                 detach: false,
                 tty: false,
@@ -252,7 +277,7 @@ async fn run_job(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result
     err_buf.flush(&prefix, &mut buf);
     let _ = std::io::stderr().lock().write_all(&buf);
     for _ in 0..500 {
-        let inspect = t.docker.inspect_exec(&created.id).await?;
+        let inspect = t.docker.inspect_exec(&id).await?;
         if inspect.running != Some(true) {
             return Ok(inspect.exit_code.unwrap_or(0));
         }
@@ -326,6 +351,7 @@ fn spawn_job(
         let start = Instant::now();
         let res = run_job(&t, &name, &cmd, true).await;
         let _ = tx.send((idx, res, start.elapsed()));
+        precreate(&t, &name, &cmd).await;
     });
 }
 
@@ -540,6 +566,7 @@ fn runtime_loop(
             workdir,
             project,
             prelude: toolchain_prelude(toolchain, &nvm_dir),
+            pre: Default::default(),
         });
 
         let logs = server_since.map(|since| {
@@ -624,6 +651,9 @@ fn runtime_loop(
                 names.iter().map(|n| format!("[{n}]")).collect::<Vec<_>>().join(" "),
                 notifier.watched()
             );
+        }
+        for r in &assets.watch {
+            precreate(&t, &r.name, &r.run).await;
         }
         let mut inflight: Vec<usize> = Vec::new();
         let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
