@@ -234,22 +234,32 @@ async fn precreate(t: &Target, job: &str, cmd: &str) {
 /// is one.
 async fn run_job(t: &Target, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
     let pre = t.pre.lock().ok().and_then(|mut p| p.remove(job));
-    let id = match pre {
-        Some(id) => id,
-        None => create_job_exec(t, job, cmd, with_prelude).await?,
+    let opts = || {
+        Some(StartExecOptions {
+            detach: false,
+            tty: false,
+            output_capacity: None,
+        })
     };
-    let started = t
-        .docker
-        .start_exec(
-            &id,
-            Some(StartExecOptions {
-                detach: false,
-                tty: false,
-                output_capacity: None,
-            }),
-        )
-        .await
-        .with_context(|| format!("[{job}] starting in {}", t.container))?;
+    let mut started = None;
+    let mut id = String::new();
+    if let Some(pre_id) = pre {
+        // a pre-created exec goes stale when the container was recreated
+        if let Ok(s) = t.docker.start_exec(&pre_id, opts()).await {
+            started = Some(s);
+            id = pre_id;
+        }
+    }
+    let started = match started {
+        Some(s) => s,
+        None => {
+            id = create_job_exec(t, job, cmd, with_prelude).await?;
+            t.docker
+                .start_exec(&id, opts())
+                .await
+                .with_context(|| format!("[{job}] starting in {}", t.container))?
+        }
+    };
     let StartExecResults::Attached { mut output, .. } = started else {
         return Err(anyhow!("the engine detached the exec of [{job}]"));
     };
