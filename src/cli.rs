@@ -75,6 +75,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
+    #[command(name = "lint-dockerfile")]
+    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Print the generated compose file (also written to .devctl/compose.yaml)
     Config {
         /// Validate devctl.toml, .env and the Dockerfile; print no file; exit 0 or 2
@@ -141,9 +144,6 @@ pub enum Command {
     /// The dev loop: start, build the assets, watch and rebuild, stream the server's output
     #[command(name = "run-dev")]
     RunDev,
-    /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
-    #[command(name = "lint-dockerfile")]
-    LintDockerfile(Box<crate::commands::lint::LintArgs>),
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page

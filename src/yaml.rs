@@ -31,6 +31,39 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     Ok(serde_yaml::from_str(text)?)
 }
 
+/// A YAML parse error and where it is (1-based; 1:1 when unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The message without the parser's own " at line L column C" suffix.
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Parses a YAML document; `Ok(None)` for an empty one (nothing, or only
+/// comments). Errors carry their position.
+pub fn from_str_located<T: DeserializeOwned>(text: &str) -> Result<Option<T>, Located> {
+    if matches!(serde_yaml::from_str::<Value>(text), Ok(Value::Null)) {
+        return Ok(None);
+    }
+    serde_yaml::from_str(text).map(Some).map_err(|e| {
+        let msg = e.to_string();
+        let message = match msg.find(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        let (line, column) = e
+            .location()
+            .map(|loc| (loc.line(), loc.column()))
+            .unwrap_or((1, 1));
+        Located {
+            message,
+            line,
+            column,
+        }
+    })
+}
+
 fn indent(out: &mut String, n: usize) {
     for _ in 0..n {
         out.push_str("  ");

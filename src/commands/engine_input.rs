@@ -97,3 +97,24 @@ pub fn stderr_is_tty() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal()
 }
+
+/// Loads the project (devctl.toml → compose → plan) on this thread while
+/// the engine connection (and API negotiation) proceeds on the runtime: the
+/// two are independent and both sit on `sh`'s and `start`'s critical path.
+/// A configuration error wins over an unreachable engine.
+pub fn load_and_connect(
+    global: &Global,
+    show_warnings: bool,
+) -> Result<(Loaded, crate::engine::Engine, tokio::runtime::Runtime)> {
+    let rt = crate::engine::runtime()?;
+    let (loaded, eng) = std::thread::scope(|s| {
+        let conn = s.spawn(|| rt.block_on(crate::engine::connect()));
+        let loaded = load(global, show_warnings);
+        let eng = conn
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the engine connection thread panicked")));
+        (loaded, eng)
+    });
+    let loaded = loaded?;
+    Ok((loaded, eng?, rt))
+}

@@ -1,4 +1,6 @@
-//! The commands: IO shells over the pure library modules, one per subcommand.
+//! One module per subcommand: the IO shell over the pure library modules.
+//! Each takes its parsed arguments and the global flags and returns an exit
+//! code; errors map to exit codes in cli.rs.
 
 pub mod build;
 pub mod config;

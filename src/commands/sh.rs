@@ -8,10 +8,9 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 
 use crate::cli::Global;
-use crate::commands::engine_input::load;
+use crate::commands::engine_input::load_and_connect;
 use crate::engine::apply::running_container;
 use crate::engine::exec::{self, ExecRequest};
-use crate::engine::{connect, runtime};
 use crate::error::usage;
 
 /// bash when the image has it, else sh.
@@ -19,7 +18,7 @@ pub const DEFAULT_SHELL: &str =
     "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi";
 
 pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<ExitCode> {
-    let loaded = load(global, false)?;
+    let (loaded, eng, rt) = load_and_connect(global, false)?;
     let plan = &loaded.plan;
     let svc = match service {
         Some(s) => plan
@@ -40,8 +39,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
         cmd.to_vec()
     };
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let code = runtime()?.block_on(async {
-        let eng = connect().await?;
+    let code = rt.block_on(async {
         let mut req = ExecRequest {
             // replica 1 directly (no listing) in the common case
             container: plan.container_name(&svc.name, 1),

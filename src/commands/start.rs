@@ -7,19 +7,17 @@ use anyhow::{bail, Result};
 
 use crate::cli::Global;
 use crate::commands::build::progress_mode;
-use crate::commands::engine_input::{load, ProjectLock};
+use crate::commands::engine_input::{load_and_connect, ProjectLock};
 use crate::engine::apply::{converge, image_id};
 use crate::engine::build::{build_service, BuildOptions};
-use crate::engine::{connect, runtime};
 use crate::error::usage;
 
 pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
-    let loaded = load(global, true)?;
+    let (loaded, eng, rt) = load_and_connect(global, true)?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
     let selected = plan.select(services).map_err(usage)?;
-    runtime()?.block_on(async {
-        let eng = connect().await?;
+    rt.block_on(async {
         let ids = futures_util::future::join_all(
             selected.iter().map(|s| image_id(&eng, &s.image)),
         )

@@ -230,27 +230,16 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Parses a hadolint YAML config (`name` is used in messages).
 pub fn from_yaml(text: &str, name: &str) -> Result<LintConfigFile, ConfigError> {
     // An empty file (or only comments) is an empty config, as in hadolint.
-    if matches!(
-        serde_yaml::from_str::<serde_yaml::Value>(text),
-        Ok(serde_yaml::Value::Null)
-    ) {
-        return Ok(LintConfigFile::default());
-    }
-    serde_yaml::from_str(text).map_err(|e| {
-        let msg = e.to_string();
-        // serde_yaml appends " at line L column C"; we lead with it instead.
-        let msg = match msg.find(" at line ") {
-            Some(i) => msg[..i].to_string(),
-            None => msg,
-        };
-        let (l, c) = e
-            .location()
-            .map(|loc| (loc.line(), loc.column()))
-            .unwrap_or((1, 1));
-        ConfigError(format!(
-            "{name}:{l}:{c}: {msg} (see the hadolint configuration keys: ignored, trustedRegistries, override, failure-threshold, label-schema, strict-labels, disable-ignore-pragma, no-fail, no-color, format)"
-        ))
-    })
+    const KEYS: &str = "ignored, trustedRegistries, override, failure-threshold, label-schema, \
+                        strict-labels, disable-ignore-pragma, no-fail, no-color, format";
+    crate::yaml::from_str_located(text)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            ConfigError(format!(
+                "{name}:{}:{}: {} (see the hadolint configuration keys: {KEYS})",
+                e.line, e.column, e.message
+            ))
+        })
 }
 
 /// Reads the `[lint]` table of devctl.toml (the rest of the file is not

@@ -243,6 +243,7 @@ impl Drop for Env {
             let _ = docker(&["rm", "-f", &c]);
         }
         let _ = docker(&["network", "rm", &format!("{}_default", self.name)]);
+        let _ = docker(&["rmi", "-f", &format!("{}-app:dev", self.name)]);
         let label = format!("label=com.docker.compose.project={}", self.name);
         let vols = docker(&["volume", "ls", "-q", "--filter", &label]);
         for v in String::from_utf8_lossy(&vols.stdout).lines() {
@@ -1013,4 +1014,74 @@ depends_on = {{ migrate = {{ condition = "service_completed_successfully" }} }}
     e.write("devctl.toml", &toml.replace(&svc(0), &svc(3)));
     let (_, err) = e.code(&["start", "web"], 1);
     assert!(err.contains("exited with 3"), "{err}");
+}
+
+/// Every example's generated compose file is accepted by the engine's
+/// planner (the step before connecting): the generator and the engine agree
+/// on the compose subset. No engine needed.
+#[test]
+fn every_example_compose_plans() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/examples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("devctl.toml").is_file() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, tmp.path().join(f.file_name().unwrap())).unwrap();
+            }
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_devctl"))
+            .args(["ps"])
+            .current_dir(tmp.path())
+            .env("DOCKER_HOST", "unix:///nonexistent")
+            .env("DB_PASSWORD", "x")
+            .env("HOME", tmp.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("cannot reach the Docker engine"),
+            "{}: the plan failed before connecting:\n{err}",
+            dir.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} examples found");
+}
+
+#[test]
+fn build_progress_on_a_terminal() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("tty", "");
+    let pty = openpty(30, 120);
+    let mut child = e
+        .cmd(&["build", "--no-cache"])
+        .stdout(pty.slave.try_clone().unwrap())
+        .stderr(pty.slave.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let mut reader = pty.master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    read_until(&rx, &mut seen, "Built (");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen}");
+    // one line per step, printed above the spinner
+    assert!(seen.contains("app: Step 1/"), "{seen}");
 }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::support::{corpus, Done, Project, Run};
+use crate::support::{corpus, files_under, Done, Project, Run};
 
 /// Runs devctl with HOME and XDG_CONFIG_HOME inside the temp project, so
 /// that the user's own hadolint config cannot leak into the tests.
@@ -741,4 +741,21 @@ fn user_config_locations() {
     p.lint(&["lint-dockerfile"])
         .code(1)
         .stdout_has("error DL1001");
+}
+
+/// devctl's own Dockerfiles (the examples and the `init` templates) are
+/// what we ask users to write: they must lint clean, every rule on.
+#[test]
+fn bundled_dockerfiles_lint_clean() {
+    let compose = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("compose");
+    let dockerfiles: Vec<String> = files_under(&compose)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "Dockerfile"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    assert!(dockerfiles.len() >= 3, "{dockerfiles:?}");
+    let mut args = vec!["lint-dockerfile"];
+    args.extend(dockerfiles.iter().map(String::as_str));
+    let done = Project::new().devctl(&args).code(0);
+    assert_eq!(done.stdout(), "", "findings in bundled Dockerfiles");
 }

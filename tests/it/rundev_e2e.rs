@@ -243,7 +243,13 @@ impl Drop for Dev {
         }
         let _: Output = self.cmd(&["down", "--volumes"]).output().unwrap();
         let _ = Command::new("docker")
-            .args(["image", "rm", "-f", &format!("{}-app:dev", self.name)])
+            .args([
+                "image",
+                "rm",
+                "-f",
+                "--no-prune",
+                &format!("{}-app:dev", self.name),
+            ])
             .output();
     }
 }

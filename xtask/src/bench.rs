@@ -163,6 +163,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let mut argv = vec![
         devctl.clone(),
         "lint-dockerfile".into(),
+        "--no-shellcheck".into(),
         "--format".into(),
         "json".into(),
     ];
@@ -171,10 +172,20 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let base = ours.median;
     rows.push(Row {
         bench: bench.clone(),
-        tool: "devctl lint-dockerfile".into(),
+        tool: "devctl lint-dockerfile --no-shellcheck (all DL, BuildKit, DC rules)".into(),
         sample: ours,
         baseline: None,
     });
+    if have("shellcheck") {
+        argv.remove(2);
+        let s = measure(&argv, runs.min(5), root, &lint_ok)?;
+        rows.push(Row {
+            bench: bench.clone(),
+            tool: "devctl lint-dockerfile (default: + ShellCheck on every RUN)".into(),
+            sample: s,
+            baseline: Some(base),
+        });
+    }
     if have("hadolint") {
         let mut argv = vec![
             "hadolint".into(),
@@ -220,7 +231,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let small = small.to_string_lossy().into_owned();
     let bench = "lint one small Dockerfile".to_string();
     let ours = measure(
-        &[devctl.clone(), "lint-dockerfile".into(), small.clone()],
+        &[
+            devctl.clone(),
+            "lint-dockerfile".into(),
+            "--no-shellcheck".into(),
+            small.clone(),
+        ],
         runs,
         root,
         &lint_ok,
@@ -228,10 +244,24 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let base = ours.median;
     rows.push(Row {
         bench: bench.clone(),
-        tool: "devctl lint-dockerfile".into(),
+        tool: "devctl lint-dockerfile --no-shellcheck".into(),
         sample: ours,
         baseline: None,
     });
+    if have("shellcheck") {
+        let s = measure(
+            &[devctl.clone(), "lint-dockerfile".into(), small.clone()],
+            runs.min(10),
+            root,
+            &lint_ok,
+        )?;
+        rows.push(Row {
+            bench: bench.clone(),
+            tool: "devctl lint-dockerfile (default: + ShellCheck)".into(),
+            sample: s,
+            baseline: Some(base),
+        });
+    }
     if have("hadolint") {
         let s = measure(
             &["hadolint".into(), "--no-fail".into(), small.clone()],
@@ -291,7 +321,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         Command::new("date").arg("-u").arg("+%Y-%m-%d").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
     ));
-    table.push_str("| benchmark | tool | median wall | peak RSS | devctl is faster by |\n|---|---|---|---|---|\n");
+    table.push_str(
+        "| benchmark | tool | median wall | peak RSS | time ÷ first row |\n|---|---|---|---|---|\n",
+    );
     for r in &rows {
         let ratio = match r.baseline {
             Some(b) => format!("{:.1}×", r.sample.median.as_secs_f64() / b.as_secs_f64()),
@@ -500,7 +532,13 @@ pub fn rundev(root: &Path, devctl: &str, idle_secs: u64) -> Result<String> {
         .stderr(Stdio::null())
         .status();
     let _ = Command::new("docker")
-        .args(["image", "rm", "-f", "devctl-bench-rundev-app:dev"])
+        .args([
+            "image",
+            "rm",
+            "-f",
+            "--no-prune",
+            "devctl-bench-rundev-app:dev",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
