@@ -496,3 +496,46 @@ fn missing_host_nvm_dir_is_created_by_the_invoking_user() {
     d.signal(libc::SIGINT);
     assert_eq!(d.wait_exit(20), Some(0), "{}", d.logs());
 }
+
+#[test]
+fn second_ctrl_c_exits_at_once() {
+    if !ready() {
+        return;
+    }
+    let mut d = Dev::new("twice", "", |t| {
+        t + r#"
+[[assets.watch]]
+name = "stubborn"
+paths = ["stubborn"]
+run = "trap '' TERM; echo stubborn-started; sleep 138"
+"#
+    });
+    std::fs::create_dir_all(d.path("stubborn")).unwrap();
+    open_up(&d.path("stubborn"));
+    d.spawn();
+    d.wait_for("the watch loop", 600, |o, _| o.contains("[stubborn]"));
+    std::fs::write(d.path("stubborn/trigger"), "x").unwrap();
+    d.wait_for("the stubborn build", 10, |o, _| {
+        o.contains("[stubborn] stubborn-started")
+    });
+    d.signal(libc::SIGINT);
+    d.wait_for("the graceful stop", 5, |_, e| {
+        e.contains("stopping [stubborn]")
+    });
+    let t0 = Instant::now();
+    d.signal(libc::SIGINT);
+    assert_eq!(d.wait_exit(5), Some(130), "{}", d.logs());
+    assert!(
+        t0.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(d.err().contains("exiting at once"), "{}", d.logs());
+    // the kill already sent goes on in the container: TERM is ignored, KILL
+    // follows within about a second
+    let end = Instant::now() + Duration::from_secs(10);
+    while d.ps().iter().any(|p| p.contains("sleep 138")) {
+        assert!(Instant::now() < end, "{:?}", d.ps());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
