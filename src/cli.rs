@@ -147,6 +147,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The dev loop: start, build the assets, watch and rebuild, stream the server's output
+    #[command(name = "run-dev")]
+    RunDev,
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
@@ -216,6 +219,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs { follow, services } => {
             crate::commands::logs::run(&cli.global, follow, &services)
         }
+        Command::RunDev => crate::commands::rundev::run(&cli.global),
         Command::Sh { service, cmd } => {
             crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
         }

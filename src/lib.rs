@@ -14,4 +14,5 @@ pub mod fsutil;
 pub mod gen;
 pub mod lint;
 pub mod project;
+pub mod watch;
 pub mod yaml;

@@ -11,6 +11,7 @@ pub mod init;
 pub mod lint;
 pub mod logs;
 pub mod ps;
+pub mod rundev;
 pub mod sh;
 pub mod start;
 pub mod stop;

@@ -15,4 +15,5 @@ mod load;
 mod parser_conformance;
 mod parser_differential;
 mod remote_e2e;
+mod rundev_e2e;
 mod safety;

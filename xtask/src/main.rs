@@ -20,7 +20,10 @@ tasks:
                                   build the local base images the end-to-end tests use
                                   (idempotent: an up-to-date image is skipped)
   bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
-                                  docker-compose; writes BENCHMARKS.md";
+                                  docker-compose; writes BENCHMARKS.md; with the bookworm
+                                  fixture also run-dev's latency / idle CPU / watcher RSS
+  bench --rundev-only [--devctl=PATH] [--idle-secs=N]
+                                  only the run-dev numbers (printed, not written)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
