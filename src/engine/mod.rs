@@ -13,6 +13,7 @@ pub mod apply;
 pub mod build;
 pub mod exec;
 pub mod info;
+pub mod jobs;
 pub mod logs;
 pub mod plan;
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod config_cli;
 mod doctor_e2e;
 mod e2e_support;

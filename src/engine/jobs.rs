@@ -1,0 +1,242 @@
+//! Jobs in a running container for `devctl run-dev`: one-off commands run
+//! as their own process group (so Ctrl-C can kill the whole group through a
+//! second exec), with output streamed line by line behind a prefix, and the
+//! app container's log stream. Like the rest of `engine/`, the only code that
+//! talks to Docker; the scripts and the line buffer are pure.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+/// Splits output chunks into lines, each written with a prefix; a partial
+/// last line waits for the next chunk (or [`LineBuffer::flush`]).
+#[derive(Debug, Default)]
+pub struct LineBuffer {
+    pending: Vec<u8>,
+}
+
+impl LineBuffer {
+    pub fn push(&mut self, prefix: &str, chunk: &[u8], out: &mut Vec<u8>) {
+        self.pending.extend_from_slice(chunk);
+        while let Some(i) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=i).collect();
+            out.extend_from_slice(prefix.as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(&line);
+        }
+    }
+
+    pub fn flush(&mut self, prefix: &str, out: &mut Vec<u8>) {
+        if !self.pending.is_empty() {
+            out.extend_from_slice(prefix.as_bytes());
+            out.push(b' ');
+            out.append(&mut self.pending);
+            out.push(b'\n');
+        }
+    }
+}
+
+/// A rule name made safe for a file name in the container.
+pub fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The pid file of a job in the container.
+pub fn pid_file(project: &str, job: &str) -> String {
+    format!("/tmp/devctl-{}-{}.pid", safe_name(project), safe_name(job))
+}
+
+/// The script of a job: records its process group (the exec is a session
+/// leader, so `$$` is the group id), then runs `cmd` after the prelude.
+pub fn job_script(pid_file: &str, prelude: &str, cmd: &str) -> String {
+    format!("echo $$ > {pid_file}; {prelude}{cmd}")
+}
+
+/// Kills a job's process group: TERM, up to a second of grace, then KILL.
+pub fn kill_script(pid_file: &str) -> String {
+    format!(
+        "p=$(cat {pid_file} 2>/dev/null) || exit 0; [ -n \"$p\" ] || exit 0; \
+         kill -TERM -$p 2>/dev/null; \
+         for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -$p 2>/dev/null || break; sleep 0.1; done; \
+         kill -KILL -$p 2>/dev/null; rm -f {pid_file}; exit 0"
+    )
+}
+
+/// What every job in the app container shares.
+pub struct JobTarget {
+    pub docker: Docker,
+    pub container: String,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub project: String,
+    pub prelude: String,
+    /// Pre-created (not started) execs of the watch rules, by name.
+    pub pre: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+/// Creates (does not start) the exec of job `job`.
+pub async fn create_job_exec(
+    t: &JobTarget,
+    job: &str,
+    cmd: &str,
+    with_prelude: bool,
+) -> Result<String> {
+    let prelude = if with_prelude { t.prelude.as_str() } else { "" };
+    let script = job_script(&pid_file(&t.project, job), prelude, cmd);
+    let created = t
+        .docker
+        .create_exec(
+            &t.container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["/bin/sh".to_string(), "-c".to_string(), script]),
+                user: t.user.clone(),
+                working_dir: t.workdir.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("[{job}] running in {}", t.container))?;
+    Ok(created.id)
+}
+
+/// Creates the next exec of a watch rule ahead of time, so that a change
+/// costs one engine round-trip (start) instead of two.
+pub async fn precreate(t: &JobTarget, job: &str, cmd: &str) {
+    if let Ok(id) = create_job_exec(t, job, cmd, true).await {
+        if let Ok(mut pre) = t.pre.lock() {
+            pre.insert(job.to_string(), id);
+        }
+    }
+}
+
+/// Runs `cmd` as job `job` in the container, output prefixed `[job]`;
+/// returns its exit code. A pre-created exec of the job is used when there
+/// is one.
+pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
+    let pre = t.pre.lock().ok().and_then(|mut p| p.remove(job));
+    let opts = || {
+        Some(StartExecOptions {
+            detach: false,
+            tty: false,
+            output_capacity: None,
+        })
+    };
+    let mut started = None;
+    let mut id = String::new();
+    if let Some(pre_id) = pre {
+        // a pre-created exec goes stale when the container was recreated
+        if let Ok(s) = t.docker.start_exec(&pre_id, opts()).await {
+            started = Some(s);
+            id = pre_id;
+        }
+    }
+    let started = match started {
+        Some(s) => s,
+        None => {
+            id = create_job_exec(t, job, cmd, with_prelude).await?;
+            t.docker
+                .start_exec(&id, opts())
+                .await
+                .with_context(|| format!("[{job}] starting in {}", t.container))?
+        }
+    };
+    let StartExecResults::Attached { mut output, .. } = started else {
+        return Err(anyhow!("the engine detached the exec of [{job}]"));
+    };
+    let prefix = format!("[{job}]");
+    let (mut out_buf, mut err_buf) = (LineBuffer::default(), LineBuffer::default());
+    while let Some(item) = output.next().await {
+        let mut buf = Vec::new();
+        match item {
+            Ok(LogOutput::StdErr { message }) => {
+                err_buf.push(&prefix, &message, &mut buf);
+                let _ = std::io::stderr().lock().write_all(&buf);
+            }
+            Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
+                out_buf.push(&prefix, &message, &mut buf);
+                let _ = std::io::stdout().lock().write_all(&buf);
+            }
+            Ok(LogOutput::StdIn { .. }) => {}
+            Err(e) => return Err(anyhow!(e).context(format!("reading the output of [{job}]"))),
+        }
+    }
+    let mut buf = Vec::new();
+    out_buf.flush(&prefix, &mut buf);
+    let _ = std::io::stdout().lock().write_all(&buf);
+    buf.clear();
+    err_buf.flush(&prefix, &mut buf);
+    let _ = std::io::stderr().lock().write_all(&buf);
+    for _ in 0..500 {
+        let inspect = t.docker.inspect_exec(&id).await?;
+        if inspect.running != Some(true) {
+            return Ok(inspect.exit_code.unwrap_or(0));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Err(anyhow!(
+        "[{job}]: output ended but the process is still running"
+    ))
+}
+
+/// Kills job `job`'s process group in the container (through a second exec).
+pub async fn kill_job(t: &JobTarget, job: &str) -> Result<()> {
+    let created = t
+        .docker
+        .create_exec(
+            &t.container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec![
+                    "/bin/sh".to_string(),
+                    "-c".to_string(),
+                    kill_script(&pid_file(&t.project, job)),
+                ]),
+                user: t.user.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    if let StartExecResults::Attached { mut output, .. } =
+        t.docker.start_exec(&created.id, None).await?
+    {
+        while output.next().await.is_some() {}
+    }
+    Ok(())
+}
+
+/// Streams the app container's output from `since` with an `[app]` prefix.
+pub async fn stream_app_logs(docker: Docker, container: String, since: i64) {
+    use bollard::query_parameters::LogsOptionsBuilder;
+    let opts = LogsOptionsBuilder::default()
+        .follow(true)
+        .stdout(true)
+        .stderr(true)
+        .since(since as i32)
+        .build();
+    let mut stream = docker.logs(&container, Some(opts));
+    let mut lines = LineBuffer::default();
+    while let Some(Ok(item)) = stream.next().await {
+        let mut buf = Vec::new();
+        lines.push("[app]", &item.into_bytes(), &mut buf);
+        let _ = std::io::stdout().lock().write_all(&buf);
+    }
+    let mut buf = Vec::new();
+    lines.flush("[app]", &mut buf);
+    let _ = std::io::stdout().lock().write_all(&buf);
+}
