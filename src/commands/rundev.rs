@@ -31,7 +31,9 @@ use crate::commands::config::load_project;
 use crate::commands::engine_input::load;
 #[cfg(test)]
 use crate::engine::jobs::{job_script, kill_script, pid_file, safe_name, LineBuffer};
-use crate::engine::jobs::{kill_job, precreate, run_job, stream_app_logs, JobTarget as Target};
+use crate::engine::jobs::{
+    kill_job, ping, precreate, run_job, stream_app_logs, JobTarget as Target,
+};
 use crate::error::usage;
 use crate::project::model::{AssetsSection, Toolchain};
 use crate::watch::filter::{Filter, RuleSpec};
@@ -40,6 +42,9 @@ use crate::watch::sched::Scheduler;
 
 /// The debounce window when a rule sets no `debounce_ms`.
 pub const DEFAULT_WINDOW: Duration = Duration::from_millis(10);
+
+/// How often the watch loop checks that the engine still answers.
+pub const LIVENESS: Duration = Duration::from_secs(2);
 
 /// Where the install stamp lives, relative to the project dir.
 pub const STAMP: &str = ".devctl/stamps/assets-install";
@@ -262,7 +267,14 @@ pub fn run(global: &Global) -> Result<ExitCode> {
         return Err(usage("run-dev needs an [app] section in devctl.toml"));
     }
     let nvm_cfg = project.config.nvm.clone().unwrap_or_default();
-    let nvm_wanted = project.config.nvm.is_some() || assets.toolchain == Toolchain::Nvm;
+    // As the generator decides the nvm mount: an [nvm] table, or [assets]
+    // with the nvm toolchain (no [assets] at all: nothing to build, no nvm).
+    let nvm_wanted = project.config.nvm.is_some()
+        || project
+            .config
+            .assets
+            .as_ref()
+            .is_some_and(|a| a.toolchain == Toolchain::Nvm);
 
     // The host nvm dir exists, owned by this user, before the engine
     // mounts it (the engine would create it as root).
@@ -439,6 +451,11 @@ fn runtime_loop(
             precreate(&t, &r.name, &r.run).await;
         }
         let mut inflight: Vec<usize> = Vec::new();
+        // Every few seconds: is the engine still there? (One tiny request;
+        // the first tick is skipped, startup just talked to it.)
+        let mut liveness = tokio::time::interval(LIVENESS);
+        liveness.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        liveness.tick().await;
         let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         let on_path = |p: &Path, sched: &mut Scheduler, now: Instant| {
             let rel = p
@@ -471,7 +488,21 @@ fn runtime_loop(
                 Some((i, res, took)) = done_rx.recv() => {
                     inflight.retain(|x| *x != i);
                     sched.finished(i);
-                    report(&names[i], &res, took, false);
+                    match res {
+                        // The engine went away: stop with the one clear line
+                        // (cli.rs prints it), do not keep watching blind.
+                        Err(e) if crate::engine::lost_connection(&e).is_some() => return Err(e),
+                        res => {
+                            report(&names[i], &res, took, false);
+                        }
+                    }
+                }
+                _ = liveness.tick() => {
+                    if let Err(e) = ping(&t.docker).await {
+                        if crate::engine::lost_connection(&e).is_some() {
+                            return Err(e);
+                        }
+                    }
                 }
                 _ = sigs.recv() => break,
             }

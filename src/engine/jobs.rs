@@ -240,3 +240,10 @@ pub async fn stream_app_logs(docker: Docker, container: String, since: i64) {
     lines.flush("[app]", &mut buf);
     let _ = std::io::stdout().lock().write_all(&buf);
 }
+
+/// Whether the engine still answers (`GET /_ping`): run-dev asks every few
+/// seconds so that a lost engine ends the loop with a clear error even when
+/// no file changes.
+pub async fn ping(docker: &Docker) -> Result<()> {
+    docker.ping().await.map(|_| ()).map_err(anyhow::Error::from)
+}

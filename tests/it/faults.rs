@@ -192,6 +192,48 @@ fn engine_lost_mid_start_is_a_clear_error_not_a_hang() {
     }
 }
 
+#[test]
+fn engine_lost_mid_run_dev_is_a_clear_error_not_a_hang() {
+    if !engine_ready() {
+        return;
+    }
+    // run-dev starts the project through the proxy, then checks every 2 s
+    // that the engine still answers (`/_ping`, sent by nothing else): that
+    // request makes the proxy drop every connection, as a dying engine does.
+    let t0 = TestProject::new("fltrd", "", "");
+    t0.ok(&["build"]);
+    let mut t = t0;
+    let proxy = DroppingProxy::start("/_ping");
+    t.env = vec![("DOCKER_HOST".into(), proxy.host())];
+    let (code, out, err, took) = run_bounded(t.cmd(&["run-dev"]), Duration::from_secs(60));
+    assert!(
+        proxy.dropped.load(Ordering::SeqCst),
+        "the liveness check never ran
+{out}
+{err}"
+    );
+    assert_eq!(
+        code,
+        Some(1),
+        "run-dev should fail, not exit {code:?}
+{out}
+{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("error:")
+            && last.contains("lost the connection")
+            && last.contains(&proxy.host()),
+        "the error should say it lost the engine and name it:\n{err}"
+    );
+    eprintln!("run-dev failed cleanly {took:?} after start: {last}");
+    // The engine comes back: the containers are still there and start converges.
+    t.env.clear();
+    t.ok(&["start"]);
+    assert_eq!(t.containers().len(), 1);
+}
+
 /// Mounts a tmpfs of `size` at `dir` (root only); false when impossible.
 fn mount_tmpfs(dir: &Path, size: &str) -> bool {
     Command::new("mount")
