@@ -102,6 +102,18 @@ pub fn stderr_is_tty() -> bool {
 /// the engine connection (and API negotiation) proceeds on the runtime: the
 /// two are independent and both sit on `sh`'s and `start`'s critical path.
 /// A configuration error wins over an unreachable engine.
+/// Like [`load_and_connect`] without the version round trip (see
+/// [`crate::engine::client`]): the caller maps its first request's error
+/// with [`crate::engine::unreachable_if_lost`].
+pub fn load_and_client(
+    global: &Global,
+) -> Result<(Loaded, crate::engine::Engine, tokio::runtime::Runtime)> {
+    let rt = crate::engine::runtime()?;
+    let eng = crate::engine::client()?;
+    let loaded = load(global, false)?;
+    Ok((loaded, eng, rt))
+}
+
 pub fn load_and_connect(
     global: &Global,
     show_warnings: bool,

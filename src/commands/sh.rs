@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 
 use crate::cli::Global;
-use crate::commands::engine_input::load_and_connect;
+use crate::commands::engine_input::load_and_client;
 use crate::engine::apply::running_container;
 use crate::engine::exec::{self, ExecRequest};
 use crate::error::usage;
@@ -18,7 +18,9 @@ pub const DEFAULT_SHELL: &str =
     "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi";
 
 pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<ExitCode> {
-    let (loaded, eng, rt) = load_and_connect(global, false)?;
+    // No version round trip first: `sh` is latency-bound (the first request's
+    // error still says "cannot reach the Docker engine", exit 2).
+    let (loaded, eng, rt) = load_and_client(global)?;
     let plan = &loaded.plan;
     let svc = match service {
         Some(s) => plan
@@ -49,7 +51,9 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
             tty,
             stdin: !exec::stdin_is_dev_null(),
         };
-        let mut id = exec::create(&eng, &req).await?;
+        let mut id = exec::create(&eng, &req)
+            .await
+            .map_err(|e| crate::engine::unreachable_if_lost(&eng, e))?;
         if id.is_none() {
             if let Some(other) = running_container(&eng, plan, &svc.name).await? {
                 req.container = other;

@@ -67,6 +67,23 @@ pub fn ssh_port_in_url(addr: &str) -> Option<(String, String)> {
 
 /// Connects and negotiates the API version. Errors are one line (exit 2).
 pub async fn connect() -> anyhow::Result<Engine> {
+    let eng = client()?;
+    let docker = eng
+        .docker
+        .negotiate_version()
+        .await
+        .map_err(|e| unreachable(&eng.addr, e))?;
+    Ok(Engine {
+        docker,
+        addr: eng.addr,
+    })
+}
+
+/// A client without any request yet (no version round trip): for commands
+/// whose latency matters (`sh`). Their first request's error goes through
+/// [`unreachable_if_lost`] so an unreachable engine still gives the one
+/// exit-2 line [`connect`] gives.
+pub fn client() -> anyhow::Result<Engine> {
     let addr = engine_addr();
     if let Some((host, port)) = ssh_port_in_url(&addr) {
         return Err(usage(format!(
@@ -79,11 +96,17 @@ pub async fn connect() -> anyhow::Result<Engine> {
         Docker::connect_with_local_defaults()
     }
     .map_err(|e| unreachable(&addr, e))?;
-    let docker = docker
-        .negotiate_version()
-        .await
-        .map_err(|e| unreachable(&addr, e))?;
     Ok(Engine { docker, addr })
+}
+
+/// The first request of a [`client`] failed: an engine that cannot be
+/// reached becomes [`connect`]'s usage error; anything else is kept.
+pub fn unreachable_if_lost(eng: &Engine, err: anyhow::Error) -> anyhow::Error {
+    if lost_connection(&err).is_some() {
+        unreachable(&eng.addr, err.root_cause())
+    } else {
+        err
+    }
 }
 
 /// A current-thread tokio runtime for one command.
