@@ -13,7 +13,7 @@ use crate::dockerfile::Dockerfile;
 use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
-use crate::lint::{lint_source_with, shellcheck, Finding, Options, Severity};
+use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -340,8 +340,8 @@ fn shellcheck_available() -> bool {
 /// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
 /// to run shellcheck is reported once on stderr and yields no SC findings:
 /// linting goes on.
-fn run_shellcheck(df: &Dockerfile, opts: &Options, warned: &mut bool) -> Vec<Finding> {
-    match shellcheck::findings(df, opts) {
+fn run_shellcheck(df: &Dockerfile, warned: &mut bool) -> Vec<Finding> {
+    match shellcheck::findings(df) {
         Ok(f) => f,
         Err(e) => {
             if !*warned {
@@ -396,7 +396,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 &bytes,
                 &settings.options,
                 dockerignore.as_deref(),
-                &mut |df| run_shellcheck(df, &settings.options, &mut sc_warned),
+                &mut |df| run_shellcheck(df, &mut sc_warned),
             )
         } else {
             lint_source_with(

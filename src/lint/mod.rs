@@ -330,9 +330,7 @@ pub fn lint_source_with(
         // cannot read.
         return unknown;
     }
-    let ctx = Ctx::new(&df, opts, dockerignore);
-    let mut out = Vec::new();
-    rules::check_all(&ctx, &mut out);
+    let mut out = raw_findings(&df, opts, dockerignore);
     out.extend(extra(&df));
     finish(out, &Pragmas::collect(&df), opts)
 }
@@ -342,10 +340,19 @@ pub fn lint_source_with(
 /// check is skipped too), severity overrides, the ignore list and
 /// `# hadolint` pragmas; sorted by position then code.
 pub fn lint(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
+    finish(
+        raw_findings(df, opts, dockerignore),
+        &Pragmas::collect(df),
+        opts,
+    )
+}
+
+/// Every rule family's findings, before pragmas, overrides and ignores.
+fn raw_findings(df: &Dockerfile, opts: &Options, dockerignore: Option<&str>) -> Vec<Finding> {
     let ctx = Ctx::new(df, opts, dockerignore);
     let mut out = Vec::new();
     rules::check_all(&ctx, &mut out);
-    finish(out, &Pragmas::collect(df), opts)
+    out
 }
 
 /// Applies pragmas, overrides and ignores to raw rule findings.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::dockerfile::{Dockerfile, Instruction};
 use crate::lint::rules::dl_run::run_script;
-use crate::lint::{Finding, Options, Severity};
+use crate::lint::{Finding, Severity};
 
 /// Codes hadolint excludes: the ash warning, and `source` without a directive.
 const EXCLUDED: &str = "SC2187,SC1090";
@@ -249,10 +249,11 @@ struct FileComment {
     comment: Comment,
 }
 
-/// SC findings for a Dockerfile, with the options' ignores and severity
-/// overrides applied (empty when `shellcheck` is not installed). One
+/// SC findings for a Dockerfile (empty when `shellcheck` is not installed),
+/// raw: the driver ([`crate::lint::lint_source_with`]) applies pragmas,
+/// overrides and ignores to them like to every other finding. One
 /// shellcheck process for all of the file's RUN scripts.
-pub fn findings(df: &Dockerfile, opts: &Options) -> Result<Vec<Finding>, String> {
+pub fn findings(df: &Dockerfile) -> Result<Vec<Finding>, String> {
     let reqs = requests(df);
     let scripts: Vec<&str> = reqs.iter().map(|r| r.script.as_str()).collect();
     let Some(results) = run_shellcheck(&scripts)? else {
@@ -264,13 +265,6 @@ pub fn findings(df: &Dockerfile, opts: &Options) -> Result<Vec<Finding>, String>
             out.extend(to_findings(comments, inst));
         }
     }
-    for f in &mut out {
-        if let Some(sev) = opts.overrides.get(&f.code) {
-            f.severity = *sev;
-        }
-    }
-    out.retain(|f| f.severity != Severity::Ignore && !opts.ignored.iter().any(|c| c == &f.code));
-    out.dedup();
     Ok(out)
 }
 
@@ -278,6 +272,7 @@ pub fn findings(df: &Dockerfile, opts: &Options) -> Result<Vec<Finding>, String>
 mod tests {
     use super::*;
     use crate::dockerfile::parse;
+    use crate::lint::Options;
 
     fn reqs(src: &str) -> Vec<Request> {
         requests(&parse(src).expect("parses"))
@@ -350,7 +345,7 @@ mod tests {
     #[test]
     fn real_shellcheck_when_installed() {
         let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
-        let f = findings(&df, &Options::default()).expect("shellcheck runs");
+        let f = findings(&df).expect("shellcheck runs");
         if run_shellcheck(&["#!/bin/sh\ntrue"])
             .ok()
             .flatten()
@@ -368,6 +363,13 @@ mod tests {
             ignored: vec!["SC2086".into()],
             ..Options::default()
         };
-        assert!(findings(&df, &opts).expect("runs").is_empty());
+        // Ignores apply through the driver, as for every rule.
+        let src = b"FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo";
+        let linted =
+            crate::lint::lint_source_with(src, &opts, None, &mut |df| findings(df).expect("runs"));
+        assert!(
+            !linted.iter().any(|f| f.code.starts_with("SC")),
+            "{linted:?}"
+        );
     }
 }
