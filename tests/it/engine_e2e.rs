@@ -10,95 +10,12 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::e2e_support::{ci, docker, docker_out, engine_ready, free_port, FIXTURE};
 use crate::support::Project;
 
-const FIXTURE: &str = "devctl-fixture/busybox:1";
-
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the docker CLI")
-}
-
-fn docker_out(args: &[&str]) -> String {
-    let o = docker(args);
-    assert!(
-        o.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-/// True when the engine and the fixture image are there; false (skip)
-/// locally when the engine is not; panics under CI=true.
-fn engine_ready() -> bool {
-    static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let r = READY.get_or_init(|| {
-        let v = Command::new("docker")
-            .args(["version", "--format", "{{.Server.APIVersion}}"])
-            .stdin(Stdio::null())
-            .output();
-        match v {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => {
-                return Err(format!(
-                    "docker engine unreachable: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ))
-            }
-            Err(e) => return Err(format!("no docker CLI: {e}")),
-        }
-        if docker(&["image", "inspect", FIXTURE]).status.success() {
-            return Ok(());
-        }
-        // Build the fixture (idempotent). A separate target dir keeps the
-        // nested cargo off the test build's lock.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let st = Command::new(cargo)
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "xtask",
-                "--",
-                "fixtures",
-                "busybox",
-            ])
-            .env("CARGO_TARGET_DIR", root.join("target/xtask-nested"))
-            .current_dir(root)
-            .status();
-        match st {
-            Ok(s) if s.success() => Ok(()),
-            other => Err(format!("`cargo xtask fixtures busybox` failed: {other:?}")),
-        }
-    });
-    match r {
-        Ok(()) => true,
-        Err(e) if ci() => panic!("{e} (CI=true: failing, not skipping)"),
-        Err(e) => {
-            eprintln!("skipping: {e}");
-            false
-        }
-    }
-}
-
 static SEQ: AtomicU32 = AtomicU32::new(0);
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 const DOCKERFILE: &str = "\
 ARG BASE=devctl-fixture/busybox:1
