@@ -261,3 +261,16 @@ fn scaffolded_projects_pass_config_check() {
         p.devctl(&["config", "--check"]).code(0);
     }
 }
+
+/// The django-poetry example is what `devctl init --template django`
+/// scaffolds: its Dockerfile is a copy of the template's and must stay one.
+#[test]
+fn django_example_dockerfile_is_the_template() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
+    assert_eq!(
+        read("compose/examples/django-poetry/Dockerfile"),
+        read("compose/templates/django/Dockerfile"),
+        "copy compose/templates/django/Dockerfile over the example's"
+    );
+}
