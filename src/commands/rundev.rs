@@ -30,7 +30,7 @@ use crate::cli::Global;
 use crate::commands::config::load_project;
 use crate::commands::engine_input::load;
 #[cfg(test)]
-use crate::engine::jobs::{job_script, kill_script, pid_file, safe_name, LineBuffer};
+use crate::engine::jobs::{job_script, kill_script, pid_file, LineBuffer};
 use crate::engine::jobs::{
     kill_job, ping, precreate, run_job, stream_app_logs, JobTarget as Target,
 };

@@ -102,16 +102,17 @@ impl Report {
                         out.push(',');
                     }
                     self.written += 1;
-                    // Keys in hadolint's (sorted) order.
-                    let v = json!({
-                        "code": f.code,
-                        "column": f.col(),
-                        "file": name,
-                        "level": f.severity.as_str(),
-                        "line": f.line(),
-                        "message": f.message,
-                    });
-                    out.push_str(&v.to_string());
+                    // Keys in hadolint's (sorted) order, written directly
+                    // (serde_json spent ~5k instructions per finding).
+                    out.push_str("{\"code\":");
+                    json_str(&mut out, &f.code);
+                    out.push_str(&format!(",\"column\":{},\"file\":", f.col()));
+                    json_str(&mut out, name);
+                    out.push_str(",\"level\":");
+                    json_str(&mut out, f.severity.as_str());
+                    out.push_str(&format!(",\"line\":{},\"message\":", f.line()));
+                    json_str(&mut out, &f.message);
+                    out.push('}');
                 }
             }
             OutputFormat::Sarif => {
@@ -372,6 +373,45 @@ fn sarif_result(name: &str, f: &Finding) -> Value {
     v
 }
 
+/// Appends `s` as a JSON string literal, escaped as serde_json does
+/// (`"`, `\\`, control characters; everything else as is).
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    // Almost nothing needs escaping: one branch-free (vectorisable) pass
+    // to tell.
+    let plain = !s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(esc);
+        }
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
+    out.push('"');
+}
+
 /// Escapes text for an XML attribute; characters XML 1.0 cannot hold become
 /// U+FFFD.
 fn xml_escape(s: &str) -> String {
@@ -583,5 +623,22 @@ mod tests {
             source_lines(b"\xef\xbb\xbfFROM a\r\nRUN b"),
             vec!["FROM a", "RUN b"]
         );
+    }
+
+    #[test]
+    fn json_strings_escape_as_serde_json_does() {
+        for s in [
+            "",
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\rcr",
+            "\u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}\u{7f}",
+            "ünïcode ✓ 🐳",
+            "`RUN echo \"$x\"`",
+        ] {
+            let mut out = String::new();
+            json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
     }
 }

@@ -12,15 +12,21 @@
 //! parenthesis) yields no commands and no pipes, as in hadolint.
 //!
 //! Pure and total: never panics, whatever the input.
+//!
+//! Words, names and flags are `CompactString`s: almost all are shorter than
+//! 24 bytes and live inline, so a script's parse allocates per command, not
+//! per word (the corpus lint spent a third of its time here).
+
+use compact_str::CompactString;
 
 /// One argument word of a command, with its position among the command's
 /// words (ShellCheck's token id: increasing in source order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arg {
     pub id: usize,
-    pub text: String,
+    pub text: CompactString,
     /// The word as written (quotes and `$name` kept).
-    pub raw: String,
+    pub raw: CompactString,
 }
 
 impl Arg {
@@ -55,16 +61,16 @@ impl Arg {
 /// leading `VAR=value` assignments removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
-    pub name: String,
+    pub name: CompactString,
     pub args: Vec<Arg>,
     /// Flags found in the arguments, hadolint's way: `--name=value` gives
     /// `name`, `-abc` gives `a`, `b`, `c`; `-` and `--` are not flags. Each
     /// with the id of the argument it came from.
-    pub flags: Vec<(String, usize)>,
+    pub flags: Vec<(CompactString, usize)>,
 }
 
 impl Command {
-    fn new(name: String, args: Vec<Arg>) -> Command {
+    fn new(name: CompactString, args: Vec<Arg>) -> Command {
         let mut flags = Vec::new();
         for a in &args {
             let t = a.text.as_str();
@@ -73,10 +79,11 @@ impl Command {
             }
             if let Some(long) = t.strip_prefix("--") {
                 let name = long.split('=').next().unwrap_or("");
-                flags.push((name.to_string(), a.id));
+                flags.push((CompactString::from(name), a.id));
             } else if let Some(short) = t.strip_prefix('-') {
                 for c in short.chars() {
-                    flags.push((c.to_string(), a.id));
+                    let mut buf = [0u8; 4];
+                    flags.push((CompactString::from(&*c.encode_utf8(&mut buf)), a.id));
                 }
             }
         }
@@ -202,16 +209,7 @@ impl ParsedShell {
     /// Parses a script (never fails: a script that does not parse gives no
     /// commands).
     pub fn parse(script: &str) -> ParsedShell {
-        let chars: Vec<char> = script.chars().collect();
-        let mut p = Parser {
-            s: &chars,
-            i: 0,
-            cmds: Vec::new(),
-            pipes: false,
-            err: false,
-            heredocs: Vec::new(),
-            depth: 0,
-        };
+        let mut p = Parser::new(script, 0);
         p.list(Close::Eof);
         if p.err {
             return ParsedShell {
@@ -268,15 +266,20 @@ enum End {
 /// A word as read: its oversimplified text, whether it was entirely literal
 /// (no expansion), and the source text (to recognise reserved words).
 struct Word {
-    text: String,
+    text: CompactString,
     literal: bool,
     /// The source range of the word.
     start: usize,
     end: usize,
 }
 
+/// The parser works on the script's bytes: every character with a meaning
+/// to the shell is ASCII, so the cursor only ever stops on (and words and
+/// lines are only ever sliced at) character boundaries; other characters are
+/// copied through whole ([`Parser::take_char`], [`Parser::take_run`]).
 struct Parser<'a> {
-    s: &'a [char],
+    src: &'a str,
+    s: &'a [u8],
     i: usize,
     cmds: Vec<Command>,
     pipes: bool,
@@ -286,10 +289,10 @@ struct Parser<'a> {
     depth: usize,
 }
 
-fn is_meta(c: char) -> bool {
+fn is_meta(c: u8) -> bool {
     matches!(
         c,
-        ' ' | '\t' | '\n' | '\r' | ';' | '&' | '|' | '(' | ')' | '<' | '>'
+        b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
     )
 }
 
@@ -304,23 +307,62 @@ const KEYWORDS: &[&str] = &[
 ];
 
 impl<'a> Parser<'a> {
+    fn new(src: &'a str, depth: usize) -> Parser<'a> {
+        Parser {
+            src,
+            s: src.as_bytes(),
+            i: 0,
+            cmds: Vec::new(),
+            pipes: false,
+            err: false,
+            heredocs: Vec::new(),
+            depth,
+        }
+    }
+
+    /// The source text of a word.
+    fn raw(&self, w: &Word) -> &'a str {
+        self.src.get(w.start..w.end).unwrap_or("")
+    }
+
     /// The keyword a word is, written unquoted (None for any other word).
     fn keyword(&self, w: &Word) -> Option<&'static str> {
-        let raw = self.s.get(w.start..w.end)?;
+        let raw = self.raw(w);
         if raw.len() > 8 {
             return None;
         }
-        KEYWORDS
-            .iter()
-            .find(|k| k.len() == raw.len() && k.chars().eq(raw.iter().copied()))
-            .copied()
+        KEYWORDS.iter().find(|k| **k == raw).copied()
     }
 
-    fn peek(&self) -> Option<char> {
+    fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
-    fn peek_at(&self, n: usize) -> Option<char> {
+    fn peek_at(&self, n: usize) -> Option<u8> {
         self.s.get(self.i + n).copied()
+    }
+    /// Appends the character at the cursor (whole, whatever its length) to
+    /// `text` and moves past it.
+    fn take_char(&mut self, text: &mut impl Extend<char>) {
+        if let Some(c) = self.src.get(self.i..).and_then(|r| r.chars().next()) {
+            text.extend(Some(c));
+            self.adv(c.len_utf8());
+        } else {
+            self.adv(1);
+        }
+    }
+    /// Appends the run of bytes from the cursor up to (not including) the
+    /// next one `stop` accepts, and moves past it. `stop` must accept only
+    /// ASCII bytes, so the run ends on a character boundary.
+    fn take_run(&mut self, text: &mut CompactString, stop: impl Fn(u8) -> bool) {
+        text.push_str(self.run(stop));
+    }
+    /// The run [`Parser::take_run`] appends.
+    fn run(&mut self, stop: impl Fn(u8) -> bool) -> &'a str {
+        let from = self.i;
+        while self.s.get(self.i).is_some_and(|b| !stop(*b)) {
+            self.i += 1;
+        }
+        self.src.get(from..self.i).unwrap_or("")
     }
     /// Moves the cursor, never past the end.
     fn adv(&mut self, n: usize) {
@@ -334,8 +376,8 @@ impl<'a> Parser<'a> {
     fn blanks(&mut self) {
         loop {
             match self.peek() {
-                Some(' ' | '\t' | '\r') => self.adv(1),
-                Some('\\') if self.peek_at(1) == Some('\n') => self.adv(2),
+                Some(b' ' | b'\t' | b'\r') => self.adv(1),
+                Some(b'\\') if self.peek_at(1) == Some(b'\n') => self.adv(2),
                 _ => return,
             }
         }
@@ -343,7 +385,7 @@ impl<'a> Parser<'a> {
 
     fn comment(&mut self) {
         while let Some(c) = self.peek() {
-            if c == '\n' {
+            if c == b'\n' {
                 return;
             }
             self.adv(1);
@@ -360,17 +402,17 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 let start = self.i;
-                while self.peek().is_some_and(|c| c != '\n') {
+                while self.peek().is_some_and(|c| c != b'\n') {
                     self.adv(1);
                 }
-                let line: String = self.s[start..self.i].iter().collect();
-                if self.peek() == Some('\n') {
+                let line = self.src.get(start..self.i).unwrap_or("");
+                if self.peek() == Some(b'\n') {
                     self.adv(1);
                 }
                 let line = if strip {
                     line.trim_start_matches('\t')
                 } else {
-                    line.as_str()
+                    line
                 };
                 if line.trim_end_matches('\r') == delim {
                     break;
@@ -406,50 +448,51 @@ impl<'a> Parser<'a> {
                 }
                 return End::Normal;
             };
-            let is_operator =
-                matches!(c, ';' | ')') || (c == '&' && self.peek_at(1) != Some('>')) || c == '|';
+            let is_operator = matches!(c, b';' | b')')
+                || (c == b'&' && self.peek_at(1) != Some(b'>'))
+                || c == b'|';
             if operand_due && is_operator {
                 self.err = true;
                 return End::Normal;
             }
             match c {
-                '\n' => self.newline(),
-                '#' => self.comment(),
-                ';' => {
-                    if close == Close::CaseItem && self.peek_at(1) == Some(';') {
+                b'\n' => self.newline(),
+                b'#' => self.comment(),
+                b';' => {
+                    if close == Close::CaseItem && self.peek_at(1) == Some(b';') {
                         self.adv(2);
-                        if self.peek() == Some('&') {
+                        if self.peek() == Some(b'&') {
                             self.adv(1);
                         }
                         return End::Normal;
                     }
-                    if close == Close::CaseItem && self.peek_at(1) == Some('&') {
+                    if close == Close::CaseItem && self.peek_at(1) == Some(b'&') {
                         self.adv(2);
                         return End::Normal;
                     }
                     self.adv(1);
                 }
-                '&' => {
-                    if self.peek_at(1) == Some('>') {
+                b'&' => {
+                    if self.peek_at(1) == Some(b'>') {
                         self.command(close);
                         operand_due = false;
-                    } else if self.peek_at(1) == Some('&') {
+                    } else if self.peek_at(1) == Some(b'&') {
                         self.adv(2);
                         operand_due = true;
                     } else {
                         self.adv(1);
                     }
                 }
-                '|' => {
-                    if self.peek_at(1) == Some('|') {
+                b'|' => {
+                    if self.peek_at(1) == Some(b'|') {
                         self.adv(2);
                     } else {
                         self.pipes = true;
-                        self.adv(if self.peek_at(1) == Some('&') { 2 } else { 1 });
+                        self.adv(if self.peek_at(1) == Some(b'&') { 2 } else { 1 });
                     }
                     operand_due = true;
                 }
-                ')' => {
+                b')' => {
                     self.adv(1);
                     if close == Close::Paren {
                         return End::Normal;
@@ -457,8 +500,8 @@ impl<'a> Parser<'a> {
                     self.err = true;
                     return End::Normal;
                 }
-                '(' => {
-                    if self.peek_at(1) == Some('(') {
+                b'(' => {
+                    if self.peek_at(1) == Some(b'(') {
                         self.adv(2);
                         self.skip_arith();
                     } else {
@@ -482,10 +525,10 @@ impl<'a> Parser<'a> {
         let mut depth = 0usize;
         while let Some(c) = self.peek() {
             match c {
-                '(' => depth += 1,
-                ')' => {
+                b'(' => depth += 1,
+                b')' => {
                     if depth == 0 {
-                        if self.peek_at(1) == Some(')') {
+                        if self.peek_at(1) == Some(b')') {
                             self.adv(2);
                             return;
                         }
@@ -535,7 +578,7 @@ impl<'a> Parser<'a> {
                     self.blanks();
                     let _ = self.word();
                     self.blanks();
-                    if self.peek() == Some('(') && self.peek_at(1) == Some(')') {
+                    if self.peek() == Some(b'(') && self.peek_at(1) == Some(b')') {
                         self.adv(2);
                     }
                     return End::Normal;
@@ -545,10 +588,10 @@ impl<'a> Parser<'a> {
             // `name() { … }`: a function definition.
             let after = self.i;
             self.blanks();
-            if w.literal && self.peek() == Some('(') {
+            if w.literal && self.peek() == Some(b'(') {
                 self.adv(1);
                 self.blanks();
-                if self.peek() == Some(')') {
+                if self.peek() == Some(b')') {
                     self.adv(1);
                     return End::Normal;
                 }
@@ -565,11 +608,11 @@ impl<'a> Parser<'a> {
             self.blanks();
             match self.peek() {
                 None => return,
-                Some('(') if self.peek_at(1) == Some('(') => {
+                Some(b'(') if self.peek_at(1) == Some(b'(') => {
                     self.adv(2);
                     self.skip_arith();
                 }
-                Some(';') | Some('\n') => return,
+                Some(b';') | Some(b'\n') => return,
                 Some(c) if is_meta(c) => {
                     self.adv(1);
                 }
@@ -600,8 +643,8 @@ impl<'a> Parser<'a> {
         loop {
             self.blanks();
             match self.peek() {
-                Some('\n') => self.newline(),
-                Some('#') => self.comment(),
+                Some(b'\n') => self.newline(),
+                Some(b'#') => self.comment(),
                 _ => break,
             }
         }
@@ -620,9 +663,9 @@ impl<'a> Parser<'a> {
             loop {
                 self.blanks();
                 match self.peek() {
-                    Some('\n') => self.newline(),
-                    Some('#') => self.comment(),
-                    Some(';') => self.adv(1),
+                    Some(b'\n') => self.newline(),
+                    Some(b'#') => self.comment(),
+                    Some(b';') => self.adv(1),
                     _ => break,
                 }
             }
@@ -637,7 +680,7 @@ impl<'a> Parser<'a> {
                 }
             }
             self.i = save;
-            if self.peek() == Some('(') {
+            if self.peek() == Some(b'(') {
                 self.adv(1);
             }
             // The pattern, up to `)`.
@@ -648,11 +691,11 @@ impl<'a> Parser<'a> {
                         self.err = true;
                         return;
                     }
-                    Some(')') => {
+                    Some(b')') => {
                         self.adv(1);
                         break;
                     }
-                    Some('|') => self.adv(1),
+                    Some(b'|') => self.adv(1),
                     Some(_) => {
                         if self.word().is_none() {
                             self.adv(1);
@@ -678,7 +721,7 @@ impl<'a> Parser<'a> {
                     self.err = true;
                     return;
                 }
-                Some('\n') => self.newline(),
+                Some(b'\n') => self.newline(),
                 Some(c) if is_meta(c) => self.adv(1),
                 Some(_) => match self.word() {
                     Some(w) if self.keyword(&w) == Some(end) => return,
@@ -699,26 +742,26 @@ impl<'a> Parser<'a> {
         while self.s.get(j).is_some_and(|c| c.is_ascii_digit()) {
             j += 1;
         }
-        if j == self.i && self.s.get(j) == Some(&'{') {
+        if j == self.i && self.s.get(j) == Some(&b'{') {
             // {fd}> redirections
             let mut k = j + 1;
             while self
                 .s
                 .get(k)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
             {
                 k += 1;
             }
             if k > j + 1
-                && self.s.get(k) == Some(&'}')
-                && matches!(self.s.get(k + 1), Some('<' | '>'))
+                && self.s.get(k) == Some(&b'}')
+                && matches!(self.s.get(k + 1), Some(b'<' | b'>'))
             {
                 return true;
             }
         }
         match self.s.get(j) {
-            Some('<') | Some('>') => self.s.get(j + 1) != Some(&'('),
-            Some('&') if j == self.i => self.s.get(j + 1) == Some(&'>'),
+            Some(b'<') | Some(b'>') => self.s.get(j + 1) != Some(&b'('),
+            Some(b'&') if j == self.i => self.s.get(j + 1) == Some(&b'>'),
             _ => false,
         }
     }
@@ -728,38 +771,39 @@ impl<'a> Parser<'a> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.adv(1);
         }
-        if self.peek() == Some('{') {
-            while self.peek().is_some_and(|c| c != '}') {
+        if self.peek() == Some(b'{') {
+            while self.peek().is_some_and(|c| c != b'}') {
                 self.adv(1);
             }
             self.adv(1);
         }
         let mut heredoc = None;
         match (self.peek(), self.peek_at(1), self.peek_at(2)) {
-            (Some('<'), Some('<'), Some('<')) => self.adv(3),
-            (Some('<'), Some('<'), Some('-')) => {
+            (Some(b'<'), Some(b'<'), Some(b'<')) => self.adv(3),
+            (Some(b'<'), Some(b'<'), Some(b'-')) => {
                 self.adv(3);
                 heredoc = Some(true);
             }
-            (Some('<'), Some('<'), _) => {
+            (Some(b'<'), Some(b'<'), _) => {
                 self.adv(2);
                 heredoc = Some(false);
             }
-            (Some('&'), Some('>'), Some('>')) => self.adv(3),
-            (Some('<' | '>'), Some('&' | '>' | '|'), _) => self.adv(2),
-            (Some('&'), Some('>'), _) => self.adv(2),
+            (Some(b'&'), Some(b'>'), Some(b'>')) => self.adv(3),
+            (Some(b'<' | b'>'), Some(b'&' | b'>' | b'|'), _) => self.adv(2),
+            (Some(b'&'), Some(b'>'), _) => self.adv(2),
             _ => self.adv(1),
         }
         self.blanks();
         if let Some(w) = self.word() {
             if let Some(strip) = heredoc {
-                let delim: String = self.s[w.start..w.end]
-                    .iter()
+                let delim: String = self
+                    .raw(&w)
+                    .chars()
                     .filter(|c| !matches!(c, '\'' | '"' | '\\'))
                     .collect();
                 self.heredocs.push((delim, strip));
             }
-        } else if !self.eof() && !matches!(self.peek(), Some('\n')) {
+        } else if !self.eof() && !matches!(self.peek(), Some(b'\n')) {
             self.err = true;
         }
     }
@@ -775,25 +819,25 @@ impl<'a> Parser<'a> {
             }
             self.blanks();
             let Some(c) = self.peek() else { break };
-            if c == '#' && words.is_empty() {
+            if c == b'#' && words.is_empty() {
                 break;
             }
             if self.at_redirect() {
                 self.redirect();
                 continue;
             }
-            if c == '(' && words.is_empty() {
+            if c == b'(' && words.is_empty() {
                 break;
             }
-            if matches!(c, ';' | '&' | '|' | ')' | '\n' | '(') {
-                if c == '(' {
+            if matches!(c, b';' | b'&' | b'|' | b')' | b'\n' | b'(') {
+                if c == b'(' {
                     // `foo(`: a syntax error in sh.
                     self.err = true;
                 }
                 break;
             }
             // `#` after a word starts a comment too.
-            if c == '#' {
+            if c == b'#' {
                 self.comment();
                 break;
             }
@@ -807,25 +851,26 @@ impl<'a> Parser<'a> {
         // Drop leading assignments.
         let start = words
             .iter()
-            .position(|w| !is_assignment(&self.s[w.start..w.end]))
+            .position(|w| !is_assignment(self.raw(w).as_bytes()))
             .unwrap_or(words.len());
-        let words = &words[start..];
-        let Some(first) = words.first() else { return };
+        let Some(first) = words.get(start) else {
+            return;
+        };
         if !first.literal {
             return;
         }
-        let rest = &words[1..];
-        let name = match effective_name(&first.text, rest) {
+        let name = match effective_name(&first.text, &words[start + 1..]) {
             Some(n) => n,
             None => return,
         };
-        let args = rest
-            .iter()
+        let args = words
+            .into_iter()
+            .skip(start + 1)
             .enumerate()
             .map(|(id, w)| Arg {
                 id,
-                text: w.text.clone(),
-                raw: self.s[w.start..w.end].iter().collect(),
+                raw: CompactString::from(self.raw(&w)),
+                text: w.text,
             })
             .collect();
         // The commands inside this command's substitutions were pushed
@@ -838,79 +883,74 @@ impl<'a> Parser<'a> {
     /// Reads one word (None when at a delimiter).
     fn word(&mut self) -> Option<Word> {
         let start = self.i;
-        let mut text = String::new();
+        let mut text = CompactString::default();
         let mut literal = true;
         while let Some(c) = self.peek() {
             if self.err {
                 break;
             }
             match c {
-                '\\' => match self.peek_at(1) {
-                    Some('\n') => self.adv(2),
-                    Some(n) => {
-                        text.push(n);
-                        self.adv(2);
+                b'\\' => match self.peek_at(1) {
+                    Some(b'\n') => self.adv(2),
+                    Some(_) => {
+                        self.adv(1);
+                        self.take_char(&mut text);
                     }
                     None => {
                         text.push('\\');
                         self.adv(1);
                     }
                 },
-                '\'' => {
+                b'\'' => {
                     self.adv(1);
-                    let from = self.i;
-                    while self.peek().is_some_and(|c| c != '\'') {
-                        self.adv(1);
-                    }
+                    self.take_run(&mut text, |c| c == b'\'');
                     if self.eof() {
                         self.err = true;
                         break;
                     }
-                    text.extend(&self.s[from..self.i]);
                     self.adv(1);
                 }
-                '"' => {
+                b'"' => {
                     self.adv(1);
                     if !self.double_quoted(&mut text) {
                         literal = false;
                     }
                 }
-                '$' => {
+                b'$' => {
                     if !self.dollar(&mut text) {
                         literal = false;
                     }
                 }
-                '`' => {
+                b'`' => {
                     self.backtick();
                     text.push_str("${VAR}");
                     literal = false;
                 }
-                '<' | '>' if self.peek_at(1) == Some('(') => {
+                b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
                     // Process substitution: commands inside, no text.
                     self.adv(2);
                     self.list(Close::Paren);
                     literal = false;
                 }
-                '(' if is_array_assignment_start(&text, self.i > start) => {
+                b'(' if is_array_assignment_start(&text, self.i > start) => {
                     // NAME=( … )
                     self.adv(1);
                     let mut depth = 0usize;
                     while let Some(c) = self.peek() {
                         self.adv(1);
                         match c {
-                            '(' => depth += 1,
-                            ')' if depth == 0 => break,
-                            ')' => depth -= 1,
+                            b'(' => depth += 1,
+                            b')' if depth == 0 => break,
+                            b')' => depth -= 1,
                             _ => {}
                         }
                     }
                     literal = false;
                 }
                 c if is_meta(c) => break,
-                c => {
-                    text.push(c);
-                    self.adv(1);
-                }
+                _ => self.take_run(&mut text, |c| {
+                    is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`')
+                }),
             }
         }
         if self.i == start {
@@ -926,7 +966,7 @@ impl<'a> Parser<'a> {
 
     /// Reads a double-quoted string (after the opening quote) into `text`;
     /// false when it had expansions.
-    fn double_quoted(&mut self, text: &mut String) -> bool {
+    fn double_quoted(&mut self, text: &mut CompactString) -> bool {
         let mut literal = true;
         loop {
             let Some(c) = self.peek() else {
@@ -934,14 +974,14 @@ impl<'a> Parser<'a> {
                 return literal;
             };
             match c {
-                '"' => {
+                b'"' => {
                     self.adv(1);
                     return literal;
                 }
-                '\\' => match self.peek_at(1) {
-                    Some('\n') => self.adv(2),
-                    Some(n @ ('$' | '`' | '"' | '\\')) => {
-                        text.push(n);
+                b'\\' => match self.peek_at(1) {
+                    Some(b'\n') => self.adv(2),
+                    Some(n @ (b'$' | b'`' | b'"' | b'\\')) => {
+                        text.push(char::from(n));
                         self.adv(2);
                     }
                     _ => {
@@ -949,20 +989,17 @@ impl<'a> Parser<'a> {
                         self.adv(1);
                     }
                 },
-                '$' => {
+                b'$' => {
                     if !self.dollar(text) {
                         literal = false;
                     }
                 }
-                '`' => {
+                b'`' => {
                     self.backtick();
                     text.push_str("${VAR}");
                     literal = false;
                 }
-                c => {
-                    text.push(c);
-                    self.adv(1);
-                }
+                _ => self.take_run(text, |c| matches!(c, b'"' | b'\\' | b'$' | b'`')),
             }
             if self.err {
                 return literal;
@@ -971,9 +1008,9 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads a `$…` at the cursor into `text`; false when it was an expansion.
-    fn dollar(&mut self, text: &mut String) -> bool {
+    fn dollar(&mut self, text: &mut CompactString) -> bool {
         match self.peek_at(1) {
-            Some('\'') => {
+            Some(b'\'') => {
                 // $'…' (ANSI-C quoting): the raw contents.
                 self.adv(2);
                 loop {
@@ -982,30 +1019,27 @@ impl<'a> Parser<'a> {
                             self.err = true;
                             return true;
                         }
-                        Some('\\') => {
+                        Some(b'\\') => {
                             text.push('\\');
-                            if let Some(n) = self.peek_at(1) {
-                                text.push(n);
+                            self.adv(1);
+                            if !self.eof() {
+                                self.take_char(text);
                             }
-                            self.adv(2);
                         }
-                        Some('\'') => {
+                        Some(b'\'') => {
                             self.adv(1);
                             return true;
                         }
-                        Some(c) => {
-                            text.push(c);
-                            self.adv(1);
-                        }
+                        Some(_) => self.take_run(text, |c| matches!(c, b'\\' | b'\'')),
                     }
                 }
             }
-            Some('"') => {
+            Some(b'"') => {
                 self.adv(2);
                 self.double_quoted(text)
             }
-            Some('(') => {
-                if self.peek_at(2) == Some('(') {
+            Some(b'(') => {
+                if self.peek_at(2) == Some(b'(') {
                     self.adv(3);
                     self.skip_arith();
                 } else {
@@ -1015,7 +1049,7 @@ impl<'a> Parser<'a> {
                 text.push_str("${VAR}");
                 false
             }
-            Some('{') => {
+            Some(b'{') => {
                 self.adv(2);
                 let mut depth = 0usize;
                 loop {
@@ -1024,29 +1058,29 @@ impl<'a> Parser<'a> {
                             self.err = true;
                             break;
                         }
-                        Some('\\') => self.adv(2),
-                        Some('\'') => {
+                        Some(b'\\') => self.adv(2),
+                        Some(b'\'') => {
                             self.adv(1);
-                            while self.peek().is_some_and(|c| c != '\'') {
+                            while self.peek().is_some_and(|c| c != b'\'') {
                                 self.adv(1);
                             }
                             self.adv(1);
                         }
-                        Some('"') => {
+                        Some(b'"') => {
                             self.adv(1);
-                            let mut scratch = String::new();
+                            let mut scratch = CompactString::default();
                             self.double_quoted(&mut scratch);
                         }
-                        Some('$') => {
-                            let mut scratch = String::new();
+                        Some(b'$') => {
+                            let mut scratch = CompactString::default();
                             self.dollar(&mut scratch);
                         }
-                        Some('`') => self.backtick(),
-                        Some('{') => {
+                        Some(b'`') => self.backtick(),
+                        Some(b'{') => {
                             depth += 1;
                             self.adv(1);
                         }
-                        Some('}') => {
+                        Some(b'}') => {
                             self.adv(1);
                             if depth == 0 {
                                 break;
@@ -1062,18 +1096,18 @@ impl<'a> Parser<'a> {
                 text.push_str("${VAR}");
                 false
             }
-            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
                 self.adv(1);
                 while self
                     .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
                 {
                     self.adv(1);
                 }
                 text.push_str("${VAR}");
                 false
             }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
+            Some(c) if c.is_ascii_digit() || b"@*#?$!-".contains(&c) => {
                 self.adv(2);
                 text.push_str("${VAR}");
                 false
@@ -1096,41 +1130,33 @@ impl<'a> Parser<'a> {
                     self.err = true;
                     return;
                 }
-                Some('`') => {
+                Some(b'`') => {
                     self.adv(1);
                     break;
                 }
-                Some('\\') => {
-                    match self.peek_at(1) {
-                        Some(n @ ('`' | '\\' | '$')) => inner.push(n),
-                        Some(n) => {
-                            inner.push('\\');
-                            inner.push(n);
-                        }
-                        None => inner.push('\\'),
+                Some(b'\\') => match self.peek_at(1) {
+                    Some(n @ (b'`' | b'\\' | b'$')) => {
+                        inner.push(char::from(n));
+                        self.adv(2);
                     }
-                    self.adv(2);
-                }
-                Some(c) => {
-                    inner.push(c);
-                    self.adv(1);
-                }
+                    Some(_) => {
+                        inner.push('\\');
+                        self.adv(1);
+                        self.take_char(&mut inner);
+                    }
+                    None => {
+                        inner.push('\\');
+                        self.adv(1);
+                    }
+                },
+                Some(_) => inner.push_str(self.run(|c| matches!(c, b'`' | b'\\'))),
             }
         }
         if self.depth >= MAX_DEPTH {
             self.err = true;
             return;
         }
-        let chars: Vec<char> = inner.chars().collect();
-        let mut sub = Parser {
-            s: &chars,
-            i: 0,
-            cmds: Vec::new(),
-            pipes: false,
-            err: false,
-            heredocs: Vec::new(),
-            depth: self.depth + 1,
-        };
+        let mut sub = Parser::new(&inner, self.depth + 1);
         sub.list(Close::Eof);
         if sub.err {
             self.err = true;
@@ -1142,20 +1168,20 @@ impl<'a> Parser<'a> {
 }
 
 /// `NAME=…`, `NAME+=…`, `NAME[i]=…` (a shell assignment word).
-fn is_assignment(raw: &[char]) -> bool {
+fn is_assignment(raw: &[u8]) -> bool {
     match raw.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {}
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
         _ => return false,
     }
     for (i, c) in raw.iter().enumerate().skip(1) {
         match c {
-            c if c.is_ascii_alphanumeric() || *c == '_' => {}
-            '=' => return true,
-            '+' => return raw.get(i + 1) == Some(&'='),
-            '[' => {
+            c if c.is_ascii_alphanumeric() || *c == b'_' => {}
+            b'=' => return true,
+            b'+' => return raw.get(i + 1) == Some(&b'='),
+            b'[' => {
                 let rest = &raw[i..];
-                return rest.windows(2).any(|w| w == [']', '='])
-                    || rest.windows(3).any(|w| w == [']', '+', '=']);
+                return rest.windows(2).any(|w| w == [b']', b'='])
+                    || rest.windows(3).any(|w| w == [b']', b'+', b'=']);
             }
             _ => return false,
         }
@@ -1165,16 +1191,13 @@ fn is_assignment(raw: &[char]) -> bool {
 
 /// The word so far is `NAME=` or `NAME+=`: a `(` starts an array value.
 fn is_array_assignment_start(text: &str, nonempty: bool) -> bool {
-    nonempty && text.ends_with('=') && {
-        let chars: Vec<char> = text.chars().collect();
-        is_assignment(&chars)
-    }
+    nonempty && text.ends_with('=') && is_assignment(text.as_bytes())
 }
 
 /// ShellCheck's `getCommandName`: the name, or for `busybox`/`builtin`/
 /// `command`/`run`/`exec` the command they run. None when that command is
 /// not a literal word.
-fn effective_name(first: &str, rest: &[Word]) -> Option<String> {
+fn effective_name(first: &str, rest: &[Word]) -> Option<CompactString> {
     match first {
         "busybox" | "builtin" | "command" | "run" => match rest.first() {
             Some(w) if !w.text.starts_with('-') => {
@@ -1184,7 +1207,7 @@ fn effective_name(first: &str, rest: &[Word]) -> Option<String> {
                     None
                 }
             }
-            _ => Some(first.to_string()),
+            _ => Some(first.into()),
         },
         "exec" => {
             // getBsdOpts "cla:": -c, -l, -a NAME; the first operand is the command.
@@ -1210,7 +1233,7 @@ fn effective_name(first: &str, rest: &[Word]) -> Option<String> {
                                 }
                                 break;
                             }
-                            _ => return Some(first.to_string()),
+                            _ => return Some(first.into()),
                         }
                     }
                     k += if takes_value { 2 } else { 1 };
@@ -1221,10 +1244,10 @@ fn effective_name(first: &str, rest: &[Word]) -> Option<String> {
             match rest.get(k) {
                 Some(w) if w.literal => Some(w.text.clone()),
                 Some(_) => None,
-                None => Some(first.to_string()),
+                None => Some(first.into()),
             }
         }
-        _ => Some(first.to_string()),
+        _ => Some(first.into()),
     }
 }
 
@@ -1236,7 +1259,7 @@ mod tests {
         ParsedShell::parse(s)
             .commands
             .into_iter()
-            .map(|c| c.name)
+            .map(|c| c.name.to_string())
             .collect()
     }
 
@@ -1244,7 +1267,7 @@ mod tests {
         ParsedShell::parse(s)
             .commands
             .into_iter()
-            .map(|c| c.args.into_iter().map(|a| a.text).collect())
+            .map(|c| c.args.into_iter().map(|a| a.text.to_string()).collect())
             .collect()
     }
 
@@ -1264,6 +1287,22 @@ mod tests {
         assert!(!ParsedShell::parse("a || b").pipes);
         assert!(!ParsedShell::parse("echo 'a | b' \"c|d\" e\\|f").pipes);
         assert!(ParsedShell::parse("x=$(a | b)").pipes);
+    }
+
+    #[test]
+    fn non_ascii_text_is_copied_whole() {
+        // The parser walks bytes: multi-byte characters in every position a
+        // word can hold them.
+        assert_eq!(
+            args("echo héllo \"wörld $x ü\" 'ça' \\é $'ñ\\ö' `touch é`"),
+            vec![
+                vec!["héllo", "wörld ${VAR} ü", "ça", "é", "ñ\\ö", "${VAR}"],
+                vec!["é"],
+            ]
+        );
+        assert_eq!(names("x=é ünï -x; `\\ë`"), vec!["ünï", "ë"]);
+        let p = ParsedShell::parse("apt-get install -y cürl=1.0 \\\n  wget");
+        assert_eq!(p.commands[0].args[2].raw, "cürl=1.0");
     }
 
     #[test]
