@@ -623,4 +623,89 @@ mod tests {
         assert!(parse_label("a:colour").unwrap_err().contains("colour"));
         assert!(parse_label(":url").is_err());
     }
+
+    fn fake_inputs(n: usize) -> Vec<Input> {
+        (0..n)
+            .map(|i| Input::File {
+                path: PathBuf::from(format!("f{i}")),
+                name: format!("f{i}"),
+            })
+            .collect()
+    }
+
+    /// Lints `n` fake inputs on `jobs` threads (later files finish first);
+    /// `fail` makes that input's lint an error. Returns the emitted names
+    /// and the outcome.
+    fn run_all(n: usize, jobs: usize, fail: Option<usize>) -> (Vec<String>, anyhow::Result<()>) {
+        let inputs = fake_inputs(n);
+        let lint = |input: &Input| -> anyhow::Result<Linted> {
+            let Input::File { name, .. } = input else {
+                unreachable!()
+            };
+            let i: usize = name[1..].parse().unwrap();
+            std::thread::sleep(std::time::Duration::from_micros(((n - i) * 50) as u64));
+            if Some(i) == fail {
+                anyhow::bail!("cannot read {name}");
+            }
+            Ok(Linted {
+                name: name.clone(),
+                findings: Vec::new(),
+                lines: Vec::new(),
+            })
+        };
+        let mut seen = Vec::new();
+        let r = lint_all(&inputs, jobs, &lint, &mut |l| {
+            seen.push(l.name);
+            Ok(())
+        });
+        (seen, r)
+    }
+
+    #[test]
+    fn parallel_lint_reports_in_input_order() {
+        let want: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
+        for jobs in [1, 2, 4, 8] {
+            let (seen, r) = run_all(40, jobs, None);
+            assert!(r.is_ok(), "jobs={jobs}");
+            assert_eq!(seen, want, "jobs={jobs}");
+        }
+    }
+
+    #[test]
+    fn parallel_lint_stops_at_the_first_error_in_order() {
+        for jobs in [1, 3] {
+            let (seen, r) = run_all(30, jobs, Some(12));
+            assert_eq!(seen.len(), 12, "jobs={jobs}: {seen:?}");
+            assert_eq!(seen.last().map(String::as_str), Some("f11"));
+            assert_eq!(r.unwrap_err().to_string(), "cannot read f12");
+        }
+    }
+
+    #[test]
+    fn an_error_from_the_writer_stops_the_workers() {
+        let inputs = fake_inputs(200);
+        let linted = AtomicUsize::new(0);
+        let lint = |input: &Input| -> anyhow::Result<Linted> {
+            linted.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            let Input::File { name, .. } = input else {
+                unreachable!()
+            };
+            Ok(Linted {
+                name: name.clone(),
+                findings: Vec::new(),
+                lines: Vec::new(),
+            })
+        };
+        let mut n = 0;
+        let r = lint_all(&inputs, 4, &lint, &mut |_| {
+            n += 1;
+            if n == 3 {
+                anyhow::bail!("Broken pipe");
+            }
+            Ok(())
+        });
+        assert!(r.is_err());
+        assert!(linted.load(Ordering::Relaxed) < 100, "workers went on");
+    }
 }
