@@ -795,13 +795,13 @@ static URI_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RFC3339_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$",
+        r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))$",
     )
     .expect("static regex")
 });
 static SEMVER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
+        r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
     )
     .expect("static regex")
 });
@@ -1441,6 +1441,14 @@ fn dl3066(ctx: &Ctx, inst: &Instruction, arg_names: &[String], out: &mut Vec<Fin
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn label_values_take_ascii_digits_only() {
+        assert!(is_valid_rfc3339("2024-01-02T03:04:05Z"));
+        assert!(!is_valid_rfc3339("٢٠٢٤-01-02T03:04:05Z"));
+        assert!(is_valid_semver("1.2.3-rc.1+build.5"));
+        assert!(!is_valid_semver("١.2.3"));
+    }
 
     #[test]
     fn buildkit_sensitive_is_buildkits_regex() {
