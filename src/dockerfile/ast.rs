@@ -35,6 +35,8 @@ pub struct Comment {
     /// The text after `#`, trimmed.
     pub text: String,
     pub line: usize,
+    /// The 1-based column of the `#` (counting characters).
+    pub col: usize,
 }
 
 /// A heredoc attached to RUN/COPY/ADD (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`).
@@ -131,9 +133,8 @@ pub struct Dockerfile {
     /// Lines that were empty inside a continuation (BuildKit warns:
     /// NoEmptyContinuation), with the instruction's start line.
     pub empty_continuation_lines: Vec<usize>,
-    /// The source split into physical lines, without line endings (and without
-    /// the BOM), for carets and column lookups.
-    pub lines: Vec<String>,
+    /// The number of physical lines.
+    pub line_count: usize,
 }
 
 impl Dockerfile {

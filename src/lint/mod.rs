@@ -213,13 +213,7 @@ pub const DRIVER_RULES: &[RuleInfo] = &[
 pub fn driver_check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for c in &ctx.df.comments {
         if pragma::parse_ignore(&c.text).is_some() {
-            let col = ctx
-                .df
-                .lines
-                .get(c.line.saturating_sub(1))
-                .map(|l| l.chars().take_while(|ch| ch.is_whitespace()).count() + 1)
-                .unwrap_or(1);
-            out.push(ctx.finding_at("DL1001", c.line, col, pragma::DL1001_MESSAGE));
+            out.push(ctx.finding_at("DL1001", c.line, c.col, pragma::DL1001_MESSAGE));
         }
     }
 }
