@@ -513,17 +513,16 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
     let mut quote = '\0';
     let mut blank_ok = false;
     let mut word = String::new();
-    let chars: Vec<char> = rest.chars().collect();
-    let mut pos = 0;
+    let mut it = rest.chars().peekable();
     loop {
-        let at_end = pos == chars.len();
-        let mut ch = if at_end { '\0' } else { chars[pos] };
+        let at_end = it.peek().is_none();
+        let mut ch = it.peek().copied().unwrap_or('\0');
         if phase == Phase::Spaces {
             if at_end {
                 break;
             }
             if go_is_space(ch) {
-                pos += 1;
+                it.next();
                 continue;
             }
             phase = Phase::Word;
@@ -541,7 +540,7 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                     words.push(std::mem::take(&mut word));
                 }
                 blank_ok = false;
-                pos += 1;
+                it.next();
                 continue;
             }
             if ch == '\'' || ch == '"' {
@@ -550,16 +549,15 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 phase = Phase::Quote;
             }
             if ch == escape {
-                if pos + 1 == chars.len() {
-                    pos += 1;
+                it.next();
+                let Some(&next) = it.peek() else {
                     continue;
-                }
+                };
                 word.push(ch);
-                pos += 1;
-                ch = chars[pos];
+                ch = next;
             }
             word.push(ch);
-            pos += 1;
+            it.next();
             continue;
         }
         // in quote
@@ -567,17 +565,16 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             phase = Phase::Word;
         }
         if ch == escape && quote != '\'' {
-            if pos + 1 == chars.len() {
+            it.next();
+            let Some(&next) = it.peek() else {
                 phase = Phase::Word;
-                pos += 1;
                 continue;
-            }
-            pos += 1;
+            };
             word.push(ch);
-            ch = chars[pos];
+            ch = next;
         }
         word.push(ch);
-        pos += 1;
+        it.next();
     }
     words
 }

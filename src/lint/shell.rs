@@ -186,11 +186,16 @@ impl Command {
 
     /// hadolint's `isPipInstall`: `pip*… install` or `python* -m pip install`.
     pub fn is_pip_install(&self) -> bool {
-        let args: Vec<&str> = self.arg_texts().collect();
-        let wrapper = self.name.contains("pipx") || self.name.contains("pipenv");
-        (self.name.starts_with("pip") && !wrapper && args.contains(&"install"))
-            || (self.name.starts_with("python")
-                && args.windows(3).any(|w| w == ["-m", "pip", "install"]))
+        if self.name.starts_with("pip") {
+            let wrapper = self.name.contains("pipx") || self.name.contains("pipenv");
+            !wrapper && self.has_arg("install")
+        } else if self.name.starts_with("python") {
+            self.args
+                .windows(3)
+                .any(|w| w[0].text == "-m" && w[1].text == "pip" && w[2].text == "install")
+        } else {
+            false
+        }
     }
 }
 
