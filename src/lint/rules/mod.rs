@@ -6,6 +6,9 @@ pub mod dc;
 pub mod dl;
 pub mod dl_run;
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use super::{Ctx, Finding, RuleInfo, Severity};
 
 type Check = fn(&Ctx, &mut Vec<Finding>);
@@ -33,8 +36,14 @@ pub fn all() -> impl Iterator<Item = &'static RuleInfo> {
 
 /// The rule's default severity (Warning for an unknown code).
 pub fn default_severity(code: &str) -> Severity {
-    all()
-        .find(|r| r.code == code)
-        .map(|r| r.severity)
-        .unwrap_or(Severity::Warning)
+    // Asked once per finding: a map, not a walk of every family's table.
+    static BY_CODE: LazyLock<HashMap<&'static str, Severity>> = LazyLock::new(|| {
+        let mut m = HashMap::new();
+        for r in all() {
+            // The first family listing a code wins, as before.
+            m.entry(r.code).or_insert(r.severity);
+        }
+        m
+    });
+    BY_CODE.get(code).copied().unwrap_or(Severity::Warning)
 }
