@@ -525,6 +525,35 @@ fn whole_corpus_in_every_format() {
     }
 }
 
+#[test]
+fn parallel_report_is_the_sequential_one() {
+    let Some(c) = corpus() else { return };
+    let dir = c.join("dockerfiles");
+    let p = Project::new();
+    for fmt in ["tty", "json", "sarif"] {
+        let run = |jobs: &str| {
+            let d = p
+                .lint(&[
+                    "lint-dockerfile",
+                    "--no-shellcheck",
+                    "-j",
+                    jobs,
+                    "--format",
+                    fmt,
+                    dir.to_str().unwrap(),
+                ])
+                .code(1);
+            d.stdout()
+        };
+        let one = run("1");
+        assert!(one.len() > 10_000, "{fmt}: the corpus has findings");
+        assert_eq!(run("4"), one, "{fmt}: -j4 differs from -j1");
+        assert_eq!(run("3"), one, "{fmt}: -j3 differs from -j1");
+    }
+    p.lint(&["lint-dockerfile", "-j", "0", dir.to_str().unwrap()])
+        .code(2);
+}
+
 // ---- with the real rules (DL3006 untagged image [warning], DL4000
 // MAINTAINER [error], the BuildKit check SecretsUsedInArgOrEnv [warning]) ----
 
