@@ -2,12 +2,11 @@
 //! files and the configuration, reads them, streams the report to stdout and
 //! turns the findings into an exit code.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -17,6 +16,7 @@ use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
 use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
+use crate::par::Crew;
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -410,80 +410,20 @@ fn lint_input(
     })
 }
 
-/// Lints `inputs` on up to `jobs` threads (this one included) and hands
-/// each result to `emit` in input order, as soon as it and all before it
-/// are done: the report streams and reads as if linting were sequential.
-/// Stops at the first error in input order, after emitting everything
-/// before it.
-///
-/// This thread lints too and emits between its own files, so finished
-/// results wait in a map rather than waking a writer thread per file (that
-/// cost a context switch per file and a sixth of the corpus run's CPU).
-fn lint_all(
-    inputs: &[Input],
-    jobs: usize,
-    lint: &(dyn Fn(&Input) -> anyhow::Result<Linted> + Sync),
-    emit: &mut dyn FnMut(Linted) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    if jobs <= 1 || inputs.len() <= 1 {
-        for input in inputs {
-            emit(lint(input)?)?;
-        }
-        return Ok(());
-    }
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let done: Mutex<BTreeMap<usize, anyhow::Result<Linted>>> = Mutex::new(BTreeMap::new());
-    // Lints the next input; false when there is none (or on stop).
-    let work = || -> bool {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(input) = inputs.get(i) else {
-            return false;
-        };
-        let r = lint(input);
-        done.lock().unwrap_or_else(|e| e.into_inner()).insert(i, r);
-        true
-    };
-    let mut want = 0usize;
-    // Emits the results that are next in order.
-    let mut drain = |want: &mut usize| -> anyhow::Result<()> {
-        loop {
-            let r = done.lock().unwrap_or_else(|e| e.into_inner()).remove(want);
-            let Some(r) = r else { return Ok(()) };
-            *want += 1;
-            emit(r?)?;
-        }
-    };
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..jobs.min(inputs.len()))
-            .map(|_| scope.spawn(|| while work() {}))
-            .collect();
-        let mut result = Ok(());
-        while work() {
-            result = drain(&mut want);
-            if result.is_err() {
-                break;
-            }
-        }
-        // On an error the helpers finish the file in hand and stop.
-        if result.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        for h in helpers {
-            // A helper that panicked: its file's result is missing and the
-            // drain below stops there.
-            let _ = h.join();
-        }
-        result?;
-        drain(&mut want)?;
-        if want < inputs.len() {
-            anyhow::bail!("internal error: a lint worker stopped early");
-        }
-        Ok(())
-    })
+/// What the lint workers share: the inputs and how to lint them.
+struct LintJob {
+    inputs: Vec<Input>,
+    stdin: Vec<u8>,
+    settings: Arc<Settings>,
+    sc_warned: AtomicBool,
+}
+
+fn lint_item(job: &LintJob, i: usize) -> anyhow::Result<Linted> {
+    let input = job
+        .inputs
+        .get(i)
+        .ok_or_else(|| anyhow::anyhow!("internal error: no input {i}"))?;
+    lint_input(input, &job.stdin, &job.settings, &job.sc_warned)
 }
 
 /// Runs the command.
@@ -493,9 +433,24 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Some(d) => cwd.join(d),
         None => cwd,
     };
+    // Files are independent: lint them on every core (ShellCheck runs, one
+    // process per Dockerfile, overlap too). The helpers start now, before
+    // the set-up below, so that their CPUs are awake when it is done (see
+    // crate::par); one file needs none.
+    let jobs = match args.jobs {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let one_file = match args.paths.as_slice() {
+        [] => true,
+        [p] => p.as_os_str() == "-" || !base.join(p).is_dir(),
+        _ => false,
+    };
+    let crew = Crew::start(if one_file { 0 } else { jobs - 1 }, lint_item);
+
     let mut settings = load_settings(args, &base, global.verbose > 0)?;
     settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
-    let sc_warned = AtomicBool::new(false);
+    let settings = Arc::new(settings);
     let inputs = collect_inputs(&args.paths, &base)?;
     let mut stdin = Vec::new();
     if inputs.contains(&Input::Stdin) {
@@ -515,27 +470,24 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
     let mut total = 0usize;
-    // Files are independent: lint them on every core (ShellCheck runs,
-    // one process per Dockerfile, overlap too).
-    let jobs = match args.jobs {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let n = inputs.len();
+    let job = LintJob {
+        inputs,
+        stdin,
+        settings: Arc::clone(&settings),
+        sc_warned: AtomicBool::new(false),
     };
-    lint_all(
-        &inputs,
-        jobs,
-        &|input| lint_input(input, &stdin, &settings, &sc_warned),
-        &mut |l| {
-            total += l.findings.len();
-            failed |= settings.fails(&l.findings);
-            out.write_all(report.file(&l.name, &l.findings, &l.lines).as_bytes())?;
-            Ok(())
-        },
-    )?;
+    crew.run(job, n, &mut |l| {
+        let l = l?;
+        total += l.findings.len();
+        failed |= settings.fails(&l.findings);
+        out.write_all(report.file(&l.name, &l.findings, &l.lines).as_bytes())?;
+        Ok(())
+    })?;
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
     if global.verbose > 0 {
-        eprintln!("linted {} file(s): {total} finding(s)", inputs.len());
+        eprintln!("linted {n} file(s): {total} finding(s)");
     }
     Ok(if failed {
         ExitCode::from(1)
@@ -622,90 +574,5 @@ mod tests {
         assert!(parse_label("nolabel").is_err());
         assert!(parse_label("a:colour").unwrap_err().contains("colour"));
         assert!(parse_label(":url").is_err());
-    }
-
-    fn fake_inputs(n: usize) -> Vec<Input> {
-        (0..n)
-            .map(|i| Input::File {
-                path: PathBuf::from(format!("f{i}")),
-                name: format!("f{i}"),
-            })
-            .collect()
-    }
-
-    /// Lints `n` fake inputs on `jobs` threads (later files finish first);
-    /// `fail` makes that input's lint an error. Returns the emitted names
-    /// and the outcome.
-    fn run_all(n: usize, jobs: usize, fail: Option<usize>) -> (Vec<String>, anyhow::Result<()>) {
-        let inputs = fake_inputs(n);
-        let lint = |input: &Input| -> anyhow::Result<Linted> {
-            let Input::File { name, .. } = input else {
-                unreachable!()
-            };
-            let i: usize = name[1..].parse().unwrap();
-            std::thread::sleep(std::time::Duration::from_micros(((n - i) * 50) as u64));
-            if Some(i) == fail {
-                anyhow::bail!("cannot read {name}");
-            }
-            Ok(Linted {
-                name: name.clone(),
-                findings: Vec::new(),
-                lines: Vec::new(),
-            })
-        };
-        let mut seen = Vec::new();
-        let r = lint_all(&inputs, jobs, &lint, &mut |l| {
-            seen.push(l.name);
-            Ok(())
-        });
-        (seen, r)
-    }
-
-    #[test]
-    fn parallel_lint_reports_in_input_order() {
-        let want: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
-        for jobs in [1, 2, 4, 8] {
-            let (seen, r) = run_all(40, jobs, None);
-            assert!(r.is_ok(), "jobs={jobs}");
-            assert_eq!(seen, want, "jobs={jobs}");
-        }
-    }
-
-    #[test]
-    fn parallel_lint_stops_at_the_first_error_in_order() {
-        for jobs in [1, 3] {
-            let (seen, r) = run_all(30, jobs, Some(12));
-            assert_eq!(seen.len(), 12, "jobs={jobs}: {seen:?}");
-            assert_eq!(seen.last().map(String::as_str), Some("f11"));
-            assert_eq!(r.unwrap_err().to_string(), "cannot read f12");
-        }
-    }
-
-    #[test]
-    fn an_error_from_the_writer_stops_the_workers() {
-        let inputs = fake_inputs(200);
-        let linted = AtomicUsize::new(0);
-        let lint = |input: &Input| -> anyhow::Result<Linted> {
-            linted.fetch_add(1, Ordering::Relaxed);
-            std::thread::sleep(std::time::Duration::from_micros(200));
-            let Input::File { name, .. } = input else {
-                unreachable!()
-            };
-            Ok(Linted {
-                name: name.clone(),
-                findings: Vec::new(),
-                lines: Vec::new(),
-            })
-        };
-        let mut n = 0;
-        let r = lint_all(&inputs, 4, &lint, &mut |_| {
-            n += 1;
-            if n == 3 {
-                anyhow::bail!("Broken pipe");
-            }
-            Ok(())
-        });
-        assert!(r.is_err());
-        assert!(linted.load(Ordering::Relaxed) < 100, "workers went on");
     }
 }

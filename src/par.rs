@@ -1,0 +1,275 @@
+//! An ordered parallel map: `lint-dockerfile`'s files on every core, results
+//! handed over in input order.
+//!
+//! The helper threads are started before the work is known ([`Crew::start`])
+//! and spin briefly until it is published ([`Crew::run`]): setting up the work
+//! (config, directory walk) takes about a millisecond, and waking an idle CPU
+//! took up to 3.5 ms on the 2-vCPU VMs this was measured on — a spinning
+//! helper is already running when the first file is handed out (corpus lint
+//! median 19.4 → 16.4 ms). After [`SPIN`] without work (say, stdin is a slow
+//! pipe) a helper sleeps until woken.
+//!
+//! The calling thread works too and hands over results between its own
+//! items, so finished results wait in a map rather than waking a writer per
+//! item.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long a helper spins waiting for work before it sleeps.
+pub const SPIN: Duration = Duration::from_millis(10);
+
+/// Worker threads for one ordered map over a job `J` with `len` items,
+/// item `i` computed by `each(&job, i)`.
+pub struct Crew<J: Send + Sync + 'static, R: Send + 'static> {
+    shared: Arc<Shared<J, R>>,
+    helpers: Vec<JoinHandle<()>>,
+}
+
+struct Shared<J, R> {
+    each: fn(&J, usize) -> R,
+    job: OnceLock<(J, usize)>,
+    next: AtomicUsize,
+    stop: AtomicBool,
+    /// Opened (true) once the job is published or the crew stops.
+    gate: Mutex<bool>,
+    opened: Condvar,
+    done: Mutex<BTreeMap<usize, R>>,
+}
+
+impl<J, R> Shared<J, R> {
+    /// Computes the next unclaimed item; false when there is none (or on stop).
+    fn work(&self) -> bool {
+        let Some((job, len)) = self.job.get() else {
+            return false;
+        };
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if i >= *len {
+            return false;
+        }
+        let r = (self.each)(job, i);
+        lock(&self.done).insert(i, r);
+        true
+    }
+
+    fn open_gate(&self) {
+        *lock(&self.gate) = true;
+        self.opened.notify_all();
+    }
+}
+
+/// A poisoned lock only means another worker panicked; its item is missing
+/// and [`Crew::run`] reports that.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn helper<J, R>(sh: Arc<Shared<J, R>>) {
+    let spin_until = Instant::now() + SPIN;
+    while sh.job.get().is_none() && !sh.stop.load(Ordering::Relaxed) {
+        if Instant::now() < spin_until {
+            std::hint::spin_loop();
+            continue;
+        }
+        let mut open = lock(&sh.gate);
+        while !*open {
+            open = sh.opened.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+        break;
+    }
+    while sh.work() {}
+}
+
+impl<J: Send + Sync + 'static, R: Send + 'static> Crew<J, R> {
+    /// Starts `helpers` threads (0: the calling thread does everything).
+    pub fn start(helpers: usize, each: fn(&J, usize) -> R) -> Crew<J, R> {
+        let shared = Arc::new(Shared {
+            each,
+            job: OnceLock::new(),
+            next: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            gate: Mutex::new(false),
+            opened: Condvar::new(),
+            done: Mutex::new(BTreeMap::new()),
+        });
+        let helpers = (0..helpers)
+            .filter_map(|_| {
+                let sh = Arc::clone(&shared);
+                // A helper that cannot be started only means less parallelism.
+                std::thread::Builder::new().spawn(move || helper(sh)).ok()
+            })
+            .collect();
+        Crew { shared, helpers }
+    }
+
+    /// Publishes the job (`len` items) and hands each result to `emit` in
+    /// item order, as soon as it and all before it are done. Stops at
+    /// `emit`'s first error (the helpers finish the item in hand and stop).
+    pub fn run(
+        mut self,
+        job: J,
+        len: usize,
+        emit: &mut dyn FnMut(R) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let sh = Arc::clone(&self.shared);
+        // The crew is published once: `run` takes `self`.
+        let _ = sh.job.set((job, len));
+        sh.open_gate();
+        let mut want = 0usize;
+        let mut drain = |want: &mut usize| -> anyhow::Result<()> {
+            loop {
+                let r = lock(&sh.done).remove(want);
+                let Some(r) = r else { return Ok(()) };
+                *want += 1;
+                emit(r)?;
+            }
+        };
+        let mut result = Ok(());
+        while sh.work() {
+            result = drain(&mut want);
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_err() {
+            sh.stop.store(true, Ordering::Relaxed);
+        }
+        for h in self.helpers.drain(..) {
+            // A helper that panicked: its item is missing; see below.
+            let _ = h.join();
+        }
+        result?;
+        drain(&mut want)?;
+        if want < len {
+            anyhow::bail!("internal error: a worker thread stopped at item {want} of {len}");
+        }
+        Ok(())
+    }
+}
+
+impl<J: Send + Sync + 'static, R: Send + 'static> Drop for Crew<J, R> {
+    /// A crew dropped without [`Crew::run`] (the set-up failed) stops its
+    /// helpers, sleeping or spinning.
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.open_gate();
+        for h in self.helpers.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` items; item `i` sleeps longer the earlier it is (later items
+    /// finish first) and fails when it is `fail`.
+    struct Fake {
+        n: usize,
+        fail: Option<usize>,
+        computed: AtomicUsize,
+    }
+
+    fn item(f: &Fake, i: usize) -> anyhow::Result<usize> {
+        f.computed.fetch_add(1, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_micros(((f.n - i) * 40) as u64));
+        if Some(i) == f.fail {
+            anyhow::bail!("cannot read f{i}");
+        }
+        Ok(i)
+    }
+
+    fn run_all(n: usize, helpers: usize, fail: Option<usize>) -> (Vec<usize>, anyhow::Result<()>) {
+        let crew = Crew::start(helpers, item);
+        let mut seen = Vec::new();
+        let job = Fake {
+            n,
+            fail,
+            computed: AtomicUsize::new(0),
+        };
+        let r = crew.run(job, n, &mut |r| {
+            seen.push(r?);
+            Ok(())
+        });
+        (seen, r)
+    }
+
+    #[test]
+    fn results_come_in_input_order() {
+        for helpers in [0, 1, 3, 7] {
+            let (seen, r) = run_all(40, helpers, None);
+            assert!(r.is_ok(), "helpers={helpers}");
+            assert_eq!(seen, (0..40).collect::<Vec<_>>(), "helpers={helpers}");
+        }
+        let (seen, r) = run_all(0, 2, None);
+        assert!(r.is_ok() && seen.is_empty());
+    }
+
+    #[test]
+    fn it_stops_at_the_first_error_in_order() {
+        for helpers in [0, 2] {
+            let (seen, r) = run_all(30, helpers, Some(12));
+            assert_eq!(seen, (0..12).collect::<Vec<_>>(), "helpers={helpers}");
+            assert_eq!(r.unwrap_err().to_string(), "cannot read f12");
+        }
+    }
+
+    #[test]
+    fn an_error_from_the_consumer_stops_the_helpers() {
+        let crew = Crew::start(3, item);
+        let job = Fake {
+            n: 400,
+            fail: None,
+            computed: AtomicUsize::new(0),
+        };
+        let shared = Arc::clone(&crew.shared);
+        let mut k = 0;
+        let r = crew.run(job, 400, &mut |_| {
+            k += 1;
+            if k == 3 {
+                anyhow::bail!("Broken pipe");
+            }
+            Ok(())
+        });
+        assert_eq!(r.unwrap_err().to_string(), "Broken pipe");
+        let computed = shared.job.get().unwrap().0.computed.load(Ordering::Relaxed);
+        assert!(
+            computed < 100,
+            "helpers went on: {computed} of 400 computed"
+        );
+    }
+
+    #[test]
+    fn helpers_wait_past_their_spin_and_a_dropped_crew_stops_them() {
+        // Work published after the helpers went to sleep is still done.
+        let crew = Crew::start(2, item);
+        std::thread::sleep(SPIN * 3);
+        let (mut seen, job) = (
+            Vec::new(),
+            Fake {
+                n: 20,
+                fail: None,
+                computed: AtomicUsize::new(0),
+            },
+        );
+        crew.run(job, 20, &mut |r| {
+            seen.push(r?);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..20).collect::<Vec<_>>());
+        // Never run: dropping joins the helpers (the test would hang
+        // otherwise), spinning or asleep.
+        drop(Crew::<Fake, anyhow::Result<usize>>::start(2, item));
+        let crew = Crew::<Fake, anyhow::Result<usize>>::start(2, item);
+        std::thread::sleep(SPIN * 2);
+        drop(crew);
+    }
+}
