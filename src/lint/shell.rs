@@ -281,10 +281,9 @@ struct Word {
 /// The parser works on the script's bytes: every character with a meaning
 /// to the shell is ASCII, so the cursor only ever stops on (and words and
 /// lines are only ever sliced at) character boundaries; other characters are
-/// copied through whole ([`Parser::take_char`], [`Parser::take_run`]).
+/// copied through whole ([`Parser::take_char`], [`Parser::run`]).
 struct Parser<'a> {
     src: &'a str,
-    s: &'a [u8],
     i: usize,
     cmds: Vec<Command>,
     pipes: bool,
@@ -315,7 +314,6 @@ impl<'a> Parser<'a> {
     fn new(src: &'a str, depth: usize) -> Parser<'a> {
         Parser {
             src,
-            s: src.as_bytes(),
             i: 0,
             cmds: Vec::new(),
             pipes: false,
@@ -340,10 +338,10 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
+        self.src.as_bytes().get(self.i).copied()
     }
     fn peek_at(&self, n: usize) -> Option<u8> {
-        self.s.get(self.i + n).copied()
+        self.src.as_bytes().get(self.i + n).copied()
     }
     /// Appends the character at the cursor (whole, whatever its length) to
     /// `text` and moves past it.
@@ -355,26 +353,22 @@ impl<'a> Parser<'a> {
             self.adv(1);
         }
     }
-    /// Appends the run of bytes from the cursor up to (not including) the
-    /// next one `stop` accepts, and moves past it. `stop` must accept only
+    /// The run of bytes from the cursor up to (not including) the next one
+    /// `stop` accepts; the cursor moves past it. `stop` must accept only
     /// ASCII bytes, so the run ends on a character boundary.
-    fn take_run(&mut self, text: &mut CompactString, stop: impl Fn(u8) -> bool) {
-        text.push_str(self.run(stop));
-    }
-    /// The run [`Parser::take_run`] appends.
     fn run(&mut self, stop: impl Fn(u8) -> bool) -> &'a str {
         let from = self.i;
-        while self.s.get(self.i).is_some_and(|b| !stop(*b)) {
+        while self.src.as_bytes().get(self.i).is_some_and(|b| !stop(*b)) {
             self.i += 1;
         }
         self.src.get(from..self.i).unwrap_or("")
     }
     /// Moves the cursor, never past the end.
     fn adv(&mut self, n: usize) {
-        self.i = (self.i + n).min(self.s.len());
+        self.i = (self.i + n).min(self.src.len());
     }
     fn eof(&self) -> bool {
-        self.i >= self.s.len()
+        self.i >= self.src.len()
     }
 
     /// Skips spaces, tabs and line continuations (not newlines).
@@ -431,7 +425,7 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.err = true;
-            self.i = self.s.len();
+            self.i = self.src.len();
         }
         let end = self.list_inner(close);
         self.depth -= 1;
@@ -743,30 +737,27 @@ impl<'a> Parser<'a> {
     /// At a redirection operator (`>`, `2>`, `&>`, `<<`, …), not a process
     /// substitution.
     fn at_redirect(&self) -> bool {
+        let s = self.src.as_bytes();
         let mut j = self.i;
-        while self.s.get(j).is_some_and(|c| c.is_ascii_digit()) {
+        while s.get(j).is_some_and(|c| c.is_ascii_digit()) {
             j += 1;
         }
-        if j == self.i && self.s.get(j) == Some(&b'{') {
+        if j == self.i && s.get(j) == Some(&b'{') {
             // {fd}> redirections
             let mut k = j + 1;
-            while self
-                .s
+            while s
                 .get(k)
                 .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
             {
                 k += 1;
             }
-            if k > j + 1
-                && self.s.get(k) == Some(&b'}')
-                && matches!(self.s.get(k + 1), Some(b'<' | b'>'))
-            {
+            if k > j + 1 && s.get(k) == Some(&b'}') && matches!(s.get(k + 1), Some(b'<' | b'>')) {
                 return true;
             }
         }
-        match self.s.get(j) {
-            Some(b'<') | Some(b'>') => self.s.get(j + 1) != Some(&b'('),
-            Some(b'&') if j == self.i => self.s.get(j + 1) == Some(&b'>'),
+        match s.get(j) {
+            Some(b'<') | Some(b'>') => s.get(j + 1) != Some(&b'('),
+            Some(b'&') if j == self.i => s.get(j + 1) == Some(&b'>'),
             _ => false,
         }
     }
@@ -908,7 +899,7 @@ impl<'a> Parser<'a> {
                 },
                 b'\'' => {
                     self.adv(1);
-                    self.take_run(&mut text, |c| c == b'\'');
+                    text.push_str(self.run(|c| c == b'\''));
                     if self.eof() {
                         self.err = true;
                         break;
@@ -953,9 +944,9 @@ impl<'a> Parser<'a> {
                     literal = false;
                 }
                 c if is_meta(c) => break,
-                _ => self.take_run(&mut text, |c| {
-                    is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`')
-                }),
+                _ => text.push_str(
+                    self.run(|c| is_meta(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`')),
+                ),
             }
         }
         if self.i == start {
@@ -1004,7 +995,7 @@ impl<'a> Parser<'a> {
                     text.push_str("${VAR}");
                     literal = false;
                 }
-                _ => self.take_run(text, |c| matches!(c, b'"' | b'\\' | b'$' | b'`')),
+                _ => text.push_str(self.run(|c| matches!(c, b'"' | b'\\' | b'$' | b'`'))),
             }
             if self.err {
                 return literal;
@@ -1035,7 +1026,7 @@ impl<'a> Parser<'a> {
                             self.adv(1);
                             return true;
                         }
-                        Some(_) => self.take_run(text, |c| matches!(c, b'\\' | b'\'')),
+                        Some(_) => text.push_str(self.run(|c| matches!(c, b'\\' | b'\''))),
                     }
                 }
             }
