@@ -133,8 +133,6 @@ pub struct Dockerfile {
     /// Lines that were empty inside a continuation (BuildKit warns:
     /// NoEmptyContinuation), with the instruction's start line.
     pub empty_continuation_lines: Vec<usize>,
-    /// The number of physical lines.
-    pub line_count: usize,
 }
 
 impl Dockerfile {

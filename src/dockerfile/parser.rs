@@ -277,7 +277,6 @@ impl<'a> Parser<'a> {
             instructions,
             comments: self.comments,
             empty_continuation_lines,
-            line_count: self.lines.len(),
         })
     }
 
@@ -938,7 +937,10 @@ mod tests {
         let d = p("\u{feff}FROM a\r\nRUN x \\\r\n  y\r\n");
         assert_eq!(d.instructions[0].args, vec!["a"]);
         assert_eq!(d.instructions[1].args, vec!["x   y"]);
-        assert_eq!(d.line_count, 3);
+        // Neither the BOM nor the CR is part of the line: `FROM a` spans
+        // columns 1 to 7.
+        assert_eq!(d.instructions[0].span.start.col, 1);
+        assert_eq!(d.instructions[0].span.end.col, 7);
     }
 
     #[test]
