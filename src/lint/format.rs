@@ -5,6 +5,8 @@
 //! then `file()` per linted file, then `end()`; with several files the
 //! result is still one JSON array, one SARIF run, one checkstyle root.
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -106,11 +108,12 @@ impl Report {
                     // (serde_json spent ~5k instructions per finding).
                     out.push_str("{\"code\":");
                     json_str(&mut out, &f.code);
-                    out.push_str(&format!(",\"column\":{},\"file\":", f.col()));
+                    // Writing into a String cannot fail.
+                    let _ = write!(out, ",\"column\":{},\"file\":", f.col());
                     json_str(&mut out, name);
                     out.push_str(",\"level\":");
                     json_str(&mut out, f.severity.as_str());
-                    out.push_str(&format!(",\"line\":{},\"message\":", f.line()));
+                    let _ = write!(out, ",\"line\":{},\"message\":", f.line());
                     json_str(&mut out, &f.message);
                     out.push('}');
                 }
@@ -402,7 +405,7 @@ fn json_str(out: &mut String, s: &str) {
         };
         out.push_str(&s[from..i]);
         if esc.is_empty() {
-            out.push_str(&format!("\\u{b:04x}"));
+            let _ = write!(out, "\\u{b:04x}");
         } else {
             out.push_str(esc);
         }
