@@ -517,6 +517,11 @@ fn extract_builder_flags(line: &str) -> (Vec<String>, &str) {
 }
 
 /// BuildKit's parseWords: words split on blanks, quotes and escapes kept.
+///
+/// Go builds each word rune by rune, but every rune it keeps is the one
+/// after the last: a word is a slice of `rest`, less an escape character
+/// that ends the input. So this walks BuildKit's state machine and copies
+/// each word once (unit-tested against the rune-by-rune version).
 pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
     #[derive(PartialEq, Clone, Copy)]
     enum Phase {
@@ -528,35 +533,32 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut word = String::new();
-    let mut it = rest.chars().peekable();
+    // The current word is rest[start..end].
+    let (mut start, mut end) = (0, 0);
+    let mut it = rest.char_indices().peekable();
     loop {
-        let at_end = it.peek().is_none();
-        let mut ch = it.peek().copied().unwrap_or('\0');
-        if phase == Phase::Spaces {
-            if at_end {
-                break;
+        let Some(&(pos, ch)) = it.peek() else {
+            if phase != Phase::Spaces && (blank_ok || end > start) {
+                words.push(rest[start..end].to_string());
             }
+            break;
+        };
+        if phase == Phase::Spaces {
             if go_is_space(ch) {
                 it.next();
                 continue;
             }
             phase = Phase::Word;
+            (start, end) = (pos, pos);
         }
-        if at_end {
-            if blank_ok || !word.is_empty() {
-                words.push(word);
-            }
-            break;
-        }
+        it.next();
         if phase == Phase::Word {
             if go_is_space(ch) {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if blank_ok || end > start {
+                    words.push(rest[start..end].to_string());
                 }
                 blank_ok = false;
-                it.next();
                 continue;
             }
             if ch == '\'' || ch == '"' {
@@ -565,15 +567,14 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 phase = Phase::Quote;
             }
             if ch == escape {
-                it.next();
-                let Some(&next) = it.peek() else {
-                    continue;
-                };
-                word.push(ch);
-                ch = next;
+                // The escape and the character after it, if any.
+                match it.next() {
+                    Some((p, c)) => end = p + c.len_utf8(),
+                    None => continue,
+                }
+                continue;
             }
-            word.push(ch);
-            it.next();
+            end = pos + ch.len_utf8();
             continue;
         }
         // in quote
@@ -581,16 +582,13 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             phase = Phase::Word;
         }
         if ch == escape && quote != '\'' {
-            it.next();
-            let Some(&next) = it.peek() else {
-                phase = Phase::Word;
-                continue;
-            };
-            word.push(ch);
-            ch = next;
+            match it.next() {
+                Some((p, c)) => end = p + c.len_utf8(),
+                None => phase = Phase::Word,
+            }
+            continue;
         }
-        word.push(ch);
-        it.next();
+        end = pos + ch.len_utf8();
     }
     words
 }
@@ -881,6 +879,147 @@ mod tests {
 
     fn p(src: &str) -> Dockerfile {
         parse(src).unwrap()
+    }
+
+    /// The rune-by-rune port [`parse_words`] replaced.
+    fn parse_words_by_rune(rest: &str, escape: char) -> Vec<String> {
+        #[derive(PartialEq, Clone, Copy)]
+        enum Phase {
+            Spaces,
+            Word,
+            Quote,
+        }
+        let mut words = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut quote = '\0';
+        let mut blank_ok = false;
+        let mut word = String::new();
+        let mut it = rest.chars().peekable();
+        loop {
+            let at_end = it.peek().is_none();
+            let mut ch = it.peek().copied().unwrap_or('\0');
+            if phase == Phase::Spaces {
+                if at_end {
+                    break;
+                }
+                if go_is_space(ch) {
+                    it.next();
+                    continue;
+                }
+                phase = Phase::Word;
+            }
+            if at_end {
+                if blank_ok || !word.is_empty() {
+                    words.push(word);
+                }
+                break;
+            }
+            if phase == Phase::Word {
+                if go_is_space(ch) {
+                    phase = Phase::Spaces;
+                    if blank_ok || !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    blank_ok = false;
+                    it.next();
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Phase::Quote;
+                }
+                if ch == escape {
+                    it.next();
+                    let Some(&next) = it.peek() else {
+                        continue;
+                    };
+                    word.push(ch);
+                    ch = next;
+                }
+                word.push(ch);
+                it.next();
+                continue;
+            }
+            // in quote
+            if ch == quote {
+                phase = Phase::Word;
+            }
+            if ch == escape && quote != '\'' {
+                it.next();
+                let Some(&next) = it.peek() else {
+                    phase = Phase::Word;
+                    continue;
+                };
+                word.push(ch);
+                ch = next;
+            }
+            word.push(ch);
+            it.next();
+        }
+        words
+    }
+
+    #[test]
+    fn words_are_those_of_the_rune_by_rune_port() {
+        let cases = [
+            "",
+            " ",
+            "a",
+            "a b",
+            " a  b ",
+            "a\\",
+            "a\\ b",
+            "'a b' c",
+            "\"a\\\" b\" c",
+            "'a\\' b",
+            "k=\"v w\" x='y z'",
+            "\"unterminated",
+            "'",
+            "\\",
+            "é \\é ü\"ö\"",
+            "a\\\n b",
+            "\"\" ''",
+            "a`",
+            "a` b",
+            "`",
+            "\"a`\"",
+            "x\u{85}y\u{a0}z",
+        ];
+        for src in cases {
+            for esc in ['\\', '`'] {
+                assert_eq!(
+                    parse_words(src, esc),
+                    parse_words_by_rune(src, esc),
+                    "{src:?} {esc:?}"
+                );
+            }
+        }
+        // Random text over the characters the state machine cares about.
+        let alphabet: Vec<char> = "ab =\t\\`'\"é\u{85}".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut src = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let mut r = seed;
+            for _ in 0..len {
+                src.push(alphabet[(r % alphabet.len() as u64) as usize]);
+                r /= alphabet.len() as u64;
+                if r == 0 {
+                    r = seed.rotate_left(17) | 1;
+                }
+            }
+            for esc in ['\\', '`'] {
+                assert_eq!(
+                    parse_words(&src, esc),
+                    parse_words_by_rune(&src, esc),
+                    "{src:?} {esc:?}"
+                );
+            }
+        }
     }
 
     #[test]
