@@ -15,8 +15,8 @@
 //! shared one CPU, and a spinning helper delayed the set-up it was waiting
 //! for. Traced per item, the corpus lint's two threads started working 3–8 ms
 //! apart and took 14–20 ms; started apart, both work from 0.3 ms on and the
-//! whole run takes 10.8 ms. Once running, a helper takes back the process's
-//! whole CPU set, so what it spawns (ShellCheck) may run anywhere.
+//! whole run takes 10.8 ms. Once it has work, a helper takes back the
+//! process's whole CPU set, so what it spawns (ShellCheck) may run anywhere.
 //!
 //! The calling thread works too and hands over results between its own
 //! items, so finished results wait in a map rather than waking a writer per
@@ -80,9 +80,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn helper<J, R>(sh: Arc<Shared<J, R>>, cpus: Option<cpu::Mask>) {
-    if let Some(all) = cpus {
-        all.apply_to_self();
-    }
     let spin_until = Instant::now() + SPIN;
     while sh.job.get().is_none() && !sh.stop.load(Ordering::Relaxed) {
         if Instant::now() < spin_until {
@@ -94,6 +91,11 @@ fn helper<J, R>(sh: Arc<Shared<J, R>>, cpus: Option<cpu::Mask>) {
             open = sh.opened.wait(open).unwrap_or_else(|e| e.into_inner());
         }
         break;
+    }
+    // Take back the whole CPU set only now: the job is published after
+    // `start` moved every helper, so this cannot be undone by that move.
+    if let Some(all) = cpus {
+        all.apply_to_self();
     }
     while sh.work() {}
 }
