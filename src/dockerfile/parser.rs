@@ -61,9 +61,10 @@ struct Parser<'a> {
 /// short-slice `memchr` per line (5 % of the corpus lint); `memchr_iter`
 /// scans the whole text with SIMD.
 fn lines_inclusive(src: &str) -> Vec<&str> {
-    let mut lines = Vec::with_capacity(src.len() / 32 + 1);
+    let newlines = memchr::memchr_iter(b'\n', src.as_bytes());
+    let mut lines = Vec::with_capacity(newlines.clone().count() + 1);
     let mut from = 0;
-    for nl in memchr::memchr_iter(b'\n', src.as_bytes()) {
+    for nl in newlines {
         // A newline byte is a character boundary.
         lines.push(&src[from..=nl]);
         from = nl + 1;
