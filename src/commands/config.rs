@@ -4,12 +4,14 @@
 //! `COMPOSE_PROJECT_NAME`), and print it with secret-looking values masked.
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::Global;
 use crate::error::usage;
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_all_atomic;
 use crate::gen::compose::{self, ComposeFile, Input, HEADER};
 use crate::project::{self, Project};
 
@@ -99,27 +101,75 @@ pub fn env_path(p: &Project) -> PathBuf {
     p.paths.compose().with_file_name(".env")
 }
 
-/// Writes `.devctl/.env` and then `.devctl/compose.yaml` (each mode 0600,
-/// atomically; the `.env` first, so that a compose file never sits there
-/// without its project name). A file that already has exactly this content
-/// and mode is left alone (no fsync: the no-change path stays fast).
+/// Writes `.devctl/.env` and `.devctl/compose.yaml` (each mode 0600) so
+/// that they change together or not at all ([`write_all_atomic`]: both new
+/// contents are on disk before either is replaced, the `.env` is replaced
+/// first, and a failure undoes what was done). A file that already has
+/// exactly this content and mode is left alone (no fsync: the no-change
+/// path stays fast). Errors name the path; on a read-only directory they
+/// say which commands still work.
 pub fn write_compose(p: &Project, rendered: &Rendered) -> anyhow::Result<()> {
-    write_if_changed(&env_path(p), rendered.env.as_bytes())?;
-    write_if_changed(&p.paths.compose(), rendered.text.as_bytes())
+    write_generated(p, rendered).map_err(|e| {
+        if is_read_only(&e) {
+            anyhow::anyhow!(
+                "{e:#}\n(the project directory is read-only: only `config --check`, `ps`, `logs`, `stop` and `down` work there)"
+            )
+        } else {
+            e
+        }
+    })
 }
 
-fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_generated(p: &Project, rendered: &Rendered) -> anyhow::Result<()> {
+    let env = env_path(p);
+    let compose = p.paths.compose();
+    let changed: Vec<(&Path, &[u8], u32)> = [
+        (env.as_path(), rendered.env.as_bytes()),
+        (compose.as_path(), rendered.text.as_bytes()),
+    ]
+    .into_iter()
+    .filter(|(path, bytes)| !unchanged(path, bytes))
+    .map(|(path, bytes)| (path, bytes, 0o600))
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    if let Some(dir) = compose.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_all_atomic(&changed)
+}
+
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    if let (Ok(meta), Ok(old)) = (std::fs::metadata(path), std::fs::read(path)) {
-        if meta.is_file() && meta.permissions().mode() & 0o777 == 0o600 && old == bytes {
-            return Ok(());
+    matches!(
+        (std::fs::symlink_metadata(path), std::fs::read(path)),
+        (Ok(meta), Ok(old)) if meta.is_file() && meta.permissions().mode() & 0o777 == 0o600 && old == bytes
+    )
+}
+
+/// A write failed because the directory is read-only (or not ours).
+pub fn is_read_only(e: &anyhow::Error) -> bool {
+    let ro = |code: Option<i32>| matches!(code, Some(c) if c == libc::EROFS || c == libc::EACCES || c == libc::EPERM);
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| ro(io.raw_os_error()))
+    })
+}
+
+/// For the commands that only read (`config --check`, `ps`, `logs`, `stop`,
+/// `down`): the generated files are updated when possible; when they
+/// cannot be (a read-only directory, a full disk), one note says so and
+/// the command goes on with the document in memory.
+pub fn write_compose_if_possible(p: &Project, rendered: &Rendered, quiet: bool) {
+    if let Err(e) = write_generated(p, rendered) {
+        if !quiet {
+            eprintln!(
+                "note: {} not updated ({e:#}): going on with devctl.toml as read",
+                crate::project::shown(&p.paths.compose()),
+            );
         }
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    }
-    write_atomic(path, bytes, 0o600)
 }
 
 /// `--check` extras: the app's Dockerfile parses and has the target stage.
@@ -160,8 +210,10 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
     let rendered = render(&project, &Host::current())?;
     if check {
         check_dockerfile(&project)?;
+        write_compose_if_possible(&project, &rendered, global.quiet);
+    } else {
+        write_compose(&project, &rendered)?;
     }
-    write_compose(&project, &rendered)?;
     if !global.quiet {
         let mut err = std::io::stderr().lock();
         let secrets = crate::project::env::secret_values(&project.env);

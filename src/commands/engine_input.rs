@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cli::Global;
-use crate::commands::config::{load_project, render, write_compose, Host};
+use crate::commands::config::{
+    load_project, render, write_compose, write_compose_if_possible, Host,
+};
 use crate::engine::plan::{self, Inputs, Plan};
 use crate::error::usage;
 
@@ -22,10 +24,26 @@ pub struct Loaded {
 
 /// devctl.toml → compose file (written when it changed) → plan.
 pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
+    load_with(global, show_warnings, true)
+}
+
+/// As [`load`], for the commands that only read or remove engine state
+/// (`ps`, `logs`, `stop`, `down`): the compose file is updated when it can
+/// be, else (a read-only project directory) a note says so and the plan
+/// comes from the document in memory.
+pub fn load_read_only(global: &Global) -> Result<Loaded> {
+    load_with(global, false, false)
+}
+
+fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<Loaded> {
     let project = load_project(global)?;
     let rendered = render(&project, &Host::current())?;
     let path = project.paths.compose();
-    write_compose(&project, &rendered)?;
+    if must_write {
+        write_compose(&project, &rendered)?;
+    } else {
+        write_compose_if_possible(&project, &rendered, global.quiet);
+    }
     if show_warnings && !global.quiet {
         let mut err = std::io::stderr().lock();
         for w in &rendered.warnings {
@@ -46,7 +64,7 @@ pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
 pub fn plan_from_text(text: &str, compose_path: &Path, project: &str) -> Result<Plan> {
     let file = compose_path.display().to_string();
     let doc = plan::parse(text, &file).map_err(usage)?;
-    let read = |p: &Path| std::fs::read_to_string(p);
+    let read = |p: &Path| crate::fsutil::read_to_string_explained(p);
     let env = |k: &str| std::env::var(k).ok();
     plan::plan(
         &doc,
@@ -60,36 +78,77 @@ pub fn plan_from_text(text: &str, compose_path: &Path, project: &str) -> Result<
     .map_err(usage)
 }
 
-/// Holds an exclusive lock on `<project>/.devctl/engine.lock` so that two
-/// `start`s of one project run one after the other (released on exit, also
-/// on kill -9).
+/// Holds an exclusive lock on `<project>/.devctl/engine.lock` and on the
+/// project directory itself so that two `start`s (or a `start` and a
+/// `down`) of one project run one after the other (released on exit, also
+/// on kill -9). Where `.devctl/engine.lock` cannot be created or opened for
+/// writing (a read-only project directory), the lock needs no write: the
+/// existing lock file opened read-only (the same lock the writers take),
+/// else the project directory (which every writer locks too), with a note.
 pub struct ProjectLock {
-    _file: std::fs::File,
+    _files: Vec<std::fs::File>,
 }
 
 impl ProjectLock {
     pub fn acquire(dir: &Path) -> Result<ProjectLock> {
-        use std::os::fd::AsRawFd;
         let d = dir.join(".devctl");
-        std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
         let path = d.join("engine.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        // SAFETY: flock on a valid open fd.
-        let fd = file.as_raw_fd();
-        if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            eprintln!("waiting for another devctl working on this project…");
-            if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
-                return Err(std::io::Error::last_os_error())
-                    .with_context(|| format!("locking {}", path.display()));
+        let primary = std::fs::create_dir_all(&d).and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+        });
+        let mut files = Vec::new();
+        match primary {
+            Ok(file) => {
+                lock(&file, &path)?;
+                files.push(file);
+            }
+            Err(e) => {
+                let (file, what) = match std::fs::File::open(&path) {
+                    Ok(f) => (f, path.clone()),
+                    Err(_) => (
+                        std::fs::File::open(dir)
+                            .with_context(|| format!("opening {} to lock it", dir.display()))?,
+                        dir.to_path_buf(),
+                    ),
+                };
+                eprintln!(
+                    "note: cannot create {} ({e}): locking {} read-only instead",
+                    crate::project::shown(&path),
+                    crate::project::shown(&what),
+                );
+                lock(&file, &what)?;
+                files.push(file);
+                return Ok(ProjectLock { _files: files });
             }
         }
-        Ok(ProjectLock { _file: file })
+        // Writers also hold the directory, which is what a reader on a
+        // read-only view locks when there is no lock file yet.
+        let dirf =
+            std::fs::File::open(dir).with_context(|| format!("opening {}", dir.display()))?;
+        lock(&dirf, dir)?;
+        files.push(dirf);
+        Ok(ProjectLock { _files: files })
     }
+}
+
+/// flock(LOCK_EX) on `file` (any open mode), saying when it waits.
+fn lock(file: &std::fs::File, what: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: flock on a valid open fd.
+    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        eprintln!("waiting for another devctl working on this project…");
+        // SAFETY: as above.
+        if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("locking {}", what.display()));
+        }
+    }
+    Ok(())
 }
 
 /// Whether stderr is a terminal (progress bars) .

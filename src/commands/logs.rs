@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::Global;
-use crate::commands::engine_input::load;
+use crate::commands::engine_input::load_read_only;
 use crate::engine::{connect, logs, runtime};
 use crate::error::usage;
 
 pub fn run(global: &Global, follow: bool, services: &[String]) -> Result<ExitCode> {
-    let loaded = load(global, false)?;
+    let loaded = load_read_only(global)?;
     for s in services {
         if loaded.plan.service(s).is_none() {
             return Err(usage(format!(

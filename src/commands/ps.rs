@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::Global;
-use crate::commands::engine_input::load;
+use crate::commands::engine_input::load_read_only;
 use crate::engine::apply::PsRow;
 use crate::engine::{apply, connect, runtime};
 
@@ -53,7 +53,7 @@ pub fn table(rows: &[PsRow]) -> String {
 }
 
 pub fn run(global: &Global, json: bool) -> Result<ExitCode> {
-    let loaded = load(global, false)?;
+    let loaded = load_read_only(global)?;
     let rows = runtime()?.block_on(async {
         let eng = connect().await?;
         apply::ps(&eng, &loaded.plan.project).await

@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::models::{
-    ContainerSummary, ContainerSummaryStateEnum, NetworkCreateRequest, VolumeCreateRequest,
+    ContainerSummary, ContainerSummaryStateEnum, NetworkCreateRequest, NetworkDisconnectRequest,
+    VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
-    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptions, StartContainerOptions, StopContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, InspectContainerOptions, InspectNetworkOptions,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptions, StartContainerOptions,
+    StopContainerOptionsBuilder,
 };
 use futures_util::future::join_all;
 
@@ -86,42 +88,237 @@ impl Report {
     }
 }
 
-/// Ensures the network and volumes exist (creating only what is missing).
-pub async fn ensure_network_and_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
-    let net_filters = HashMap::from([("name".to_string(), vec![plan.network.clone()])]);
+/// One network named like the project's, as the repair sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetCandidate {
+    pub id: String,
+    /// Labelled with this project (devctl or compose made it for it).
+    pub ours: bool,
+    /// Attached containers of this project.
+    pub our_containers: Vec<String>,
+    /// Attached containers of anyone else (names).
+    pub foreign_containers: Vec<String>,
+    pub created: String,
+}
+
+/// What to do with several networks of the project's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetRepair {
+    pub keep: String,
+    /// Duplicates to remove (after disconnecting our containers from them).
+    pub remove: Vec<String>,
+}
+
+/// Pure: which of the same-named networks to keep. The one with the
+/// project's labels wins, then the one with more of the project's
+/// containers, then the oldest; the others are removed, unless another
+/// project's (or anyone's) containers use one, which is refused: devctl
+/// does not cut other containers off their network.
+pub fn pick_network(name: &str, cands: &[NetCandidate]) -> Result<Option<NetRepair>, String> {
+    let mut sorted: Vec<&NetCandidate> = cands.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.ours
+            .cmp(&a.ours)
+            .then(b.our_containers.len().cmp(&a.our_containers.len()))
+            .then(a.created.cmp(&b.created))
+            .then(a.id.cmp(&b.id))
+    });
+    let Some((keep, rest)) = sorted.split_first() else {
+        return Ok(None);
+    };
+    if let Some(busy) = rest.iter().find(|c| !c.foreign_containers.is_empty()) {
+        return Err(format!(
+            "there are {} networks named {name}; {} is used by containers that are not this project's ({}): remove the duplicate that is not wanted (`docker network rm <id>`)",
+            cands.len(),
+            short(&busy.id),
+            busy.foreign_containers.join(", ")
+        ));
+    }
+    Ok(Some(NetRepair {
+        keep: keep.id.clone(),
+        remove: rest.iter().map(|c| c.id.clone()).collect(),
+    }))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// Ensures the project network exists exactly once and returns its id
+/// (None when no service uses it). Creating is idempotent: what is there
+/// is used; and duplicates (a `start` killed while its create was in flight
+/// while the next `start` created another) are repaired, see
+/// [`pick_network`]. Containers are then attached by the network's id.
+pub async fn ensure_network(
+    eng: &Engine,
+    plan: &Plan,
+    existing: &[ContainerSummary],
+) -> Result<Option<String>> {
+    if !plan.needs_network {
+        return Ok(None);
+    }
+    let mut created_now = false;
+    for round in 0..2 {
+        let cands = network_candidates(eng, plan, existing).await?;
+        if cands.is_empty() {
+            if round == 1 {
+                bail!(
+                    "network {} vanished right after it was created: is another tool removing it?",
+                    plan.network
+                );
+            }
+            eng.docker
+                .create_network(NetworkCreateRequest {
+                    name: plan.network.clone(),
+                    driver: Some("bridge".into()),
+                    labels: Some(plan.network_labels()),
+                    ..Default::default()
+                })
+                .await
+                .with_context(|| format!("creating network {}", plan.network))?;
+            created_now = true;
+            // List again: a create still in flight from a killed `start`
+            // may have landed too.
+            continue;
+        }
+        let repair = pick_network(&plan.network, &cands)
+            .map_err(|m| anyhow!(m))?
+            .ok_or_else(|| anyhow!("no network {}", plan.network))?;
+        for id in &repair.remove {
+            let cand = cands.iter().find(|c| &c.id == id);
+            for c in cand
+                .map(|c| c.our_containers.as_slice())
+                .unwrap_or_default()
+            {
+                match eng
+                    .docker
+                    .disconnect_network(
+                        id,
+                        NetworkDisconnectRequest {
+                            container: c.clone(),
+                            force: Some(true),
+                        },
+                    )
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) if status_of(&e) == Some(404) => {}
+                    Err(e) => {
+                        return Err(anyhow!(e).context(format!(
+                            "disconnecting {c} from the duplicate network {}",
+                            short(id)
+                        )))
+                    }
+                }
+            }
+            match eng.docker.remove_network(id).await {
+                Ok(()) => {}
+                Err(e) if status_of(&e) == Some(404) => {}
+                Err(e) => {
+                    return Err(anyhow!(e).context(format!(
+                        "removing the duplicate network {} ({})",
+                        plan.network,
+                        short(id)
+                    )))
+                }
+            }
+            eprintln!(
+                " Network {} ({})  Removed (duplicate)",
+                plan.network,
+                short(id)
+            );
+        }
+        if created_now && repair.remove.is_empty() {
+            eprintln!(" Network {}  Created", plan.network);
+        }
+        return Ok(Some(repair.keep));
+    }
+    bail!("could not settle on one network {}", plan.network)
+}
+
+/// The networks named exactly like the project's, with who is attached.
+async fn network_candidates(
+    eng: &Engine,
+    plan: &Plan,
+    existing: &[ContainerSummary],
+) -> Result<Vec<NetCandidate>> {
+    let filters = HashMap::from([("name".to_string(), vec![plan.network.clone()])]);
+    let nets = eng
+        .docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .context("listing networks")?;
+    let ours_ids: Vec<&str> = existing.iter().filter_map(|c| c.id.as_deref()).collect();
+    // `name` filters by substring: keep the exact name only.
+    let same: Vec<_> = nets
+        .iter()
+        .filter(|n| n.name.as_deref() == Some(plan.network.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for n in &same {
+        let Some(id) = n.id.clone() else { continue };
+        let ours = n
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(LABEL_PROJECT))
+            .is_some_and(|p| *p == plan.project);
+        // Only when there is more than one is who is attached needed.
+        let (mut our_containers, mut foreign_containers) = (Vec::new(), Vec::new());
+        if same.len() > 1 {
+            match eng
+                .docker
+                .inspect_network(&id, None::<InspectNetworkOptions>)
+                .await
+            {
+                Ok(i) => {
+                    for (cid, ep) in i.containers.unwrap_or_default() {
+                        if ours_ids.contains(&cid.as_str()) {
+                            our_containers.push(cid);
+                        } else {
+                            foreign_containers.push(ep.name.unwrap_or(cid));
+                        }
+                    }
+                }
+                Err(e) if status_of(&e) == Some(404) => continue,
+                Err(e) => return Err(anyhow!(e).context(format!("inspecting network {id}"))),
+            }
+        }
+        our_containers.sort();
+        foreign_containers.sort();
+        out.push(NetCandidate {
+            id,
+            ours,
+            our_containers,
+            foreign_containers,
+            created: n
+                .created
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Ensures the named volumes exist (creating only what is missing; a
+/// volume's create is idempotent by name).
+pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
     let vol_filters = HashMap::from([(
         "label".to_string(),
         vec![format!("{LABEL_PROJECT}={}", plan.project)],
     )]);
-    let (nets, vols) = futures_util::join!(
-        eng.docker.list_networks(Some(
-            ListNetworksOptionsBuilder::default()
-                .filters(&net_filters)
-                .build()
-        )),
-        eng.docker.list_volumes(Some(
+    let vols = eng
+        .docker
+        .list_volumes(Some(
             ListVolumesOptionsBuilder::default()
                 .filters(&vol_filters)
-                .build()
+                .build(),
         ))
-    );
-    let nets = nets.context("listing networks")?;
-    if plan.needs_network
-        && !nets
-            .iter()
-            .any(|n| n.name.as_deref() == Some(plan.network.as_str()))
-    {
-        eng.docker
-            .create_network(NetworkCreateRequest {
-                name: plan.network.clone(),
-                driver: Some("bridge".into()),
-                labels: Some(plan.network_labels()),
-                ..Default::default()
-            })
-            .await
-            .with_context(|| format!("creating network {}", plan.network))?;
-        eprintln!(" Network {}  Created", plan.network);
-    }
+        .await;
     let have: Vec<String> = vols
         .context("listing volumes")?
         .volumes
@@ -182,7 +379,12 @@ pub async fn converge(
     image_ids: &HashMap<String, String>,
 ) -> Result<Report> {
     let existing = project_containers(eng, &plan.project).await?;
-    ensure_network_and_volumes(eng, plan).await?;
+    let (net, vols) = futures_util::join!(
+        ensure_network(eng, plan, &existing),
+        ensure_volumes(eng, plan)
+    );
+    let net = net?;
+    vols?;
     for svc in selected {
         for p in &svc.bind_sources {
             if !p.exists() {
@@ -205,7 +407,9 @@ pub async fn converge(
         let mine: Vec<Existing> = existing
             .iter()
             .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
-            .map(Existing::from_summary)
+            .map(|c| {
+                Existing::from_summary(c, uses_network(svc).then_some(net.as_deref()).flatten())
+            })
             .collect();
         let actions = decide(
             |n| plan.container_name(&svc.name, n),
@@ -226,14 +430,14 @@ pub async fn converge(
                 Action::Recreate(n, old) => {
                     let name = plan.container_name(&svc.name, n);
                     remove(eng, &old, svc.stop_timeout).await?;
-                    create(eng, plan, svc, n).await?;
+                    create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
                     eprintln!(" Container {name}  Recreated");
                     report.recreated.push(name);
                 }
                 Action::Create(n) => {
                     let name = plan.container_name(&svc.name, n);
-                    let adopted = create(eng, plan, svc, n).await?;
+                    let adopted = create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
                     if !adopted {
                         eprintln!(" Container {name}  Created");
@@ -271,10 +475,23 @@ pub struct Existing {
     pub hash: Option<String>,
     pub image_id: Option<String>,
     pub running: bool,
+    /// Usable as it is: not dead, and attached to the project network when
+    /// its service uses it (a container left on a removed duplicate
+    /// network, or created and never connected, is not).
+    pub sound: bool,
 }
 
 impl Existing {
-    fn from_summary(c: &ContainerSummary) -> Existing {
+    /// `network`: the project network's id, when the service uses it.
+    fn from_summary(c: &ContainerSummary, network: Option<&str>) -> Existing {
+        let attached = match network {
+            None => true,
+            Some(id) => c
+                .network_settings
+                .as_ref()
+                .and_then(|n| n.networks.as_ref())
+                .is_some_and(|nets| nets.values().any(|ep| ep.network_id.as_deref() == Some(id))),
+        };
         Existing {
             id: c.id.clone().unwrap_or_else(|| name_of(c)),
             name: name_of(c),
@@ -282,8 +499,14 @@ impl Existing {
             hash: label(c, LABEL_HASH).map(str::to_string),
             image_id: c.image_id.clone(),
             running: is_running(c),
+            sound: attached && c.state != Some(ContainerSummaryStateEnum::DEAD),
         }
     }
+}
+
+/// The service's containers sit on the project network.
+fn uses_network(svc: &ServicePlan) -> bool {
+    svc.body.networking_config.is_some()
 }
 
 /// What converge does with one replica slot or one surplus container.
@@ -303,7 +526,8 @@ pub enum Action {
 
 /// Pure converge decision for one service: replica `n` is the container
 /// labelled with number `n` (or, failing that, named `name(n)`); it is kept
-/// when its config hash and image id match, else recreated; containers not
+/// when its config hash and image id match and it is sound (not dead, on
+/// the project network), else recreated; containers not
 /// matched to a slot are removed.
 pub fn decide(
     name: impl Fn(u32) -> String,
@@ -329,7 +553,10 @@ pub fn decide(
             Some(i) => {
                 used[i] = true;
                 let c = &existing[i];
-                if c.hash.as_deref() == Some(hash) && c.image_id.as_deref() == Some(image_id) {
+                if c.sound
+                    && c.hash.as_deref() == Some(hash)
+                    && c.image_id.as_deref() == Some(image_id)
+                {
                     out.push(if c.running {
                         Action::Keep(n)
                     } else {
@@ -352,14 +579,22 @@ pub fn decide(
 
 /// Creates container `n`; returns true when it already existed (a
 /// concurrent `start` created it first) and was adopted.
-async fn create(eng: &Engine, plan: &Plan, svc: &ServicePlan, n: u32) -> Result<bool> {
+/// `network`: the project network's id; the container is attached by id
+/// (a name would be ambiguous if a duplicate appeared meanwhile).
+async fn create(
+    eng: &Engine,
+    plan: &Plan,
+    svc: &ServicePlan,
+    n: u32,
+    network: Option<&str>,
+) -> Result<bool> {
     let name = plan.container_name(&svc.name, n);
     let opts = CreateContainerOptionsBuilder::default().name(&name).build();
-    match eng
-        .docker
-        .create_container(Some(opts), plan.create_body(svc, n))
-        .await
-    {
+    let mut body = plan.create_body(svc, n);
+    if let Some(id) = network {
+        attach_by_id(&mut body, &plan.network, id);
+    }
+    match eng.docker.create_container(Some(opts), body).await {
         Ok(_) => Ok(false),
         Err(e) if status_of(&e) == Some(409) => {
             // Someone else created it; adopt it when it has our config.
@@ -383,6 +618,24 @@ async fn create(eng: &Engine, plan: &Plan, svc: &ServicePlan, n: u32) -> Result<
             }
         }
         Err(e) => Err(anyhow!(e).context(format!("creating container {name}"))),
+    }
+}
+
+/// Replaces the network's name by its id in a create body.
+fn attach_by_id(body: &mut bollard::models::ContainerCreateBody, name: &str, id: &str) {
+    if let Some(hc) = body.host_config.as_mut() {
+        if hc.network_mode.as_deref() == Some(name) {
+            hc.network_mode = Some(id.to_string());
+        }
+    }
+    if let Some(eps) = body
+        .networking_config
+        .as_mut()
+        .and_then(|nc| nc.endpoints_config.as_mut())
+    {
+        if let Some(ep) = eps.remove(name) {
+            eps.insert(id.to_string(), ep);
+        }
     }
 }
 
@@ -684,6 +937,7 @@ mod tests {
             hash: Some(hash.into()),
             image_id: Some(image.into()),
             running,
+            sound: true,
         }
     }
     fn name(n: u32) -> String {
@@ -736,5 +990,64 @@ mod tests {
         let mut named = c(1, "h", "i", true);
         named.number = None;
         assert_eq!(decide(name, 1, "h", "i", &[named]), [Action::Keep(1)]);
+    }
+    #[test]
+    fn an_unsound_container_is_recreated() {
+        let mut off_network = c(1, "h", "i", true);
+        off_network.sound = false;
+        assert_eq!(
+            decide(name, 1, "h", "i", &[off_network]),
+            [Action::Recreate(1, "id1".into())]
+        );
+    }
+
+    fn net(id: &str, ours: bool, mine: &[&str], foreign: &[&str], created: &str) -> NetCandidate {
+        NetCandidate {
+            id: id.into(),
+            ours,
+            our_containers: mine.iter().map(|s| s.to_string()).collect(),
+            foreign_containers: foreign.iter().map(|s| s.to_string()).collect(),
+            created: created.into(),
+        }
+    }
+
+    #[test]
+    fn duplicate_networks_keep_ours_with_containers() {
+        assert_eq!(pick_network("p_default", &[]), Ok(None));
+        let one = [net("a", false, &[], &[], "1")];
+        assert_eq!(
+            pick_network("p_default", &one),
+            Ok(Some(NetRepair {
+                keep: "a".into(),
+                remove: vec![]
+            }))
+        );
+        // labelled beats unlabelled, whatever the age
+        let two = [
+            net("old", false, &[], &[], "1"),
+            net("lab", true, &[], &[], "2"),
+        ];
+        assert_eq!(
+            pick_network("p_default", &two).unwrap().unwrap(),
+            NetRepair {
+                keep: "lab".into(),
+                remove: vec!["old".into()]
+            }
+        );
+        // both labelled: the one with our containers, then the oldest
+        let two = [
+            net("x", true, &[], &[], "1"),
+            net("y", true, &["c1"], &[], "2"),
+        ];
+        assert_eq!(pick_network("p_default", &two).unwrap().unwrap().keep, "y");
+        let two = [net("x", true, &[], &[], "2"), net("y", true, &[], &[], "1")];
+        assert_eq!(pick_network("p_default", &two).unwrap().unwrap().keep, "y");
+        // a duplicate someone else's containers use is not removed
+        let two = [
+            net("x", true, &["c1"], &[], "1"),
+            net("y", false, &[], &["web"], "2"),
+        ];
+        let e = pick_network("p_default", &two).unwrap_err();
+        assert!(e.contains("p_default") && e.contains("web"), "{e}");
     }
 }

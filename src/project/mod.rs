@@ -49,12 +49,9 @@ pub fn discover(
         Some(d) => {
             let d = cwd.join(d);
             if !d.is_dir() {
-                return Err(usage(format!(
-                    "-C {}: no such directory",
-                    d.display()
-                )));
+                return Err(usage(format!("-C {}: no such directory", d.display())));
             }
-            if !d.join(CONFIG_FILE).is_file() {
+            if !has_config(&d)? {
                 return Err(usage(format!(
                     "{} has no {CONFIG_FILE}: run `devctl init` there, or point -C at the project",
                     d.display()
@@ -62,16 +59,21 @@ pub fn discover(
             }
             d
         }
-        None => cwd
-            .ancestors()
-            .find(|d| d.join(CONFIG_FILE).is_file())
-            .map(Path::to_path_buf)
-            .ok_or_else(|| {
+        None => {
+            let mut found = None;
+            for d in cwd.ancestors() {
+                if has_config(d)? {
+                    found = Some(d.to_path_buf());
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
                 usage(format!(
                     "no {CONFIG_FILE} in {} or any parent directory: run `devctl init`, or use -C DIR",
                     cwd.display()
                 ))
-            })?,
+            })?
+        }
     };
     let dir = dir.canonicalize().unwrap_or(dir);
     let (env_file, env_explicit) = match env_file {
@@ -84,6 +86,23 @@ pub fn discover(
         env_file,
         env_explicit,
     })
+}
+
+/// Whether `dir` holds a usable devctl.toml: false when there is nothing of
+/// that name; an error (exit 2) when something is there but is not a
+/// readable file (a directory, a dangling symlink, a symlink loop, a FIFO,
+/// unreadable), so that discovery never walks past a broken config to a
+/// parent project's.
+fn has_config(dir: &Path) -> anyhow::Result<bool> {
+    let path = dir.join(CONFIG_FILE);
+    match crate::fsutil::entry(&path) {
+        crate::fsutil::Entry::Missing => Ok(false),
+        crate::fsutil::Entry::File => Ok(true),
+        crate::fsutil::Entry::Broken(why) | crate::fsutil::Entry::Special(why) => Err(usage(format!(
+            "{} {why}: make it a readable file or remove it (devctl does not use a {CONFIG_FILE} of a parent directory past a broken one)",
+            path.display()
+        ))),
+    }
 }
 
 /// The compose project name: `[project].name`, or the directory's name
@@ -140,6 +159,22 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     let env_display = shown(&paths.env_file);
     let text = std::fs::read_to_string(&paths.config)
         .map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
+    let why = match crate::fsutil::entry(&paths.env_file) {
+        crate::fsutil::Entry::Broken(why) => Some(why),
+        // `--env-file <(sops -d …)`: a pipe named on purpose is read.
+        crate::fsutil::Entry::Special(why) if !paths.env_explicit => Some(why),
+        _ => None,
+    };
+    if let Some(why) = why {
+        return Err(usage(format!(
+            "{env_display} {why}: the env file must be a readable file{}",
+            if paths.env_explicit {
+                ""
+            } else {
+                " (or remove it)"
+            }
+        )));
+    }
     let (dotenv, env_file_exists) = match std::fs::read_to_string(&paths.env_file) {
         Ok(t) => {
             let pairs = env::parse_dotenv(&t).map_err(|e| {

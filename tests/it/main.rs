@@ -5,6 +5,7 @@ mod support;
 
 mod architecture;
 mod config_cli;
+mod data_state;
 mod doctor_e2e;
 mod e2e_support;
 mod engine_e2e;
