@@ -15,5 +15,6 @@ pub mod gen;
 pub mod lint;
 pub mod par;
 pub mod project;
+pub mod text;
 pub mod watch;
 pub mod yaml;

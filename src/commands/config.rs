@@ -179,12 +179,22 @@ pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
     };
     let path = p.paths.dir.join(&app.context).join(&app.dockerfile);
     let shown = display_rel(&p.paths.dir, &path);
-    let text = std::fs::read_to_string(&path)
+    let bytes = std::fs::read(&path)
         .map_err(|e| usage(format!("{shown}: cannot read the app's Dockerfile: {e}")))?;
-    let df = crate::dockerfile::parse(&text).map_err(|e| {
+    let text =
+        crate::text::decode(&bytes).map_err(|bad| usage(bad.message(&shown, "a Dockerfile")))?;
+    let df = crate::dockerfile::parse(text).map_err(|e| {
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let src = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+        let snippet = if line > 0 {
+            crate::text::snippet(line, src, col, 1)
+        } else {
+            String::new()
+        };
         usage(format!(
-            "{shown}:{}:{}: {}",
-            e.span.start.line, e.span.start.col, e.message
+            "{shown}:{line}:{col}: {}{snippet}",
+            crate::text::escape_controls(&e.message)
         ))
     })?;
     if let Some(target) = &app.target {

@@ -424,22 +424,47 @@ fn runtime_loop(
         let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RawEvent>();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let mut notifier = Notifier::new(ev_tx).map_err(|e| anyhow!(e))?;
+        // The roots, each with the rules that watch it and how it is shown.
         let mut roots: Vec<PathBuf> = Vec::new();
+        let mut root_rules: Vec<Vec<&str>> = Vec::new();
+        let mut root_shown: Vec<String> = Vec::new();
         for r in &assets.watch {
             for p in &r.paths {
                 let root = dir.join(p.as_str());
-                if !root.is_dir() {
-                    eprintln!("[{}] {} is not a directory: not watched", r.name, root.display());
-                    continue;
-                }
-                if !roots.contains(&root) {
-                    roots.push(root);
+                match roots.iter().position(|x| *x == root) {
+                    Some(i) => {
+                        if !root_rules[i].contains(&r.name.as_str()) {
+                            root_rules[i].push(&r.name);
+                        }
+                    }
+                    None => {
+                        roots.push(root);
+                        root_rules.push(vec![&r.name]);
+                        root_shown.push(crate::watch::roots::shown(p.as_str()));
+                    }
                 }
             }
         }
-        for root in &roots {
-            notifier.add_tree(root, false).map_err(|e| anyhow!(e))?;
+        let seen = notifier.set_roots(&roots).map_err(|e| anyhow!(e))?;
+        for (i, s) in seen.iter().enumerate() {
+            if !s.is_dir() {
+                eprintln!(
+                    "{}",
+                    crate::watch::roots::not_there_at_start(&root_rules[i], &root_shown[i], *s)
+                );
+            }
         }
+        // Tells what happened to the roots; their files count as changed.
+        let say_roots = |changes: &[(usize, crate::watch::roots::Change)]| {
+            for (i, c) in changes {
+                let m = crate::watch::roots::message(&root_rules[*i], &root_shown[*i], *c);
+                if *c == crate::watch::roots::Change::Removed {
+                    eprintln!("{m}");
+                } else if !global.quiet {
+                    println!("{m}");
+                }
+            }
+        };
         if !global.quiet && !names.is_empty() {
             println!(
                 "watching {} ({} directories); Ctrl-C stops",
@@ -483,6 +508,13 @@ fn runtime_loop(
                             Err(e) => eprintln!("warning: {}", crate::watch::notifier::advice(&e, dir)),
                         }
                     }
+                    match notifier.check_roots() {
+                        Ok((changes, files)) => {
+                            say_roots(&changes);
+                            for p in files { on_path(&p, &mut sched, now) }
+                        }
+                        Err(advice) => eprintln!("warning: {advice}"),
+                    }
                 }
                 _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline.unwrap_or_else(Instant::now))), if deadline.is_some() => {}
                 Some((i, res, took)) = done_rx.recv() => {
@@ -498,6 +530,16 @@ fn runtime_loop(
                     }
                 }
                 _ = liveness.tick() => {
+                    // A safety net for lost events (queue overflow): a
+                    // root that went or came back is noticed within a tick.
+                    match notifier.check_roots() {
+                        Ok((changes, files)) => {
+                            say_roots(&changes);
+                            let now = Instant::now();
+                            for p in files { on_path(&p, &mut sched, now) }
+                        }
+                        Err(advice) => eprintln!("warning: {advice}"),
+                    }
                     if let Err(e) = ping(&t.docker).await {
                         if crate::engine::lost_connection(&e).is_some() {
                             return Err(e);

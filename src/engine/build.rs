@@ -218,6 +218,14 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             df.display()
         )));
     }
+    // A Dockerfile that is not text is named here with its position, not
+    // left to the builder's parser.
+    if let Ok(bytes) = std::fs::read(&df) {
+        if let Err(bad) = crate::text::decode(&bytes) {
+            let shown = crate::project::shown(&df);
+            return Err(crate::error::usage(bad.message(&shown, "a Dockerfile")));
+        }
+    }
     let ig = read_ignore(build)?;
     let entries = context_entries(&build.context, &ig, &build.dockerfile)?;
 

@@ -59,25 +59,46 @@ impl fmt::Display for DotenvError {
 /// Parses `.env` text with dotenvy (`KEY=value`, quotes, `export`, comments,
 /// `${VAR}` substitution from earlier lines). Pure apart from dotenvy's own
 /// lookup of the process environment for substitution.
+/// A leading UTF-8 byte-order mark is skipped (as for devctl.toml); CRLF
+/// line endings are read as LF.
 pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         match item {
             Ok(pair) => out.push(pair),
             Err(dotenvy::Error::LineParse(bad, idx)) => {
-                let (offset, line, col) = locate(text, &bad, idx);
-                let _ = offset;
+                // A quote left open reads to the end of the file: blame
+                // the line where it opened, not the last one.
+                let open = (idx == bad.len() && text.ends_with(bad.as_str()))
+                    .then(|| unclosed_quote(&bad))
+                    .flatten()
+                    .map(|at| text.len() - bad.len() + at);
+                let (line, col) = match open {
+                    Some(at) => {
+                        let (line, col, _) = crate::project::load::line_col(text, at);
+                        (line, col)
+                    }
+                    None => {
+                        let (_, line, col) = locate(text, &bad, idx);
+                        (line, col)
+                    }
+                };
                 let source_line = mask_env_line(if line > 0 {
                     text.lines().nth(line - 1).unwrap_or("")
                 } else {
                     bad.lines().next().unwrap_or("")
                 });
+                let message = match open.map(|at| &text[at..at + 1]) {
+                    Some(q) => format!(
+                        "the {q} quote opened here is never closed (close it, or escape a literal {q} with a backslash)"
+                    ),
+                    None => "cannot parse this line: expected KEY=value (quote a value holding spaces or special characters)".to_string(),
+                };
                 return Err(DotenvError {
                     line,
                     col,
-                    message: format!(
-                        "cannot parse {source_line:?}: expected KEY=value (quote a value holding spaces or special characters)"
-                    ),
+                    message,
                     source_line,
                 });
             }
@@ -92,6 +113,49 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
         }
     }
     Ok(out)
+}
+
+/// The byte offset in `buf` of a quote still open at its end, following
+/// dotenvy's own reading of logical lines (quotes, backslash escapes, a `#`
+/// after whitespace starting a comment).
+fn unclosed_quote(buf: &str) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        Complete,
+        Escape,
+        Strong,
+        StrongEsc,
+        Weak,
+        WeakEsc,
+        White,
+    }
+    let mut s = S::Complete;
+    let mut open = None;
+    for (i, c) in buf.char_indices() {
+        s = match (s, c) {
+            (S::White, '#') => return None,
+            (S::Complete, c) if c.is_whitespace() && c != '\n' && c != '\r' => S::White,
+            (S::White | S::Complete, '\\') => S::Escape,
+            (S::White | S::Complete, '"') => {
+                open = Some(i);
+                S::Weak
+            }
+            (S::White | S::Complete, '\'') => {
+                open = Some(i);
+                S::Strong
+            }
+            (S::White | S::Complete | S::Escape, _) => S::Complete,
+            (S::Weak, '\\') => S::WeakEsc,
+            (S::Weak, '"') => S::Complete,
+            (S::Weak | S::WeakEsc, _) => S::Weak,
+            (S::Strong, '\\') => S::StrongEsc,
+            (S::Strong, '\'') => S::Complete,
+            (S::Strong | S::StrongEsc, _) => S::Strong,
+        };
+    }
+    matches!(s, S::Weak | S::WeakEsc | S::Strong | S::StrongEsc)
+        .then_some(open)
+        .flatten()
 }
 
 /// Where dotenvy's offending text (`bad`, the rest of a line from some
@@ -224,6 +288,44 @@ mod tests {
     fn unterminated_quote_is_an_error() {
         let e = parse_dotenv("A=1\nB=\"open\n").unwrap_err();
         assert_eq!(e.line, 2, "{e:?}");
+    }
+
+    #[test]
+    fn unterminated_quote_blames_the_line_where_it_opened() {
+        let e = parse_dotenv("A=1\nB=\"open\nC=3\n# note\nD=4\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 3), "{e:?}");
+        assert_eq!(e.source_line, "B=\"open");
+        assert!(
+            e.message.contains("quote opened here is never closed"),
+            "{e}"
+        );
+        let e = parse_dotenv("A='it''s\nB=x\nC=y").unwrap_err();
+        assert_eq!((e.line, e.col), (1, 7), "{e:?}");
+        assert!(e.message.contains("the ' quote"), "{e}");
+        // a closed multi-line value before it does not confuse it
+        let e = parse_dotenv("A=\"one\ntwo\"\nB=\"x\" C=\"y\nD=1\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 9), "{e:?}");
+        // an escaped quote does not open one
+        assert_eq!(
+            parse_dotenv("A=\"a\\\"b\"\nB=1\n").unwrap(),
+            pairs(&[("A", "a\"b"), ("B", "1")])
+        );
+        // a secret's line is masked in the error
+        let e = parse_dotenv("A=1\nAPI_TOKEN=\"hunter2\nC=3\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(!e.to_string().contains("hunter2") && !e.source_line.contains("hunter2"));
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let got = parse_dotenv("\u{feff}A=1\r\nB=\"two words\"\r\n# c\r\nC='x'\r\n").unwrap();
+        assert_eq!(got, pairs(&[("A", "1"), ("B", "two words"), ("C", "x")]));
+        let e = parse_dotenv("\u{feff}A=1\r\nB=two words\r\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 6), "{e:?}");
+        assert_eq!(e.source_line, "B=two words");
+        let e = parse_dotenv("\u{feff}bad line\r\n").unwrap_err();
+        assert_eq!(e.line, 1, "{e:?}");
+        assert!(!e.source_line.contains('\u{feff}'), "{e:?}");
     }
 
     #[test]

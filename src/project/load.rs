@@ -30,24 +30,16 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A key or value quoted in the message is the file's text too.
+        let message = crate::text::escape_controls(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)?;
+            write!(f, "{}: {}", self.file, message)?;
         } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.col, self.message
-            )?;
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, message)?;
         }
         if let Some((src, col, width)) = &self.snippet {
-            let num = self.line.to_string();
-            let pad = " ".repeat(num.len());
-            write!(
-                f,
-                "\n {num} | {src}\n {pad} | {}{}",
-                " ".repeat(col.saturating_sub(1)),
-                "^".repeat((*width).max(1))
-            )?;
+            // escaped and cut: the file cannot drive the terminal
+            f.write_str(&crate::text::snippet(self.line, src, *col, *width))?;
         }
         Ok(())
     }
@@ -435,8 +427,8 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             for (d, _) in &dep.0 {
                 if d == name {
                     return err(
-                        service_span(text, name),
-                        format!("service `{name}` depends on itself"),
+                        dep_span(text, name, d),
+                        format!("service `{name}` depends on itself (depends_on cycle: {name} -> {name}): remove `{d}` from its depends_on"),
                     );
                 }
                 if !names.contains(&d.as_str()) {
@@ -444,7 +436,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return err(
-                        find_span(text, d).or_else(|| service_span(text, name)),
+                        dep_span(text, name, d),
                         format!("service `{name}` depends on `{d}`, which is not defined{hint}"),
                     );
                 }
@@ -463,7 +455,150 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             }
         }
     }
+    // The app first, then the services by name: the chain reads from the
+    // app when it is part of the cycle.
+    let graph: Vec<(&str, Vec<&str>)> = all
+        .iter()
+        .rev()
+        .take(c.app.is_some() as usize)
+        .chain(all.iter().take(c.services.len()))
+        .map(|(n, c)| {
+            let deps = c
+                .depends_on
+                .as_ref()
+                .map(|d| d.0.iter().map(|(x, _)| x.as_str()).collect())
+                .unwrap_or_default();
+            (*n, deps)
+        })
+        .collect();
+    if let Some(chain) = find_cycle(&graph) {
+        let n = chain.len();
+        let (from, to) = (chain[n - 2], chain[n - 1]);
+        return err(
+            dep_span(text, from, to),
+            format!(
+                "depends_on cycle: {}; no service of it can start first: remove one of these dependencies",
+                chain.join(" -> ")
+            ),
+        );
+    }
     Ok(())
+}
+
+/// The first dependency cycle in `graph` (nodes in the given order, edges
+/// in theirs), as the chain of names from where it starts back to it:
+/// `[a, b, a]`. Edges to unknown nodes are ignored.
+pub fn find_cycle<'a>(graph: &[(&'a str, Vec<&'a str>)]) -> Option<Vec<&'a str>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let index = |n: &str| graph.iter().position(|(m, _)| *m == n);
+    let mut mark = vec![Mark::New; graph.len()];
+    for start in 0..graph.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // (node, next edge to follow)
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::OnPath;
+        while let Some(&mut (node, ref mut edge)) = stack.last_mut() {
+            let deps = &graph[node].1;
+            if *edge == deps.len() {
+                mark[node] = Mark::Done;
+                stack.pop();
+                continue;
+            }
+            let next = deps[*edge];
+            *edge += 1;
+            let Some(j) = index(next) else { continue };
+            match mark[j] {
+                Mark::OnPath => {
+                    let from = stack.iter().position(|(n, _)| *n == j).unwrap_or(0);
+                    let mut chain: Vec<&str> =
+                        stack[from..].iter().map(|(n, _)| graph[*n].0).collect();
+                    chain.push(graph[j].0);
+                    return Some(chain);
+                }
+                Mark::New => {
+                    mark[j] = Mark::OnPath;
+                    stack.push((j, 0));
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+    None
+}
+
+/// Where `service`'s depends_on names `dep` (the quoted name in a list, or
+/// the key in a table or a `[services.x.depends_on]` header), falling back
+/// to its depends_on key, then to the service.
+fn dep_span(text: &str, service: &str, dep: &str) -> Option<Range<usize>> {
+    let headers: Vec<String> = if service == "app" {
+        vec!["[app".into()]
+    } else {
+        vec![
+            format!("[services.{service}"),
+            format!("[services.\"{service}\""),
+            format!("[services.'{service}'"),
+        ]
+    };
+    // the byte ranges of the service's tables ([x] and [x.sub…])
+    let mut regions: Vec<Range<usize>> = Vec::new();
+    let mut offset = 0;
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            let h = t.split('#').next().unwrap_or(t).trim_end();
+            inside = headers.iter().any(|p| {
+                h.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with(']') || rest.starts_with('.'))
+            });
+            if inside {
+                regions.push(offset..offset + line.len());
+            }
+        } else if inside {
+            if let Some(r) = regions.last_mut() {
+                r.end = offset + line.len();
+            }
+        }
+        offset += line.len();
+    }
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    for r in &regions {
+        let region = &text[r.clone()];
+        let Some(k) = region.find("depends_on") else {
+            continue;
+        };
+        let after = &region[k..];
+        for needle in [format!("\"{dep}\""), format!("'{dep}'")] {
+            if let Some(i) = after.find(&needle) {
+                let at = r.start + k + i;
+                return Some(at..at + needle.len());
+            }
+        }
+        // a bare key: `dep = …` or `depends_on.dep` or `[….depends_on.dep]`
+        let bytes = after.as_bytes();
+        let mut from = "depends_on".len();
+        while let Some(i) = after[from..].find(dep) {
+            let s = from + i;
+            let e = s + dep.len();
+            let before_ok = s == 0 || !is_word(bytes[s - 1]) || bytes[s - 1] == b'.';
+            let after_ok = e == bytes.len() || !is_word(bytes[e]);
+            if before_ok && after_ok {
+                let at = r.start + k + s;
+                return Some(at..at + dep.len());
+            }
+            from = e;
+        }
+        let at = r.start + k;
+        return Some(at..at + "depends_on".len());
+    }
+    service_span(text, service)
 }
 
 fn check_socket(
@@ -667,6 +802,76 @@ mod tests {
         .is_ok());
         let e = err("[services.w]\nimage = \"i\"\ndepends_on = [\"w\"]\n");
         assert!(e.message.contains("depends on itself"));
+    }
+
+    #[test]
+    fn depends_on_cycles_are_named_at_the_closing_dependency() {
+        // a 2-cycle, list form
+        let e = err("[services.a]\nimage = \"i\"\ndepends_on = [\"b\"]\n[services.b]\nimage = \"i\"\ndepends_on = [\"a\"]\n");
+        assert!(
+            e.message.starts_with("depends_on cycle: a -> b -> a"),
+            "{}",
+            e.message
+        );
+        assert_eq!((e.line, e.col), (6, 15), "{e}");
+        // a 3-cycle through the app, table forms (inline and header)
+        let text = "[app]\ndepends_on = { db = { condition = \"service_healthy\" } }\n\n[services.db]\nimage = \"i\"\n[services.db.depends_on.cache]\ncondition = \"service_started\"\n\n[services.cache]\nimage = \"i\"\ndepends_on = [\"app\"]\n";
+        let e = err(text);
+        assert!(
+            e.message
+                .starts_with("depends_on cycle: app -> db -> cache -> app"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, 11, "{e}");
+        // the same with the cycle closed by a table form
+        let text = "[services.a]\nimage = \"i\"\ndepends_on = [\"b\"]\n[services.b]\nimage = \"i\"\n[services.b.depends_on]\na = { condition = \"service_started\" }\n";
+        let e = err(text);
+        assert!(
+            e.message.starts_with("depends_on cycle: a -> b -> a"),
+            "{}",
+            e.message
+        );
+        assert_eq!((e.line, e.col), (7, 1), "{e}");
+        // self-dependency, named as a cycle at its line
+        let e = err("[services.w]\nimage = \"w\"\ndepends_on = { w = {} }\n");
+        assert!(
+            e.message
+                .contains("depends on itself (depends_on cycle: w -> w)"),
+            "{}",
+            e.message
+        );
+        assert_eq!((e.line, e.col), (3, 16), "{e}");
+        // a diamond is no cycle
+        assert!(load("f", "[services.a]\nimage = \"i\"\ndepends_on = [\"b\", \"c\"]\n[services.b]\nimage = \"i\"\ndepends_on = [\"c\"]\n[services.c]\nimage = \"i\"\n", &env(&[])).is_ok());
+    }
+
+    #[test]
+    fn find_cycle_returns_the_chain() {
+        assert_eq!(find_cycle(&[("a", vec!["b"]), ("b", vec![])]), None);
+        assert_eq!(
+            find_cycle(&[("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["b"])]),
+            Some(vec!["b", "c", "b"])
+        );
+        assert_eq!(find_cycle(&[("a", vec!["a"])]), Some(vec!["a", "a"]));
+        assert_eq!(find_cycle(&[("a", vec!["zz"])]), None);
+    }
+
+    #[test]
+    fn echoed_lines_are_escaped_and_cut() {
+        // ESC and BEL in a TOML line: shown escaped, never raw
+        let e = err("[app]\nport = \u{1b}]0;pwned\u{7}\n");
+        let s = e.to_string();
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");
+        assert!(s.contains("\\x1b]0;pwned\\x07"), "{s}");
+        // a very long line is cut around the caret
+        let long = format!("[app]\nport = {}x\n", "9".repeat(5000));
+        let s = err(&long).to_string();
+        assert!(s.len() < 1000, "{}", s.len());
+        assert!(s.contains('…'), "{s}");
+        // a quoted key with control characters in a message
+        let e = err("[app]\n\"a\\u001bb\" = 1\n");
+        assert!(!e.to_string().contains('\u{1b}'), "{e}");
     }
 
     #[test]

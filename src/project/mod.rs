@@ -157,8 +157,10 @@ pub struct Project {
 pub fn open(paths: Paths) -> anyhow::Result<Project> {
     let display = shown(&paths.config);
     let env_display = shown(&paths.env_file);
-    let text = std::fs::read_to_string(&paths.config)
-        .map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(&paths.config).map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
+    let text =
+        crate::text::decode(&bytes).map_err(|bad| usage(bad.message(&display, CONFIG_FILE)))?;
     let why = match crate::fsutil::entry(&paths.env_file) {
         crate::fsutil::Entry::Broken(why) => Some(why),
         // `--env-file <(sops -d …)`: a pipe named on purpose is read.
@@ -175,12 +177,17 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
             }
         )));
     }
-    let (dotenv, env_file_exists) = match std::fs::read_to_string(&paths.env_file) {
-        Ok(t) => {
-            let pairs = env::parse_dotenv(&t).map_err(|e| {
+    let (dotenv, env_file_exists) = match std::fs::read(&paths.env_file) {
+        Ok(bytes) => {
+            let t = crate::text::decode(&bytes).map_err(|mut bad| {
+                // the line up to the bad byte may hold a secret's value
+                bad.line_text = env::mask_env_line(&bad.line_text);
+                usage(bad.message(&env_display, "an env file"))
+            })?;
+            let pairs = env::parse_dotenv(t).map_err(|e| {
                 let mut msg = format!("{env_display}:{e}");
                 if !e.source_line.is_empty() {
-                    msg.push_str(&format!("\n {} | {}", e.line, e.source_line));
+                    msg.push_str(&crate::text::snippet(e.line, &e.source_line, e.col, 1));
                 }
                 usage(msg)
             })?;
@@ -197,7 +204,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     };
     let env = Env::merge(dotenv, env::process_env());
     // Errors quote devctl.toml after interpolation: never a secret's value.
-    let loaded = load::load(&display, &text, &env)
+    let loaded = load::load(&display, text, &env)
         .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;

@@ -8,7 +8,10 @@
 //! - [`notifier`]: the thin adapter over `notify` (one watch per directory
 //!   under each root, new directories followed, inotify limits turned into
 //!   advice).
+//! - [`roots`]: the rules' roots as a pure state machine (removed, back,
+//!   replaced, created) and what run-dev says about each change.
 
 pub mod filter;
 pub mod notifier;
+pub mod roots;
 pub mod sched;

@@ -1014,3 +1014,147 @@ fn idle_command_stops_within_a_second_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+// ---------------------------------------------------------------------------
+// Messages: files that are not text, control characters, long lines, .env
+// quirks, depends_on cycles (issue 11).
+
+#[test]
+fn invalid_utf8_and_nul_in_devctl_toml_and_env_name_line_and_column() {
+    let p = Project::new().file("devctl.toml", b"[app]\nport = 80\nuser = \"ap\xff\"\n");
+    p.devctl(&["config"])
+        .code(2)
+        .stderr_has("devctl.toml:3:12: invalid UTF-8 (byte 0xff)")
+        .stderr_has(" 3 | user = \"ap\n");
+    let p = Project::new().file("devctl.toml", b"[app]\n\nport = 8\x0000\n");
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("devctl.toml:3:9: a NUL byte");
+    let p = Project::new()
+        .file("devctl.toml", "[app]\n")
+        .file(".env", b"A=1\nB=caf\xe9\n");
+    p.devctl(&["config"])
+        .code(2)
+        .stderr_has(".env:2:6: invalid UTF-8 (byte 0xe9)");
+    // a secret's value before the bad byte is not shown
+    let p = Project::new()
+        .file("devctl.toml", "[app]\n")
+        .file(".env", b"A=1\n\nAPI_TOKEN=hunter2\0x\n");
+    let d = p
+        .devctl(&["config"])
+        .code(2)
+        .stderr_has(".env:3:18: a NUL byte");
+    assert!(!d.stderr().contains("hunter2"), "{}", d.stderr());
+}
+
+#[test]
+fn a_dockerfile_that_is_not_text_is_named_by_config_check() {
+    let toml = "[app]\ntarget = \"app\"\n";
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("Dockerfile", b"FROM scratch AS app\nRUN echo \xc3\x28\n");
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("Dockerfile:2:11: invalid UTF-8 (byte 0xc3)");
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("Dockerfile", b"FROM scratch AS app\n\nCOPY a\0 b\n");
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("Dockerfile:3:7: a NUL byte");
+    // lint keeps its DL1000
+    p.devctl(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
+        .code(1)
+        .stdout_has("DL1000");
+}
+
+#[test]
+fn control_characters_in_echoed_lines_are_escaped_and_long_lines_cut() {
+    // devctl.toml: ESC/BEL/CR in a bad line never reach the terminal raw
+    let p = Project::new().file("devctl.toml", "[app]\nport = \x1b]0;owned\x07\r\x1b[2J\n");
+    let d = p.devctl(&["config"]).code(2);
+    let err = d.stderr();
+    assert!(
+        !err.contains(['\x1b', '\x07', '\r']),
+        "raw control characters: {err:?}"
+    );
+    assert!(err.contains("\\x1b]0;owned\\x07"), "{err}");
+    // .env
+    let p = Project::new()
+        .file("devctl.toml", "[app]\n")
+        .file(".env", "A=1\nNAME=x \x1b[31mred\u{9b}\n");
+    let d = p.devctl(&["config"]).code(2);
+    let err = d.stderr();
+    assert!(!err.contains(['\x1b', '\u{9b}']), "{err:?}");
+    assert!(err.contains(".env:2:"), "{err}");
+    assert!(err.contains("\\x1b[31mred"), "{err}");
+    // Dockerfile parse errors in config --check
+    let p = Project::new()
+        .file("devctl.toml", "[app]\ntarget = \"app\"\n")
+        .file("Dockerfile", "FROM scratch AS app\nFROMM \x1b[2J x\n");
+    let d = p.devctl(&["config", "--check"]).code(2);
+    let err = d.stderr();
+    assert!(!err.contains('\x1b'), "{err:?}");
+    assert!(
+        err.contains("Dockerfile:2:1:") && err.contains("\\x1b[2J"),
+        "{err}"
+    );
+    // a 20,000-character line is cut around the caret
+    let long = format!("[app]\nport = 8000\nuser = \"{}\" x\n", "a".repeat(20_000));
+    let p = Project::new().file("devctl.toml", long);
+    let d = p.devctl(&["config"]).code(2);
+    let err = d.stderr();
+    assert!(err.len() < 2_000, "{} bytes:\n{err}", err.len());
+    let line = err.lines().find(|l| l.starts_with(" 3 | ")).unwrap();
+    let caret = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("| ") && l.contains('^'))
+        .unwrap();
+    assert!(line.contains('…'), "{line}");
+    let col = caret.find('^').unwrap();
+    assert_eq!(line[col..].chars().next(), Some('x'), "{line}\n{caret}");
+}
+
+#[test]
+fn env_with_bom_and_crlf_is_accepted_and_an_open_quote_is_blamed_where_it_opened() {
+    let p = Project::new()
+        .file(
+            "devctl.toml",
+            "[services.db]\nimage = \"postgres:${PG}\"\ncommand = \"${CMD}\"\n",
+        )
+        .file(".env", "\u{feff}PG=16.4\r\nCMD=\"run it\"\r\n");
+    let d = p
+        .devctl(&["config"])
+        .env_remove("PG")
+        .env_remove("CMD")
+        .code(0);
+    assert!(d.stdout().contains("postgres:16.4"), "{}", d.stdout());
+    assert!(!d.stdout().contains('\r'), "{:?}", d.stdout());
+    assert!(d.stdout().contains("run it"), "{}", d.stdout());
+    let p = Project::new()
+        .file("devctl.toml", "[app]\n")
+        .file(".env", "A=1\nB=\"open\nC=3\nD=4\nE=5\n");
+    p.devctl(&["config"])
+        .code(2)
+        .stderr_has(".env:2:3: the \" quote opened here is never closed")
+        .stderr_has(" 2 | B=\"open\n   |   ^");
+}
+
+#[test]
+fn depends_on_cycles_are_found_by_config_check_config_and_start() {
+    let toml = "[project]\nname = \"cyc\"\n[app]\ndepends_on = [\"db\"]\n[services.db]\nimage = \"i\"\ndepends_on = { cache = {} }\n[services.cache]\nimage = \"i\"\ndepends_on = [\"app\"]\n";
+    let p = Project::new().file("devctl.toml", toml);
+    for args in [&["config", "--check"][..], &["config"], &["start"]] {
+        p.devctl(args)
+            .code(2)
+            .stderr_has("devctl.toml:10:15: depends_on cycle: app -> db -> cache -> app");
+    }
+    assert!(!p.path().join(".devctl/compose.yaml").exists());
+    let p = Project::new().file(
+        "devctl.toml",
+        "[services.w]\nimage = \"i\"\ndepends_on = [\"w\"]\n",
+    );
+    p.devctl(&["config", "--check"])
+        .code(2)
+        .stderr_has("devctl.toml:3:15: service `w` depends on itself (depends_on cycle: w -> w)");
+}

@@ -1007,3 +1007,28 @@ fn build_progress_on_a_terminal() {
     // one line per step, printed above the spinner
     assert!(seen.contains("app: Step 1/"), "{seen}");
 }
+
+#[test]
+fn build_names_a_dockerfile_that_is_not_text() {
+    if !engine_ready() {
+        return;
+    }
+    let t = crate::e2e_support::TestProject::new("bdtxt", "", "");
+    std::fs::write(
+        t.path().join("Dockerfile"),
+        b"FROM devctl-fixture/busybox:1 AS app\nRUN echo \xff\n",
+    )
+    .unwrap();
+    let (_, err) = t.code(&["build"], 2);
+    assert!(
+        err.contains("Dockerfile:2:11: invalid UTF-8 (byte 0xff)"),
+        "{err}"
+    );
+    std::fs::write(
+        t.path().join("Dockerfile"),
+        b"FROM devctl-fixture/busybox:1 AS app\n\n\nRUN \0\n",
+    )
+    .unwrap();
+    let (_, err) = t.code(&["build"], 2);
+    assert!(err.contains("Dockerfile:4:5: a NUL byte"), "{err}");
+}

@@ -539,3 +539,80 @@ run = "trap '' TERM; echo stubborn-started; sleep 138"
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn a_deleted_or_renamed_root_is_watched_again_and_a_missing_one_once_created() {
+    if !ready() {
+        return;
+    }
+    let mut d = Dev::new("root", "", |t| {
+        t + r#"
+[[assets.watch]]
+name = "gone"
+paths = ["gone", "later/deep"]
+run = "echo gone-ran"
+"#
+    });
+    std::fs::create_dir_all(d.path("gone")).unwrap();
+    open_up(&d.path("gone"));
+    d.spawn();
+    d.wait_for("the watch loop", 600, |o, _| {
+        o.contains("watching [css] [js] [gone]")
+    });
+    assert!(
+        d.err().contains(
+            "[gone] later/deep/ does not exist; it will be watched once it is created as a directory"
+        ),
+        "{}",
+        d.logs()
+    );
+    let runs = |o: &str| o.matches("[gone] done in").count();
+    std::fs::write(d.path("gone/a"), "1").unwrap();
+    d.wait_for("a first run", 10, |o, _| runs(o) == 1);
+
+    // deleted, then recreated: said so, and a change in it runs the rule
+    std::fs::remove_dir_all(d.path("gone")).unwrap();
+    d.wait_for("the removal", 10, |_, e| {
+        e.contains("[gone] gone/ was removed; watching for it to come back")
+    });
+    std::fs::create_dir(d.path("gone")).unwrap();
+    d.wait_for("its return", 10, |o, _| {
+        o.contains("[gone] gone/ is back; watching again")
+    });
+    let n = runs(&d.out());
+    std::fs::write(d.path("gone/b"), "2").unwrap();
+    d.wait_for("a run after the return", 10, |o, _| runs(o) > n);
+
+    // renamed away: changes in the renamed tree run nothing; renamed back:
+    // its files count as changed, and later changes are seen
+    std::fs::rename(d.path("gone"), d.path("gone.old")).unwrap();
+    d.wait_for("the rename away", 10, |_, e| {
+        e.matches("[gone] gone/ was removed").count() == 2
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let n = runs(&d.out());
+    std::fs::write(d.path("gone.old/c"), "3").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(runs(&d.out()), n, "{}", d.logs());
+    std::fs::rename(d.path("gone.old"), d.path("gone")).unwrap();
+    d.wait_for("the rename back", 10, |o, _| {
+        o.matches("[gone] gone/ is back").count() == 2 && runs(o) > n
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let n = runs(&d.out());
+    std::fs::write(d.path("gone/c"), "4").unwrap();
+    d.wait_for("a run after the rename back", 10, |o, _| runs(o) > n);
+
+    // the root missing at start, created later (two levels)
+    std::fs::create_dir_all(d.path("later/deep")).unwrap();
+    d.wait_for("the late root", 10, |o, _| {
+        o.contains("[gone] later/deep/ was created; watching it")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let n = runs(&d.out());
+    std::fs::write(d.path("later/deep/x"), "5").unwrap();
+    d.wait_for("a run in the late root", 10, |o, _| runs(o) > n);
+
+    d.signal(libc::SIGINT);
+    assert_eq!(d.wait_exit(20), Some(0), "{}", d.logs());
+}
