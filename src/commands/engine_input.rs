@@ -50,7 +50,10 @@ fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<L
             let _ = writeln!(err, "warning: {w}");
         }
     }
-    let plan = plan_from_text(&rendered.text, &path, &project.name)?;
+    let mut plan = plan_from_text(&rendered.text, &path, &project.name)?;
+    // The env file devctl read: in the document as the app's `env_file`
+    // when there is an app, but a project of services alone reads it too.
+    plan.add_private(&project.paths.env_file);
     Ok(Loaded {
         plan,
         dir: project.paths.dir.clone(),

@@ -35,21 +35,31 @@ pub struct BuildOptions {
     pub progress: Progress,
 }
 
-/// Reads the ignore file of a build: `<Dockerfile>.dockerignore` next to
-/// the Dockerfile when present (BuildKit's rule), else
-/// `<context>/.dockerignore`.
-pub fn read_ignore(build: &BuildPlan) -> Result<DockerIgnore> {
+/// The ignore file of a build: `<Dockerfile>.dockerignore` next to the
+/// Dockerfile when present (BuildKit's rule), else `<context>/.dockerignore`.
+pub fn ignore_path(build: &BuildPlan) -> PathBuf {
     let df = build.context.join(&build.dockerfile);
     let specific = PathBuf::from(format!("{}.dockerignore", df.display()));
-    let path = if specific.is_file() {
+    if specific.is_file() {
         specific
     } else {
         build.context.join(".dockerignore")
-    };
+    }
+}
+
+/// Reads the ignore file of a build (see [`ignore_path`]).
+pub fn read_ignore(build: &BuildPlan) -> Result<DockerIgnore> {
+    let path = ignore_path(build);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(anyhow!("cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return Err(crate::error::usage(format!(
+                "cannot read {}: {}",
+                path.display(),
+                io_reason(&e)
+            )))
+        }
     };
     let ig = DockerIgnore::parse(&text);
     if let Some(bad) = ig.invalid_patterns().first() {
@@ -64,69 +74,329 @@ pub fn read_ignore(build: &BuildPlan) -> Result<DockerIgnore> {
     Ok(ig)
 }
 
+/// An I/O error as a short lower-case reason ("permission denied"), without
+/// Rust's " (os error 13)".
+pub fn io_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        return "permission denied".into();
+    }
+    let s = e.to_string();
+    let s = match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    };
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => s,
+    }
+}
+
+/// What of a build context is private: never sent to the engine unless the
+/// ignore file re-includes it by name. Besides these paths, every file named
+/// `.env` and every directory named `.devctl`, at any depth, is private.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Private {
+    /// Context-relative, `/`-separated paths (files or directories); `""`
+    /// when the context itself lies inside a private directory.
+    pub paths: Vec<String>,
+    /// (device, inode) of the private files, so that a hard link to one
+    /// elsewhere in the context stays out too.
+    pub inodes: Vec<(u64, u64)>,
+}
+
+impl Private {
+    /// The private host paths (see [`BuildPlan::private`]) as seen from
+    /// `context`: symlinks resolved on both sides, those outside the
+    /// context dropped (they cannot be sent).
+    pub fn for_context(context: &Path, files: &[PathBuf]) -> Private {
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Private::default();
+        let ctx_forms = forms(context);
+        for f in files {
+            for f_form in forms(f) {
+                for c in &ctx_forms {
+                    let rel = if let Ok(r) = f_form.strip_prefix(c) {
+                        r.to_string_lossy().into_owned()
+                    } else if c.starts_with(&f_form) {
+                        String::new()
+                    } else {
+                        continue;
+                    };
+                    if !out.paths.contains(&rel) {
+                        out.paths.push(rel);
+                    }
+                }
+            }
+            let Ok(meta) = std::fs::metadata(f) else {
+                continue;
+            };
+            let mut add = |m: &std::fs::Metadata| {
+                let ino = (m.dev(), m.ino());
+                if m.is_file() && !out.inodes.contains(&ino) {
+                    out.inodes.push(ino);
+                }
+            };
+            if meta.is_dir() {
+                for e in std::fs::read_dir(f).into_iter().flatten().flatten() {
+                    if let Ok(m) = e.metadata() {
+                        add(&m);
+                    }
+                }
+            } else {
+                add(&meta);
+            }
+        }
+        out
+    }
+}
+
+/// A path as given (cleaned) and with symlinks resolved (the longest
+/// existing ancestor canonicalised), deduplicated.
+fn forms(p: &Path) -> Vec<PathBuf> {
+    let lexical: PathBuf = p.components().collect();
+    let mut out = vec![lexical.clone()];
+    let mut tail = Vec::new();
+    let mut cur = lexical.as_path();
+    loop {
+        if let Ok(c) = cur.canonicalize() {
+            let mut full = c;
+            for t in tail.iter().rev() {
+                full.push(t);
+            }
+            if !out.contains(&full) {
+                out.push(full);
+            }
+            break;
+        }
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                tail.push(name.to_os_string());
+                cur = parent;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// The files of a build context that go into the tarball.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContextFiles {
+    /// In tar order (relative paths with `/`).
+    pub entries: Vec<String>,
+    /// Private paths the ignore file re-includes by name (each sent: the
+    /// build warns about them).
+    pub reincluded: Vec<String>,
+}
+
+/// A file or directory of the context that cannot be read. Shown as
+/// "cannot read ./secret.key: permission denied".
+#[derive(Debug)]
+pub struct Unreadable {
+    /// Context-relative (`secret.key`, `sub/` for a directory, `` for the
+    /// context itself).
+    pub rel: String,
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read ./{}: {}", self.rel, io_reason(&self.error))
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
 /// The files of the context that go into the tarball, in tar order
-/// (relative paths with `/`). Pure apart from reading the directory tree.
-pub fn context_entries(context: &Path, ig: &DockerIgnore, dockerfile: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+/// (relative paths with `/`): `.dockerignore` honoured, the private paths
+/// (see [`Private`]) left out unless a `!` pattern names them. Every file
+/// sent is opened once here, so that an unreadable one is an
+/// [`Unreadable`] error before anything reaches the engine.
+pub fn context_entries(
+    context: &Path,
+    ig: &DockerIgnore,
+    dockerfile: &str,
+    private: &Private,
+) -> Result<ContextFiles, Unreadable> {
     let always = [
         dockerfile.trim_start_matches("./").to_string(),
         ".dockerignore".to_string(),
     ];
-    walk(context, "", ig, &always, &mut out)?;
-    // `.env` files hold local secrets: never sent to the engine unless the
-    // ignore file re-includes them by name (`!.env`, `!sub/.env`, `!**/.env`).
-    let reincluded: Vec<String> = ig
-        .patterns()
-        .filter_map(|p| p.strip_prefix('!').map(str::to_string))
-        .collect();
-    out.retain(|p| {
-        let base = p.rsplit('/').next().unwrap_or(p);
-        base != ".env" || reincluded.iter().any(|r| r == p || r == "**/.env")
-    });
+    let w = Walker {
+        root: context,
+        ig,
+        always: &always,
+        private,
+        reincludes: ig
+            .patterns()
+            .filter_map(|p| p.strip_prefix('!').map(str::to_string))
+            .collect(),
+    };
+    let mut out = ContextFiles::default();
+    w.walk("", &mut out)?;
     Ok(out)
 }
 
-fn walk(
-    root: &Path,
-    rel: &str,
-    ig: &DockerIgnore,
-    always: &[String],
-    out: &mut Vec<String>,
-) -> Result<()> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let mut entries: Vec<(String, std::fs::FileType)> = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading build context directory {}", dir.display()))?
-        .map(|e| {
-            let e = e?;
-            Ok((e.file_name().to_string_lossy().into_owned(), e.file_type()?))
-        })
-        .collect::<std::io::Result<_>>()
-        .with_context(|| format!("reading build context directory {}", dir.display()))?;
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, ft) in entries {
-        let path = if rel.is_empty() {
-            name
-        } else {
-            format!("{rel}/{name}")
+struct Walker<'a> {
+    root: &'a Path,
+    ig: &'a DockerIgnore,
+    always: &'a [String],
+    private: &'a Private,
+    /// The `!` patterns, cleaned, without the `!`.
+    reincludes: Vec<String>,
+}
+
+fn is_wild(s: &str) -> bool {
+    s.contains(['*', '?', '[', '\\'])
+}
+
+/// Does the re-include pattern `n` name the path `x` (literally, or as
+/// `**/<literal>`)?
+fn names(n: &str, x: &str) -> bool {
+    match n.strip_prefix("**/") {
+        Some(l) => !is_wild(l) && (x == l || x.ends_with(&format!("/{l}"))),
+        None => !is_wild(n) && n == x,
+    }
+}
+
+impl Walker<'_> {
+    /// The private path `rel` is or lies under, if any.
+    fn private_root(&self, rel: &str, is_dir: bool, inode: Option<(u64, u64)>) -> Option<String> {
+        for p in &self.private.paths {
+            if p.is_empty() || rel == p || rel.starts_with(&format!("{p}/")) {
+                return Some(p.clone());
+            }
+        }
+        let comps: Vec<&str> = rel.split('/').collect();
+        for (i, c) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            if (*c == ".devctl" && (!last || is_dir)) || (*c == ".env" && last && !is_dir) {
+                return Some(comps[..=i].join("/"));
+            }
+        }
+        if inode.is_some_and(|i| self.private.inodes.contains(&i)) {
+            return Some(rel.to_string());
+        }
+        None
+    }
+
+    /// The path at or under `root`, `rel` or one of its parents, that a `!`
+    /// pattern names.
+    fn reincluded(&self, rel: &str, root: &str) -> Option<String> {
+        let mut xs = Vec::new();
+        let mut end = 0;
+        for c in rel.split('/') {
+            end += c.len();
+            let x = &rel[..end];
+            if root.is_empty() || x == root || x.starts_with(&format!("{root}/")) {
+                xs.push(x);
+            }
+            end += 1;
+        }
+        xs.into_iter()
+            .find(|x| self.reincludes.iter().any(|n| names(n, x)))
+            .map(str::to_string)
+    }
+
+    /// May a `!` pattern name something below the directory `dir`?
+    fn reinclude_below(&self, dir: &str) -> bool {
+        self.reincludes
+            .iter()
+            .any(|n| n.starts_with("**/") || n.starts_with(&format!("{dir}/")))
+    }
+
+    /// Whether `rel` is sent: not private (`root` is `None`), or private and
+    /// re-included by name (then recorded in `out.reincluded`).
+    fn private_verdict(&self, root: Option<String>, rel: &str, out: &mut ContextFiles) -> bool {
+        let Some(root) = root else {
+            return true;
         };
-        let excluded = ig.is_excluded(&path) && !always.contains(&path);
-        if ft.is_dir() {
-            if excluded && ig.can_skip_dir(&path) {
-                continue;
+        match self.reincluded(rel, &root) {
+            Some(x) => {
+                if !out.reincluded.contains(&x) {
+                    out.reincluded.push(x);
+                }
+                true
             }
-            if !excluded {
-                out.push(path.clone());
-            }
-            walk(root, &path, ig, always, out)?;
-        } else if !excluded {
-            out.push(path);
+            None => false,
         }
     }
-    Ok(())
+
+    fn walk(&self, rel: &str, out: &mut ContextFiles) -> Result<(), Unreadable> {
+        use std::os::unix::fs::MetadataExt;
+        let dir = if rel.is_empty() {
+            self.root.to_path_buf()
+        } else {
+            self.root.join(rel)
+        };
+        let unreadable_dir = |error| Unreadable {
+            rel: if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            },
+            error,
+        };
+        let mut entries: Vec<(String, std::fs::FileType)> = std::fs::read_dir(&dir)
+            .map_err(unreadable_dir)?
+            .map(|e| {
+                let e = e?;
+                Ok((e.file_name().to_string_lossy().into_owned(), e.file_type()?))
+            })
+            .collect::<std::io::Result<_>>()
+            .map_err(unreadable_dir)?;
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, ft) in entries {
+            let path = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let excluded = self.ig.is_excluded(&path) && !self.always.contains(&path);
+            if ft.is_dir() {
+                let root = self.private_root(&path, true, None);
+                let private = root.is_some();
+                if excluded && self.ig.can_skip_dir(&path) {
+                    continue;
+                }
+                let sent = !excluded && self.private_verdict(root, &path, out);
+                if private && !sent && !self.reinclude_below(&path) {
+                    continue;
+                }
+                if sent {
+                    out.entries.push(path.clone());
+                }
+                self.walk(&path, out)?;
+            } else if !excluded {
+                // Private by name and not re-included: left out unopened.
+                let by_name = self.private_root(&path, false, None);
+                if let Some(r) = &by_name {
+                    if self.reincluded(&path, r).is_none() {
+                        continue;
+                    }
+                }
+                let mut inode = None;
+                if ft.is_file() {
+                    let f =
+                        std::fs::File::open(self.root.join(&path)).map_err(|error| Unreadable {
+                            rel: path.clone(),
+                            error,
+                        })?;
+                    let m = f.metadata().map_err(|error| Unreadable {
+                        rel: path.clone(),
+                        error,
+                    })?;
+                    inode = Some((m.dev(), m.ino()));
+                }
+                let root = by_name.or_else(|| self.private_root(&path, false, inode));
+                if self.private_verdict(root, &path, out) {
+                    out.entries.push(path);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A `Write` that sends 64 KiB chunks into a channel (the request body).
@@ -187,7 +457,16 @@ pub fn write_tar(context: &Path, entries: &[String], w: impl Write) -> Result<()
                 Ok(()) // sockets, fifos, devices: not part of a context
             }
         };
-        add(&mut tb).with_context(|| format!("adding {} to the build context", abs.display()))?;
+        add(&mut tb).map_err(|error| {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                anyhow::Error::new(error).context("sending the build context")
+            } else {
+                anyhow::Error::new(Unreadable {
+                    rel: rel.clone(),
+                    error,
+                })
+            }
+        })?;
     }
     tb.into_inner()
         .context("finishing the build context")?
@@ -203,20 +482,43 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         bail!("service {} has no `build:` section", svc.name);
     };
     let t0 = Instant::now();
-    if !build.context.is_dir() {
-        return Err(crate::error::usage(format!(
-            "service {}: build context {} is not a directory",
-            svc.name,
-            build.context.display()
-        )));
+    let ctx_shown = build.context.display();
+    match std::fs::metadata(&build.context) {
+        Ok(m) if m.is_dir() => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(crate::error::usage(format!(
+                "service {}: cannot read the build context {ctx_shown}: {}",
+                svc.name,
+                io_reason(&e)
+            )))
+        }
+        _ => {
+            return Err(crate::error::usage(format!(
+                "service {}: build context {ctx_shown} is not a directory",
+                svc.name,
+            )))
+        }
     }
     let df = build.context.join(&build.dockerfile);
-    if !df.is_file() {
-        return Err(crate::error::usage(format!(
-            "service {}: no Dockerfile at {}",
-            svc.name,
-            df.display()
-        )));
+    match std::fs::metadata(&df) {
+        Ok(m) if m.is_file() => {}
+        // A Dockerfile in a directory devctl cannot search is unreadable,
+        // not missing.
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(crate::error::usage(format!(
+                "service {}: build context {ctx_shown}: cannot read ./{}: {}",
+                svc.name,
+                build.dockerfile.trim_start_matches("./"),
+                io_reason(&e)
+            )))
+        }
+        _ => {
+            return Err(crate::error::usage(format!(
+                "service {}: no Dockerfile at {}",
+                svc.name,
+                df.display()
+            )))
+        }
     }
     // A Dockerfile that is not text is named here with its position, not
     // left to the builder's parser.
@@ -227,7 +529,19 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         }
     }
     let ig = read_ignore(build)?;
-    let entries = context_entries(&build.context, &ig, &build.dockerfile)?;
+    let private = Private::for_context(&build.context, &build.private);
+    let files = context_entries(&build.context, &ig, &build.dockerfile, &private)
+        .map_err(|e| unreadable_error(svc, build, &e))?;
+    if opts.progress != Progress::Quiet {
+        for x in &files.reincluded {
+            eprintln!(
+                "warning: service {}: {} re-includes {x} in the build context: devctl keeps it out of images because it holds secrets (values from .env or an env file); it is sent to the engine and may end up in the image",
+                svc.name,
+                ignore_path(build).display()
+            );
+        }
+    }
+    let entries = files.entries;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let context = build.context.clone();
@@ -346,6 +660,16 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             svc.name, svc.image
         )));
     }
+    // A file that could not be read cut the context short: that, not what
+    // the engine made of the truncated tar ("Cannot locate specified
+    // Dockerfile"), is the error.
+    if let Some(u) = tar_result
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<Unreadable>())
+    {
+        return Err(unreadable_error(svc, build, u));
+    }
     if let Some(e) = error {
         let shown: Vec<&String> = if opts.progress == Progress::Plain {
             Vec::new() // already printed line by line
@@ -377,6 +701,16 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         );
     }
     Ok(())
+}
+
+/// The usage error (exit 2) for a context file that cannot be read.
+fn unreadable_error(svc: &ServicePlan, build: &BuildPlan, u: &Unreadable) -> anyhow::Error {
+    crate::error::usage(format!(
+        "service {}: build context {}: {u}\n  fix: make it readable, or leave it out of the build context in {}",
+        svc.name,
+        build.context.display(),
+        ignore_path(build).display()
+    ))
 }
 
 fn svc_project(svc: &ServicePlan) -> String {
@@ -413,7 +747,9 @@ mod tests {
         let ig = DockerIgnore::parse(
             "# comment\n.env\n.git\nnode_modules\n**/*.pyc\ndocs\n!docs/keep.md\nDockerfile\n/.dockerignore\n",
         );
-        let e = context_entries(p, &ig, "Dockerfile").unwrap();
+        let e = context_entries(p, &ig, "Dockerfile", &Private::default())
+            .unwrap()
+            .entries;
         assert_eq!(
             e,
             [
@@ -450,6 +786,17 @@ mod tar_tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    fn entries(p: &Path, ignore: &str) -> Vec<String> {
+        context_entries(
+            p,
+            &DockerIgnore::parse(ignore),
+            "Dockerfile",
+            &Private::default(),
+        )
+        .unwrap()
+        .entries
+    }
+
     #[test]
     fn tar_keeps_modes_and_symlinks() {
         let d = tempfile::tempdir().unwrap();
@@ -459,7 +806,7 @@ mod tar_tests {
         std::fs::write(p.join("run.sh"), "#!/bin/sh").unwrap();
         std::fs::set_permissions(p.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::os::unix::fs::symlink("run.sh", p.join("link")).unwrap();
-        let e = context_entries(p, &DockerIgnore::parse(""), "Dockerfile").unwrap();
+        let e = entries(p, "");
         assert_eq!(e, ["link", "run.sh", "secret"]);
         let mut tarball = Vec::new();
         write_tar(p, &e, &mut tarball).unwrap();
@@ -491,12 +838,211 @@ mod tar_tests {
             std::fs::create_dir_all(p.join(f).parent().unwrap()).unwrap();
             std::fs::write(p.join(f), "SECRET=1").unwrap();
         }
-        let e = context_entries(p, &DockerIgnore::parse(""), "Dockerfile").unwrap();
+        let e = entries(p, "");
         assert_eq!(e, [".env.example", "app.py", "sub"]);
-        let e =
-            context_entries(p, &DockerIgnore::parse("*\n!app.py\n!.env\n"), "Dockerfile").unwrap();
+        let e = entries(p, "*\n!app.py\n!.env\n");
         assert_eq!(e, [".env", "app.py"]);
-        let e = context_entries(p, &DockerIgnore::parse("!**/.env\n"), "Dockerfile").unwrap();
+        let e = entries(p, "!**/.env\n");
         assert_eq!(e, [".env", ".env.example", "app.py", "sub", "sub/.env"]);
+    }
+}
+
+#[cfg(test)]
+mod private_tests {
+    use super::*;
+
+    fn files(root: &Path, list: &[&str]) {
+        for f in list {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, format!("SECRET_TOKEN=in-{f}")).unwrap();
+        }
+    }
+
+    fn ctx(context: &Path, ignore: &str, private: &[PathBuf]) -> ContextFiles {
+        let pv = Private::for_context(context, private);
+        context_entries(context, &DockerIgnore::parse(ignore), "Dockerfile", &pv).unwrap()
+    }
+
+    /// A project dir with the generated files and three env files.
+    fn project() -> (tempfile::TempDir, PathBuf, Vec<PathBuf>) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("proj");
+        files(
+            &p,
+            &[
+                "Dockerfile",
+                "app.py",
+                ".devctl/compose.yaml",
+                ".devctl/.env",
+                ".devctl/stamps/assets-install",
+                ".env",
+                "prod.env",
+                "config/svc.env",
+                "config/keep.txt",
+                "sub/.env",
+                "sub/.devctl/compose.yaml",
+            ],
+        );
+        let private = vec![
+            p.join(".devctl"),
+            p.join("prod.env"),
+            p.join("config/svc.env"),
+        ];
+        (d, p, private)
+    }
+
+    #[test]
+    fn generated_files_and_env_files_stay_out_without_a_dockerignore() {
+        let (_d, p, private) = project();
+        let c = ctx(&p, "", &private);
+        assert_eq!(
+            c.entries,
+            ["Dockerfile", "app.py", "config", "config/keep.txt", "sub"]
+        );
+        assert!(c.reincluded.is_empty());
+        // Whatever .dockerignore says: re-including everything by wildcard
+        // is not naming them.
+        let c = ctx(&p, "*\n!*\n!**\n!*.env\n!.devctl/*\n!**/*.env\n", &private);
+        assert_eq!(
+            c.entries,
+            ["Dockerfile", "app.py", "config", "config/keep.txt", "sub"]
+        );
+    }
+
+    #[test]
+    fn reincluded_by_name_is_sent_and_reported() {
+        let (_d, p, private) = project();
+        let c = ctx(
+            &p,
+            "!prod.env\n!/.devctl/compose.yaml\n!./sub/.env\n",
+            &private,
+        );
+        assert_eq!(
+            c.entries,
+            [
+                ".devctl/compose.yaml",
+                "Dockerfile",
+                "app.py",
+                "config",
+                "config/keep.txt",
+                "prod.env",
+                "sub",
+                "sub/.env"
+            ]
+        );
+        assert_eq!(
+            c.reincluded,
+            [".devctl/compose.yaml", "prod.env", "sub/.env"]
+        );
+        // A directory named re-includes what is in it.
+        let c = ctx(&p, "!.devctl\n", &private);
+        assert_eq!(
+            &c.entries[..5],
+            [
+                ".devctl",
+                ".devctl/.env",
+                ".devctl/compose.yaml",
+                ".devctl/stamps",
+                ".devctl/stamps/assets-install"
+            ]
+        );
+        assert_eq!(c.reincluded, [".devctl"]);
+        // Re-included by name but excluded by a later pattern: not sent.
+        let c = ctx(&p, "!prod.env\nprod.env\n", &private);
+        assert!(!c.entries.contains(&"prod.env".to_string()));
+        assert!(c.reincluded.is_empty());
+    }
+
+    #[test]
+    fn paths_are_worked_out_relative_to_each_context() {
+        let (d, p, private) = project();
+        // A context that is the project's parent: the same files, one level down.
+        let c = ctx(d.path(), "", &private);
+        for gone in [
+            "proj/.devctl",
+            "proj/.devctl/compose.yaml",
+            "proj/.env",
+            "proj/prod.env",
+            "proj/config/svc.env",
+        ] {
+            assert!(!c.entries.contains(&gone.to_string()), "{gone} sent");
+        }
+        assert!(c.entries.contains(&"proj/app.py".to_string()));
+        let c = ctx(d.path(), "!proj/prod.env\n", &private);
+        assert_eq!(c.reincluded, ["proj/prod.env"]);
+        // A context below the project: the env file outside it is irrelevant.
+        let pv = Private::for_context(&p.join("config"), &private);
+        assert_eq!(pv.paths, ["svc.env"]);
+        // A context inside a private directory: all of it is private.
+        let pv = Private::for_context(&p.join(".devctl/stamps"), &private);
+        assert_eq!(pv.paths, [""]);
+        let c = ctx(&p.join(".devctl/stamps"), "", &private);
+        assert!(c.entries.is_empty(), "{:?}", c.entries);
+    }
+
+    #[test]
+    fn symlinked_paths_and_hard_links_do_not_get_around_it() {
+        let (d, p, private) = project();
+        // The context reached through a symlink, the private list not.
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        let c = ctx(&link, "", &private);
+        assert!(
+            !c.entries.contains(&"prod.env".to_string()),
+            "{:?}",
+            c.entries
+        );
+        assert!(!c.entries.iter().any(|e| e.starts_with(".devctl")));
+        // The private list through a symlink, the context not.
+        let via_link = vec![link.join("prod.env"), link.join(".devctl")];
+        let c = ctx(&p, "", &via_link);
+        assert!(!c.entries.contains(&"prod.env".to_string()));
+        // A hard link to an env file under another name stays out.
+        std::fs::hard_link(p.join("prod.env"), p.join("innocent.txt")).unwrap();
+        let c = ctx(&p, "", &private);
+        assert!(!c.entries.contains(&"innocent.txt".to_string()));
+        let c = ctx(&p, "!innocent.txt\n", &private);
+        assert!(c.entries.contains(&"innocent.txt".to_string()));
+        assert_eq!(c.reincluded, ["innocent.txt"]);
+        // A symlink to .env is sent as a link: the tar holds no content.
+        std::os::unix::fs::symlink(".env", p.join("envlink")).unwrap();
+        let c = ctx(&p, "", &private);
+        assert!(c.entries.contains(&"envlink".to_string()));
+        let mut tarball = Vec::new();
+        write_tar(&p, &c.entries, &mut tarball).unwrap();
+        let mut ar = tar::Archive::new(tarball.as_slice());
+        for e in ar.entries().unwrap() {
+            let mut e = e.unwrap();
+            let mut body = String::new();
+            std::io::Read::read_to_string(&mut e, &mut body).unwrap();
+            assert!(
+                !body.contains("in-.env") && !body.contains("in-prod.env"),
+                "{:?}",
+                e.path()
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_named() {
+        let e = Unreadable {
+            rel: "secret.key".into(),
+            error: std::io::Error::from_raw_os_error(libc::EACCES),
+        };
+        assert_eq!(e.to_string(), "cannot read ./secret.key: permission denied");
+        let e = Unreadable {
+            rel: "sub/".into(),
+            error: std::io::Error::from_raw_os_error(libc::EIO),
+        };
+        assert_eq!(e.to_string(), "cannot read ./sub/: input/output error");
+        // A file gone between the walk and the tar is named as well.
+        let d = tempfile::tempdir().unwrap();
+        let err = write_tar(d.path(), &["gone.txt".to_string()], Vec::new()).unwrap_err();
+        let u = err.downcast_ref::<Unreadable>().expect("an Unreadable");
+        assert_eq!(
+            u.to_string(),
+            "cannot read ./gone.txt: no such file or directory"
+        );
     }
 }

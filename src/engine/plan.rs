@@ -257,6 +257,8 @@ pub struct BuildPlan {
     pub dockerfile: String,
     pub target: Option<String>,
     pub args: BTreeMap<String, String>,
+    /// [`Plan::private_files`], for the build of this service.
+    pub private: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -309,9 +311,26 @@ pub struct Plan {
     pub volumes: Vec<VolumePlan>,
     /// Services in dependency order (dependencies first).
     pub services: Vec<ServicePlan>,
+    /// Host paths (absolute, cleaned) that never enter a build context:
+    /// the generated files (`.devctl/`, or the compose file and its `.env`)
+    /// and every service's `env_file`. The env file devctl itself read
+    /// (`--env-file`) is added by `commands::engine_input` when the
+    /// document does not name it (no `[app]`).
+    pub private_files: Vec<PathBuf>,
 }
 
 impl Plan {
+    /// Adds a host path to [`Plan::private_files`] (cleaned, once).
+    pub fn add_private(&mut self, path: &Path) {
+        let path = clean(path);
+        if !self.private_files.contains(&path) {
+            for b in self.services.iter_mut().filter_map(|s| s.build.as_mut()) {
+                b.private.push(path.clone());
+            }
+            self.private_files.push(path);
+        }
+    }
+
     pub fn service(&self, name: &str) -> Option<&ServicePlan> {
         self.services.iter().find(|s| s.name == name)
     }
@@ -647,6 +666,12 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
     }
     let network = format!("{project}_default");
     let working_dir = base.display().to_string();
+    // The generated files hold interpolated values (secrets included).
+    let mut private_files = if base.file_name().is_some_and(|n| n == ".devctl") {
+        vec![clean(&base)]
+    } else {
+        vec![clean(compose_file), clean(&base.join(".env"))]
+    };
 
     let mut volumes = Vec::new();
     for (key, def) in &doc.volumes {
@@ -707,6 +732,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
                     target,
                     args: argmap,
+                    private: Vec::new(),
                 })
             }
         };
@@ -728,6 +754,9 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         if let Some(ef) = &s.env_file {
             for p in to_list(ef, false).map_err(|m| e("env_file", m))? {
                 let path = resolve_path(&base, &p, inputs.env);
+                if !private_files.contains(&path) {
+                    private_files.push(path.clone());
+                }
                 let text = (inputs.read_file)(&path)
                     .map_err(|io| e("env_file", format!("cannot read {}: {io}", path.display())))?;
                 for item in dotenvy::from_read_iter(text.as_bytes()) {
@@ -1038,7 +1067,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         });
     }
 
-    let services = topo_sort(services).map_err(|m| err(&file, "depends_on", m))?;
+    let mut services = topo_sort(services).map_err(|m| err(&file, "depends_on", m))?;
+    for b in services.iter_mut().filter_map(|s| s.build.as_mut()) {
+        b.private = private_files.clone();
+    }
     Ok(Plan {
         project,
         working_dir,
@@ -1047,6 +1079,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         needs_network,
         volumes,
         services,
+        private_files,
     })
 }
 
@@ -1229,6 +1262,44 @@ volumes:
         assert_eq!(
             a.service("db").unwrap().config_hash,
             more.service("db").unwrap().config_hash
+        );
+    }
+
+    #[test]
+    fn private_files_are_the_generated_dir_and_every_env_file() {
+        let doc = parse(
+            "services:\n  a:\n    build: {context: ..}\n    env_file: [../.env]\n  db:\n    image: x\n    env_file: ../config/db.env\n",
+            "f",
+        )
+        .unwrap();
+        let read = |_: &Path| -> std::io::Result<String> { Ok(String::new()) };
+        let env = |_: &str| None;
+        let inputs = Inputs {
+            project: "p",
+            read_file: &read,
+            env: &env,
+        };
+        let mut p = plan(&doc, Path::new("/p/.devctl/compose.yaml"), &inputs).unwrap();
+        let want: Vec<PathBuf> = ["/p/.devctl", "/p/.env", "/p/config/db.env"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(p.private_files, want);
+        assert_eq!(
+            p.service("a").unwrap().build.as_ref().unwrap().private,
+            want
+        );
+        // The env file devctl read (`--env-file`), added once, cleaned.
+        p.add_private(Path::new("/work/../p/prod.env"));
+        p.add_private(Path::new("/p/prod.env"));
+        let b = &p.service("a").unwrap().build.as_ref().unwrap().private;
+        assert_eq!(b.len(), 4);
+        assert_eq!(b[3], Path::new("/p/prod.env"));
+        // A compose file elsewhere: only it and its .env, not its directory.
+        let p = plan(&doc, Path::new("/q/compose.yaml"), &inputs).unwrap();
+        assert_eq!(
+            p.private_files[..2],
+            [PathBuf::from("/q/compose.yaml"), PathBuf::from("/q/.env")]
         );
     }
 

@@ -122,6 +122,7 @@ pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
         raw
     };
     check(file, text, &config)?;
+    super::build_args::check(file, text, &config, env)?;
     Ok(Loaded { config, warnings })
 }
 
@@ -163,7 +164,7 @@ fn after_interpolation_error(
 }
 
 /// The span of `key = …` under the table header `header` in `text`.
-fn locate_key(text: &str, header: &str, key: &str) -> Option<Range<usize>> {
+pub(crate) fn locate_key(text: &str, header: &str, key: &str) -> Option<Range<usize>> {
     let mut in_table = header == "the top level";
     let mut offset = 0;
     for line in text.split_inclusive('\n') {

@@ -4,6 +4,7 @@
 //! `model`, `load`, `interp` and `env` are pure; this module does the
 //! little IO there is (finding and reading the files).
 
+pub mod build_args;
 pub mod env;
 #[cfg(test)]
 mod fuzz_tests;

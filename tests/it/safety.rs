@@ -261,7 +261,7 @@ allow_docker_socket = true
 
 #[test]
 fn env_files_never_reach_a_build_context() {
-    use devctl::engine::build::{context_entries, read_ignore};
+    use devctl::engine::build::{context_entries, read_ignore, Private};
     let mut checked = 0;
     for ex in examples() {
         let (tmp, _out, _err) = config_of(&ex, "x-secret-x");
@@ -280,11 +280,14 @@ fn env_files_never_reach_a_build_context() {
         for svc in &plan.services {
             let Some(build) = &svc.build else { continue };
             let ig = read_ignore(build).unwrap();
-            let entries = context_entries(&build.context, &ig, &build.dockerfile).unwrap();
+            let private = Private::for_context(&build.context, &build.private);
+            let entries = context_entries(&build.context, &ig, &build.dockerfile, &private)
+                .unwrap()
+                .entries;
             assert!(!entries.is_empty());
             for e in &entries {
                 assert!(
-                    !(e == ".env" || e.ends_with("/.env")),
+                    !(e == ".env" || e.ends_with("/.env") || e.split('/').any(|c| c == ".devctl")),
                     "{}: service {} sends {e} to the engine",
                     ex.display(),
                     svc.name
@@ -308,8 +311,8 @@ fn env_files_never_reach_a_build_context() {
         .file(".env", "SECRET_KEY=1\n")
         .file("app.py", "");
     let ig = devctl::dockerignore::DockerIgnore::parse("");
-    let entries = context_entries(p.path(), &ig, "Dockerfile").unwrap();
-    assert_eq!(entries, ["Dockerfile", "app.py"]);
+    let entries = context_entries(p.path(), &ig, "Dockerfile", &Private::default()).unwrap();
+    assert_eq!(entries.entries, ["Dockerfile", "app.py"]);
 }
 
 #[test]
