@@ -408,7 +408,8 @@ pub async fn converge(
             .iter()
             .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
             .map(|c| {
-                Existing::from_summary(c, uses_network(svc).then_some(net.as_deref()).flatten())
+                let network = uses_network(svc).then_some(net.as_deref()).flatten();
+                Existing::from_summary(c, network.map(|id| (id, plan.network.as_str())))
             })
             .collect();
         let actions = decide(
@@ -482,15 +483,24 @@ pub struct Existing {
 }
 
 impl Existing {
-    /// `network`: the project network's id, when the service uses it.
-    fn from_summary(c: &ContainerSummary, network: Option<&str>) -> Existing {
+    /// `network`: the project network's (id, name), when the service uses
+    /// it. Podman's container list gives the network's name where Docker
+    /// gives its id (and Podman refuses duplicate names), so an endpoint
+    /// whose "id" is the name counts as attached too.
+    fn from_summary(c: &ContainerSummary, network: Option<(&str, &str)>) -> Existing {
         let attached = match network {
             None => true,
-            Some(id) => c
+            Some((id, net_name)) => c
                 .network_settings
                 .as_ref()
                 .and_then(|n| n.networks.as_ref())
-                .is_some_and(|nets| nets.values().any(|ep| ep.network_id.as_deref() == Some(id))),
+                .is_some_and(|nets| {
+                    nets.iter().any(|(key, ep)| match ep.network_id.as_deref() {
+                        Some(x) if x == id => true,
+                        Some(x) if !x.is_empty() && x != net_name => false,
+                        _ => key == net_name,
+                    })
+                }),
         };
         Existing {
             id: c.id.clone().unwrap_or_else(|| name_of(c)),
