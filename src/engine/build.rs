@@ -1025,6 +1025,26 @@ mod private_tests {
     }
 
     #[test]
+    fn the_dockerfile_specific_ignore_file_decides_re_inclusion() {
+        let (_d, p, private) = project();
+        std::fs::write(p.join(".dockerignore"), "!prod.env\n").unwrap();
+        std::fs::write(p.join("Dockerfile.dockerignore"), "!.devctl/compose.yaml\n").unwrap();
+        let build = BuildPlan {
+            context: p.clone(),
+            dockerfile: "Dockerfile".into(),
+            target: None,
+            args: Default::default(),
+            private: private.clone(),
+        };
+        assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));
+        let ig = read_ignore(&build).unwrap();
+        let pv = Private::for_context(&p, &private);
+        let c = context_entries(&p, &ig, "Dockerfile", &pv).unwrap();
+        assert_eq!(c.reincluded, [".devctl/compose.yaml"]);
+        assert!(!c.entries.contains(&"prod.env".to_string()));
+    }
+
+    #[test]
     fn unreadable_files_are_named() {
         let e = Unreadable {
             rel: "secret.key".into(),

@@ -44,6 +44,13 @@ pub fn check(file: &str, text: &str, config: &Config, env: &Env) -> Result<(), C
                 };
                 format!("the value of the secret {k} ({from})")
             })
+            .or_else(|| {
+                // A secret inside a value (the password of a URL).
+                env.vars
+                    .iter()
+                    .find(|(_, v)| holds(v, secret))
+                    .map(|(k, _)| format!("a secret from {k}"))
+            })
             .unwrap_or_else(|| "a secret value".to_string());
         let span = locate_key(text, &table, key)
             .or_else(|| {
@@ -155,14 +162,14 @@ mod tests {
 
     #[test]
     fn a_service_build_arg_holding_a_secret_is_refused_at_its_line() {
-        let e = env(&[], &[("DB_PASSWORD", "hunter2-long")]);
+        let e = env(&[("DB_PASSWORD", "hunter2-long")], &[]);
         let toml =
             "[services.tool]\nbuild = { context = \".\", args = { PW = \"${DB_PASSWORD}\" } }\n";
         let err = run(toml, &e).unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         let shown = err.to_string();
         assert!(shown.contains("build arg PW"), "{shown}");
-        assert!(shown.contains("(from the environment)"), "{shown}");
+        assert!(!shown.contains("hunter2-long"), "{shown}");
         let toml =
             "[services.tool.build]\ncontext = \".\"\n[services.tool.build.args]\nPW = \"${DB_PASSWORD}\"\n";
         assert_eq!(run(toml, &e).unwrap_err().line, 4);

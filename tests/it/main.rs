@@ -4,6 +4,7 @@
 mod support;
 
 mod architecture;
+mod build_secrets;
 mod config_cli;
 mod data_state;
 mod doctor_e2e;
