@@ -112,7 +112,7 @@ pub fn write_compose(p: &Project, rendered: &Rendered) -> anyhow::Result<()> {
     write_generated(p, rendered).map_err(|e| {
         if is_read_only(&e) {
             anyhow::anyhow!(
-                "{e:#}\n(the project directory is read-only: only `config --check`, `ps`, `logs`, `stop` and `down` work there)"
+                "{e:#}\n(the project directory is read-only: only `config --check`, `ps`, `logs`, `sh`, `stop` and `down` work there)"
             )
         } else {
             e

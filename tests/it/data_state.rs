@@ -430,6 +430,8 @@ fn read_only_project_ps_logs_stop_down_work() {
         err.contains(".devctl") && err.contains("read-only"),
         "{err}"
     );
+    let (code, _, err) = run(&["sh", "--", "true"]);
+    assert_eq!(code, Some(0), "{err}");
     let (code, _, err) = run(&["stop"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
