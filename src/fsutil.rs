@@ -139,7 +139,8 @@ pub fn write_all_atomic(files: &[(&Path, &[u8], u32)]) -> anyhow::Result<()> {
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 f.sync_all()
                     .with_context(|| format!("cannot sync {}", path.display()))?;
-                if fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+                // A file or a symlink (linked as it is) is kept for the undo.
+                if fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir()) {
                     let bak = side_name(path, "bak")?;
                     if fs::hard_link(path, &bak).is_err() {
                         let old = fs::read(path)

@@ -4,10 +4,10 @@
 //! `COMPOSE_PROJECT_NAME`), and print it with secret-looking values masked.
 
 use std::io::Write;
-
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use crate::cli::Global;
 use crate::error::usage;
@@ -112,7 +112,7 @@ pub fn write_compose(p: &Project, rendered: &Rendered) -> anyhow::Result<()> {
     write_generated(p, rendered).map_err(|e| {
         if is_read_only(&e) {
             anyhow::anyhow!(
-                "{e:#}\n(the project directory is read-only: only `config --check`, `ps`, `logs`, `stop` and `down` work there)"
+                "{e:#}\n(the project directory is read-only or not writable by you: only `config --check`, `ps`, `logs`, `sh`, `stop` and `down` work there)"
             )
         } else {
             e

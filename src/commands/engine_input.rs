@@ -28,7 +28,7 @@ pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
 }
 
 /// As [`load`], for the commands that only read or remove engine state
-/// (`ps`, `logs`, `stop`, `down`): the compose file is updated when it can
+/// (`ps`, `logs`, `sh`, `stop`, `down`): the compose file is updated when it can
 /// be, else (a read-only project directory) a note says so and the plan
 /// comes from the document in memory.
 pub fn load_read_only(global: &Global) -> Result<Loaded> {
@@ -172,7 +172,8 @@ pub fn load_and_client(
 ) -> Result<(Loaded, crate::engine::Engine, tokio::runtime::Runtime)> {
     let rt = crate::engine::runtime()?;
     let eng = crate::engine::client()?;
-    let loaded = load(global, false)?;
+    // `sh` runs in a running container: it writes nothing in the project.
+    let loaded = load_read_only(global)?;
     Ok((loaded, eng, rt))
 }
 

@@ -430,6 +430,8 @@ fn read_only_project_ps_logs_stop_down_work() {
         err.contains(".devctl") && err.contains("read-only"),
         "{err}"
     );
+    let (code, _, err) = run(&["sh", "--", "true"]);
+    assert_eq!(code, Some(0), "{err}");
     let (code, _, err) = run(&["stop"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
@@ -551,28 +553,32 @@ fn duplicate_project_networks_are_repaired_by_start() {
     let ours = create_network_raw(&net, &labels);
     assert_eq!(networks_named(&net).len(), 2);
     let (_, err) = t.ok(&["start"]);
-    assert_eq!(networks_named(&net), [ours.clone()], "stray {stray}: {err}");
+    assert_eq!(
+        networks_named(&net),
+        [ours.as_str()],
+        "stray {stray}: {err}"
+    );
     let app = format!("{}-app-1", t.name);
-    assert_eq!(attached(&app), [ours.clone()]);
+    assert_eq!(attached(&app), [ours.as_str()]);
 
     // A labelled duplicate appearing later (a killed start's create landing
     // late) goes; the network with the containers stays and nothing is
     // recreated.
     let late = create_network_raw(&net, &labels);
     let (_, err) = t.ok(&["start"]);
-    assert_eq!(networks_named(&net), [ours.clone()], "late {late}: {err}");
+    assert_eq!(networks_named(&net), [ours.as_str()], "late {late}: {err}");
     assert!(
         !err.contains("Recreated") && !err.contains("Created"),
         "{err}"
     );
-    assert_eq!(attached(&app), [ours.clone()]);
+    assert_eq!(attached(&app), [ours.as_str()]);
 
     // A container cut off its network (created but never connected) is
     // recreated on it.
     docker_out(&["network", "disconnect", &ours, &app]);
     let (_, err) = t.ok(&["start"]);
     assert!(err.contains("Recreated"), "{err}");
-    assert_eq!(attached(&app), [ours.clone()]);
+    assert_eq!(attached(&app), [ours.as_str()]);
     assert_eq!(
         docker_out(&["inspect", "-f", "{{.State.Running}}", &app]),
         "true"
