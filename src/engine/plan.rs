@@ -734,7 +734,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 // at line:col with the line shown masked and escaped.
                 let pairs = crate::project::env::parse_dotenv(&text).map_err(|pe| {
                     let mut m = format!("{}:{pe}", path.display());
-                    if !pe.source_line.is_empty() {
+                    if pe.line > 0 && !pe.source_line.is_empty() {
                         m.push_str(&crate::text::snippet(pe.line, &pe.source_line, pe.col, 1));
                     }
                     e("env_file", m)
