@@ -148,7 +148,7 @@ pub fn echo(line: &str, col: usize, width: usize) -> Echo {
             if p == "\t" {
                 pad.push('\t');
             } else {
-                pad.extend(std::iter::repeat_n(' ', p.chars().count()));
+                pad.push_str(&" ".repeat(p.chars().count()));
             }
         } else if i < end {
             width_shown += p.chars().count();
