@@ -1159,3 +1159,24 @@ fn depends_on_cycles_are_found_by_config_check_config_and_start() {
         .code(2)
         .stderr_has("devctl.toml:3:15: service `w` depends on itself (depends_on cycle: w -> w)");
 }
+
+#[test]
+fn a_service_env_file_that_is_not_text_or_does_not_parse_is_named_masked() {
+    let toml = "[project]\nname = \"envf\"\n[services.w]\nimage = \"i\"\nenv_file = \"w.env\"\n";
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("w.env", b"A=1\nB=\xff\n");
+    p.devctl(&["ps"])
+        .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
+        .code(2)
+        .stderr_has("w.env: line 2, column 3: invalid UTF-8 (byte 0xff)");
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("w.env", "A=1\nAPI_TOKEN=hunter2 x\n");
+    let d = p
+        .devctl(&["ps"])
+        .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
+        .code(2)
+        .stderr_has("w.env:2:");
+    assert!(!d.stderr().contains("hunter2"), "{}", d.stderr());
+}
