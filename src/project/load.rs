@@ -32,6 +32,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A key or value quoted in the message is the file's text too.
         let message = crate::text::escape_controls(&self.message);
+        let message = crate::text::cut_middle(&message, 2 * crate::text::MAX_SHOWN);
         if self.line == 0 {
             write!(f, "{}: {}", self.file, message)?;
         } else {
@@ -923,6 +924,11 @@ mod tests {
         let s = err(&long).to_string();
         assert!(s.len() < 1000, "{}", s.len());
         assert!(s.contains('…'), "{s}");
+        // a message quoting a huge value is cut too
+        let long = format!("[app]\nport = \"{}\"\n", "9".repeat(5000));
+        let s = err(&long).to_string();
+        assert!(s.len() < 1200, "{}: {s}", s.len());
+        assert!(s.contains("wrong type for `port`"), "{s}");
         // a quoted key with control characters in a message
         let e = err("[app]\n\"a\\u001bb\" = 1\n");
         assert!(!e.to_string().contains('\u{1b}'), "{e}");
