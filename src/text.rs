@@ -148,7 +148,7 @@ pub fn echo(line: &str, col: usize, width: usize) -> Echo {
             if p == "\t" {
                 pad.push('\t');
             } else {
-                pad.extend(std::iter::repeat_n(' ', p.chars().count()));
+                pad.push_str(&" ".repeat(p.chars().count()));
             }
         } else if i < end {
             width_shown += p.chars().count();
@@ -209,6 +209,21 @@ pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
             out.push(c);
         }
     }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `s` cut in the middle to about `max` characters (`…` marks the cut), so
+/// that a message quoting a huge value keeps its start and its advice.
+pub fn cut_middle(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let head = max * 2 / 3;
+    let tail = max - head;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
     std::borrow::Cow::Owned(out)
 }
 
@@ -276,5 +291,7 @@ mod tests {
         assert_eq!(echo("abc", 2, 1).text, "abc");
         assert_eq!(shown("a\x1bbc", 2), "a\\x1b…");
         assert_eq!(escape_controls("a\nb\x1b\tc"), "a\nb\\x1b\tc");
+        assert_eq!(cut_middle("abcdefghij", 20), "abcdefghij");
+        assert_eq!(cut_middle("abcdefghij", 6), "abcd…ij");
     }
 }

@@ -759,9 +759,16 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 }
                 let text = (inputs.read_file)(&path)
                     .map_err(|io| e("env_file", format!("cannot read {}: {io}", path.display())))?;
-                for item in dotenvy::from_read_iter(text.as_bytes()) {
-                    let (k, v) =
-                        item.map_err(|pe| e("env_file", format!("{}: {pe}", path.display())))?;
+                // As devctl reads .env: a BOM and CRLF accepted, an error
+                // at line:col with the line shown masked and escaped.
+                let pairs = crate::project::env::parse_dotenv(&text).map_err(|pe| {
+                    let mut m = format!("{}:{pe}", path.display());
+                    if pe.line > 0 && !pe.source_line.is_empty() {
+                        m.push_str(&crate::text::snippet(pe.line, &pe.source_line, pe.col, 1));
+                    }
+                    e("env_file", m)
+                })?;
+                for (k, v) in pairs {
                     set(&mut env, k, v);
                 }
             }
@@ -1329,6 +1336,33 @@ volumes:
             p.services[0].body.env.as_deref().unwrap(),
             ["A=1", "B=override", "C=from-shell"]
         );
+    }
+
+    #[test]
+    fn env_files_take_a_bom_and_crlf_and_errors_mask_and_escape() {
+        let doc = parse(
+            "services:\n  s:\n    image: x\n    env_file: [../.env]\n",
+            "f",
+        )
+        .unwrap();
+        let run = |text: &'static str| {
+            let read = move |_: &Path| -> std::io::Result<String> { Ok(text.to_string()) };
+            let env = |_: &str| None;
+            plan(
+                &doc,
+                Path::new("/p/.devctl/compose.yaml"),
+                &Inputs {
+                    project: "p",
+                    read_file: &read,
+                    env: &env,
+                },
+            )
+        };
+        let p = run("\u{feff}A=1\r\nB=2\r\n").unwrap();
+        assert_eq!(p.services[0].body.env.as_deref().unwrap(), ["A=1", "B=2"]);
+        let e = run("A=1\nAPI_TOKEN=hunter2 \x1b[2J\n").unwrap_err();
+        assert!(e.contains("/p/.env:2:"), "{e}");
+        assert!(!e.contains("hunter2") && !e.contains('\x1b'), "{e}");
     }
 
     #[test]

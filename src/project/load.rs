@@ -32,6 +32,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A key or value quoted in the message is the file's text too.
         let message = crate::text::escape_controls(&self.message);
+        let message = crate::text::cut_middle(&message, 2 * crate::text::MAX_SHOWN);
         if self.line == 0 {
             write!(f, "{}: {}", self.file, message)?;
         } else {
@@ -456,6 +457,34 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             }
         }
     }
+    // Rule names and roots are printed by run-dev on every line it prints
+    // for the rule: no control characters in them.
+    for rule in c.assets.iter().flat_map(|a| a.watch.iter()) {
+        let bad_root = rule
+            .paths
+            .iter()
+            .find(|p| p.as_str().chars().any(crate::text::is_unsafe));
+        if rule.name.chars().any(crate::text::is_unsafe) || rule.name.is_empty() {
+            let shown = crate::text::shown(&rule.name, 60);
+            return err(
+                Some(rule.name.as_str())
+                    .filter(|n| !n.is_empty())
+                    .and_then(|n| find_span(text, n))
+                    .or_else(|| find_span(text, "[[assets.watch]]")),
+                format!("[[assets.watch]] name \"{shown}\" must be a non-empty name without control characters (run-dev prints it before every line of the rule)"),
+            );
+        }
+        if let Some(root) = bad_root {
+            let shown = crate::text::shown(root.as_str(), 60);
+            return err(
+                find_span(text, "[[assets.watch]]"),
+                format!(
+                    "[[assets.watch]] {:?}: path \"{shown}\" has control characters",
+                    rule.name
+                ),
+            );
+        }
+    }
     // The app first, then the services by name: the chain reads from the
     // app when it is part of the cycle.
     let graph: Vec<(&str, Vec<&str>)> = all
@@ -848,6 +877,32 @@ mod tests {
     }
 
     #[test]
+    fn watch_rule_names_and_paths_have_no_control_characters() {
+        let e = err("[assets]\n[[assets.watch]]\nname = \"c\\u001b[2Js\"\npaths = [\"sass\"]\nrun = \"x\"\n");
+        assert!(
+            e.message.contains("without control characters"),
+            "{}",
+            e.message
+        );
+        assert!(!e.to_string().contains('\u{1b}'), "{e}");
+        let e = err(
+            "[assets]\n[[assets.watch]]\nname = \"css\"\npaths = [\"sa\\u0007ss\"]\nrun = \"x\"\n",
+        );
+        assert!(
+            e.message.contains("has control characters"),
+            "{}",
+            e.message
+        );
+        assert!(!e.to_string().contains('\u{7}'), "{e}");
+        assert!(load(
+            "f",
+            "[assets]\n[[assets.watch]]\nname = \"css\"\npaths = [\"sass\"]\nrun = \"x\"\n",
+            &env(&[])
+        )
+        .is_ok());
+    }
+
+    #[test]
     fn find_cycle_returns_the_chain() {
         assert_eq!(find_cycle(&[("a", vec!["b"]), ("b", vec![])]), None);
         assert_eq!(
@@ -870,6 +925,11 @@ mod tests {
         let s = err(&long).to_string();
         assert!(s.len() < 1000, "{}", s.len());
         assert!(s.contains('…'), "{s}");
+        // a message quoting a huge value is cut too
+        let long = format!("[app]\nport = \"{}\"\n", "9".repeat(5000));
+        let s = err(&long).to_string();
+        assert!(s.len() < 1200, "{}: {s}", s.len());
+        assert!(s.contains("wrong type for `port`"), "{s}");
         // a quoted key with control characters in a message
         let e = err("[app]\n\"a\\u001bb\" = 1\n");
         assert!(!e.to_string().contains('\u{1b}'), "{e}");

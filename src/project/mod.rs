@@ -187,7 +187,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
             })?;
             let pairs = env::parse_dotenv(t).map_err(|e| {
                 let mut msg = format!("{env_display}:{e}");
-                if !e.source_line.is_empty() {
+                if e.line > 0 && !e.source_line.is_empty() {
                     msg.push_str(&crate::text::snippet(e.line, &e.source_line, e.col, 1));
                 }
                 usage(msg)

@@ -32,6 +32,10 @@ pub struct Notifier {
     anchors: HashMap<PathBuf, Seen>,
 }
 
+/// What [`Notifier::check_roots`] found: (root index, change), and the
+/// files of the roots watched afresh.
+pub type RootChanges = (Vec<(usize, Change)>, Vec<PathBuf>);
+
 /// What a root is now (following a symlink, as `is_dir` does).
 pub fn look(p: &Path) -> Seen {
     match std::fs::metadata(p) {
@@ -120,7 +124,7 @@ impl Notifier {
     /// files to report. Cheap (one stat per root): called after every batch
     /// of events and now and then, so a lost event cannot leave a root
     /// unwatched for good.
-    pub fn check_roots(&mut self) -> Result<(Vec<(usize, Change)>, Vec<PathBuf>), String> {
+    pub fn check_roots(&mut self) -> Result<RootChanges, String> {
         let mut changes = Vec::new();
         let mut files = Vec::new();
         // A root can change again while it is being re-added: look until

@@ -935,9 +935,8 @@ fn bad_dotenv_line() {
         ],
         &[],
         &[
-            ".env:2:",
-            "cannot parse \"B=two words\"",
-            " 2 | B=two words",
+            ".env:2:6: cannot parse this line",
+            " 2 | B=two words\n   |      ^",
         ],
     );
 }
@@ -1024,7 +1023,7 @@ fn invalid_utf8_and_nul_in_devctl_toml_and_env_name_line_and_column() {
     let p = Project::new().file("devctl.toml", b"[app]\nport = 80\nuser = \"ap\xff\"\n");
     p.devctl(&["config"])
         .code(2)
-        .stderr_has("devctl.toml:3:12: invalid UTF-8 (byte 0xff)")
+        .stderr_has("devctl.toml:3:11: invalid UTF-8 (byte 0xff)")
         .stderr_has(" 3 | user = \"ap\n");
     let p = Project::new().file("devctl.toml", b"[app]\n\nport = 8\x0000\n");
     p.devctl(&["config", "--check"])
@@ -1055,17 +1054,17 @@ fn a_dockerfile_that_is_not_text_is_named_by_config_check() {
         .file("Dockerfile", b"FROM scratch AS app\nRUN echo \xc3\x28\n");
     p.devctl(&["config", "--check"])
         .code(2)
-        .stderr_has("Dockerfile:2:11: invalid UTF-8 (byte 0xc3)");
+        .stderr_has("Dockerfile:2:10: invalid UTF-8 (byte 0xc3)");
+    // lint keeps its DL1000
+    p.devctl(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
+        .code(1)
+        .stdout_has("DL1000");
     let p = Project::new()
         .file("devctl.toml", toml)
         .file("Dockerfile", b"FROM scratch AS app\n\nCOPY a\0 b\n");
     p.devctl(&["config", "--check"])
         .code(2)
         .stderr_has("Dockerfile:3:7: a NUL byte");
-    // lint keeps its DL1000
-    p.devctl(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
-        .code(1)
-        .stdout_has("DL1000");
 }
 
 #[test]
@@ -1091,14 +1090,15 @@ fn control_characters_in_echoed_lines_are_escaped_and_long_lines_cut() {
     // Dockerfile parse errors in config --check
     let p = Project::new()
         .file("devctl.toml", "[app]\ntarget = \"app\"\n")
-        .file("Dockerfile", "FROM scratch AS app\nFROMM \x1b[2J x\n");
+        .file("Dockerfile", "# escape=\x1b[2J\nFROM scratch AS app\n");
     let d = p.devctl(&["config", "--check"]).code(2);
     let err = d.stderr();
     assert!(!err.contains('\x1b'), "{err:?}");
     assert!(
-        err.contains("Dockerfile:2:1:") && err.contains("\\x1b[2J"),
+        err.contains("Dockerfile:1:") && err.contains("\\x1b[2J"),
         "{err}"
     );
+    assert!(err.contains(" 1 | # escape=\\x1b[2J"), "{err}");
     // a 20,000-character line is cut around the caret
     let long = format!("[app]\nport = 8000\nuser = \"{}\" x\n", "a".repeat(20_000));
     let p = Project::new().file("devctl.toml", long);
@@ -1111,8 +1111,9 @@ fn control_characters_in_echoed_lines_are_escaped_and_long_lines_cut() {
         .find(|l| l.trim_start().starts_with("| ") && l.contains('^'))
         .unwrap();
     assert!(line.contains('…'), "{line}");
-    let col = caret.find('^').unwrap();
-    assert_eq!(line[col..].chars().next(), Some('x'), "{line}\n{caret}");
+    // in characters: the `…` mark is one character, three bytes
+    let col = caret.chars().position(|c| c == '^').unwrap();
+    assert_eq!(line.chars().nth(col), Some('x'), "{line}\n{caret}");
 }
 
 #[test]
@@ -1157,4 +1158,25 @@ fn depends_on_cycles_are_found_by_config_check_config_and_start() {
     p.devctl(&["config", "--check"])
         .code(2)
         .stderr_has("devctl.toml:3:15: service `w` depends on itself (depends_on cycle: w -> w)");
+}
+
+#[test]
+fn a_service_env_file_that_is_not_text_or_does_not_parse_is_named_masked() {
+    let toml = "[project]\nname = \"envf\"\n[services.w]\nimage = \"i\"\nenv_file = \"w.env\"\n";
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("w.env", b"A=1\nB=\xff\n");
+    p.devctl(&["ps"])
+        .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
+        .code(2)
+        .stderr_has("w.env: line 2, column 3: invalid UTF-8 (byte 0xff)");
+    let p = Project::new()
+        .file("devctl.toml", toml)
+        .file("w.env", "A=1\nAPI_TOKEN=hunter2 x\n");
+    let d = p
+        .devctl(&["ps"])
+        .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
+        .code(2)
+        .stderr_has("w.env:2:");
+    assert!(!d.stderr().contains("hunter2"), "{}", d.stderr());
 }

@@ -1021,7 +1021,7 @@ fn build_names_a_dockerfile_that_is_not_text() {
     .unwrap();
     let (_, err) = t.code(&["build"], 2);
     assert!(
-        err.contains("Dockerfile:2:11: invalid UTF-8 (byte 0xff)"),
+        err.contains("Dockerfile:2:10: invalid UTF-8 (byte 0xff)"),
         "{err}"
     );
     std::fs::write(
