@@ -214,6 +214,15 @@ pub async fn converge(
             image,
             &mine,
         );
+        // Root check (resolved against the image) before any create.
+        if let Some(user) = &svc.user {
+            if actions
+                .iter()
+                .any(|a| matches!(a, Action::Create(_) | Action::Recreate(..)))
+            {
+                super::info::ensure_user_not_root(eng, &svc.name, user, image, &svc.image).await?;
+            }
+        }
         for action in actions {
             match action {
                 Action::Keep(_) => {}

@@ -178,3 +178,34 @@ pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
     let _ = eng.docker.remove_container(&id, Some(rm)).await;
     result
 }
+
+/// The one root check at the engine (before a container is created): the
+/// service's `user` resolved as the runtime will resolve it — a name
+/// through the image's /etc/passwd, read by [`image_passwd`] — must not be
+/// uid 0 (see `crate::project::user`). A usage error (exit 2) otherwise.
+pub async fn ensure_user_not_root(
+    eng: &Engine,
+    service: &str,
+    user: &str,
+    image_id: &str,
+    image: &str,
+) -> Result<u32> {
+    use crate::project::user::{check_spelling, resolve, Spelled};
+    let table = if service == "app" {
+        "[app]".to_string()
+    } else {
+        format!("[services.{service}]")
+    };
+    let refuse = |e: String| {
+        crate::error::usage(format!("service `{service}` ({table} in devctl.toml): {e}"))
+    };
+    match check_spelling(user).map_err(refuse)? {
+        Spelled::Uid(n) => Ok(n),
+        Spelled::Name(_) => {
+            let passwd = image_passwd(eng, image_id).await.with_context(|| {
+                format!("reading /etc/passwd of {image} to resolve user `{user}`")
+            })?;
+            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("{e} (image {image})")))
+        }
+    }
+}

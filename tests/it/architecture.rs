@@ -45,6 +45,7 @@ fn pure_core_does_no_io() {
         "project/model.rs",
         "project/load.rs",
         "project/interp.rs",
+        "project/user.rs",
         "watch/sched.rs",
         "watch/filter.rs",
         "dockerignore.rs",
