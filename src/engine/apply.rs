@@ -397,7 +397,7 @@ async fn create(eng: &Engine, plan: &Plan, svc: &ServicePlan, n: u32) -> Result<
 
 async fn start(eng: &Engine, name: &str) -> Result<()> {
     match eng
-        .docker
+        .medium()
         .start_container(name, None::<StartContainerOptions>)
         .await
     {
@@ -412,7 +412,11 @@ async fn stop_one(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
     if let Some(t) = timeout {
         b = b.t(t as i32);
     }
-    match eng.docker.stop_container(id, Some(b.build())).await {
+    match eng
+        .for_stop(timeout)
+        .stop_container(id, Some(b.build()))
+        .await
+    {
         Ok(()) => Ok(()),
         Err(e) if matches!(status_of(&e), Some(304) | Some(404)) => Ok(()),
         Err(e) => Err(anyhow!(e).context(format!("stopping container {id}"))),
@@ -425,7 +429,7 @@ async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
         .force(true)
         .v(false)
         .build();
-    match eng.docker.remove_container(id, Some(opts)).await {
+    match eng.medium().remove_container(id, Some(opts)).await {
         Ok(()) => Ok(()),
         Err(e) if matches!(status_of(&e), Some(404) | Some(409)) => Ok(()),
         Err(e) => Err(anyhow!(e).context(format!("removing container {id}"))),

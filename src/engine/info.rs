@@ -152,7 +152,8 @@ pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
         let opts = DownloadFromContainerOptionsBuilder::default()
             .path("/etc/passwd")
             .build();
-        let mut stream = eng.docker.download_from_container(&id, Some(opts));
+        let medium = eng.medium();
+        let mut stream = medium.download_from_container(&id, Some(opts));
         let mut tar_bytes = Vec::new();
         while let Some(chunk) = stream.next().await {
             match chunk {
@@ -175,7 +176,7 @@ pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
     }
     .await;
     let rm = RemoveContainerOptionsBuilder::default().force(true).build();
-    let _ = eng.docker.remove_container(&id, Some(rm)).await;
+    let _ = eng.medium().remove_container(&id, Some(rm)).await;
     result
 }
 
