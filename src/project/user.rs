@@ -48,7 +48,7 @@ pub fn go_atoi(s: &str) -> Option<i64> {
 }
 
 fn root_error(spec: &str, why: &str) -> String {
-    format!("user `{spec}` {why}, which is root: devctl never runs a container as root; use a non-root user, e.g. `app` (created in the Dockerfile with `useradd -u \"$APP_UID\" app`) or a uid such as `1000`")
+    format!("user `{spec}` {why}: the user must not be root, devctl never runs a container as root; use a non-root user, e.g. `app` (created in the Dockerfile with `useradd -u \"$APP_UID\" app`) or a uid such as `1000`")
 }
 
 /// Checks a `user` setting as far as it can be without the image: refuses
@@ -67,7 +67,7 @@ pub fn check_spelling(spec: &str) -> Result<Spelled, String> {
     }
     if let Some(n) = go_atoi(user) {
         return match n {
-            0 => Err(root_error(spec, "is uid 0")),
+            0 => Err(root_error(spec, "is uid 0 (root)")),
             1..=MAX_UID => Ok(Spelled::Uid(n as u32)),
             _ => Err(format!(
                 "user `{spec}`: `{user}` is not a valid uid (0 < uid ≤ {MAX_UID}); write a non-root uid such as `1000`"
@@ -84,7 +84,7 @@ pub fn check_spelling(spec: &str) -> Result<Spelled, String> {
         ));
     }
     if user == "root" {
-        return Err(root_error(spec, "names the root user"));
+        return Err(root_error(spec, "names the root user (uid 0)"));
     }
     Ok(Spelled::Name(user.to_string()))
 }
@@ -115,7 +115,7 @@ pub fn resolve(spec: &str, etc_passwd: Option<&str>) -> Result<u32, String> {
             };
             match passwd_uid(passwd, &name) {
                 None => Err(format!("user `{spec}`: there is no user `{name}` in the image's /etc/passwd; create it in the Dockerfile (`useradd -u \"$APP_UID\" {name}`) or use a uid such as `1000`")),
-                Some(0) => Err(root_error(spec, "is uid 0 in the image's /etc/passwd")),
+                Some(0) => Err(root_error(spec, "is uid 0 (root) in the image's /etc/passwd")),
                 Some(n) if (1..=MAX_UID).contains(&n) => Ok(n as u32),
                 Some(n) => Err(format!("user `{spec}`: the image's /etc/passwd gives `{name}` the uid {n}, which the runtime cannot use; give it a uid such as `1000`")),
             }
@@ -194,7 +194,7 @@ mod tests {
         }
         assert!(resolve("toor", Some(PASSWD))
             .unwrap_err()
-            .contains("uid 0 in the image's /etc/passwd"));
+            .contains("uid 0 (root) in the image's /etc/passwd"));
         // the first `app` line wins, as in the runtime
         assert_eq!(resolve("app", Some(PASSWD)), Ok(1000));
         assert_eq!(resolve("app:0", Some(PASSWD)), Ok(1000));

@@ -227,7 +227,7 @@ fn a_name_the_image_maps_to_uid_0_is_refused_before_any_container_exists() {
         with_user(&t, user);
         let (_, err) = t.code(&["start"], 2);
         assert!(
-            err.contains("uid 0 in the image's /etc/passwd") && err.contains(user),
+            err.contains("uid 0 (root) in the image's /etc/passwd") && err.contains(user),
             "{user}: {err}"
         );
         assert!(
