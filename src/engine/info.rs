@@ -133,13 +133,16 @@ pub async fn image_exists(eng: &Engine, image: &str) -> Result<bool> {
 /// `/etc/passwd` of an image (None when the image has none), read through a
 /// created (never started) container that is removed afterwards.
 pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
+    image_passwd_labelled(eng, image, "dev.devctl.doctor").await
+}
+
+/// [`image_passwd`] with the probe container labelled `label=1` (doctor's
+/// probes and `start`'s root check are told apart).
+async fn image_passwd_labelled(eng: &Engine, image: &str, label: &str) -> Result<Option<String>> {
     let body = bollard::models::ContainerCreateBody {
         image: Some(image.to_string()),
         cmd: Some(vec!["true".to_string()]),
-        labels: Some(HashMap::from([(
-            "dev.devctl.doctor".to_string(),
-            "1".to_string(),
-        )])),
+        labels: Some(HashMap::from([(label.to_string(), "1".to_string())])),
         ..Default::default()
     };
     let created = eng
@@ -203,9 +206,11 @@ pub async fn ensure_user_not_root(
     match check_spelling(user).map_err(refuse)? {
         Spelled::Uid(n) => Ok(n),
         Spelled::Name(_) => {
-            let passwd = image_passwd(eng, image_id).await.with_context(|| {
-                format!("reading /etc/passwd of {image} to resolve user `{user}`")
-            })?;
+            let passwd = image_passwd_labelled(eng, image_id, "dev.devctl.user-probe")
+                .await
+                .with_context(|| {
+                    format!("reading /etc/passwd of {image} to resolve user `{user}`")
+                })?;
             resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("{e} (image {image})")))
         }
     }

@@ -252,6 +252,16 @@ fn a_name_the_image_maps_to_uid_0_is_refused_before_any_container_exists() {
     t.ok(&["start"]);
     let (out, _) = t.ok(&["sh", "--", "id", "-u"]);
     assert_eq!(out.trim(), "1000");
+    // The probes that read the image's /etc/passwd are gone.
+    let left = docker_out(&[
+        "ps",
+        "-aq",
+        "--filter",
+        "label=dev.devctl.user-probe",
+        "--filter",
+        &format!("ancestor={}-app:dev", t.name),
+    ]);
+    assert_eq!(left, "", "probe containers left behind");
 }
 
 #[test]
