@@ -620,6 +620,14 @@ mod tests {
         assert_eq!(uid_in_passwd(Some(p), "web"), None);
         assert_eq!(uid_in_passwd(None, "1234"), Some(1234));
         assert_eq!(uid_in_passwd(None, "app"), None);
+        // As the runtime reads them: signs and leading zeros, the first line.
+        assert_eq!(uid_in_passwd(None, "+0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "-0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "000:0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "01000"), Some(1000));
+        let twice = "app:x:1001:1001::/:\napp:x:0:0::/:\n";
+        assert_eq!(uid_in_passwd(Some(twice), "app"), Some(1001));
+        assert_eq!(uid_in_passwd(Some("toor:x:000:0::/:\n"), "toor"), Some(0));
     }
 
     #[test]
