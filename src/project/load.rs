@@ -434,7 +434,8 @@ pub fn is_docker_socket(source: &str) -> bool {
 
 /// Every host path devctl.toml bind-mounts: (service, source as written
 /// after interpolation, `allow_docker_socket` of that service). The app's
-/// own mount of the project directory counts as `.`.
+/// own mounts count too: the project directory as `.`, and the host nvm
+/// directory when the compose file mounts one.
 pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
     let one = |out: &mut Vec<(String, String, bool)>, name: &str, common: &super::model::Common| {
@@ -450,6 +451,16 @@ pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
         let common = app.common();
         one(&mut out, "app", &common);
         out.push(("app".into(), ".".into(), common.allow_docker_socket));
+        let nvm_wanted = c.nvm.is_some()
+            || c.assets
+                .as_ref()
+                .is_some_and(|a| a.toolchain == super::model::Toolchain::Nvm);
+        if nvm_wanted {
+            let nvm = c.nvm.clone().unwrap_or_default();
+            if nvm.dir != "volume" {
+                out.push(("app".into(), nvm.dir, common.allow_docker_socket));
+            }
+        }
     }
     for (name, s) in &c.services {
         one(&mut out, name, &s.common());
@@ -954,6 +965,20 @@ mod tests {
             "{}",
             e.message
         );
+        // So does the host nvm dir mounted into the app.
+        let text = "[app]\n[nvm]\ndir = \"./sock-link\"\n";
+        let c = load("f", text, &env(&[])).unwrap().config;
+        let mounts = bind_mounts(&c);
+        assert!(
+            mounts.contains(&("app".into(), "./sock-link".into(), false)),
+            "{mounts:?}"
+        );
+        let e = check_socket_reach("devctl.toml", text, &c, &reach).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        let c = load("f", "[app]\n[nvm]\ndir = \"volume\"\n", &env(&[]))
+            .unwrap()
+            .config;
+        assert_eq!(bind_mounts(&c).len(), 1);
     }
 
     #[test]
