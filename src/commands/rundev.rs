@@ -365,7 +365,7 @@ fn runtime_loop(
         });
 
         let logs = server_since.map(|since| {
-            tokio::spawn(stream_app_logs(eng.docker.clone(), container.clone(), since))
+            tokio::spawn(stream_app_logs(eng.long(), container.clone(), since))
         });
 
         // 2. nvm

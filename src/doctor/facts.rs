@@ -226,19 +226,16 @@ pub fn user_of(etc_passwd: &str, uid: u32) -> Option<String> {
 }
 
 /// The uid of `user` (a name, a uid, or `name:group`) given an image's
-/// /etc/passwd.
+/// /etc/passwd, as the runtime resolves it (`crate::project::user`: `+0`
+/// and `00` are uid 0, the first matching line wins).
 pub fn uid_in_passwd(etc_passwd: Option<&str>, user: &str) -> Option<u32> {
-    let user = user.split(':').next().unwrap_or(user);
-    if let Ok(n) = user.parse::<u32>() {
-        return Some(n);
-    }
-    etc_passwd?.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(':').collect();
-        match f.as_slice() {
-            [name, _, id, ..] if *name == user => id.parse().ok(),
-            _ => None,
-        }
-    })
+    use crate::project::user::{go_atoi, passwd_uid, user_part};
+    let user = user_part(user);
+    let n = match go_atoi(user) {
+        Some(n) => n,
+        None => passwd_uid(etc_passwd?, user)?,
+    };
+    u32::try_from(n).ok()
 }
 
 /// `8000` or `8000-8002` → the ports.
@@ -623,6 +620,14 @@ mod tests {
         assert_eq!(uid_in_passwd(Some(p), "web"), None);
         assert_eq!(uid_in_passwd(None, "1234"), Some(1234));
         assert_eq!(uid_in_passwd(None, "app"), None);
+        // As the runtime reads them: signs and leading zeros, the first line.
+        assert_eq!(uid_in_passwd(None, "+0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "-0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "000:0"), Some(0));
+        assert_eq!(uid_in_passwd(None, "01000"), Some(1000));
+        let twice = "app:x:1001:1001::/:\napp:x:0:0::/:\n";
+        assert_eq!(uid_in_passwd(Some(twice), "app"), Some(1001));
+        assert_eq!(uid_in_passwd(Some("toor:x:000:0::/:\n"), "toor"), Some(0));
     }
 
     #[test]

@@ -419,6 +419,15 @@ pub async fn converge(
             image,
             &mine,
         );
+        // Root check (resolved against the image) before any create.
+        if let Some(user) = &svc.user {
+            if actions
+                .iter()
+                .any(|a| matches!(a, Action::Create(_) | Action::Recreate(..)))
+            {
+                super::info::ensure_user_not_root(eng, &svc.name, user, image, &svc.image).await?;
+            }
+        }
         for action in actions {
             match action {
                 Action::Keep(_) => {}
@@ -651,7 +660,7 @@ fn attach_by_id(body: &mut bollard::models::ContainerCreateBody, name: &str, id:
 
 async fn start(eng: &Engine, name: &str) -> Result<()> {
     match eng
-        .docker
+        .medium()
         .start_container(name, None::<StartContainerOptions>)
         .await
     {
@@ -666,7 +675,11 @@ async fn stop_one(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
     if let Some(t) = timeout {
         b = b.t(t as i32);
     }
-    match eng.docker.stop_container(id, Some(b.build())).await {
+    match eng
+        .for_stop(timeout)
+        .stop_container(id, Some(b.build()))
+        .await
+    {
         Ok(()) => Ok(()),
         Err(e) if matches!(status_of(&e), Some(304) | Some(404)) => Ok(()),
         Err(e) => Err(anyhow!(e).context(format!("stopping container {id}"))),
@@ -679,7 +692,7 @@ async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
         .force(true)
         .v(false)
         .build();
-    match eng.docker.remove_container(id, Some(opts)).await {
+    match eng.medium().remove_container(id, Some(opts)).await {
         Ok(()) => Ok(()),
         Err(e) if matches!(status_of(&e), Some(404) | Some(409)) => Ok(()),
         Err(e) => Err(anyhow!(e).context(format!("removing container {id}"))),

@@ -598,9 +598,8 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let mut tail: Vec<String> = Vec::new();
     let mut error: Option<String> = None;
     let mut lost: Option<bollard::errors::Error> = None;
-    let mut stream = eng
-        .docker
-        .build_image(b.build(), None, Some(bollard::body_stream(body)));
+    let long = eng.long();
+    let mut stream = long.build_image(b.build(), None, Some(bollard::body_stream(body)));
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {

@@ -133,13 +133,16 @@ pub async fn image_exists(eng: &Engine, image: &str) -> Result<bool> {
 /// `/etc/passwd` of an image (None when the image has none), read through a
 /// created (never started) container that is removed afterwards.
 pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
+    image_passwd_labelled(eng, image, "dev.devctl.doctor").await
+}
+
+/// [`image_passwd`] with the probe container labelled `label=1` (doctor's
+/// probes and `start`'s root check are told apart).
+async fn image_passwd_labelled(eng: &Engine, image: &str, label: &str) -> Result<Option<String>> {
     let body = bollard::models::ContainerCreateBody {
         image: Some(image.to_string()),
         cmd: Some(vec!["true".to_string()]),
-        labels: Some(HashMap::from([(
-            "dev.devctl.doctor".to_string(),
-            "1".to_string(),
-        )])),
+        labels: Some(HashMap::from([(label.to_string(), "1".to_string())])),
         ..Default::default()
     };
     let created = eng
@@ -152,7 +155,8 @@ pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
         let opts = DownloadFromContainerOptionsBuilder::default()
             .path("/etc/passwd")
             .build();
-        let mut stream = eng.docker.download_from_container(&id, Some(opts));
+        let medium = eng.medium();
+        let mut stream = medium.download_from_container(&id, Some(opts));
         let mut tar_bytes = Vec::new();
         while let Some(chunk) = stream.next().await {
             match chunk {
@@ -175,6 +179,39 @@ pub async fn image_passwd(eng: &Engine, image: &str) -> Result<Option<String>> {
     }
     .await;
     let rm = RemoveContainerOptionsBuilder::default().force(true).build();
-    let _ = eng.docker.remove_container(&id, Some(rm)).await;
+    let _ = eng.medium().remove_container(&id, Some(rm)).await;
     result
+}
+
+/// The one root check at the engine (before a container is created): the
+/// service's `user` resolved as the runtime will resolve it — a name
+/// through the image's /etc/passwd, read by [`image_passwd`] — must not be
+/// uid 0 (see `crate::project::user`). A usage error (exit 2) otherwise.
+pub async fn ensure_user_not_root(
+    eng: &Engine,
+    service: &str,
+    user: &str,
+    image_id: &str,
+    image: &str,
+) -> Result<u32> {
+    use crate::project::user::{check_spelling, resolve, Spelled};
+    let table = if service == "app" {
+        "[app]".to_string()
+    } else {
+        format!("[services.{service}]")
+    };
+    let refuse = |e: String| {
+        crate::error::usage(format!("service `{service}` ({table} in devctl.toml): {e}"))
+    };
+    match check_spelling(user).map_err(refuse)? {
+        Spelled::Uid(n) => Ok(n),
+        Spelled::Name(_) => {
+            let passwd = image_passwd_labelled(eng, image_id, "dev.devctl.user-probe")
+                .await
+                .with_context(|| {
+                    format!("reading /etc/passwd of {image} to resolve user `{user}`")
+                })?;
+            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("{e} (image {image})")))
+        }
+    }
 }

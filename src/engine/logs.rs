@@ -70,6 +70,8 @@ pub async fn logs(
     let mut seen: HashSet<String> = HashSet::new();
     let mut streams = select_all(Vec::<LogStream<'_>>::new());
     let mut width = 0usize;
+    // Streams: the engine's answer may take long to start (`-f`).
+    let long = eng.long();
     let open = |id: String, name: String| -> LogStream<'_> {
         let opts = LogsOptionsBuilder::default()
             .follow(follow)
@@ -79,8 +81,7 @@ pub async fn logs(
             .build();
         let (id2, name2) = (id.clone(), name.clone());
         Box::pin(
-            eng.docker
-                .logs(&id, Some(opts))
+            long.logs(&id, Some(opts))
                 .map(move |item| (id.clone(), name.clone(), Some(item)))
                 .chain(futures_util::stream::once(
                     async move { (id2, name2, None) },

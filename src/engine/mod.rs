@@ -17,6 +17,8 @@ pub mod jobs;
 pub mod logs;
 pub mod plan;
 
+use std::time::Duration;
+
 use bollard::Docker;
 
 use crate::error::usage;
@@ -24,11 +26,92 @@ use crate::error::usage;
 /// The default socket when DOCKER_HOST is unset.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
+/// The environment variable that overrides [`Timeouts`] (whole seconds).
+pub const TIMEOUT_ENV: &str = "DEVCTL_ENGINE_TIMEOUT";
+
+/// How long a request waits for the engine's answer (bollard bounds the
+/// time to the response headers: the connection, the request body and the
+/// engine's reply; a stream's body, such as build output or `logs -f`, is
+/// not bounded once it has started).
+///
+/// - `short`: inspects, lists, creates, exec set-up, the version round
+///   trip: an engine that is up answers these at once.
+/// - `medium`: start, remove, network and volume changes, reading a file
+///   out of a container (`stop` gets its grace period on top).
+/// - `long`: the build request (the context upload and the first step) and
+///   the start of `logs` streams.
+///
+/// Defaults 10 s / 60 s / 600 s; `DEVCTL_ENGINE_TIMEOUT=N` sets the short
+/// bound to N seconds and the others in proportion (×6, ×60), for slow
+/// remote engines or, in tests, to find a silent engine sooner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub short: Duration,
+    pub medium: Duration,
+    pub long: Duration,
+}
+
+impl Timeouts {
+    pub const DEFAULT_SHORT_SECS: u64 = 10;
+
+    fn scaled(short: u64) -> Timeouts {
+        Timeouts {
+            short: Duration::from_secs(short),
+            medium: Duration::from_secs(short * 6),
+            long: Duration::from_secs(short * 60),
+        }
+    }
+
+    /// From the value of [`TIMEOUT_ENV`] (`None`: unset or empty).
+    pub fn parse(v: Option<&str>) -> Result<Timeouts, String> {
+        match v.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(Timeouts::scaled(Self::DEFAULT_SHORT_SECS)),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n @ 1..=3600) => Ok(Timeouts::scaled(n)),
+                _ => Err(format!(
+                    "{TIMEOUT_ENV}={v}: give the engine's answer time in whole seconds, 1 to 3600 (default {})",
+                    Self::DEFAULT_SHORT_SECS
+                )),
+            },
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Timeouts> {
+        Timeouts::parse(std::env::var(TIMEOUT_ENV).ok().as_deref()).map_err(usage)
+    }
+}
+
 /// A connected engine.
 pub struct Engine {
+    /// The client for short requests ([`Timeouts::short`]).
     pub docker: Docker,
     /// The address it was reached at (for messages).
     pub addr: String,
+    pub timeouts: Timeouts,
+}
+
+impl Engine {
+    /// The same connection with another bound on each request.
+    pub fn bounded(&self, bound: Duration) -> Docker {
+        self.docker.clone().with_timeout(bound)
+    }
+
+    /// For start, remove, network and volume changes.
+    pub fn medium(&self) -> Docker {
+        self.bounded(self.timeouts.medium)
+    }
+
+    /// For the build request and the start of log streams.
+    pub fn long(&self) -> Docker {
+        self.bounded(self.timeouts.long)
+    }
+
+    /// For `stop` with a grace period of `grace` seconds (the engine
+    /// answers once the container has stopped or been killed).
+    pub fn for_stop(&self, grace: Option<i64>) -> Docker {
+        let grace = Duration::from_secs(grace.unwrap_or(10).clamp(0, 86_400) as u64);
+        self.bounded(self.timeouts.medium + grace)
+    }
 }
 
 /// The address devctl will use: `DOCKER_HOST` or the local socket.
@@ -41,6 +124,11 @@ pub fn engine_addr() -> String {
 
 fn unreachable(addr: &str, cause: impl std::fmt::Display) -> anyhow::Error {
     let cause = cause.to_string();
+    let cause = if cause == bollard::errors::Error::RequestTimeoutError.to_string() {
+        "it accepted the connection but did not answer in time".to_string()
+    } else {
+        cause
+    };
     let cause = cause.lines().next().unwrap_or("").to_string();
     usage(format!(
         "cannot reach the Docker engine at {addr} ({cause}); run `devctl doctor` to diagnose"
@@ -76,6 +164,7 @@ pub async fn connect() -> anyhow::Result<Engine> {
     Ok(Engine {
         docker,
         addr: eng.addr,
+        timeouts: eng.timeouts,
     })
 }
 
@@ -90,13 +179,19 @@ pub fn client() -> anyhow::Result<Engine> {
             "DOCKER_HOST={addr}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost"
         )));
     }
+    let timeouts = Timeouts::from_env()?;
     let docker = if std::env::var("DOCKER_HOST").is_ok_and(|h| !h.is_empty()) {
         Docker::connect_with_defaults()
     } else {
         Docker::connect_with_local_defaults()
     }
-    .map_err(|e| unreachable(&addr, e))?;
-    Ok(Engine { docker, addr })
+    .map_err(|e| unreachable(&addr, e))?
+    .with_timeout(timeouts.short);
+    Ok(Engine {
+        docker,
+        addr,
+        timeouts,
+    })
 }
 
 /// The first request of a [`client`] failed: an engine that cannot be
@@ -142,17 +237,76 @@ pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
             .to_string()
             .contains("the engine closed the build request")
     });
+    let silent = err.chain().any(|e| {
+        e.downcast_ref::<E>()
+            .is_some_and(|b| matches!(b, E::RequestTimeoutError))
+    });
     lost.then(|| {
-        format!(
-            "lost the connection to the Docker engine at {}: check that it is running (`devctl doctor`), then run the command again (it picks up where this one stopped)",
-            engine_addr()
-        )
+        if silent {
+            format!(
+                "the Docker engine at {} stopped answering (a request got no reply in time): check that it is running and not stuck (`devctl doctor`), then run the command again (it picks up where this one stopped)",
+                engine_addr()
+            )
+        } else {
+            format!(
+                "lost the connection to the Docker engine at {}: check that it is running (`devctl doctor`), then run the command again (it picks up where this one stopped)",
+                engine_addr()
+            )
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_default_and_scale_with_the_override() {
+        let d = Timeouts::parse(None).unwrap();
+        assert_eq!(d.short, Duration::from_secs(10));
+        assert_eq!(d.medium, Duration::from_secs(60));
+        assert_eq!(d.long, Duration::from_secs(600));
+        assert_eq!(Timeouts::parse(Some("")).unwrap(), d);
+        let t = Timeouts::parse(Some("2")).unwrap();
+        assert_eq!(
+            (t.short, t.medium, t.long),
+            (
+                Duration::from_secs(2),
+                Duration::from_secs(12),
+                Duration::from_secs(120)
+            )
+        );
+        for bad in ["0", "-1", "1.5", "abc", "3601"] {
+            let e = Timeouts::parse(Some(bad)).unwrap_err();
+            assert!(
+                e.contains(TIMEOUT_ENV) && e.contains("seconds"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_timed_out_request_is_a_silent_engine_naming_the_address() {
+        let err = anyhow::Error::new(bollard::errors::Error::RequestTimeoutError)
+            .context("listing containers");
+        let line = lost_connection(&err).unwrap();
+        assert!(line.contains("stopped answering"), "{line}");
+        assert!(line.contains(&engine_addr()), "{line}");
+        let err = anyhow::Error::new(bollard::errors::Error::IOError {
+            err: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        });
+        assert!(lost_connection(&err)
+            .unwrap()
+            .starts_with("lost the connection"));
+        let e = unreachable(
+            "unix:///x.sock",
+            bollard::errors::Error::RequestTimeoutError,
+        );
+        assert!(
+            e.to_string().contains("unix:///x.sock") && e.to_string().contains("did not answer"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn ssh_url_with_a_port_is_recognised() {

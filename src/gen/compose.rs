@@ -11,7 +11,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::project::interp::escape;
-use crate::project::load::is_docker_socket;
+use crate::project::load::{absolute_host_path, is_docker_socket};
 use crate::project::model::{
     parse_publish, BuildSpec, Common, Config, PortSpec, StrOrList, Toolchain, VolumeMount,
 };
@@ -257,17 +257,55 @@ fn shell_line(c: &StrOrList) -> String {
     }
 }
 
-/// The app's command: migrate then exec the server, or idle.
+/// True when a shell line is one simple command that `exec` can replace
+/// the shell with: no operator, grouping, substitution, comment or
+/// keyword, and not led by an assignment or `exec` itself. Errs on the side
+/// of "not simple" (a `;` inside quotes counts): the line then runs as the
+/// shell's own commands, which is always correct, only without `exec`.
+pub fn is_simple_command(line: &str) -> bool {
+    let line = line.trim();
+    let first = line.split_ascii_whitespace().next().unwrap_or("");
+    const KEYWORDS: &[&str] = &[
+        "if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac",
+        "!", "{", "}", "exec", "function", "select", "time",
+    ];
+    !line.is_empty()
+        && !line.contains(|c| ";&|\n\r()<>{}`#".contains(c))
+        && !line.contains("$(")
+        && !first.contains('=')
+        && !KEYWORDS.contains(&first)
+}
+
+/// The separator after a shell line: `; `, or a newline when `; ` would
+/// change its meaning (a comment would swallow the rest, `cmd &;` is a
+/// syntax error).
+fn separator(line: &str) -> &'static str {
+    let t = line.trim_end();
+    if t.contains('#') || t.ends_with('&') || t.ends_with(';') {
+        "\n"
+    } else {
+        "; "
+    }
+}
+
+/// The app's command: migrate then the server, or idle. A server that is
+/// one simple command (or a list, which is one command) replaces the shell
+/// (`exec`: it gets the stop signal); a shell line with several commands
+/// (`echo starting; httpd …`) runs as written, every command of it.
 pub fn app_script(migrate: Option<&StrOrList>, server: Option<&StrOrList>, auto: bool) -> String {
     match (auto, server) {
         (true, Some(server)) => {
             let mut s = String::from("set -e; ");
             if let Some(m) = migrate {
-                s.push_str(&shell_line(m));
-                s.push_str("; ");
+                let m = shell_line(m);
+                s.push_str(&m);
+                s.push_str(separator(&m));
             }
-            s.push_str("exec ");
-            s.push_str(&shell_line(server));
+            let line = shell_line(server);
+            if matches!(server, StrOrList::Many(_)) || is_simple_command(&line) {
+                s.push_str("exec ");
+            }
+            s.push_str(&line);
             s
         }
         _ => IDLE_SCRIPT.to_string(),
@@ -353,18 +391,7 @@ struct Gen<'a> {
 impl Gen<'_> {
     /// A host path from devctl.toml made absolute (`~`, `./`, relative).
     fn host_path(&self, p: &str) -> String {
-        let dir = self.input.project_dir.trim_end_matches('/');
-        if p == "~" {
-            self.input.home.to_string()
-        } else if let Some(rest) = p.strip_prefix("~/") {
-            format!("{}/{}", self.input.home.trim_end_matches('/'), rest)
-        } else if p.starts_with('/') {
-            p.to_string()
-        } else if p == "." || p == "./" {
-            dir.to_string()
-        } else {
-            format!("{dir}/{}", p.trim_start_matches("./").trim_end_matches('/'))
-        }
+        absolute_host_path(self.input.project_dir, self.input.home, p)
     }
 
     fn image_for(&self, service: &str) -> String {
@@ -946,5 +973,47 @@ allow_docker_socket = true
             "set -e; exec echo 'hi there'"
         );
         assert_eq!(app_script(None, None, true), IDLE_SCRIPT);
+    }
+
+    #[test]
+    fn a_server_line_with_several_commands_runs_them_all() {
+        let one = |s: &str| StrOrList::One(s.to_string());
+        // Several commands: all of them run, none is exec'd on its own.
+        assert_eq!(
+            app_script(None, Some(&one("echo starting; httpd -f -p 80")), true),
+            "set -e; echo starting; httpd -f -p 80"
+        );
+        for line in [
+            "echo a && httpd",
+            "echo a || httpd",
+            "httpd | tee log",
+            "httpd &",
+            "(cd /x; httpd)",
+            "{ echo a; httpd; }",
+            "echo a\nhttpd",
+            "FOO=1 httpd",
+            "exec httpd",
+            "if true; then httpd; fi",
+            "httpd $(cat /flags)",
+            "httpd > /tmp/log",
+            "httpd # the web server",
+        ] {
+            let s = app_script(None, Some(&one(line)), true);
+            assert_eq!(s, format!("set -e; {line}"), "{line:?}");
+        }
+        // One simple command replaces the shell.
+        assert_eq!(
+            app_script(None, Some(&one("httpd -f -p 80 -h /app")), true),
+            "set -e; exec httpd -f -p 80 -h /app"
+        );
+        // A migrate line that a `; ` would break is ended by a newline.
+        assert_eq!(
+            app_script(Some(&one("migrate # schema")), Some(&one("httpd")), true),
+            "set -e; migrate # schema\nexec httpd"
+        );
+        assert_eq!(
+            app_script(Some(&one("worker &")), Some(&one("httpd")), true),
+            "set -e; worker &\nexec httpd"
+        );
     }
 }

@@ -363,14 +363,144 @@ fn is_service_name(s: &str) -> bool {
         && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-/// True when a bind mount's source is the Docker socket (or a dir holding it).
+/// `path` cleaned lexically as Go's `filepath.Clean` does: repeated `/`,
+/// `.` and a trailing `/` dropped, `..` taking the previous component off
+/// (at the root it stays the root).
+pub fn clean_path(path: &str) -> String {
+    let abs = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !abs {
+                    parts.push("..");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    match (abs, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// A host path from devctl.toml made absolute as the compose file writes
+/// it: `~` is `home`, a relative path is under `project_dir`.
+pub fn absolute_host_path(project_dir: &str, home: &str, p: &str) -> String {
+    let dir = project_dir.trim_end_matches('/');
+    if p == "~" {
+        home.to_string()
+    } else if let Some(rest) = p.strip_prefix("~/") {
+        format!("{}/{}", home.trim_end_matches('/'), rest)
+    } else if p.starts_with('/') {
+        p.to_string()
+    } else if p == "." || p == "./" {
+        dir.to_string()
+    } else {
+        format!("{dir}/{}", p.trim_start_matches("./").trim_end_matches('/'))
+    }
+}
+
+/// True when a bind mount's source, as written (cleaned lexically), is the
+/// Docker socket or a directory above the usual sockets. This is the check
+/// that needs no filesystem; the caller also resolves symlinks (see
+/// [`check_socket_reach`]).
 pub fn is_docker_socket(source: &str) -> bool {
-    let s = source.trim_end_matches('/');
-    s.ends_with("docker.sock")
-        || s == "/var/run"
-        || s == "/run"
-        || s == "/var/run/docker"
-        || s == "/run/docker"
+    let s = clean_path(source);
+    s == "docker.sock"
+        || s.ends_with("/docker.sock")
+        || [
+            "/",
+            "/var",
+            "/var/run",
+            "/run",
+            "/var/run/docker",
+            "/run/docker",
+        ]
+        .contains(&s.as_str())
+}
+
+/// Every host path devctl.toml bind-mounts: (service, source as written
+/// after interpolation, `allow_docker_socket` of that service). The app's
+/// own mounts count too: the project directory as `.`, and the host nvm
+/// directory when the compose file mounts one.
+pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let one = |out: &mut Vec<(String, String, bool)>, name: &str, common: &super::model::Common| {
+        for v in &common.volumes {
+            if let Some(src) = &v.source {
+                if !v.is_named() {
+                    out.push((name.to_string(), src.clone(), common.allow_docker_socket));
+                }
+            }
+        }
+    };
+    if let Some(app) = &c.app {
+        let common = app.common();
+        one(&mut out, "app", &common);
+        out.push(("app".into(), ".".into(), common.allow_docker_socket));
+        let nvm_wanted = c.nvm.is_some()
+            || c.assets
+                .as_ref()
+                .is_some_and(|a| a.toolchain == super::model::Toolchain::Nvm);
+        if nvm_wanted {
+            let nvm = c.nvm.clone().unwrap_or_default();
+            if nvm.dir != "volume" {
+                out.push(("app".into(), nvm.dir, common.allow_docker_socket));
+            }
+        }
+    }
+    for (name, s) in &c.services {
+        one(&mut out, name, &s.common());
+    }
+    out
+}
+
+/// The Docker-socket rule on resolved paths: `reach(source)` is the IO
+/// shell's answer for one bind-mount source — `Some((absolute path, what
+/// it reaches))` when, cleaned and with symlinks resolved, it is the
+/// engine's socket or a directory holding it. Refused (naming file, line
+/// and the fix) unless the service sets `allow_docker_socket = true`; then
+/// the warning (when the lexical check of the generator does not already
+/// give one).
+pub fn check_socket_reach(
+    file: &str,
+    text: &str,
+    c: &Config,
+    reach: &dyn Fn(&str) -> Option<(String, String)>,
+) -> Result<Vec<String>, ConfigError> {
+    let mut warnings = Vec::new();
+    for (service, src, allowed) in bind_mounts(c) {
+        let Some((abs, what)) = reach(&src) else {
+            continue;
+        };
+        if !allowed {
+            let span = find_span(text, &format!("\"{src}"))
+                .map(|r| r.start + 1..r.end)
+                .or_else(|| service_span(text, &service))
+                .or_else(|| find_span(text, "[app]"));
+            return Err(ConfigError::at(
+                file,
+                text,
+                span,
+                format!(
+                    "service `{service}` mounts the Docker socket: `{src}` is {what}, which gives root on the host; set `allow_docker_socket = true` on it if that is really wanted"
+                ),
+            ));
+        }
+        if !is_docker_socket(&abs) {
+            warnings.push(format!(
+                "service `{service}` mounts the Docker socket ({src}: {what}): it can start privileged containers and mount any host path, which is root on the host"
+            ));
+        }
+    }
+    Ok(warnings)
 }
 
 /// Checks across keys (those a single value's deserialiser cannot do).
@@ -398,6 +528,15 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
                 service_span(text, name),
                 format!("[services.{name}] needs `image` or `build` (e.g. image = \"redis:7.4\")"),
             );
+        }
+        if let Some(user) = &s.user {
+            if let Err(e) = crate::project::user::check_spelling(user) {
+                return err(
+                    locate_key(text, &format!("[services.{name}]"), "user")
+                        .or_else(|| service_span(text, name)),
+                    format!("[services.{name}] {e}"),
+                );
+            }
         }
         if let Some(d) = &s.deploy {
             if d.replicas.is_some() && s.ports.iter().any(|p| p.host.is_some()) {
@@ -950,6 +1089,119 @@ mod tests {
     }
 
     #[test]
+    fn docker_socket_spellings_are_refused_without_the_filesystem() {
+        for src in [
+            "/var/run/docker.sock",
+            "/var/./run/docker.sock",
+            "/var/run/../run/docker.sock",
+            "/run/docker.sock",
+            "//run//docker.sock",
+            "/var/run",
+            "/var/run/",
+            "/var/./run",
+            "/var/run/../run",
+            "/run",
+            "/run/",
+            "/",
+            "/var",
+            "./docker.sock",
+        ] {
+            assert!(is_docker_socket(src), "{src}");
+            let text = format!("[services.ci]\nimage = \"docker:27\"\nvolumes = [\"{src}:/s\"]\n");
+            let e = err(&text);
+            assert_eq!(e.line, 3, "{src}: {}", e.message);
+            assert!(
+                e.message.contains("allow_docker_socket = true"),
+                "{src}: {}",
+                e.message
+            );
+            assert!(load(
+                "f",
+                &format!("{text}allow_docker_socket = true\n"),
+                &env(&[])
+            )
+            .is_ok());
+        }
+        // Interpolated: the value is checked.
+        let e = load(
+            "f",
+            "[services.ci]\nimage = \"i\"\nvolumes = [\"${SOCK}:/s\"]\n",
+            &env(&[("SOCK", "/var/./run/")]),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("Docker socket"), "{}", e.message);
+        for fine in [
+            "/var/lib/app",
+            "/srv",
+            "/run-data",
+            "./data",
+            "/home/dev/docker.socket",
+        ] {
+            assert!(!is_docker_socket(fine), "{fine}");
+        }
+        assert_eq!(clean_path("/a/b/../../.."), "/");
+        assert_eq!(clean_path("a/../../b/"), "../b");
+        assert_eq!(clean_path("./"), ".");
+    }
+
+    #[test]
+    fn resolved_socket_paths_are_refused_unless_allowed() {
+        // The IO shell's answer, faked: `./sock-link` and `${D}` reach it.
+        let reach = |src: &str| {
+            (src == "./sock-link" || src == "/tmp/x/engine" || src == ".")
+                .then(|| (format!("/p/{src}"), "/run once cleaned and symlinks resolved: a directory holding the Docker socket /run/docker.sock".to_string()))
+        };
+        let text = "[services.ci]\nimage = \"i\"\nvolumes = [\"./data:/d\", \"./sock-link:/s\"]\n";
+        let loaded = load("devctl.toml", text, &env(&[])).unwrap();
+        let e = check_socket_reach("devctl.toml", text, &loaded.config, &reach).unwrap_err();
+        assert_eq!((e.line, e.col), (3, 26), "{e}");
+        assert!(
+            e.message.contains("`./sock-link` is /run once cleaned")
+                && e.message.contains("allow_docker_socket = true"),
+            "{}",
+            e.message
+        );
+        // Interpolated value: the error points at the service.
+        let text = "[services.ci]\nimage = \"i\"\nvolumes = [\"${D}:/s\"]\n";
+        let loaded = load("devctl.toml", text, &env(&[("D", "/tmp/x/engine")])).unwrap();
+        let e = check_socket_reach("devctl.toml", text, &loaded.config, &reach).unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        // Allowed: a warning instead.
+        let text = "[services.ci]\nimage = \"i\"\nvolumes = [\"./sock-link:/s\"]\nallow_docker_socket = true\n";
+        let loaded = load("devctl.toml", text, &env(&[])).unwrap();
+        let w = check_socket_reach("devctl.toml", text, &loaded.config, &reach).unwrap();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("`ci` mounts the Docker socket"), "{w:?}");
+        // The app's own mount of the project directory counts.
+        let e = check_socket_reach(
+            "devctl.toml",
+            "[app]\n",
+            &load("f", "[app]\n", &env(&[])).unwrap().config,
+            &reach,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("`app`") && e.message.contains("`.`"),
+            "{}",
+            e.message
+        );
+        // So does the host nvm dir mounted into the app.
+        let text = "[app]\n[nvm]\ndir = \"./sock-link\"\n";
+        let c = load("f", text, &env(&[])).unwrap().config;
+        let mounts = bind_mounts(&c);
+        assert!(
+            mounts.contains(&("app".into(), "./sock-link".into(), false)),
+            "{mounts:?}"
+        );
+        let e = check_socket_reach("devctl.toml", text, &c, &reach).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        let c = load("f", "[app]\n[nvm]\ndir = \"volume\"\n", &env(&[]))
+            .unwrap()
+            .config;
+        assert_eq!(bind_mounts(&c).len(), 1);
+    }
+
+    #[test]
     fn host_network_cannot_publish() {
         let e = err("[services.a]\nimage = \"x\"\nnetwork_mode = \"host\"\nports = [\"80:80\"]\n");
         assert_eq!(e.line, 3);
@@ -1008,5 +1260,51 @@ mod tests {
         fn load_never_panics(s in "(\\[app\\]|\\[services\\.x\\]|port|image|=|\"|\\$\\{X:\\?\\}|[a-z0-9 é]|\n|\\[|\\]){0,40}") {
             let _ = load("f", &s, &env(&[]));
         }
+    }
+
+    #[test]
+    fn no_user_setting_spells_root() {
+        for bad in [
+            "0",
+            "00",
+            "000:0",
+            "+0",
+            "-0",
+            "0:0",
+            "root",
+            "root:root",
+            " 0",
+            ":0",
+            "",
+        ] {
+            let e = err(&format!("[services.w]\nimage = \"i\"\nuser = \"{bad}\"\n"));
+            assert_eq!(e.line, 3, "{bad:?}: {}", e.message);
+            assert!(e.message.contains("[services.w]"), "{bad:?}: {}", e.message);
+            let e = err(&format!("[app]\nuser = \"{bad}\"\n"));
+            assert_eq!(e.line, 2, "{bad:?}: {}", e.message);
+        }
+        // Interpolated: the resolved value is checked.
+        for v in ["0", "+0", "-0", "00", "root"] {
+            let e = load("f", "[app]\nuser = \"${RUN_AS}\"\n", &env(&[("RUN_AS", v)])).unwrap_err();
+            assert_eq!(e.line, 2, "{v}: {}", e.message);
+            let e = load(
+                "f",
+                "[services.w]\nimage = \"i\"\nuser = \"${RUN_AS}:${RUN_AS}\"\n",
+                &env(&[("RUN_AS", v)]),
+            )
+            .unwrap_err();
+            assert!(e.message.contains("root"), "{v}: {}", e.message);
+        }
+        for ok in ["1000", "app", "1000:0", "web:web"] {
+            let text =
+                format!("[app]\nuser = \"{ok}\"\n[services.w]\nimage = \"i\"\nuser = \"{ok}\"\n");
+            assert!(load("f", &text, &env(&[])).is_ok(), "{ok}");
+        }
+        assert!(load(
+            "f",
+            "[app]\nuser = \"${RUN_AS}\"\n",
+            &env(&[("RUN_AS", "1000")])
+        )
+        .is_ok());
     }
 }

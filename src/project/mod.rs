@@ -1,16 +1,18 @@
 //! The project: where it is (discovery), what devctl.toml and .env say
 //! (the model), resolved into what commands need.
 //!
-//! `model`, `load`, `interp` and `env` are pure; this module does the
+//! `model`, `load`, `interp`, `user` and `env` are pure; this module does the
 //! little IO there is (finding and reading the files).
 
 pub mod build_args;
 pub mod env;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod hostpath;
 pub mod interp;
 pub mod load;
 pub mod model;
+pub mod user;
 
 use std::path::{Path, PathBuf};
 
@@ -207,10 +209,20 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     // Errors quote devctl.toml after interpolation: never a secret's value.
     let loaded = load::load(&display, text, &env)
         .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
+    // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
+    let sockets = hostpath::Sockets::of_this_host();
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/".to_string());
+    let dir = paths.dir.to_string_lossy();
+    let socket_warnings = load::check_socket_reach(&display, &text, &loaded.config, &|src| {
+        let abs = load::absolute_host_path(&dir, &home, src);
+        sockets.reach(&abs).map(|what| (abs, what))
+    })
+    .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
     let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
     let mut warnings = loaded.warnings;
+    warnings.extend(socket_warnings);
     if let Some(w) = &auto_start.warning {
         warnings.push(w.clone());
     }

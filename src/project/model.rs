@@ -419,12 +419,7 @@ string_newtype!(
 string_newtype!(
     /// The app's container user: a name or uid, never root.
     UserName, "a user name or uid", |s| {
-        let user = s.split(':').next().unwrap_or("");
-        if user.is_empty() {
-            Err("the app user must not be empty (e.g. `app`)".to_string())
-        } else if user == "root" || user == "0" {
-            Err(format!("the app user must not be root (`{s}`): devctl runs the app as a non-root user, e.g. `app`"))
-        } else { Ok(()) }
+        crate::project::user::check_spelling(s).map(drop)
     }
 );
 
@@ -1112,7 +1107,20 @@ mod tests {
 
     #[test]
     fn app_user_is_never_root() {
-        for bad in ["root", "0", "0:0", "root:app", ""] {
+        for bad in [
+            "root",
+            "0",
+            "0:0",
+            "root:app",
+            "",
+            "00",
+            "000:0",
+            "+0",
+            "-0",
+            " 0",
+            "root:root",
+            ":1000",
+        ] {
             assert!(
                 parse(&format!("[app]\nuser = \"{bad}\"\n")).is_err(),
                 "{bad}"

@@ -46,6 +46,7 @@ fn pure_core_does_no_io() {
         "project/load.rs",
         "project/interp.rs",
         "project/build_args.rs",
+        "project/user.rs",
         "watch/sched.rs",
         "watch/filter.rs",
         "watch/roots.rs",

@@ -11,6 +11,7 @@ mod doctor_e2e;
 mod e2e_support;
 mod engine_e2e;
 mod faults;
+mod guards_e2e;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
