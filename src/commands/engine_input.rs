@@ -3,7 +3,6 @@
 //! The engine reads only the compose document and the project name, never
 //! the rest of the devctl.toml model.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -27,9 +26,8 @@ pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
     let path = project.paths.compose();
     write_compose(&project, &rendered)?;
     if show_warnings && !global.quiet {
-        let mut err = std::io::stderr().lock();
         for w in &rendered.warnings {
-            let _ = writeln!(err, "warning: {w}");
+            crate::errln!("warning: {w}");
         }
     }
     let plan = plan_from_text(&rendered.text, &path, &project.name)?;
@@ -82,7 +80,7 @@ impl ProjectLock {
         // SAFETY: flock on a valid open fd.
         let fd = file.as_raw_fd();
         if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            eprintln!("waiting for another devctl working on this project…");
+            crate::errln!("waiting for another devctl working on this project…");
             if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
                 return Err(std::io::Error::last_os_error())
                     .with_context(|| format!("locking {}", path.display()));
@@ -94,8 +92,7 @@ impl ProjectLock {
 
 /// Whether stderr is a terminal (progress bars) .
 pub fn stderr_is_tty() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal()
+    crate::out::stderr_is_terminal()
 }
 
 /// Loads the project (devctl.toml → compose → plan) on this thread while

@@ -261,16 +261,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let b = b.labels(&labels);
 
     let bar = match opts.progress {
-        Progress::Tty => {
-            let pb = indicatif::ProgressBar::new_spinner();
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {prefix}: {wide_msg} {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            pb.set_prefix(svc.name.clone());
-            pb.enable_steady_tick(std::time::Duration::from_millis(100));
-            Some(pb)
-        }
+        Progress::Tty => Some(crate::out::Spinner::new(&svc.name)),
         _ => None,
     };
     let mut tail: Vec<String> = Vec::new();
@@ -301,11 +292,11 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                     match (&bar, opts.progress) {
                         (Some(pb), _) => {
                             if line.starts_with("Step ") {
-                                pb.println(format!("{}: {line}", svc.name));
+                                pb.println(&format!("{}: {line}", svc.name));
                             }
-                            pb.set_message(line.to_string());
+                            pb.set_message(line);
                         }
-                        (None, Progress::Plain) => eprintln!("{}: {line}", svc.name),
+                        (None, Progress::Plain) => crate::errln!("{}: {line}", svc.name),
                         _ => {}
                     }
                 }
@@ -351,7 +342,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                 .collect()
         };
         for l in shown {
-            eprintln!("{}: {l}", svc.name);
+            crate::errln!("{}: {l}", svc.name);
         }
         bail!(
             "building service {} ({}) failed: {}",
@@ -362,7 +353,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     tar_result?;
     if opts.progress != Progress::Quiet {
-        eprintln!(
+        crate::errln!(
             " Image {}  Built ({:.1}s)",
             svc.image,
             t0.elapsed().as_secs_f64()

@@ -18,3 +18,4 @@ mod parser_differential;
 mod remote_e2e;
 mod rundev_e2e;
 mod safety;
+mod secrets;
