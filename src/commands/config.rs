@@ -112,11 +112,16 @@ pub const MASKED_NOTE: &str =
 /// The printed document: secret-looking keys' values masked, and every
 /// string of the document scrubbed as a whole scalar (so the text is
 /// still valid YAML: the mask is a quoted string), under a note saying how
-/// to see the real values.
+/// to see the real values when anything was masked.
 pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
     let scrubber = crate::out::scrubber();
     let yaml = crate::yaml::to_string_mapped(&doc.masked(), &|s| scrubber.scrub(s).into_owned())?;
-    Ok(format!("{HEADER}{MASKED_NOTE}{yaml}"))
+    let note = if yaml == crate::yaml::to_string(doc)? {
+        ""
+    } else {
+        MASKED_NOTE
+    };
+    Ok(format!("{HEADER}{note}{yaml}"))
 }
 
 /// The file's text: header + YAML.
