@@ -170,6 +170,17 @@ pub enum CompletionTarget {
 
 /// Entry point: parse, run, print the error chain once, map to an exit code.
 pub fn main() -> ExitCode {
+    // A panic's message goes through the scrubber too.
+    std::panic::set_hook(Box::new(|info| {
+        let bt = std::backtrace::Backtrace::capture();
+        let mut text = format!("devctl {info}\n");
+        if bt.status() == std::backtrace::BacktraceStatus::Captured {
+            text.push_str(&format!("{bt}\n"));
+        } else {
+            text.push_str("note: run with `RUST_BACKTRACE=1` to display a backtrace\n");
+        }
+        crate::out::eprint(&text);
+    }));
     // The passwords of URLs in the environment (DOCKER_HOST, a proxy…) are
     // hidden from everything devctl prints, also where they appear alone.
     crate::out::add_secrets(
