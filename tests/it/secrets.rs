@@ -424,19 +424,23 @@ command = ["sh", "-c", "echo $$API_TOKEN $$SVC_PASSWORD $$DATABASE_URL; exec sle
         }
         seen.push_str(&out);
         seen.push_str(&err);
-        out
+        (out, err)
     };
     run(&["config"], Some(0), &[]);
     run(&["-v", "config"], Some(0), &[]);
     run(&["config", "--check"], Some(0), &[]);
-    run(&["build", "--no-cache"], Some(0), &[]);
+    let (_, built) = run(&["build", "--no-cache"], Some(0), &[]);
+    assert!(
+        built.contains(&format!("build sees {MASK}")),
+        "the build's progress lines are scrubbed, not dropped:\n{built}"
+    );
     run(&["start"], Some(0), &[]);
     run(&["ps"], Some(0), &[]);
     run(&["ps", "--json"], Some(0), &[]);
     let mut logs = String::new();
     assert!(
         wait_for(|| {
-            logs = run(&["logs", "echo"], Some(0), &[]);
+            logs = run(&["logs", "echo"], Some(0), &[]).0;
             logs.matches(MASK).count() >= 3
         }),
         "the container echoed its three secrets: {logs}"
