@@ -170,27 +170,65 @@ pub enum CompletionTarget {
 
 /// Entry point: parse, run, print the error chain once, map to an exit code.
 pub fn main() -> ExitCode {
+    // A panic's message goes through the scrubber too.
+    std::panic::set_hook(Box::new(|info| {
+        let bt = std::backtrace::Backtrace::capture();
+        let mut text = format!("devctl {info}\n");
+        if bt.status() == std::backtrace::BacktraceStatus::Captured {
+            text.push_str(&format!("{bt}\n"));
+        } else {
+            text.push_str("note: run with `RUST_BACKTRACE=1` to display a backtrace\n");
+        }
+        crate::out::eprint(&text);
+    }));
+    // The passwords of URLs in the environment (DOCKER_HOST, a proxy…) are
+    // hidden from everything devctl prints, also where they appear alone.
+    crate::out::add_secrets(
+        crate::project::env::process_env()
+            .iter()
+            .flat_map(|(_, v)| {
+                crate::out::url_passwords(v)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            }),
+    );
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            // usage errors and --help/--version, through the scrubber too
+            let (code, color) = if e.use_stderr() {
+                (2, crate::out::stderr_is_terminal())
+            } else {
+                (0, crate::out::stdout_is_terminal())
+            };
+            let styled = e.render();
+            let text = if color {
+                styled.ansi().to_string()
+            } else {
+                styled.to_string()
+            };
+            if e.use_stderr() {
+                crate::out::eprint(&text);
+            } else {
+                let _ = crate::out::print(&text);
+            }
             return ExitCode::from(code);
         }
     };
     match run(cli) {
         Ok(code) => code,
         Err(err) if crate::engine::lost_connection(&err).is_some() => {
-            let mut e = std::io::stderr().lock();
-            let _ = writeln!(e, "error: {err:#}");
+            let mut text = format!("error: {err:#}\n");
             if let Some(line) = crate::engine::lost_connection(&err) {
-                let _ = writeln!(e, "error: {line}");
+                text.push_str(&format!("error: {line}\n"));
             }
+            crate::out::eprint(&text);
             ExitCode::from(1)
         }
         Err(err) if error::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            crate::errln!("error: {err:#}");
             ExitCode::from(error::exit_code_for(&err))
         }
     }
@@ -232,7 +270,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn completions(target: CompletionTarget) -> anyhow::Result<ExitCode> {
     use clap_complete::Shell;
     let mut cmd = Cli::command();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     let shell = match target {
         CompletionTarget::Bash => Shell::Bash,
         CompletionTarget::Zsh => Shell::Zsh,
@@ -241,10 +279,12 @@ fn completions(target: CompletionTarget) -> anyhow::Result<ExitCode> {
         CompletionTarget::Powershell => Shell::PowerShell,
         CompletionTarget::Man => {
             clap_mangen::Man::new(cmd).render(&mut out)?;
+            out.flush()?;
             return Ok(ExitCode::SUCCESS);
         }
     };
     clap_complete::generate(shell, &mut cmd, "devctl", &mut out);
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

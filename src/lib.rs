@@ -13,6 +13,7 @@ pub mod error;
 pub mod fsutil;
 pub mod gen;
 pub mod lint;
+pub mod out;
 pub mod par;
 pub mod project;
 pub mod text;

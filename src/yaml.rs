@@ -26,6 +26,39 @@ pub fn to_string<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// Like [`to_string`], with every string of the document (keys and
+/// values) passed through `map` first: `devctl config` masks whole scalar
+/// values this way, so the masked text is still the same YAML document.
+pub fn to_string_mapped<T: Serialize + ?Sized>(
+    value: &T,
+    map: &dyn Fn(&str) -> String,
+) -> anyhow::Result<String> {
+    let mut v = serde_yaml::to_value(value)?;
+    map_strings(&mut v, map);
+    let mut out = String::new();
+    emit_block(&mut out, &v, 0)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn map_strings(v: &mut Value, map: &dyn Fn(&str) -> String) {
+    match v {
+        Value::String(s) => *s = map(s),
+        Value::Sequence(items) => items.iter_mut().for_each(|x| map_strings(x, map)),
+        Value::Mapping(m) => {
+            for (mut k, mut x) in std::mem::take(m) {
+                map_strings(&mut k, map);
+                map_strings(&mut x, map);
+                m.insert(k, x);
+            }
+        }
+        Value::Tagged(t) => map_strings(&mut t.value, map),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
 /// Parses a YAML document.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     Ok(serde_yaml::from_str(text)?)

@@ -43,7 +43,7 @@ pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> 
             }
         }
         if built == 0 && !global.quiet {
-            eprintln!("no service has a `build:` section: nothing to build");
+            crate::errln!("no service has a `build:` section: nothing to build");
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -3,7 +3,6 @@
 //! everything succeeded) with `.devctl/.env` next to it (the project name,
 //! `COMPOSE_PROJECT_NAME`), and print it with secret-looking values masked.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,6 +13,7 @@ use crate::error::usage;
 use crate::fsutil::write_all_atomic;
 use crate::gen::compose::{self, ComposeFile, Input, HEADER};
 use crate::project::{self, Project};
+use crate::{errln, outln};
 
 /// The generated compose file: its document, its text, the text of the
 /// `.env` beside it, and the warnings.
@@ -69,6 +69,7 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
         host_gid: host.gid,
     });
     warnings.extend(generated.warnings);
+    register_secrets(&generated.doc);
     let text = to_text(&generated.doc)?;
     Ok(Rendered {
         doc: generated.doc,
@@ -76,6 +77,53 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
         env: compose::project_env(&p.name),
         warnings,
     })
+}
+
+/// Tells the scrubber ([`crate::out`]) the values the generated document
+/// must not print: its own (secret-looking environment and build args, URL
+/// passwords) and those of every service `env_file` (read here; one that
+/// cannot be read is the engine's to report).
+fn register_secrets(doc: &ComposeFile) {
+    crate::out::add_secrets(doc.secret_values());
+    for f in doc.env_files() {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            let pairs = crate::project::env::parse_dotenv(&text).unwrap_or_else(|_| {
+                // one that does not parse: its lines as they are
+                text.lines()
+                    .filter_map(|l| l.split_once('='))
+                    .map(|(k, v)| {
+                        let k = k.trim().trim_start_matches("export ").trim();
+                        (
+                            k.to_string(),
+                            v.trim().trim_matches(['"', '\'']).to_string(),
+                        )
+                    })
+                    .collect()
+            });
+            crate::out::add_secrets(crate::project::env::file_secret_values(
+                pairs.iter().map(|(k, v)| (k, v)),
+            ));
+        }
+    }
+}
+
+/// The first line of masked `config` output: how to see the real values.
+pub const MASKED_NOTE: &str =
+    "# secret values are shown as \"********\": `devctl config --show-secrets` prints them\n";
+
+/// The printed document: secret-looking keys' values masked, and every
+/// string of the document scrubbed as a whole scalar (so the text is
+/// still valid YAML: the mask is a quoted string), under a note saying how
+/// to see the real values when anything was masked.
+pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
+    let scrubber = crate::out::scrubber();
+    let yaml = crate::yaml::to_string_mapped(&doc.masked(), &|s| scrubber.scrub(s).into_owned())?;
+    let note = if yaml == crate::yaml::to_string(doc)? {
+        ""
+    } else {
+        MASKED_NOTE
+    };
+    Ok(format!("{HEADER}{note}{yaml}"))
 }
 
 /// The file's text: header + YAML.
@@ -164,7 +212,7 @@ pub fn is_read_only(e: &anyhow::Error) -> bool {
 pub fn write_compose_if_possible(p: &Project, rendered: &Rendered, quiet: bool) {
     if let Err(e) = write_generated(p, rendered) {
         if !quiet {
-            eprintln!(
+            crate::errln!(
                 "note: {} not updated ({e:#}): going on with devctl.toml as read",
                 crate::project::shown(&p.paths.compose()),
             );
@@ -225,14 +273,11 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
         write_compose(&project, &rendered)?;
     }
     if !global.quiet {
-        let mut err = std::io::stderr().lock();
-        let secrets = crate::project::env::secret_values(&project.env);
         for w in &rendered.warnings {
-            let _ = writeln!(err, "warning: {}", crate::project::env::scrub(w, &secrets));
+            errln!("warning: {w}");
         }
         if global.verbose > 0 {
-            let _ = writeln!(
-                err,
+            errln!(
                 "wrote {} and {} (COMPOSE_PROJECT_NAME={}: docker compose -f {} finds the project)",
                 project.paths.compose().display(),
                 env_path(&project).display(),
@@ -241,30 +286,20 @@ pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<E
             );
         }
     }
-    let mut out = std::io::stdout().lock();
     if check {
         if !global.quiet {
-            writeln!(
-                out,
-                "{}: ok ({} service{})",
+            let n = rendered.doc.services.0.len();
+            outln!(
+                "{}: ok ({n} service{})",
                 project.paths.config.display(),
-                rendered.doc.services.0.len(),
-                if rendered.doc.services.0.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+                if n == 1 { "" } else { "s" }
             )?;
         }
     } else if show_secrets {
-        out.write_all(rendered.text.as_bytes())?;
+        // asked for: the real values, unscrubbed
+        crate::out::print_unscrubbed(&rendered.text)?;
     } else {
-        // Masked keys, and secret values wherever they were interpolated
-        // (e.g. a password inside a JSON-valued variable).
-        let secrets = crate::project::env::secret_values(&project.env);
-        let text = crate::project::env::scrub(&to_text(&rendered.doc.masked())?, &secrets);
-        out.write_all(text.as_bytes())?;
+        crate::out::print(&masked_text(&rendered.doc)?)?;
     }
-    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,6 @@
 //! The engine reads only the compose document and the project name, never
 //! the rest of the devctl.toml model.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -45,9 +44,8 @@ fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<L
         write_compose_if_possible(&project, &rendered, global.quiet);
     }
     if show_warnings && !global.quiet {
-        let mut err = std::io::stderr().lock();
         for w in &rendered.warnings {
-            let _ = writeln!(err, "warning: {w}");
+            crate::errln!("warning: {w}");
         }
     }
     let mut plan = plan_from_text(&rendered.text, &path, &project.name)?;
@@ -134,7 +132,7 @@ impl ProjectLock {
                         dir.to_path_buf(),
                     ),
                 };
-                eprintln!(
+                crate::errln!(
                     "note: cannot create {} ({e}): locking {} read-only instead",
                     crate::project::shown(&path),
                     crate::project::shown(&what),
@@ -160,7 +158,7 @@ fn lock(file: &std::fs::File, what: &Path) -> Result<()> {
     let fd = file.as_raw_fd();
     // SAFETY: flock on a valid open fd.
     if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        eprintln!("waiting for another devctl working on this project…");
+        crate::errln!("waiting for another devctl working on this project…");
         // SAFETY: as above.
         if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
             return Err(std::io::Error::last_os_error())
@@ -172,8 +170,7 @@ fn lock(file: &std::fs::File, what: &Path) -> Result<()> {
 
 /// Whether stderr is a terminal (progress bars) .
 pub fn stderr_is_tty() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal()
+    crate::out::stderr_is_terminal()
 }
 
 /// Loads the project (devctl.toml → compose → plan) on this thread while

@@ -283,7 +283,7 @@ pub fn run(dir: &Path, template: Template, force: bool, quiet: bool) -> Result<(
     let exists = |p: &str| fs::symlink_metadata(dir.join(p)).is_ok();
     let actions = plan(template, &project_name, force, exists, gitignore.as_deref());
 
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for action in actions {
         let outcome = apply(dir, action, gitignore.is_some())?;
         writeln!(out, "{outcome}")?;
@@ -294,6 +294,7 @@ pub fn run(dir: &Path, template: Template, force: bool, quiet: bool) -> Result<(
             "next: cp .env.example .env, then devctl build && devctl start"
         )?;
     }
+    out.flush()?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! files and the configuration, reads them, streams the report to stdout and
 //! turns the findings into an exit code.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -315,7 +315,7 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
         let name = display(p.strip_prefix(base).unwrap_or(&p));
         layers.push(config::from_yaml(&text, &name).map_err(|e| usage(e.0))?);
         if verbose {
-            eprintln!("lint config: {}", p.display());
+            crate::errln!("lint config: {}", p.display());
         }
     }
     if let Some(root) = find_project_root(base) {
@@ -325,7 +325,7 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
         if let Some(l) = config::from_devctl_toml(&text, &name).map_err(|e| usage(e.0))? {
             layers.push(l);
             if verbose {
-                eprintln!("lint config: {} [lint]", p.display());
+                crate::errln!("lint config: {} [lint]", p.display());
             }
         }
     }
@@ -351,7 +351,7 @@ fn run_shellcheck(df: &Dockerfile, warned: &AtomicBool) -> Vec<Finding> {
         Ok(f) => f,
         Err(e) => {
             if !warned.swap(true, Ordering::Relaxed) {
-                eprintln!("warning: {e}; SC checks skipped");
+                crate::errln!("warning: {e}; SC checks skipped");
             }
             Vec::new()
         }
@@ -459,13 +459,12 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
     }
 
-    let stdout = std::io::stdout();
     let color = settings.format == OutputFormat::Tty
         && match global.color {
             ColorChoice::Always => true,
-            _ => !settings.no_color && global.color_for(stdout.is_terminal()),
+            _ => !settings.no_color && global.color_for(crate::out::stdout_is_terminal()),
         };
-    let mut out = stdout.lock();
+    let mut out = crate::out::stdout();
     let mut report = Report::new(settings.format, color);
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
@@ -487,7 +486,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
     if global.verbose > 0 {
-        eprintln!("linted {n} file(s): {total} finding(s)");
+        crate::errln!("linted {n} file(s): {total} finding(s)");
     }
     Ok(if failed {
         ExitCode::from(1)

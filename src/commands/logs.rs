@@ -21,7 +21,7 @@ pub fn run(global: &Global, follow: bool, services: &[String]) -> Result<ExitCod
     }
     runtime()?.block_on(async {
         let eng = connect().await?;
-        let color = global.color_for(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        let color = global.color_for(crate::out::stdout_is_terminal());
         logs::logs(&eng, &loaded.plan.project, services, follow, color).await?;
         Ok(ExitCode::SUCCESS)
     })

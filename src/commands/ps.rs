@@ -1,6 +1,5 @@
 //! `devctl ps [--json]`: the project's containers.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -58,13 +57,11 @@ pub fn run(global: &Global, json: bool) -> Result<ExitCode> {
         let eng = connect().await?;
         apply::ps(&eng, &loaded.plan.project).await
     })?;
-    let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
     } else {
-        out.write_all(table(&rows).as_bytes())?;
+        crate::out::print(&table(&rows))?;
     }
-    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -167,22 +167,22 @@ fn spawn_job(
 fn report(name: &str, res: &Result<i64>, took: Duration, stopping: bool) -> bool {
     match res {
         Ok(0) => {
-            println!("[{name}] done in {}", fmt_ms(took));
+            let _ = crate::outln!("[{name}] done in {}", fmt_ms(took));
             true
         }
         Ok(_) if stopping => {
-            println!("[{name}] stopped after {}", fmt_ms(took));
+            let _ = crate::outln!("[{name}] stopped after {}", fmt_ms(took));
             false
         }
         Ok(code) => {
-            eprintln!(
+            crate::errln!(
                 "[{name}] failed (exit {code}) after {}; still watching",
                 fmt_ms(took)
             );
             false
         }
         Err(e) => {
-            eprintln!("[{name}] error: {e:#}");
+            crate::errln!("[{name}] error: {e:#}");
             false
         }
     }
@@ -200,7 +200,7 @@ async fn stop_inflight(
     if inflight.is_empty() {
         return;
     }
-    eprintln!(
+    crate::errln!(
         "stopping {} (Ctrl-C again to exit at once)",
         inflight
             .iter()
@@ -224,7 +224,7 @@ async fn stop_inflight(
     tokio::select! {
         _ = wait_all => {}
         _ = sigs.recv() => {
-            eprintln!("exiting at once");
+            crate::errln!("exiting at once");
             std::process::exit(130);
         }
     }
@@ -245,10 +245,10 @@ async fn startup_job(
     tokio::select! {
         res = &mut fut => Ok(Some((res?, start.elapsed()))),
         _ = sigs.recv() => {
-            eprintln!("stopping [{name}] (Ctrl-C again to exit at once)");
+            crate::errln!("stopping [{name}] (Ctrl-C again to exit at once)");
             tokio::select! {
                 _ = async { let _ = kill_job(t, name).await; let _ = (&mut fut).await; } => {}
-                _ = sigs.recv() => { eprintln!("exiting at once"); std::process::exit(130); }
+                _ = sigs.recv() => { crate::errln!("exiting at once"); std::process::exit(130); }
             }
             Ok(None)
         }
@@ -285,7 +285,7 @@ pub fn run(global: &Global) -> Result<ExitCode> {
             std::fs::create_dir_all(&host)
                 .with_context(|| format!("creating the nvm dir {} ([nvm].dir)", host.display()))?;
             if !global.quiet {
-                eprintln!("created the nvm dir {}", host.display());
+                crate::errln!("created the nvm dir {}", host.display());
             }
         }
     }
@@ -311,7 +311,7 @@ pub fn run(global: &Global) -> Result<ExitCode> {
         .ok_or_else(|| usage("the compose file has no app service"))?;
     let auto = project.auto_start.on;
     if !global.quiet && !auto {
-        println!(
+        let _ = crate::outln!(
             "AUTO_START_SERVER is off: the app container idles; `devctl sh` opens a shell in it"
         );
     }
@@ -390,7 +390,7 @@ fn runtime_loop(
                 match startup_job(&t, "install", install.clone(), true, &mut sigs).await? {
                     None => return Ok(ExitCode::SUCCESS),
                     Some((0, took)) => {
-                        println!("[install] done in {}", fmt_ms(took));
+                        let _ = crate::outln!("[install] done in {}", fmt_ms(took));
                         if let Some(parent) = stamp_path.parent() {
                             std::fs::create_dir_all(parent)
                                 .with_context(|| format!("creating {}", parent.display()))?;
@@ -398,10 +398,10 @@ fn runtime_loop(
                         crate::fsutil::write_atomic(&stamp_path, lock_stamp(lock.as_deref()).as_bytes(), 0o644)
                             .with_context(|| format!("writing {}", stamp_path.display()))?;
                     }
-                    Some((code, _)) => eprintln!("[install] failed (exit {code}); it runs again next time"),
+                    Some((code, _)) => crate::errln!("[install] failed (exit {code}); it runs again next time"),
                 }
             } else if global.verbose > 0 {
-                println!("[install] package-lock.json unchanged: skipped");
+                let _ = crate::outln!("[install] package-lock.json unchanged: skipped");
             }
         }
         if let Some(build) = &assets.build {
@@ -448,7 +448,7 @@ fn runtime_loop(
         let seen = notifier.set_roots(&roots).map_err(|e| anyhow!(e))?;
         for (i, s) in seen.iter().enumerate() {
             if !s.is_dir() {
-                eprintln!(
+                crate::errln!(
                     "{}",
                     crate::watch::roots::not_there_at_start(&root_rules[i], &root_shown[i], *s)
                 );
@@ -459,14 +459,14 @@ fn runtime_loop(
             for (i, c) in changes {
                 let m = crate::watch::roots::message(&root_rules[*i], &root_shown[*i], *c);
                 if *c == crate::watch::roots::Change::Removed {
-                    eprintln!("{m}");
+                    crate::errln!("{m}");
                 } else if !global.quiet {
-                    println!("{m}");
+                    let _ = crate::outln!("{m}");
                 }
             }
         };
         if !global.quiet && !names.is_empty() {
-            println!(
+            let _ = crate::outln!(
                 "watching {} ({} directories); Ctrl-C stops",
                 names.iter().map(|n| format!("[{n}]")).collect::<Vec<_>>().join(" "),
                 notifier.watched()
@@ -503,9 +503,9 @@ fn runtime_loop(
                         match ev {
                             Ok(ev) => match notifier.paths_of(ev) {
                                 Ok(paths) => for p in paths { on_path(&p, &mut sched, now) },
-                                Err(advice) => eprintln!("warning: {advice}"),
+                                Err(advice) => crate::errln!("warning: {advice}"),
                             },
-                            Err(e) => eprintln!("warning: {}", crate::watch::notifier::advice(&e, dir)),
+                            Err(e) => crate::errln!("warning: {}", crate::watch::notifier::advice(&e, dir)),
                         }
                     }
                     match notifier.check_roots() {
@@ -513,7 +513,7 @@ fn runtime_loop(
                             say_roots(&changes);
                             for p in files { on_path(&p, &mut sched, now) }
                         }
-                        Err(advice) => eprintln!("warning: {advice}"),
+                        Err(advice) => crate::errln!("warning: {advice}"),
                     }
                 }
                 _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline.unwrap_or_else(Instant::now))), if deadline.is_some() => {}
@@ -538,7 +538,7 @@ fn runtime_loop(
                             let now = Instant::now();
                             for p in files { on_path(&p, &mut sched, now) }
                         }
-                        Err(advice) => eprintln!("warning: {advice}"),
+                        Err(advice) => crate::errln!("warning: {advice}"),
                     }
                     if let Err(e) = ping(&t.docker).await {
                         if crate::engine::lost_connection(&e).is_some() {
@@ -561,7 +561,7 @@ fn runtime_loop(
             h.abort();
         }
         if !global.quiet {
-            println!("stopped; the containers are still running (`devctl stop` stops them)");
+            let _ = crate::outln!("stopped; the containers are still running (`devctl stop` stops them)");
         }
         Ok(ExitCode::SUCCESS)
     })

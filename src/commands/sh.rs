@@ -40,7 +40,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
     } else {
         cmd.to_vec()
     };
-    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let tty = std::io::stdin().is_terminal() && crate::out::stdout_is_terminal();
     let code = rt.block_on(async {
         let mut req = ExecRequest {
             // replica 1 directly (no listing) in the common case
@@ -78,9 +78,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
 /// was restored when `attach` returned, devctl wrote nothing to disk, and
 /// stdout/stderr are flushed here.
 fn exit_now(code: u8) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
+    crate::out::flush();
     // SAFETY: _exit only ends the process; nothing of ours needs to run after.
     unsafe { libc::_exit(i32::from(code)) }
 }

@@ -50,7 +50,7 @@ pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
         converge(&eng, plan, &selected, &image_ids).await?;
         if let Some(url) = plan.app_url() {
             if !global.quiet {
-                println!("{url}");
+                crate::outln!("{url}")?;
             }
         }
         Ok(ExitCode::SUCCESS)

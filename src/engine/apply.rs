@@ -222,14 +222,14 @@ pub async fn ensure_network(
                     )))
                 }
             }
-            eprintln!(
+            crate::errln!(
                 " Network {} ({})  Removed (duplicate)",
                 plan.network,
                 short(id)
             );
         }
         if created_now && repair.remove.is_empty() {
-            eprintln!(" Network {}  Created", plan.network);
+            crate::errln!(" Network {}  Created", plan.network);
         }
         return Ok(Some(repair.keep));
     }
@@ -355,7 +355,7 @@ pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
             })
             .await
             .with_context(|| format!("creating volume {}", v.name))?;
-        eprintln!(" Volume {}  Created", v.name);
+        crate::errln!(" Volume {}  Created", v.name);
     }
     Ok(())
 }
@@ -434,7 +434,7 @@ pub async fn converge(
                 Action::Start(n) => {
                     let name = plan.container_name(&svc.name, n);
                     start(eng, &name).await?;
-                    eprintln!(" Container {name}  Started");
+                    crate::errln!(" Container {name}  Started");
                     report.started.push(name);
                 }
                 Action::Recreate(n, old) => {
@@ -442,7 +442,7 @@ pub async fn converge(
                     remove(eng, &old, svc.stop_timeout).await?;
                     create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
-                    eprintln!(" Container {name}  Recreated");
+                    crate::errln!(" Container {name}  Recreated");
                     report.recreated.push(name);
                 }
                 Action::Create(n) => {
@@ -450,13 +450,13 @@ pub async fn converge(
                     let adopted = create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
                     if !adopted {
-                        eprintln!(" Container {name}  Created");
+                        crate::errln!(" Container {name}  Created");
                         report.created.push(name);
                     }
                 }
                 Action::Remove(id, name) => {
                     remove(eng, &id, svc.stop_timeout).await?;
-                    eprintln!(" Container {name}  Removed");
+                    crate::errln!(" Container {name}  Removed");
                     report.removed.push(name);
                 }
             }
@@ -466,7 +466,7 @@ pub async fn converge(
     for c in &existing {
         if let Some(s) = label(c, LABEL_SERVICE) {
             if !known.contains(&s) {
-                eprintln!(
+                crate::errln!(
                     "warning: container {} belongs to service {s:?}, which is no longer in the compose file (`devctl down` removes it)",
                     name_of(c)
                 );
@@ -757,7 +757,7 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                     break;
                 }
                 if !said {
-                    eprintln!(" Container {name}  Waiting");
+                    crate::errln!(" Container {name}  Waiting");
                     said = true;
                 }
                 if t0.elapsed() > DEPENDENCY_TIMEOUT {
@@ -769,7 +769,7 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             if said {
-                eprintln!(" Container {name}  Healthy");
+                crate::errln!(" Container {name}  Healthy");
             }
         }
     }
@@ -815,7 +815,7 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
         .await;
         for (c, r) in batch.iter().zip(results) {
             r?;
-            eprintln!(" Container {}  Stopped", name_of(c));
+            crate::errln!(" Container {}  Stopped", name_of(c));
             stopped.push(name_of(c));
         }
     }
@@ -834,7 +834,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
     .await;
     for (c, r) in list.iter().zip(results) {
         r?;
-        eprintln!(" Container {}  Removed", name_of(c));
+        crate::errln!(" Container {}  Removed", name_of(c));
     }
     let filters = HashMap::from([(
         "label".to_string(),
@@ -852,7 +852,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
     for n in nets {
         let Some(id) = n.id.as_deref() else { continue };
         match eng.docker.remove_network(id).await {
-            Ok(()) => eprintln!(" Network {}  Removed", n.name.unwrap_or_default()),
+            Ok(()) => crate::errln!(" Network {}  Removed", n.name.unwrap_or_default()),
             Err(e) if status_of(&e) == Some(404) => {}
             Err(e) => return Err(anyhow!(e).context("removing the project network")),
         }
@@ -873,7 +873,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
                 .remove_volume(&v.name, None::<RemoveVolumeOptions>)
                 .await
             {
-                Ok(()) => eprintln!(" Volume {}  Removed", v.name),
+                Ok(()) => crate::errln!(" Volume {}  Removed", v.name),
                 Err(e) if status_of(&e) == Some(404) => {}
                 Err(e) => return Err(anyhow!(e).context(format!("removing volume {}", v.name))),
             }

@@ -534,7 +534,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         .map_err(|e| unreadable_error(svc, build, &e))?;
     if opts.progress != Progress::Quiet {
         for x in &files.reincluded {
-            eprintln!(
+            crate::errln!(
                 "warning: service {}: {} re-includes {x} in the build context: devctl keeps it out of images because it holds secrets (values from .env or an env file); it is sent to the engine and may end up in the image",
                 svc.name,
                 ignore_path(build).display()
@@ -583,16 +583,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let b = b.labels(&labels);
 
     let bar = match opts.progress {
-        Progress::Tty => {
-            let pb = indicatif::ProgressBar::new_spinner();
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {prefix}: {wide_msg} {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            pb.set_prefix(svc.name.clone());
-            pb.enable_steady_tick(std::time::Duration::from_millis(100));
-            Some(pb)
-        }
+        Progress::Tty => Some(crate::out::Spinner::new(&svc.name)),
         _ => None,
     };
     let mut tail: Vec<String> = Vec::new();
@@ -622,11 +613,11 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                     match (&bar, opts.progress) {
                         (Some(pb), _) => {
                             if line.starts_with("Step ") {
-                                pb.println(format!("{}: {line}", svc.name));
+                                pb.println(&format!("{}: {line}", svc.name));
                             }
-                            pb.set_message(line.to_string());
+                            pb.set_message(line);
                         }
-                        (None, Progress::Plain) => eprintln!("{}: {line}", svc.name),
+                        (None, Progress::Plain) => crate::errln!("{}: {line}", svc.name),
                         _ => {}
                     }
                 }
@@ -682,7 +673,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                 .collect()
         };
         for l in shown {
-            eprintln!("{}: {l}", svc.name);
+            crate::errln!("{}: {l}", svc.name);
         }
         bail!(
             "building service {} ({}) failed: {}",
@@ -693,7 +684,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     tar_result?;
     if opts.progress != Progress::Quiet {
-        eprintln!(
+        crate::errln!(
             " Image {}  Built ({:.1}s)",
             svc.image,
             t0.elapsed().as_secs_f64()

@@ -100,11 +100,10 @@ pub async fn logs(
         }
     }
     if !follow && streams.is_empty() {
-        eprintln!("no containers for project {project}: `devctl start` creates them");
+        crate::errln!("no containers for project {project}: `devctl start` creates them");
         return Ok(());
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let stdout = std::io::stdout();
     loop {
         tokio::select! {
             item = streams.next(), if !streams.is_empty() => match item {
@@ -117,9 +116,7 @@ pub async fn logs(
                     let next = colors.len();
                     let i = *colors.entry(name.clone()).or_insert(next);
                     prefix_lines_with(&paint(&name, width, i, color), &out.into_bytes(), &mut buf);
-                    let mut lock = stdout.lock();
-                    lock.write_all(&buf)?;
-                    lock.flush()?;
+                    crate::out::write_stdout(&buf)?;
                 }
                 Some((_, name, Some(Err(e)))) => {
                     // a container removed while followed ends its stream

@@ -312,43 +312,83 @@ pub fn app_script(migrate: Option<&StrOrList>, server: Option<&StrOrList>, auto:
     }
 }
 
-/// Keys whose values `devctl config` masks.
-pub fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_uppercase();
-    const PARTS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "PASS",
-        "PWD",
-        "SECRET",
-        "TOKEN",
-        "CREDENTIAL",
-        "PRIVATE",
-        "APIKEY",
-        "API_KEY",
-        "ACCESS_KEY",
-        "AUTH",
-        "SALT",
-        "DSN",
-        "COOKIE",
-        "SESSION",
-    ];
-    PARTS.iter().any(|p| k.contains(p)) || k.ends_with("_KEY") || k == "KEY"
+/// Whole words of a key that make its value a secret (see
+/// [`looks_secret`]).
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWORDS",
+    "PASSWD",
+    "PASS",
+    "PASSPHRASE",
+    "SECRET",
+    "SECRETS",
+    "TOKEN",
+    "TOKENS",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "APIKEY",
+    "SALT",
+    "DSN",
+];
+
+/// Word endings that make a word secret on their own (`PGPASSWORD`,
+/// `GITHUBTOKEN`, `CLIENTSECRET`).
+const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
+
+/// The words of a key: split on `_`, `-`, `.` and lower→upper case changes
+/// (`dbPassword` → `db`, `Password`), uppercased.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if matches!(c, '_' | '-' | '.') {
+            words.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_uppercase());
+    }
+    words.push(cur);
+    words.retain(|w| !w.is_empty());
+    words
 }
 
-pub const MASK: &str = "********";
+/// Whether a variable with this key holds a secret, by whole words of the
+/// key: PASSWORD, PASSWD, PASS, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S),
+/// CREDS, APIKEY, SALT, DSN (or a word ending in PASSWORD, PASSWD, SECRET,
+/// TOKEN, APIKEY), and KEY as the last word after a prefix (`API_KEY`,
+/// `SECRET_KEY`, `PRIVATE_KEY`; not `KEY`, `PUBLIC_KEY`, `KEYBOARD`,
+/// `MONKEY`). Never by substring: `PWD`, `SSH_AUTH_SOCK`, `XDG_SESSION_ID`,
+/// `DESKTOP_SESSION` are not secrets.
+pub fn looks_secret(key: &str) -> bool {
+    let words = key_words(key);
+    let by_word = words.iter().any(|w| {
+        SECRET_WORDS.contains(&w.as_str()) || SECRET_SUFFIXES.iter().any(|s| w.ends_with(s))
+    });
+    let key_last = words.len() >= 2
+        && words.last().is_some_and(|w| w == "KEY")
+        && words[words.len() - 2] != "PUBLIC";
+    by_word || key_last
+}
+
+pub use crate::out::MASK;
 
 impl ComposeFile {
     /// A copy with the values of secret-looking environment variables and
-    /// build args replaced by [`MASK`].
+    /// build args replaced by [`MASK`] (whatever their length; the
+    /// scrubber hides the values themselves wherever else they appear).
     pub fn masked(&self) -> ComposeFile {
         let mut out = self.clone();
         for (_, s) in out.services.0.iter_mut() {
             for (k, v) in s.environment.0.iter_mut() {
                 if looks_secret(k) && v.is_some() {
                     *v = Some(MASK.to_string());
-                } else if let Some(masked) = v.as_deref().and_then(mask_url_password) {
-                    *v = Some(masked);
                 }
             }
             if let Some(b) = &mut s.build {
@@ -361,25 +401,71 @@ impl ComposeFile {
         }
         out
     }
+
+    /// The values this document must never print, as devctl sends them
+    /// (`$$` unescaped): those of secret-looking environment variables and
+    /// build args, and every URL password in any of its strings.
+    pub fn secret_values(&self) -> Vec<String> {
+        let unescape = |s: &str| s.replace("$$", "$");
+        let mut out = Vec::new();
+        for (_, s) in &self.services.0 {
+            for (k, v) in &s.environment.0 {
+                if let (true, Some(v)) = (looks_secret(k), v) {
+                    out.push(unescape(v));
+                }
+            }
+            if let Some(b) = &s.build {
+                for (k, v) in &b.args.0 {
+                    if looks_secret(k) {
+                        out.push(unescape(v));
+                    }
+                }
+            }
+        }
+        if let Ok(v) = serde_json::to_value(self) {
+            let mut strings = Vec::new();
+            json_strings(&v, &mut strings);
+            for s in strings {
+                let s = unescape(s);
+                out.extend(
+                    crate::out::url_passwords(&s)
+                        .into_iter()
+                        .map(str::to_string),
+                );
+            }
+        }
+        out
+    }
+
+    /// The services' `env_file` paths, as devctl reads them (`$$`
+    /// unescaped).
+    pub fn env_files(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, s) in &self.services.0 {
+            for f in &s.env_file {
+                let f = f.replace("$$", "$");
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
 }
 
-/// `scheme://user:password@host…` with the password masked; `None` when
-/// the value holds no such credentials.
-pub fn mask_url_password(v: &str) -> Option<String> {
-    let scheme_end = v.find("://")? + 3;
-    let rest = &v[scheme_end..];
-    let at = rest.find('@')?;
-    let userinfo = &rest[..at];
-    if userinfo.contains('/') {
-        return None;
+/// Every string (keys and values) in a JSON value.
+fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k);
+                json_strings(x, out);
+            }
+        }
+        _ => {}
     }
-    let colon = userinfo.find(':')?;
-    Some(format!(
-        "{}{}:{MASK}{}",
-        &v[..scheme_end],
-        &userinfo[..colon],
-        &rest[at..]
-    ))
 }
 
 struct Gen<'a> {
@@ -933,6 +1019,84 @@ allow_docker_socket = true
             looks_secret("DJANGO_SECRET_KEY")
                 && looks_secret("api_token")
                 && !looks_secret("DEBUG")
+        );
+    }
+
+    #[test]
+    fn the_key_test_is_by_whole_words() {
+        for k in [
+            "PASSWORD",
+            "DB_PASSWORD",
+            "MYSQL_ROOT_PASSWORD",
+            "PGPASSWORD",
+            "SMTP_PASS",
+            "db.passwd",
+            "dbPassword",
+            "GPG_PASSPHRASE",
+            "SECRET",
+            "DJANGO_SECRET_KEY",
+            "CLIENT_SECRETS",
+            "API_TOKEN",
+            "GITHUB_TOKEN",
+            "gitlab-token",
+            "AWS_CREDENTIALS",
+            "REGISTRY_CREDS",
+            "APIKEY",
+            "STRIPE_APIKEY",
+            "API_KEY",
+            "apiKey",
+            "SECRET_KEY",
+            "PRIVATE_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "NONCE_SALT",
+            "SENTRY_DSN",
+        ] {
+            assert!(looks_secret(k), "{k} is a secret");
+        }
+        for k in [
+            "PWD",
+            "OLDPWD",
+            "SSH_AUTH_SOCK",
+            "XDG_SESSION_ID",
+            "XDG_SESSION_TYPE",
+            "DESKTOP_SESSION",
+            "SESSION_MANAGER",
+            "AUTH_DOMAIN",
+            "OAUTH_CALLBACK_URL",
+            "COOKIE_DOMAIN",
+            "KEY",
+            "KEYBOARD",
+            "MONKEY",
+            "KEY_ID",
+            "SSH_KEY_PATH",
+            "PUBLIC_KEY",
+            "PASSENGER_ENV",
+            "BYPASS",
+            "COMPASS_DIR",
+            "TOKENIZER",
+            "SECRETARY",
+            "DEBUG",
+            "PATH",
+            "HOME",
+        ] {
+            assert!(!looks_secret(k), "{k} is not a secret");
+        }
+    }
+
+    #[test]
+    fn secret_values_of_a_document_are_unescaped_and_include_url_passwords() {
+        let g = gen_with(
+            "[services.db]\nimage = \"p\"\nenvironment = { DB_PASSWORD = \"pa$$s\", URL = \"redis://:urlpw@r\" }\ncommand = \"x mysql://u:cmdpw@h\"\nenv_file = [\"a.env\"]\n",
+            false,
+            1000,
+        );
+        let mut got = g.doc.secret_values();
+        got.sort();
+        assert_eq!(got, vec!["cmdpw", "pa$s", "urlpw"]);
+        assert!(
+            g.doc.env_files().iter().any(|f| f.ends_with("/a.env")),
+            "{:?}",
+            g.doc.env_files()
         );
     }
 

@@ -175,43 +175,105 @@ fn locate(text: &str, bad: &str, idx: usize) -> (usize, usize, usize) {
     (at, line, col)
 }
 
-/// Values of secret-looking variables (by key, as `devctl config` masks
-/// them) at least 4 characters long: the strings errors must not print.
+/// The values devctl must never print that the env file and the process
+/// environment give: those of secret-looking keys set in the env file (and
+/// the value in effect when the process environment overrides one), and
+/// the password of every URL in any value. A process variable is not a
+/// secret by its key alone (`PWD`, `XDG_SESSION_ID`…); see
+/// [`referenced_secret_values`]. The scrubber drops values too short to hide.
 pub fn secret_values(env: &Env) -> Vec<String> {
-    let mut v: Vec<String> = env
-        .vars
-        .iter()
-        .filter(|(k, v)| v.chars().count() >= 4 && crate::gen::compose::looks_secret(k))
-        .map(|(_, v)| v.clone())
-        .collect();
-    // Longest first, so a value containing another is replaced whole.
-    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    v.dedup();
+    let mut v = file_secret_values(env.from_file.iter());
+    for (k, _) in env.from_file.iter().filter(|(k, _)| looks_secret(k)) {
+        v.extend(env.vars.get(k).cloned());
+    }
+    for val in env.vars.values() {
+        v.extend(
+            crate::out::url_passwords(val)
+                .into_iter()
+                .map(str::to_string),
+        );
+    }
     v
 }
 
-/// `text` with every secret value replaced by the mask.
-pub fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), crate::gen::compose::MASK);
+/// Values of secret-looking keys and URL passwords in parsed env-file
+/// pairs (`.env`, a service's `env_file`).
+pub fn file_secret_values<'a>(
+    pairs: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    for (k, val) in pairs {
+        if looks_secret(k) {
+            v.push(val.clone());
         }
+        v.extend(
+            crate::out::url_passwords(val)
+                .into_iter()
+                .map(str::to_string),
+        );
+    }
+    v
+}
+
+/// Values of secret-looking process variables that `config_text`
+/// (devctl.toml) interpolates (`$NAME`, `${NAME…}`): a token passed as
+/// `API_TOKEN=… devctl start` is hidden wherever devctl.toml puts it.
+pub fn referenced_secret_values(env: &Env, config_text: &str) -> Vec<String> {
+    let names = referenced_names(config_text);
+    env.vars
+        .iter()
+        .filter(|(k, _)| looks_secret(k) && names.iter().any(|n| n == *k))
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The variable names `$NAME` / `${NAME` in `text` (`$$` skipped).
+fn referenced_names(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        if b.get(i + 1) == Some(&b'$') {
+            i += 2;
+            continue;
+        }
+        let start = if b.get(i + 1) == Some(&b'{') {
+            i + 2
+        } else {
+            i + 1
+        };
+        let mut end = start;
+        while end < b.len() && (b[end] == b'_' || b[end].is_ascii_alphanumeric()) {
+            end += 1;
+        }
+        if end > start {
+            out.push(&text[start..end]);
+        }
+        i = end.max(i + 1);
     }
     out
 }
 
+fn looks_secret(key: &str) -> bool {
+    crate::gen::compose::looks_secret(key)
+}
+
 /// A `.env` line as shown in an error: the value of a secret-looking key
-/// masked (`export` and quotes tolerated).
+/// masked (`export` and quotes tolerated), and any URL password in it.
 pub fn mask_env_line(line: &str) -> String {
-    let Some((k, _)) = line.split_once('=') else {
-        return line.to_string();
+    let masked = crate::out::mask_url_passwords(line).into_owned();
+    let Some((k, _)) = masked.split_once('=') else {
+        return masked;
     };
     let key = k.trim().trim_start_matches("export ").trim();
-    if crate::gen::compose::looks_secret(key) {
-        format!("{k}={}", crate::gen::compose::MASK)
+    if looks_secret(key) {
+        format!("{k}={}", crate::out::MASK)
     } else {
-        line.to_string()
+        masked
     }
 }
 
@@ -342,24 +404,51 @@ mod tests {
     }
 
     #[test]
-    fn scrub_replaces_secret_values_only() {
+    fn secrets_come_from_the_file_by_key_and_from_urls_anywhere() {
         let env = Env::merge(
             pairs(&[
                 ("DB_PASSWORD", "hunter22"),
+                ("API_TOKEN", "from-file"),
                 ("NAME", "public-name"),
-                ("API_TOKEN", "abc"),
+                ("DATABASE_URL", "postgres://app:urlpass1@db/app"),
             ]),
-            pairs(&[]),
+            pairs(&[
+                ("API_TOKEN", "from-process"),
+                ("PWD", "/home/me/project"),
+                ("XDG_SESSION_ID", "8000"),
+                ("GITHUB_TOKEN", "not-referenced"),
+                ("DOCKER_HOST", "tcp://me:dockerpw@h:2376"),
+            ]),
         );
-        let secrets = secret_values(&env);
+        let mut got = secret_values(&env);
+        got.sort();
+        got.dedup();
         assert_eq!(
-            secrets,
-            vec!["hunter22".to_string()],
-            "short values are not scrubbed"
+            got,
+            vec![
+                "dockerpw",
+                "from-file",
+                "from-process",
+                "hunter22",
+                "urlpass1"
+            ],
+            "process variables are not secrets by key alone"
         );
         assert_eq!(
-            scrub("x hunter22 public-name abc", &secrets),
-            "x ******** public-name abc"
+            referenced_secret_values(&env, "command = \"x --t ${GITHUB_TOKEN} $PWD $$API_TOKEN\""),
+            vec!["not-referenced".to_string()]
+        );
+        assert!(referenced_secret_values(&env, "x = \"$GITHUB_TOKENS\"").is_empty());
+    }
+
+    #[test]
+    fn a_bad_line_with_a_url_password_is_masked_in_the_error() {
+        let e = parse_dotenv("DATABASE_URL=postgres://u:hunter2@db/x y\n").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(!e.source_line.contains("hunter2"), "{e:?}");
+        assert!(
+            e.source_line.contains("postgres://u:********@db/x y"),
+            "{e:?}"
         );
     }
 

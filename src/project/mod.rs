@@ -206,9 +206,12 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
         }
     };
     let env = Env::merge(dotenv, env::process_env());
+    // From here on nothing devctl prints shows these values.
+    crate::out::add_secrets(env::secret_values(&env));
+    crate::out::add_secrets(env::referenced_secret_values(&env, &text));
     // Errors quote devctl.toml after interpolation: never a secret's value.
-    let loaded = load::load(&display, text, &env)
-        .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
+    let loaded =
+        load::load(&display, text, &env).map_err(|e| usage(crate::out::scrub(&e.to_string())))?;
     // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
     let sockets = hostpath::Sockets::of_this_host();
     let home = std::env::var("HOME").unwrap_or_else(|_| "/".to_string());
@@ -217,7 +220,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
         let abs = load::absolute_host_path(&dir, &home, src);
         sockets.reach(&abs).map(|what| (abs, what))
     })
-    .map_err(|e| usage(env::scrub(&e.to_string(), &env::secret_values(&env))))?;
+    .map_err(|e| usage(crate::out::scrub(&e.to_string())))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
     let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));

@@ -84,3 +84,92 @@ fn pure_core_does_no_io() {
     }
     assert!(offenders.is_empty(), "IO in the pure core: {offenders:?}");
 }
+
+/// The ways of writing to the terminal that bypass `src/out.rs` (the
+/// scrubber) found in `source`.
+fn direct_prints(source: &str) -> Vec<String> {
+    const MACROS: [&str; 5] = ["println!", "print!(", "eprintln!", "eprint!(", "dbg!("];
+    const CALLS: [&str; 2] = ["stdout()", "stderr()"];
+    const OTHER: [&str; 4] = ["indicatif::", "io::Stdout", "io::Stderr", "libc::write("];
+    let mut hits = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        for m in MACROS.iter().chain(OTHER.iter()) {
+            if code.contains(m) {
+                hits.push(format!("line {}: {m}", n + 1));
+            }
+        }
+        for c in CALLS {
+            for (i, _) in code.match_indices(c) {
+                // `crate::out::stdout()` is the scrubbing writer;
+                // `e.use_stderr()` is another name
+                let before = code[..i].chars().next_back();
+                let ident = before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                if !ident && !code[..i].ends_with("out::") {
+                    hits.push(format!("line {}: {c}", n + 1));
+                }
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn the_print_check_finds_direct_prints() {
+    for bad in [
+        "println!(\"{x}\");",
+        "eprintln!(\"{x}\")",
+        "print!(\"x\")",
+        "let _ = writeln!(std::io::stderr(), \"e\");",
+        "let o = stdout().lock();",
+        "let pb = indicatif::ProgressBar::new_spinner();",
+    ] {
+        assert!(!direct_prints(bad).is_empty(), "{bad}");
+    }
+    for ok in [
+        "crate::outln!(\"{x}\")?;",
+        "crate::errln!(\"{x}\");",
+        "let mut out = crate::out::stdout();",
+        "// println!(\"a comment\")",
+        "if e.use_stderr() {",
+    ] {
+        assert!(
+            direct_prints(ok).is_empty(),
+            "{ok}: {:?}",
+            direct_prints(ok)
+        );
+    }
+}
+
+/// Every line devctl prints goes through `src/out.rs`, which scrubs secrets
+/// (ARCHITECTURE.md, "Secrets").
+#[test]
+fn only_out_prints() {
+    let allowed = [
+        // the scrubber and the printing shell themselves
+        "out.rs",
+        // The exempt raw passthrough: `devctl sh` copies the container's own
+        // terminal byte stream (a TTY exec: prompts, escape sequences, the
+        // echo of keystrokes) to stdout/stderr as it comes; it is what the
+        // user's own shell in the container prints, not devctl's output.
+        "engine/exec.rs",
+    ];
+    let mut offenders = Vec::new();
+    for p in files_under(&src()) {
+        let rel = p
+            .strip_prefix(src())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if allowed.contains(&rel.as_str()) {
+            continue;
+        }
+        if let Some(s) = production_source(&p) {
+            offenders.extend(direct_prints(&s).into_iter().map(|h| format!("{rel}: {h}")));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "printing outside src/out.rs (use crate::outln!/errln!/out::print…): {offenders:?}"
+    );
+}

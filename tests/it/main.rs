@@ -21,3 +21,4 @@ mod parser_differential;
 mod remote_e2e;
 mod rundev_e2e;
 mod safety;
+mod secrets;
