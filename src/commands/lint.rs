@@ -35,8 +35,11 @@ PRAGMAS: `# hadolint ignore=DL3008,DL3009` above an instruction, \
 `# hadolint global ignore=DL3008` anywhere, and BuildKit's `# check=skip=<names>|all` \
 and `# check=error=true` directives at the top of the file.
 
-SHELLCHECK: when `shellcheck` is on PATH, RUN scripts are checked too (SC codes, \
-reported at the RUN's line, as hadolint does); --no-shellcheck turns it off.
+SHELLCHECK: when `shellcheck` is installed, RUN scripts are checked too (SC codes, \
+reported at the RUN's line, as hadolint does); --no-shellcheck turns it off. The \
+binary: $DEVCTL_SHELLCHECK, else the newest of every `shellcheck` on PATH and \
+$XDG_DATA_HOME/devctl/shellcheck/bin/shellcheck. Each file's check is stopped after \
+--shellcheck-timeout seconds (default 10; `shellcheck-timeout` in the config): DC1008.
 
 EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
 2 usage/configuration error or an unreadable path.")]
@@ -79,6 +82,9 @@ pub struct LintArgs {
     /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
     #[arg(long)]
     pub no_shellcheck: bool,
+    /// Stop ShellCheck after this many seconds per file (default 10): DC1008 instead of SC findings
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub shellcheck_timeout: Option<std::time::Duration>,
     /// Lint this many files at a time (default: one per CPU)
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -94,6 +100,14 @@ pub struct LintArgs {
     /// Report this rule as style (repeatable)
     #[arg(long = "style", value_name = "CODE")]
     pub style: Vec<String>,
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(config::seconds)
+        .ok_or_else(|| format!("`{s}`: expected seconds above 0 (at most 86400), e.g. 10 or 2.5"))
 }
 
 fn parse_label(s: &str) -> Result<(String, String), String> {
@@ -133,6 +147,7 @@ impl LintArgs {
             no_color: None,
             format: self.format,
             verbose: None,
+            shellcheck_timeout: self.shellcheck_timeout,
         }
     }
 }
@@ -333,21 +348,15 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
     Ok(config::merge(&layers))
 }
 
-/// Whether a working `shellcheck` is on PATH.
-fn shellcheck_available() -> bool {
-    std::process::Command::new("shellcheck")
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
 /// to run shellcheck is reported once on stderr (whichever worker sees it
 /// first) and yields no SC findings: linting goes on.
-fn run_shellcheck(df: &Dockerfile, warned: &AtomicBool) -> Vec<Finding> {
-    match shellcheck::findings(df) {
+fn run_shellcheck(
+    df: &Dockerfile,
+    runner: &shellcheck::Runner,
+    warned: &AtomicBool,
+) -> Vec<Finding> {
+    match shellcheck::findings(df, runner) {
         Ok(f) => f,
         Err(e) => {
             if !warned.swap(true, Ordering::Relaxed) {
@@ -372,6 +381,7 @@ fn lint_input(
     input: &Input,
     stdin: &[u8],
     settings: &Settings,
+    runner: Option<&shellcheck::Runner>,
     sc_warned: &AtomicBool,
 ) -> anyhow::Result<Linted> {
     let (name, owned, dockerignore) = match input {
@@ -383,12 +393,12 @@ fn lint_input(
         }
     };
     let bytes = owned.as_deref().unwrap_or(stdin);
-    let findings = if settings.options.shellcheck {
+    let findings = if let Some(runner) = runner.filter(|_| settings.options.shellcheck) {
         lint_source_with(
             bytes,
             &settings.options,
             dockerignore.as_deref(),
-            &mut |df| run_shellcheck(df, sc_warned),
+            &mut |df| run_shellcheck(df, runner, sc_warned),
         )
     } else {
         lint_source_with(
@@ -415,6 +425,7 @@ struct LintJob {
     inputs: Vec<Input>,
     stdin: Vec<u8>,
     settings: Arc<Settings>,
+    shellcheck: Option<shellcheck::Runner>,
     sc_warned: AtomicBool,
 }
 
@@ -423,7 +434,13 @@ fn lint_item(job: &LintJob, i: usize) -> anyhow::Result<Linted> {
         .inputs
         .get(i)
         .ok_or_else(|| anyhow::anyhow!("internal error: no input {i}"))?;
-    lint_input(input, &job.stdin, &job.settings, &job.sc_warned)
+    lint_input(
+        input,
+        &job.stdin,
+        &job.settings,
+        job.shellcheck.as_ref(),
+        &job.sc_warned,
+    )
 }
 
 /// Runs the command.
@@ -449,7 +466,24 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let crew = Crew::start(if one_file { 0 } else { jobs - 1 }, lint_item);
 
     let mut settings = load_settings(args, &base, global.verbose > 0)?;
-    settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
+    let runner = if args.no_shellcheck {
+        None
+    } else {
+        shellcheck::find(settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
+            bin,
+            timeout: settings.shellcheck_timeout,
+        })
+    };
+    if global.verbose > 0 {
+        if let Some(r) = &runner {
+            eprintln!(
+                "shellcheck: {} (version {})",
+                r.bin.path.display(),
+                r.bin.version
+            );
+        }
+    }
+    settings.options.shellcheck = runner.is_some();
     let settings = Arc::new(settings);
     let inputs = collect_inputs(&args.paths, &base)?;
     let mut stdin = Vec::new();
@@ -475,6 +509,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         inputs,
         stdin,
         settings: Arc::clone(&settings),
+        shellcheck: runner,
         sc_warned: AtomicBool::new(false),
     };
     crew.run(job, n, &mut |l| {

@@ -15,6 +15,7 @@
 //! layer wins; scalars are replaced by a later layer that sets them.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
@@ -57,6 +58,13 @@ pub struct LintConfigFile {
     /// hadolint's `verbose`: accepted so existing files load; no effect.
     #[serde(default)]
     pub verbose: Option<bool>,
+    /// devctl's own: seconds ShellCheck may take per file (default 10).
+    #[serde(
+        default,
+        rename = "shellcheck-timeout",
+        deserialize_with = "de_timeout"
+    )]
+    pub shellcheck_timeout: Option<Duration>,
 }
 
 /// `override:` — rule codes per severity.
@@ -122,6 +130,21 @@ fn de_threshold<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Severity>, D::
     })
 }
 
+/// A positive, finite number of seconds (`10`, `2.5`) as a duration.
+pub fn seconds(v: f64) -> Option<Duration> {
+    (v.is_finite() && v > 0.0 && v <= 86_400.0).then(|| Duration::from_secs_f64(v))
+}
+
+fn de_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let v = f64::deserialize(d)?;
+    seconds(v).map(Some).ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Float(v),
+            &"a number of seconds above 0 (at most 86400), e.g. 10 or 2.5",
+        )
+    })
+}
+
 /// A configuration file that cannot be used; the message names the file,
 /// the position and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +159,8 @@ pub struct Settings {
     pub no_fail: bool,
     pub no_color: bool,
     pub format: OutputFormat,
+    /// Per-file ShellCheck time limit.
+    pub shellcheck_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -146,6 +171,7 @@ impl Default for Settings {
             no_fail: false,
             no_color: false,
             format: OutputFormat::Tty,
+            shellcheck_timeout: super::shellcheck::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -210,6 +236,9 @@ pub fn merge<'a>(layers: impl IntoIterator<Item = &'a LintConfigFile>) -> Settin
         if let Some(v) = l.format {
             s.format = v;
         }
+        if let Some(v) = l.shellcheck_timeout {
+            s.shellcheck_timeout = v;
+        }
     }
     s
 }
@@ -231,7 +260,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn from_yaml(text: &str, name: &str) -> Result<LintConfigFile, ConfigError> {
     // An empty file (or only comments) is an empty config, as in hadolint.
     const KEYS: &str = "ignored, trustedRegistries, override, failure-threshold, label-schema, \
-                        strict-labels, disable-ignore-pragma, no-fail, no-color, format";
+                        strict-labels, disable-ignore-pragma, no-fail, no-color, format, \
+                        and devctl's shellcheck-timeout";
     crate::yaml::from_str_located(text)
         .map(Option::unwrap_or_default)
         .map_err(|e| {
@@ -283,6 +313,25 @@ mod tests {
         assert_eq!(c.no_fail, Some(true));
         assert_eq!(c.no_color, Some(true));
         assert_eq!(c.format, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn shellcheck_timeout_key() {
+        assert_eq!(
+            yaml("shellcheck-timeout: 2.5\n").shellcheck_timeout,
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(merge([]).shellcheck_timeout, Duration::from_secs(10));
+        let c = from_devctl_toml("[lint]\nshellcheck-timeout = 3\n", "devctl.toml")
+            .unwrap()
+            .unwrap();
+        assert_eq!(merge([&c]).shellcheck_timeout, Duration::from_secs(3));
+        for bad in ["0", "-1", "soon"] {
+            let e = from_yaml(&format!("shellcheck-timeout: {bad}\n"), "h.yaml").unwrap_err();
+            assert!(e.0.starts_with("h.yaml:1:"), "{e}");
+        }
+        let e = from_devctl_toml("[lint]\nshellcheck-timeout = 0\n", "devctl.toml").unwrap_err();
+        assert!(e.0.starts_with("devctl.toml:2:"), "{e}");
     }
 
     #[test]

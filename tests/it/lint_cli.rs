@@ -788,3 +788,102 @@ fn bundled_dockerfiles_lint_clean() {
     let done = Project::new().devctl(&args).code(0);
     assert_eq!(done.stdout(), "", "findings in bundled Dockerfiles");
 }
+
+/// A fake `shellcheck` (the only one on PATH) that answers `--version` and
+/// otherwise starts a child and hangs.
+fn hanging_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = p.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pidfile = p.path().join("child.pid");
+    let script = bin.join("shellcheck");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'version: 0.11.0'; exit 0; fi\n/bin/sleep 60 &\necho $! > {}\nwait\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin.to_string_lossy().into_owned(), pidfile)
+}
+
+#[test]
+fn shellcheck_time_limit_reports_dc1008_and_the_other_rules() {
+    let src = "FROM ubuntu:latest\nWORKDIR /app\nRUN echo $x\nRUN cd /tmp && ls\n";
+    let p = Project::new().file("Dockerfile", src);
+    let (bin, pidfile) = hanging_shellcheck(&p);
+    let start = std::time::Instant::now();
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--shellcheck-timeout",
+            "0.5",
+            "--format",
+            "json",
+        ])
+        .env("PATH", &bin)
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    // A bound on the wait, not a speed test: the fake sleeps 60 s.
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    let v = json(&d);
+    let codes: Vec<(String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // at the first RUN, and the DL rules still report
+    assert!(codes.contains(&("DC1008".into(), 3)), "{codes:?}");
+    assert!(codes.contains(&("DL3007".into(), 1)), "{codes:?}");
+    assert!(codes.contains(&("DL3003".into(), 4)), "{codes:?}");
+    let msg = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "DC1008")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("0.5 s") && msg.contains("--shellcheck-timeout"),
+        "{msg}"
+    );
+    // the fake's child was killed with it
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // dead, or a zombie nobody reaped
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let alive = stat
+        .rsplit_once(')')
+        .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']));
+    assert!(!alive, "shellcheck's child {pid} is still running");
+
+    // The limit from devctl.toml's [lint]; DC1008 can be ignored like any rule.
+    let p = p.file(
+        "devctl.toml",
+        "[lint]\nshellcheck-timeout = 0.5\nignored = [\"DC1008\"]\n",
+    );
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "json"])
+        .env("PATH", &bin)
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    assert!(!d.stdout().contains("DC1008"), "{}", d.stdout());
+    assert!(d.stdout().contains("DL3007"), "{}", d.stdout());
+    // bad values are usage errors
+    p.lint(&["lint-dockerfile", "--shellcheck-timeout", "0"])
+        .code(2)
+        .stderr_has("seconds above 0");
+}

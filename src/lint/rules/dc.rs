@@ -36,6 +36,12 @@ pub const RULES: &[RuleInfo] = &[
         severity: Severity::Warning,
         summary: "A secret-looking build ARG consumed by a RUN: the value is kept in the image history; use `RUN --mount=type=secret` (DL3064 flags secret-looking ARG/ENV names wherever they are; DC1005 only when a RUN actually reads the build arg)",
     },
+    // Reported by the ShellCheck runner (lint::shellcheck), not by `check`.
+    RuleInfo {
+        code: "DC1008",
+        severity: Severity::Warning,
+        summary: "ShellCheck did not finish the file's RUN scripts within the time limit (--shellcheck-timeout, default 10 s) and was stopped: no SC findings for that file",
+    },
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
