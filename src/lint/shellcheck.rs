@@ -94,11 +94,15 @@ impl State {
     fn step(&mut self, inst: &Instruction) {
         match inst.keyword.as_str() {
             "from" => *self = State::new(),
+            // hadolint 2.15 (the binary) also puts the shell back to the
+            // default at every ARG and ENV: a RUN after `SHELL
+            // ["powershell", …]` and an ENV is checked as `/bin/sh`.
             "arg" => {
                 for a in &inst.args {
                     let name = a.split('=').next().unwrap_or(a);
                     self.vars.insert(name.to_string());
                 }
+                self.shell = DEFAULT_SHELL.to_string();
             }
             "env" => {
                 for t in inst.args.chunks(3) {
@@ -106,6 +110,7 @@ impl State {
                         self.vars.insert(k.clone());
                     }
                 }
+                self.shell = DEFAULT_SHELL.to_string();
             }
             "shell" => self.shell = inst.args.join(" "),
             _ => {}
@@ -139,6 +144,10 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
             None => (&mut main, inst),
         };
         if eff.keyword == "run" {
+            // hadolint 2.15 does not ShellCheck the exec form.
+            if eff.json {
+                continue;
+            }
             if let Some(script) = state.script(&run_script(eff)) {
                 out.push(Request {
                     instruction: i,
@@ -152,11 +161,15 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
     out
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Comment {
     code: u32,
     level: String,
     message: String,
+    #[serde(default)]
+    line: u32,
+    #[serde(default)]
+    column: u32,
 }
 
 /// shellcheck's level names to ours (anything unknown is an error, as in hadolint).
@@ -177,21 +190,32 @@ pub fn parse_output(json: &str, inst: &Instruction) -> Result<Vec<Finding>, Stri
     Ok(to_findings(comments, inst))
 }
 
-fn to_findings(comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
-    // hadolint keeps a set: one finding per code and message at a RUN.
-    let mut out: Vec<Finding> = Vec::new();
-    for c in comments {
-        let f = Finding {
+/// hadolint's result for one RUN: at most one SC finding. It collects a
+/// RUN's comments into a `Set` of failures whose `Ord` compares only the
+/// line (every SC failure of a RUN has the RUN's line), so of ShellCheck's
+/// comments, sorted as ShellCheck sorts them (line, column, severity, code,
+/// message), the last one is kept (`Data.Set.insert` replaces an equal
+/// element).
+fn to_findings(mut comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
+    comments.sort_by(|a, b| {
+        (a.line, a.column, severity(&a.level), a.code, &a.message).cmp(&(
+            b.line,
+            b.column,
+            severity(&b.level),
+            b.code,
+            &b.message,
+        ))
+    });
+    comments
+        .pop()
+        .map(|c| Finding {
             code: format!("SC{}", c.code),
             severity: severity(&c.level),
             message: c.message,
             span: inst.span,
-        };
-        if !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    out
+        })
+        .into_iter()
+        .collect()
 }
 
 /// A `shellcheck` binary that answered `--version`.
@@ -483,6 +507,17 @@ mod tests {
         assert!(r[1].script.starts_with("#!/bin/sh\n") && !r[1].script.contains("export V=1"));
     }
 
+    /// hadolint 2.15's binary: ARG and ENV put the shell back to /bin/sh
+    /// (variables survive a later SHELL).
+    #[test]
+    fn arg_and_env_reset_the_shell() {
+        let r = reqs("FROM a\nSHELL [\"powershell\", \"-c\"]\nENV A=1\nRUN echo $x\nSHELL [\"/bin/bash\", \"-c\"]\nARG B\nRUN ls\nSHELL [\"/bin/bash\", \"-c\"]\nRUN ls");
+        assert_eq!(r.len(), 3);
+        assert!(r[0].script.starts_with("#!/bin/sh\n"), "{}", r[0].script);
+        assert!(r[1].script.starts_with("#!/bin/sh\n"), "{}", r[1].script);
+        assert!(r[2].script.starts_with("#!/bin/bash\n") && r[2].script.contains("export A=1"));
+    }
+
     #[test]
     fn non_posix_shells_are_skipped() {
         assert!(reqs("FROM a\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-Item x").is_empty());
@@ -494,6 +529,11 @@ mod tests {
                 .next(),
             Some("#!bash")
         );
+    }
+
+    #[test]
+    fn exec_form_is_not_checked() {
+        assert!(reqs("FROM a\nRUN [\"sh\", \"-c\", \"echo $x\"]").is_empty());
     }
 
     #[test]
@@ -509,14 +549,21 @@ mod tests {
         let inst = &df.instructions[1];
         let json = r#"[{"file":"-","line":11,"endLine":11,"column":6,"endColumn":8,"level":"info","code":2086,"message":"Double quote to prevent globbing and word splitting.","fix":null},
                       {"file":"-","line":11,"endLine":11,"column":1,"endColumn":2,"level":"error","code":1000,"message":"x","fix":null}]"#;
+        // hadolint keeps one per RUN: the last in ShellCheck's order
         let f = parse_output(json, inst).expect("valid json");
-        assert_eq!(f.len(), 2);
-        let twice = format!("[{0},{0}]", r#"{"code":2086,"level":"info","message":"m"}"#);
-        assert_eq!(parse_output(&twice, inst).map(|v| v.len()), Ok(1));
+        assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, "SC2086");
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].line(), 2);
-        assert_eq!(f[1].severity, Severity::Error);
+        // same position: the less severe sorts last (`echo $(ls)`)
+        let same = r#"[{"line":3,"column":6,"level":"info","code":2005,"message":"Useless echo?"},
+                       {"line":3,"column":6,"level":"warning","code":2046,"message":"Quote this"},
+                       {"line":2,"column":9,"level":"style","code":2001,"message":"s"}]"#;
+        let f = parse_output(same, inst).expect("valid json");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "SC2005");
+        let twice = format!("[{0},{0}]", r#"{"code":2086,"level":"info","message":"m"}"#);
+        assert_eq!(parse_output(&twice, inst).map(|v| v.len()), Ok(1));
         assert!(parse_output("not json", inst).is_err());
         assert_eq!(parse_output("[]", inst).map(|v| v.len()), Ok(0));
     }

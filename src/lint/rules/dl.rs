@@ -1084,6 +1084,11 @@ fn count_commands_capped(script: &str, cap: usize) -> usize {
             if KEYWORDS.contains(&w.as_str()) {
                 continue;
             }
+            // `[[ … ]]` is a condition, not a simple command (ShellCheck's
+            // T_Condition: hadolint's command list does not have it).
+            if w == "[[" {
+                break;
+            }
             let is_assign = w
                 .split_once('=')
                 .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(is_var_char));
@@ -2206,6 +2211,8 @@ mod tests {
         catches_not("DL3059", "RUN /foo.sh");
         catches_not("DL3059", "RUN /foo.sh\nWORKDIR /\nRUN /bar.sh");
         catches("DL3059", "RUN /foo.sh\nRUN /bar.sh");
+        // `[[ ]]` is no command: one command each
+        catches("DL3059", "RUN [[ -n \"$x\" ]] && echo $y\nRUN /bar.sh");
         catches("DL3059", "RUN /foo.sh\n# a comment\nRUN /bar.sh");
         catches(
             "DL3059",
