@@ -20,7 +20,9 @@ use crate::par::Crew;
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "\
+#[command(
+    disable_version_flag = true,
+    after_help = "\
 PATHS: files; `-` reads stdin; a directory is searched recursively for files named \
 `Dockerfile`, `*.Dockerfile` or `Dockerfile.*` (any case; `*.dockerignore` excluded), \
 skipping `.git`, `node_modules`, `target` and hidden directories. \
@@ -42,13 +44,14 @@ $XDG_DATA_HOME/devctl/shellcheck/bin/shellcheck. Each file's check is stopped af
 --shellcheck-timeout seconds (default 10; `shellcheck-timeout` in the config): DC1008.
 
 EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
-2 usage/configuration error or an unreadable path.")]
+2 usage/configuration error or an unreadable path."
+)]
 pub struct LintArgs {
     /// Dockerfiles or directories to lint (`-` = stdin; default ./Dockerfile)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<OutputFormat>,
     /// Exit 1 only for findings at least this severe (`none`: never)
     #[arg(
@@ -62,8 +65,23 @@ pub struct LintArgs {
     #[arg(long = "ignore", value_name = "CODE")]
     pub ignore: Vec<String>,
     /// hadolint YAML config file (instead of ./.hadolint.yaml and the user's)
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Write the report to this file instead of stdout (written only when linting completes)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The file name to put in the report for every input (checkstyle; hadolint's flag)
+    #[arg(long, value_name = "PATH")]
+    pub file_path_in_report: Option<String>,
+    /// Do not colour the report (also NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+    /// hadolint's -V: more output on stderr (same as -v/--verbose)
+    #[arg(short = 'V')]
+    pub verbose_v: bool,
+    /// Print the version and exit (hadolint's --version)
+    #[arg(long)]
+    pub version: bool,
     /// DL3026: base images must come from these registries (repeatable)
     #[arg(long = "trusted-registry", value_name = "REG")]
     pub trusted_registry: Vec<String>,
@@ -144,9 +162,9 @@ impl LintArgs {
             strict_labels: self.strict_labels.then_some(true),
             disable_ignore_pragma: self.disable_ignore_pragma.then_some(true),
             no_fail: self.no_fail.then_some(true),
-            no_color: None,
+            no_color: self.no_color.then_some(true),
             format: self.format,
-            verbose: None,
+            verbose: self.verbose_v.then_some(true),
             shellcheck_timeout: self.shellcheck_timeout,
         }
     }
@@ -344,6 +362,8 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
             }
         }
     }
+    let env = config::from_env(&|k| std::env::var(k).ok()).map_err(|e| usage(e.0))?;
+    layers.push(env);
     layers.push(args.layer());
     Ok(config::merge(&layers))
 }
@@ -465,7 +485,20 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let crew = Crew::start(if one_file { 0 } else { jobs - 1 }, lint_item);
 
-    let mut settings = load_settings(args, &base, global.verbose > 0)?;
+    if args.version {
+        println!(
+            "devctl {} lint-dockerfile (hadolint 2.15-compatible)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verbose = global.verbose > 0
+        || args.verbose_v
+        || std::env::var("HADOLINT_VERBOSE").is_ok_and(|v| {
+            ["1", "y", "yes", "on", "true"].contains(&v.trim().to_ascii_lowercase().as_str())
+        });
+    let mut settings = load_settings(args, &base, verbose)?;
+    let verbose = verbose || settings.verbose;
     let runner = if args.no_shellcheck {
         None
     } else {
@@ -474,7 +507,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
             timeout: settings.shellcheck_timeout,
         })
     };
-    if global.verbose > 0 {
+    if verbose {
         if let Some(r) = &runner {
             eprintln!(
                 "shellcheck: {} (version {})",
@@ -494,12 +527,20 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
 
     let stdout = std::io::stdout();
+    // To a file (-o): no terminal, so no colour unless asked for.
+    let to_terminal = args.output.is_none() && stdout.is_terminal();
     let color = settings.format == OutputFormat::Tty
         && match global.color {
             ColorChoice::Always => true,
-            _ => !settings.no_color && global.color_for(stdout.is_terminal()),
+            _ => !settings.no_color && global.color_for(to_terminal),
         };
-    let mut out = stdout.lock();
+    let mut buffered: Vec<u8> = Vec::new();
+    let mut locked = stdout.lock();
+    let out: &mut dyn Write = if args.output.is_some() {
+        &mut buffered
+    } else {
+        &mut locked
+    };
     let mut report = Report::new(settings.format, color);
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
@@ -512,16 +553,28 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         shellcheck: runner,
         sc_warned: AtomicBool::new(false),
     };
+    // hadolint's --file-path-in-report names every input in the formats
+    // meant for CI servers (of devctl's: checkstyle).
+    let report_name = args
+        .file_path_in_report
+        .as_deref()
+        .filter(|_| settings.format == OutputFormat::Checkstyle);
     crew.run(job, n, &mut |l| {
         let l = l?;
         total += l.findings.len();
         failed |= settings.fails(&l.findings);
-        out.write_all(report.file(&l.name, &l.findings, &l.lines).as_bytes())?;
+        let name = report_name.unwrap_or(&l.name);
+        out.write_all(report.file(name, &l.findings, &l.lines).as_bytes())?;
         Ok(())
     })?;
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
-    if global.verbose > 0 {
+    if let Some(path) = &args.output {
+        let path = base.join(path);
+        crate::fsutil::write_atomic(&path, &buffered, 0o644)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if verbose {
         eprintln!("linted {n} file(s): {total} finding(s)");
     }
     Ok(if failed {

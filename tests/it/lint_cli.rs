@@ -887,3 +887,118 @@ fn shellcheck_time_limit_reports_dc1008_and_the_other_rules() {
         .code(2)
         .stderr_has("seconds above 0");
 }
+
+/// hadolint's command line, as CI scripts write it.
+#[test]
+fn hadolint_flags_and_short_forms() {
+    let src = "FROM ubuntu:latest\nUSER 1000\n";
+    let p = Project::new()
+        .file("Dockerfile", src)
+        .file("cfg.yaml", "ignored: [DL3007]\n");
+    // -f, -c
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "-f",
+            "json",
+            "-c",
+            "cfg.yaml",
+            "Dockerfile",
+        ])
+        .code(0);
+    assert_eq!(d.stdout(), "[]\n");
+    // -t, --no-fail
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "-t",
+        "error",
+        "Dockerfile",
+    ])
+    .code(0)
+    .stdout_has("DL3007");
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "--no-fail",
+        "Dockerfile",
+    ])
+    .code(0);
+    // --no-color even with --color=auto on a pipe: no escapes
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "--no-color",
+            "Dockerfile",
+        ])
+        .code(1);
+    assert!(!d.stdout().contains('\u{1b}'), "{}", d.stdout());
+    // -o writes the report to a file, --file-path-in-report renames the input
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "-f",
+            "checkstyle",
+            "--file-path-in-report",
+            "/src/Dockerfile",
+            "-o",
+            "report.xml",
+            "Dockerfile",
+        ])
+        .code(1);
+    assert_eq!(d.stdout(), "");
+    let xml = std::fs::read_to_string(p.path().join("report.xml")).unwrap();
+    assert!(
+        xml.contains("<file name=\"/src/Dockerfile\">") && xml.contains("DL3007"),
+        "{xml}"
+    );
+    // -V is hadolint's verbose (not devctl's version); --version prints it
+    p.lint(&["lint-dockerfile", "--no-shellcheck", "-V", "Dockerfile"])
+        .code(1)
+        .stdout_has("DL3007")
+        .stderr_has("linted 1 file(s)");
+    p.lint(&["lint-dockerfile", "--version"])
+        .code(0)
+        .stdout_has("lint-dockerfile");
+}
+
+#[test]
+fn hadolint_environment_variables() {
+    let p = Project::new().file("Dockerfile", "FROM ubuntu:latest\nUSER 1000\n");
+    let run = |k: &str, v: &str| {
+        p.lint(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
+            .env(k, v)
+    };
+    run("HADOLINT_IGNORE", "DL3007").code(0);
+    run("HADOLINT_NOFAIL", "true").code(0).stdout_has("DL3007");
+    run("HADOLINT_FAILURE_THRESHOLD", "error").code(0);
+    run("HADOLINT_OVERRIDE_STYLE", "DL3007")
+        .code(0)
+        .stdout_has("style DL3007");
+    run("HADOLINT_FORMAT", "json")
+        .code(1)
+        .stdout_has("\"code\":\"DL3007\"");
+    run("HADOLINT_TRUSTED_REGISTRIES", "my.io")
+        .code(1)
+        .stdout_has("DL3026");
+    run("HADOLINT_REQUIRE_LABELS", "maintainer:text")
+        .code(1)
+        .stdout_has("DL3049");
+    run("HADOLINT_FORMAT", "xml")
+        .code(2)
+        .stderr_has("HADOLINT_FORMAT=xml");
+    // flags win over the environment
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "-f",
+        "gnu",
+        "Dockerfile",
+    ])
+    .env("HADOLINT_FORMAT", "json")
+    .code(1)
+    .stdout_has("Dockerfile:1:1: warning: DL3007");
+}
