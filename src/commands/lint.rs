@@ -24,7 +24,8 @@ use crate::par::Crew;
     disable_version_flag = true,
     after_help = "\
 PATHS: files; `-` reads stdin; a directory is searched recursively for files named \
-`Dockerfile`, `*.Dockerfile` or `Dockerfile.*` (any case; `*.dockerignore` excluded), \
+`Dockerfile`, `*Dockerfile`, `*.dockerfile` or `Dockerfile.*` (any case; \
+`*.dockerignore` excluded), \
 skipping `.git`, `node_modules`, `target` and hidden directories. \
 Without PATH: ./Dockerfile.
 
@@ -177,11 +178,11 @@ enum Input {
     File { path: PathBuf, name: String },
 }
 
-/// The file names searched for in directories.
+/// The file names searched for in directories: `Dockerfile`, `*Dockerfile`
+/// (`DevDjangoDockerfile`), `*.dockerfile`, `Dockerfile.*`, any case.
 fn is_dockerfile_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    !n.ends_with(".dockerignore")
-        && (n == "dockerfile" || n.ends_with(".dockerfile") || n.starts_with("dockerfile."))
+    !n.ends_with(".dockerignore") && (n.ends_with("dockerfile") || n.starts_with("dockerfile."))
 }
 
 fn skip_dir(name: &str) -> bool {
@@ -247,7 +248,7 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
             find_dockerfiles(&full, &mut found)?;
             if found.is_empty() {
                 return Err(usage(format!(
-                    "{}: no Dockerfile found in this directory (looked for Dockerfile, *.Dockerfile, Dockerfile.*)",
+                    "{}: no Dockerfile found in this directory (looked for Dockerfile, *Dockerfile, *.dockerfile, Dockerfile.*)",
                     p.display()
                 )));
             }
@@ -595,6 +596,8 @@ mod tests {
             "dockerfile",
             "app.Dockerfile",
             "Dockerfile.dev",
+            "DevDjangoDockerfile",
+            "web.dockerfile",
         ] {
             assert!(is_dockerfile_name(n), "{n}");
         }

@@ -769,7 +769,9 @@ fn dl3045(ctx: &Ctx, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------
 // Labels: DL3048, DL3050–DL3056, DL3058 (per LABEL) and DL3049 (per stage).
 
-const LABEL_VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz.-";
+/// hadolint 2.15.1 (the binary, past its DL3048 spec) also allows `_` and
+/// `/`: `LABEL registry_image=…` is fine (measured; hadolint_cases/labels_chars).
+const LABEL_VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz.-_/";
 
 fn invalid_label_key(l: &str) -> bool {
     let first_ok = l.chars().next().is_some_and(|c| c.is_ascii_lowercase());
@@ -1989,7 +1991,12 @@ mod tests {
         catches("DL3048", "LABEL Bla=\"x\"");
         catches("DL3048", "LABEL bla.=\"x\"");
         catches("DL3048", "LABEL 1bla=\"x\"");
-        catches("DL3048", "LABEL bla_bla=\"x\"");
+        // hadolint 2.15.1 allows `_` and `/`; quotes are stripped
+        catches_not("DL3048", "LABEL bla_bla=\"x\"");
+        catches_not("DL3048", "LABEL \"registry_image\"=\"x\" 'a/b'=y");
+        catches("DL3048", "LABEL _a=x");
+        catches("DL3048", "LABEL a_=x");
+        catches("DL3048", "LABEL \"a:b\"=x");
         catches("DL3048", "LABEL com.docker.bla=\"x\"");
         catches("DL3048", "LABEL io.docker.bla=\"x\"");
         catches("DL3048", "LABEL org.dockerproject.bla=\"x\"");
@@ -1997,6 +2004,7 @@ mod tests {
         catches("DL3048", "LABEL bla--bla=\"x\"");
         catches_not("DL3048", "LABEL \"bla\"=\"x\"");
         catches("DL3048", "LABEL bla=x foo_=y");
+        catches("DL3048", "LABEL bla=x Foo=y");
     }
 
     #[test]
