@@ -27,7 +27,7 @@ PATHS: files; `-` reads stdin; a directory is searched recursively for files nam
 `Dockerfile`, `*Dockerfile`, `*.dockerfile` or `Dockerfile.*` (any case; \
 `*.dockerignore` excluded), \
 skipping `.git`, `node_modules`, `target` and hidden directories. \
-Without PATH: ./Dockerfile.
+Without PATH: every Dockerfile devctl.toml builds (with its context and targets), else ./Dockerfile.
 
 CONFIG: hadolint's keys, from --config FILE, else the first of ./.hadolint.yaml, \
 ./.hadolint.yml, $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/hadolint.yaml, \
@@ -48,7 +48,7 @@ EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
 2 usage/configuration error or an unreadable path."
 )]
 pub struct LintArgs {
-    /// Dockerfiles or directories to lint (`-` = stdin; default ./Dockerfile)
+    /// Dockerfiles or directories to lint (`-` = stdin; default: what devctl.toml builds, else ./Dockerfile)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format
@@ -175,7 +175,139 @@ impl LintArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Input {
     Stdin,
-    File { path: PathBuf, name: String },
+    File {
+        path: PathBuf,
+        name: String,
+        /// The build context when devctl.toml says (else the Dockerfile's
+        /// directory): where `.dockerignore` is looked for.
+        context: Option<PathBuf>,
+        /// Stages devctl.toml builds with `target` (DC1004).
+        targets: Vec<String>,
+    },
+}
+
+/// A Dockerfile devctl.toml builds, as written there (relative to the
+/// project directory): `[app]` (`context`, `dockerfile`, `target`) and every
+/// `[services.NAME] build` (a context string or a table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ProjectBuild {
+    context: String,
+    dockerfile: String,
+    target: Option<String>,
+}
+
+/// The builds in devctl.toml's text (pure; only these keys are read, the
+/// rest is checked by `config --check`).
+fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
+    #[derive(serde::Deserialize)]
+    struct App {
+        #[serde(default)]
+        dockerfile: Option<String>,
+        #[serde(default)]
+        context: Option<String>,
+        #[serde(default)]
+        target: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Build {
+        Context(String),
+        Table {
+            #[serde(default)]
+            context: Option<String>,
+            #[serde(default)]
+            dockerfile: Option<String>,
+            #[serde(default)]
+            target: Option<String>,
+        },
+    }
+    #[derive(serde::Deserialize)]
+    struct Service {
+        #[serde(default)]
+        build: Option<Build>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        app: Option<App>,
+        #[serde(default)]
+        services: std::collections::BTreeMap<String, Service>,
+    }
+    let doc: Doc =
+        toml::from_str(text).map_err(|e| usage(format!("{name}: {}", e.message().trim_end())))?;
+    let mut out = Vec::new();
+    if let Some(a) = doc.app {
+        out.push(ProjectBuild {
+            context: a.context.unwrap_or_else(|| ".".into()),
+            dockerfile: a.dockerfile.unwrap_or_else(|| "Dockerfile".into()),
+            target: a.target,
+        });
+    }
+    for s in doc.services.into_values() {
+        match s.build {
+            Some(Build::Context(c)) => out.push(ProjectBuild {
+                context: c,
+                dockerfile: "Dockerfile".into(),
+                target: None,
+            }),
+            Some(Build::Table {
+                context,
+                dockerfile,
+                target,
+            }) => out.push(ProjectBuild {
+                context: context.unwrap_or_else(|| ".".into()),
+                dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
+                target,
+            }),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// With no PATH: every Dockerfile devctl.toml builds (each once, with its
+/// context and the targets built from it), else `None` (./Dockerfile).
+fn project_inputs(base: &Path) -> anyhow::Result<Option<Vec<Input>>> {
+    let Some(root) = find_project_root(base) else {
+        return Ok(None);
+    };
+    let toml_path = root.join("devctl.toml");
+    let text = read_config_text(&toml_path)?;
+    let shown = display(toml_path.strip_prefix(base).unwrap_or(&toml_path));
+    let builds = project_builds(&text, &shown)?;
+    if builds.is_empty() {
+        return Ok(None);
+    }
+    let mut inputs: Vec<Input> = Vec::new();
+    for b in builds {
+        let context = root.join(&b.context);
+        let path = context.join(&b.dockerfile);
+        if !path.is_file() {
+            return Err(usage(format!(
+                "{shown}: the Dockerfile {} (context `{}`, dockerfile `{}`) does not exist; fix the path there or give the Dockerfile to lint",
+                display(&path),
+                b.context,
+                b.dockerfile
+            )));
+        }
+        let existing = inputs.iter_mut().find(|i| {
+            matches!(i, Input::File { path: p, context: Some(c), .. } if *p == path && *c == context)
+        });
+        match existing {
+            Some(Input::File { targets, .. }) => {
+                if let Some(t) = b.target {
+                    targets.push(t);
+                }
+            }
+            _ => inputs.push(Input::File {
+                name: display(path.strip_prefix(base).unwrap_or(&path)),
+                path,
+                context: Some(context),
+                targets: b.target.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(Some(inputs))
 }
 
 /// The file names searched for in directories: `Dockerfile`, `*Dockerfile`
@@ -218,6 +350,11 @@ fn display(p: &Path) -> String {
 /// Expands the PATH arguments (relative to `base`); missing paths are usage
 /// errors naming the path.
 fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> {
+    if paths.is_empty() {
+        if let Some(inputs) = project_inputs(base)? {
+            return Ok(inputs);
+        }
+    }
     let default = [PathBuf::from("Dockerfile")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -259,12 +396,19 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
                 } else {
                     display(&rel)
                 };
-                inputs.push(Input::File { path: f, name });
+                inputs.push(Input::File {
+                    path: f,
+                    name,
+                    context: None,
+                    targets: Vec::new(),
+                });
             }
         } else {
             inputs.push(Input::File {
                 path: full,
                 name: display(p),
+                context: None,
+                targets: Vec::new(),
             });
         }
     }
@@ -272,14 +416,16 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
 }
 
 /// BuildKit's rule: `<Dockerfile>.dockerignore` beside it, else
-/// `.dockerignore` in its directory.
-fn dockerignore_for(dockerfile: &Path) -> Option<String> {
+/// `.dockerignore` at the root of the build context (the Dockerfile's
+/// directory when the context is not known).
+fn dockerignore_for(dockerfile: &Path, context: Option<&Path>) -> Option<String> {
     let mut specific = dockerfile.as_os_str().to_owned();
     specific.push(".dockerignore");
-    let candidates = [
-        PathBuf::from(specific),
-        dockerfile.parent()?.join(".dockerignore"),
-    ];
+    let context = match context {
+        Some(c) => c,
+        None => dockerfile.parent()?,
+    };
+    let candidates = [PathBuf::from(specific), context.join(".dockerignore")];
     candidates
         .iter()
         .find_map(|p| std::fs::read(p).ok())
@@ -405,29 +551,40 @@ fn lint_input(
     runner: Option<&shellcheck::Runner>,
     sc_warned: &AtomicBool,
 ) -> anyhow::Result<Linted> {
-    let (name, owned, dockerignore) = match input {
-        Input::Stdin => ("-".to_string(), None, None),
-        Input::File { path, name } => {
+    let (name, owned, dockerignore, targets) = match input {
+        Input::Stdin => ("-".to_string(), None, None, &[][..]),
+        Input::File {
+            path,
+            name,
+            context,
+            targets,
+        } => {
             let bytes =
                 std::fs::read(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
-            (name.clone(), Some(bytes), dockerignore_for(path))
+            (
+                name.clone(),
+                Some(bytes),
+                dockerignore_for(path, context.as_deref()),
+                &targets[..],
+            )
         }
+    };
+    let with_targets;
+    let options = if targets.is_empty() {
+        &settings.options
+    } else {
+        let mut o = settings.options.clone();
+        o.built_targets = targets.to_vec();
+        with_targets = o;
+        &with_targets
     };
     let bytes = owned.as_deref().unwrap_or(stdin);
     let findings = if let Some(runner) = runner.filter(|_| settings.options.shellcheck) {
-        lint_source_with(
-            bytes,
-            &settings.options,
-            dockerignore.as_deref(),
-            &mut |df| run_shellcheck(df, runner, sc_warned),
-        )
+        lint_source_with(bytes, options, dockerignore.as_deref(), &mut |df| {
+            run_shellcheck(df, runner, sc_warned)
+        })
     } else {
-        lint_source_with(
-            bytes,
-            &settings.options,
-            dockerignore.as_deref(),
-            &mut |_| Vec::new(),
-        )
+        lint_source_with(bytes, options, dockerignore.as_deref(), &mut |_| Vec::new())
     };
     let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {
         source_lines(bytes)
@@ -616,11 +773,20 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let df = t.path().join("app.Dockerfile");
         std::fs::write(&df, "FROM a\n").unwrap();
-        assert_eq!(dockerignore_for(&df), None);
+        assert_eq!(dockerignore_for(&df, None), None);
         std::fs::write(t.path().join(".dockerignore"), "general\n").unwrap();
-        assert_eq!(dockerignore_for(&df).as_deref(), Some("general\n"));
+        assert_eq!(dockerignore_for(&df, None).as_deref(), Some("general\n"));
+        // a known context: its .dockerignore, not the one beside the Dockerfile
+        let ctx = t.path().join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        assert_eq!(dockerignore_for(&df, Some(&ctx)), None);
+        std::fs::write(ctx.join(".dockerignore"), "context\n").unwrap();
+        assert_eq!(
+            dockerignore_for(&df, Some(&ctx)).as_deref(),
+            Some("context\n")
+        );
         std::fs::write(t.path().join("app.Dockerfile.dockerignore"), "specific\n").unwrap();
-        assert_eq!(dockerignore_for(&df).as_deref(), Some("specific\n"));
+        assert_eq!(dockerignore_for(&df, None).as_deref(), Some("specific\n"));
     }
 
     #[test]

@@ -1002,3 +1002,59 @@ fn hadolint_environment_variables() {
     .code(1)
     .stdout_has("Dockerfile:1:1: warning: DL3007");
 }
+
+/// No PATH in a project: every Dockerfile devctl.toml builds, each with its
+/// build context's .dockerignore and the targets built from it.
+#[test]
+fn no_path_lints_what_devctl_toml_builds() {
+    let multi = "FROM python:3.12-slim AS base\nUSER 1000\nFROM base AS dev\nUSER 1000\nFROM base AS prod\nCOPY . /app\nUSER 1000\n";
+    let p = Project::new()
+        .file(
+            "devctl.toml",
+            "[project]\nname = \"x\"\n\n[app]\ndockerfile = \"docker/DevDjangoDockerfile\"\ncontext = \".\"\ntarget = \"dev\"\n\n[services.worker]\nbuild = { context = \"worker\" }\n\n[services.db]\nimage = \"postgres:16\"\n",
+        )
+        .file("docker/DevDjangoDockerfile", multi)
+        // the context's .dockerignore excludes .env; the one beside the
+        // Dockerfile does not (and is not the build's)
+        .file(".dockerignore", ".env\n")
+        .file("docker/.dockerignore", "*.pyc\n")
+        .file("worker/Dockerfile", "FROM alpine:latest\nUSER 1000\n");
+    let d = p
+        .lint(&["lint-dockerfile", "--no-shellcheck", "-f", "json"])
+        .code(1);
+    let found: Vec<(String, String)> = json(&d)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("worker/Dockerfile".into(), "DL3007".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, c)| c == "DC1004" || c == "DC1003"),
+        "{found:?}"
+    );
+    // the same file found by a directory scan: no target known, and the
+    // .dockerignore beside it is taken
+    let d = p
+        .lint(&["lint-dockerfile", "--no-shellcheck", "-f", "json", "docker"])
+        .code(1);
+    assert!(d.stdout().contains("DC1004"), "{}", d.stdout());
+    assert!(
+        d.stdout().contains("docker/DevDjangoDockerfile"),
+        "{}",
+        d.stdout()
+    );
+    // a Dockerfile devctl.toml names that does not exist is a usage error
+    let p = p.file("devctl.toml", "[app]\ndockerfile = \"nope/Dockerfile\"\n");
+    p.lint(&["lint-dockerfile", "--no-shellcheck"])
+        .code(2)
+        .stderr_has("devctl.toml: the Dockerfile");
+}
