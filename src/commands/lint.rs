@@ -101,6 +101,9 @@ pub struct LintArgs {
     /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
     #[arg(long)]
     pub no_shellcheck: bool,
+    /// Do not read or write the ShellCheck result cache ($XDG_CACHE_HOME/devctl/shellcheck)
+    #[arg(long)]
+    pub no_shellcheck_cache: bool,
     /// Stop ShellCheck after this many seconds per file (default 10): DC1008 instead of SC findings
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub shellcheck_timeout: Option<std::time::Duration>,
@@ -663,6 +666,13 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         shellcheck::find(settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
             bin,
             timeout: settings.shellcheck_timeout,
+            cache: Some(Arc::new(shellcheck::Cache::new(
+                if args.no_shellcheck_cache {
+                    None
+                } else {
+                    shellcheck::Cache::default_dir()
+                },
+            ))),
         })
     };
     if verbose {

@@ -9,9 +9,10 @@
 //! [`parse_output`] turns shellcheck's `-f json` output into findings at the
 //! RUN instruction (hadolint reports every SC finding at the RUN's line).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -161,7 +162,7 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
     out
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Comment {
     code: u32,
     level: String,
@@ -233,6 +234,81 @@ pub struct Runner {
     /// Per Dockerfile (one process checks all of a file's scripts); the
     /// process and its children are killed when it is over.
     pub timeout: Duration,
+    /// Results already known: this run's and (when set) the cache directory's.
+    pub cache: Option<Arc<Cache>>,
+}
+
+/// ShellCheck results by (script, dialect, ShellCheck version): the script
+/// text given to ShellCheck (its `#!` line is the dialect) and the binary's
+/// version and arguments are hashed into the key. In memory for the run (a
+/// script repeated across files is checked once), and one JSON file per key
+/// in `dir` (`$XDG_CACHE_HOME/devctl/shellcheck`), written atomically; an
+/// unreadable entry is a miss.
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub dir: Option<PathBuf>,
+    memory: Mutex<HashMap<String, Vec<Comment>>>,
+}
+
+impl Cache {
+    pub fn new(dir: Option<PathBuf>) -> Cache {
+        Cache {
+            dir,
+            memory: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The user's cache directory for ShellCheck results (IO: environment).
+    pub fn default_dir() -> Option<PathBuf> {
+        std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache"))
+            })
+            .map(|d| d.join("devctl/shellcheck"))
+    }
+
+    pub fn key(version: &str, script: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"devctl-shellcheck-1\0");
+        h.update(version.as_bytes());
+        h.update(b"\0--norc -f json -S style -e ");
+        h.update(EXCLUDED.as_bytes());
+        h.update(b"\0");
+        h.update(script.as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn get(&self, key: &str) -> Option<Vec<Comment>> {
+        if let Some(c) = self.memory.lock().ok()?.get(key) {
+            return Some(c.clone());
+        }
+        let dir = self.dir.as_ref()?;
+        let bytes = std::fs::read(dir.join(format!("{key}.json"))).ok()?;
+        let comments: Vec<Comment> = serde_json::from_slice(&bytes).ok()?;
+        if let Ok(mut m) = self.memory.lock() {
+            m.insert(key.to_string(), comments.clone());
+        }
+        Some(comments)
+    }
+
+    fn put(&self, key: &str, comments: &[Comment]) {
+        if let Ok(mut m) = self.memory.lock() {
+            m.insert(key.to_string(), comments.to_vec());
+        }
+        let Some(dir) = &self.dir else { return };
+        // Best effort: a cache that cannot be written only costs time.
+        let Ok(json) = serde_json::to_vec(comments) else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_ok() {
+            let _ = crate::fsutil::write_atomic(&dir.join(format!("{key}.json")), &json, 0o600);
+        }
+    }
 }
 
 /// The default per-file limit.
@@ -452,21 +528,49 @@ fn secs(d: Duration) -> String {
 /// instead.
 pub fn findings(df: &Dockerfile, runner: &Runner) -> Result<Vec<Finding>, String> {
     let reqs = requests(df);
-    let scripts: Vec<&str> = reqs.iter().map(|r| r.script.as_str()).collect();
-    let results = match run_shellcheck(runner, &scripts)? {
-        Outcome::Done(r) => r,
-        Outcome::TimedOut => {
-            return Ok(reqs
-                .first()
-                .and_then(|r| df.instructions.get(r.instruction))
-                .map(|inst| vec![timed_out(inst, runner.timeout)])
-                .unwrap_or_default())
+    let keys: Vec<String> = reqs
+        .iter()
+        .map(|r| Cache::key(&runner.bin.version, &r.script))
+        .collect();
+    // Known results first; each unknown script is checked once.
+    let mut results: Vec<Option<Vec<Comment>>> = keys
+        .iter()
+        .map(|k| runner.cache.as_ref().and_then(|c| c.get(k)))
+        .collect();
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.is_none() && !todo.iter().any(|&j| keys[j] == keys[i]) {
+            todo.push(i);
         }
-    };
+    }
+    if !todo.is_empty() {
+        let scripts: Vec<&str> = todo.iter().map(|&i| reqs[i].script.as_str()).collect();
+        match run_shellcheck(runner, &scripts)? {
+            Outcome::Done(done) => {
+                for (&i, comments) in todo.iter().zip(done) {
+                    if let Some(c) = &runner.cache {
+                        c.put(&keys[i], &comments);
+                    }
+                    for (j, k) in keys.iter().enumerate() {
+                        if *k == keys[i] && results[j].is_none() {
+                            results[j] = Some(comments.clone());
+                        }
+                    }
+                }
+            }
+            Outcome::TimedOut => {
+                return Ok(reqs
+                    .first()
+                    .and_then(|r| df.instructions.get(r.instruction))
+                    .map(|inst| vec![timed_out(inst, runner.timeout)])
+                    .unwrap_or_default())
+            }
+        }
+    }
     let mut out = Vec::new();
     for (req, comments) in reqs.iter().zip(results) {
         if let Some(inst) = df.instructions.get(req.instruction) {
-            out.extend(to_findings(comments, inst));
+            out.extend(to_findings(comments.unwrap_or_default(), inst));
         }
     }
     Ok(out)
@@ -577,6 +681,7 @@ mod tests {
         let runner = Runner {
             bin,
             timeout: DEFAULT_TIMEOUT,
+            cache: None,
         };
         let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
         let f = findings(&df, &runner).expect("shellcheck runs");

@@ -1058,3 +1058,104 @@ fn no_path_lints_what_devctl_toml_builds() {
         .code(2)
         .stderr_has("devctl.toml: the Dockerfile");
 }
+
+/// A fake `shellcheck` that logs each run and reports SC9999 on line 3 of
+/// every script it is given.
+fn counting_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = p.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = p.path().join("runs.log");
+    let script = bin.join("shellcheck");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+if [ "$1" = --version ]; then echo 'version: 0.11.0'; exit 0; fi
+echo run >> {}
+sep=''
+printf '['
+for a in "$@"; do
+  case "$a" in
+    *.sh) printf '%s{{"file":"%s","line":3,"column":1,"level":"warning","code":9999,"message":"fake"}}' "$sep" "$a"; sep=',' ;;
+  esac
+done
+printf ']'
+exit 1
+"#,
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin.to_string_lossy().into_owned(), log)
+}
+
+#[test]
+fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
+    let src = "FROM alpine:3.19\nRUN echo one\nRUN echo one\nUSER 1000\n";
+    let p = Project::new()
+        .file("a/Dockerfile", src)
+        .file("b/Dockerfile", src);
+    let (bin, log) = counting_shellcheck(&p);
+    let cache = p.path().join("cache");
+    let run = || {
+        p.lint(&[
+            "lint-dockerfile",
+            "-j",
+            "1",
+            "-f",
+            "json",
+            "a/Dockerfile",
+            "b/Dockerfile",
+        ])
+        .env("PATH", &bin)
+        .env("XDG_CACHE_HOME", cache.to_str().unwrap())
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1)
+    };
+    let sc = |d: &Done| -> Vec<(String, u64)> {
+        json(d)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "SC9999")
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let runs = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let first = sc(&run());
+    let expected: Vec<(String, u64)> = vec![
+        ("a/Dockerfile".into(), 2),
+        ("a/Dockerfile".into(), 3),
+        ("b/Dockerfile".into(), 2),
+        ("b/Dockerfile".into(), 3),
+    ];
+    assert_eq!(first, expected);
+    // one script, four RUNs: one shellcheck process
+    assert_eq!(runs(), 1);
+    let entries = std::fs::read_dir(cache.join("devctl/shellcheck"))
+        .unwrap()
+        .count();
+    assert_eq!(entries, 1);
+    // the second run reads the cache: same findings, no process
+    assert_eq!(sc(&run()), expected);
+    assert_eq!(runs(), 1);
+    // --no-shellcheck-cache checks again
+    p.lint(&["lint-dockerfile", "--no-shellcheck-cache", "a/Dockerfile"])
+        .env("PATH", &bin)
+        .env("XDG_CACHE_HOME", cache.to_str().unwrap())
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    assert_eq!(runs(), 2);
+}
