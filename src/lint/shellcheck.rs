@@ -733,12 +733,19 @@ mod tests {
             .trim()
             .parse()
             .unwrap();
-        // Dead or a zombie (nobody may reap an orphan here).
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let alive = stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']));
-        assert!(!alive, "the child sleep {pid} survived: {stat}");
+        // Gone or a zombie (nobody may reap an orphan here), within a bounded
+        // wait: SIGKILL is delivered, but exiting takes a moment.
+        let alive = || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let alive = alive();
+        assert!(!alive, "the child sleep {pid} survived");
         let mut quick = Command::new("sh");
         quick.arg("-c").arg("echo hi");
         let out = run_bounded(quick, Duration::from_secs(10))

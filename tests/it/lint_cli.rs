@@ -863,11 +863,18 @@ fn shellcheck_time_limit_reports_dc1008_and_the_other_rules() {
         .trim()
         .parse()
         .unwrap();
-    // dead, or a zombie nobody reaped
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let alive = stat
-        .rsplit_once(')')
-        .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']));
+    // Gone or a zombie (nobody may reap an orphan here), within a bounded
+    // wait: SIGKILL is delivered, but exiting takes a moment.
+    let alive = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let alive = alive();
     assert!(!alive, "shellcheck's child {pid} is still running");
 
     // The limit from devctl.toml's [lint]; DC1008 can be ignored like any rule.
