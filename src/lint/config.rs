@@ -5,8 +5,9 @@
 //! Keys (hadolint's): `ignored`, `trustedRegistries` (also
 //! `trusted-registries`), `override: {error, warning, info, style}`,
 //! `failure-threshold`, `label-schema`, `strict-labels`,
-//! `disable-ignore-pragma`, `no-fail`, `no-color`, `format`, `verbose`
-//! (accepted, no effect). Unknown keys are errors naming file:line:col and
+//! `disable-ignore-pragma`, `no-fail`, `no-color`, `format`, `verbose`, and
+//! devctl's `shellcheck-timeout`; hadolint's `HADOLINT_*` environment
+//! variables ([`from_env`]). Unknown keys are errors naming file:line:col and
 //! the key.
 //!
 //! Merging ([`merge`], lowest precedence first: `.hadolint.yaml`, devctl.toml
@@ -15,6 +16,7 @@
 //! layer wins; scalars are replaced by a later layer that sets them.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
@@ -54,9 +56,16 @@ pub struct LintConfigFile {
     pub no_color: Option<bool>,
     #[serde(default)]
     pub format: Option<OutputFormat>,
-    /// hadolint's `verbose`: accepted so existing files load; no effect.
+    /// hadolint's `verbose`: say on stderr which config and ShellCheck are used.
     #[serde(default)]
     pub verbose: Option<bool>,
+    /// devctl's own: seconds ShellCheck may take per file (default 10).
+    #[serde(
+        default,
+        rename = "shellcheck-timeout",
+        deserialize_with = "de_timeout"
+    )]
+    pub shellcheck_timeout: Option<Duration>,
 }
 
 /// `override:` — rule codes per severity.
@@ -122,6 +131,21 @@ fn de_threshold<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Severity>, D::
     })
 }
 
+/// A positive, finite number of seconds (`10`, `2.5`) as a duration.
+pub fn seconds(v: f64) -> Option<Duration> {
+    (v.is_finite() && v > 0.0 && v <= 86_400.0).then(|| Duration::from_secs_f64(v))
+}
+
+fn de_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let v = f64::deserialize(d)?;
+    seconds(v).map(Some).ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Float(v),
+            &"a number of seconds above 0 (at most 86400), e.g. 10 or 2.5",
+        )
+    })
+}
+
 /// A configuration file that cannot be used; the message names the file,
 /// the position and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +160,10 @@ pub struct Settings {
     pub no_fail: bool,
     pub no_color: bool,
     pub format: OutputFormat,
+    /// Per-file ShellCheck time limit.
+    pub shellcheck_timeout: Duration,
+    /// hadolint's `verbose`: what was read from where, on stderr.
+    pub verbose: bool,
 }
 
 impl Default for Settings {
@@ -146,6 +174,8 @@ impl Default for Settings {
             no_fail: false,
             no_color: false,
             format: OutputFormat::Tty,
+            shellcheck_timeout: super::shellcheck::DEFAULT_TIMEOUT,
+            verbose: false,
         }
     }
 }
@@ -210,6 +240,12 @@ pub fn merge<'a>(layers: impl IntoIterator<Item = &'a LintConfigFile>) -> Settin
         if let Some(v) = l.format {
             s.format = v;
         }
+        if let Some(v) = l.shellcheck_timeout {
+            s.shellcheck_timeout = v;
+        }
+        if let Some(v) = l.verbose {
+            s.verbose = v;
+        }
     }
     s
 }
@@ -231,7 +267,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn from_yaml(text: &str, name: &str) -> Result<LintConfigFile, ConfigError> {
     // An empty file (or only comments) is an empty config, as in hadolint.
     const KEYS: &str = "ignored, trustedRegistries, override, failure-threshold, label-schema, \
-                        strict-labels, disable-ignore-pragma, no-fail, no-color, format";
+                        strict-labels, disable-ignore-pragma, no-fail, no-color, format, \
+                        and devctl's shellcheck-timeout";
     crate::yaml::from_str_located(text)
         .map(Option::unwrap_or_default)
         .map_err(|e| {
@@ -240,6 +277,79 @@ pub fn from_yaml(text: &str, name: &str) -> Result<LintConfigFile, ConfigError> 
                 e.line, e.column, e.message
             ))
         })
+}
+
+/// hadolint's environment variables as a configuration layer (between the
+/// config files and the flags). `get` looks a variable up (the caller
+/// passes the process environment). Lists are comma-separated; booleans
+/// are true for `1`, `y`, `yes`, `on`, `true` (any case) and false for
+/// anything else, as in hadolint. An unusable value is an error naming
+/// the variable.
+pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<LintConfigFile, ConfigError> {
+    let truthy = |name: &str| {
+        get(name).map(|v| {
+            ["1", "y", "yes", "on", "true"].contains(&v.trim().to_ascii_lowercase().as_str())
+        })
+    };
+    let list = |name: &str| -> Vec<String> {
+        get(name)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut c = LintConfigFile {
+        no_fail: truthy("HADOLINT_NOFAIL"),
+        verbose: truthy("HADOLINT_VERBOSE"),
+        ignored: list("HADOLINT_IGNORE"),
+        trusted_registries: list("HADOLINT_TRUSTED_REGISTRIES"),
+        strict_labels: truthy("HADOLINT_STRICT_LABELS"),
+        disable_ignore_pragma: truthy("HADOLINT_DISABLE_IGNORE_PRAGMA"),
+        overrides: OverrideConfig {
+            error: list("HADOLINT_OVERRIDE_ERROR"),
+            warning: list("HADOLINT_OVERRIDE_WARNING"),
+            info: list("HADOLINT_OVERRIDE_INFO"),
+            style: list("HADOLINT_OVERRIDE_STYLE"),
+        },
+        ..LintConfigFile::default()
+    };
+    // NO_COLOR: set (to anything but empty) means no colour (no-color.org).
+    if get("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        c.no_color = Some(true);
+    }
+    if let Some(v) = get("HADOLINT_FORMAT").filter(|v| !v.trim().is_empty()) {
+        c.format = Some(
+            <OutputFormat as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
+                ConfigError(format!(
+                    "HADOLINT_FORMAT={v}: unknown format; use tty, json, sarif, checkstyle or gnu"
+                ))
+            })?,
+        );
+    }
+    if let Some(v) = get("HADOLINT_FAILURE_THRESHOLD").filter(|v| !v.trim().is_empty()) {
+        c.failure_threshold = Some(Severity::parse(v.trim()).ok_or_else(|| {
+            ConfigError(format!(
+                "HADOLINT_FAILURE_THRESHOLD={v}: use error, warning, info, style, ignore or none"
+            ))
+        })?);
+    }
+    for item in list("HADOLINT_REQUIRE_LABELS") {
+        let parsed = item
+            .split_once(':')
+            .and_then(|(n, t)| Some((n, LabelType::parse(t)?)))
+            .filter(|(n, _)| !n.is_empty());
+        let (name, ty) = parsed.ok_or_else(|| {
+            ConfigError(format!(
+                "HADOLINT_REQUIRE_LABELS: `{item}` is not NAME:TYPE with TYPE one of text, url, rfc3339, spdx, hash, semver, email"
+            ))
+        })?;
+        c.label_schema.insert(name.to_string(), ty);
+    }
+    Ok(c)
 }
 
 /// Reads the `[lint]` table of devctl.toml (the rest of the file is not
@@ -283,6 +393,64 @@ mod tests {
         assert_eq!(c.no_fail, Some(true));
         assert_eq!(c.no_color, Some(true));
         assert_eq!(c.format, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn environment_layer() {
+        let env = |k: &str| -> Option<String> {
+            let v = match k {
+                "HADOLINT_NOFAIL" => "Yes",
+                "HADOLINT_STRICT_LABELS" => "0",
+                "HADOLINT_IGNORE" => "DL3008, SC2086",
+                "HADOLINT_OVERRIDE_ERROR" => "DL3006",
+                "HADOLINT_TRUSTED_REGISTRIES" => "docker.io,my.io:5000",
+                "HADOLINT_REQUIRE_LABELS" => "maintainer:text,version:semver",
+                "HADOLINT_FAILURE_THRESHOLD" => "warning",
+                "HADOLINT_FORMAT" => "json",
+                "NO_COLOR" => "1",
+                _ => return None,
+            };
+            Some(v.to_string())
+        };
+        let c = from_env(&env).unwrap();
+        assert_eq!(c.no_fail, Some(true));
+        assert_eq!(c.strict_labels, Some(false));
+        assert_eq!(c.disable_ignore_pragma, None);
+        assert_eq!(c.ignored, vec!["DL3008", "SC2086"]);
+        assert_eq!(c.overrides.error, vec!["DL3006"]);
+        assert_eq!(c.trusted_registries, vec!["docker.io", "my.io:5000"]);
+        assert_eq!(c.label_schema.get("version"), Some(&LabelType::Semver));
+        assert_eq!(c.failure_threshold, Some(Severity::Warning));
+        assert_eq!(c.format, Some(OutputFormat::Json));
+        assert_eq!(c.no_color, Some(true));
+        assert_eq!(from_env(&|_| None).unwrap(), LintConfigFile::default());
+        let bad = |name: &'static str, v: &'static str| {
+            from_env(&move |k: &str| (k == name).then(|| v.to_string()))
+                .unwrap_err()
+                .0
+        };
+        assert!(bad("HADOLINT_FORMAT", "xml").starts_with("HADOLINT_FORMAT=xml"));
+        assert!(bad("HADOLINT_FAILURE_THRESHOLD", "loud").contains("HADOLINT_FAILURE_THRESHOLD"));
+        assert!(bad("HADOLINT_REQUIRE_LABELS", "a:colour").contains("a:colour"));
+    }
+
+    #[test]
+    fn shellcheck_timeout_key() {
+        assert_eq!(
+            yaml("shellcheck-timeout: 2.5\n").shellcheck_timeout,
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(merge([]).shellcheck_timeout, Duration::from_secs(10));
+        let c = from_devctl_toml("[lint]\nshellcheck-timeout = 3\n", "devctl.toml")
+            .unwrap()
+            .unwrap();
+        assert_eq!(merge([&c]).shellcheck_timeout, Duration::from_secs(3));
+        for bad in ["0", "-1", "soon"] {
+            let e = from_yaml(&format!("shellcheck-timeout: {bad}\n"), "h.yaml").unwrap_err();
+            assert!(e.0.starts_with("h.yaml:1:"), "{e}");
+        }
+        let e = from_devctl_toml("[lint]\nshellcheck-timeout = 0\n", "devctl.toml").unwrap_err();
+        assert!(e.0.starts_with("devctl.toml:2:"), "{e}");
     }
 
     #[test]

@@ -99,6 +99,9 @@ pub struct Options {
     pub strict_labels: bool,
     /// `# hadolint ignore=` pragmas are not honoured.
     pub disable_ignore_pragma: bool,
+    /// Stages built directly (`--target`, from devctl.toml): DC1004 does
+    /// not report them.
+    pub built_targets: Vec<String>,
     /// Run `shellcheck` (when on PATH) on RUN scripts: the command layer sets
     /// this and passes its findings to [`lint_source_with`] (see
     /// [`shellcheck`]).

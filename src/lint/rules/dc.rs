@@ -36,6 +36,12 @@ pub const RULES: &[RuleInfo] = &[
         severity: Severity::Warning,
         summary: "A secret-looking build ARG consumed by a RUN: the value is kept in the image history; use `RUN --mount=type=secret` (DL3064 flags secret-looking ARG/ENV names wherever they are; DC1005 only when a RUN actually reads the build arg)",
     },
+    // Reported by the ShellCheck runner (lint::shellcheck), not by `check`.
+    RuleInfo {
+        code: "DC1008",
+        severity: Severity::Warning,
+        summary: "ShellCheck did not finish the file's RUN scripts within the time limit (--shellcheck-timeout, default 10 s) and was stopped: no SC findings for that file",
+    },
 ];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -375,7 +381,13 @@ fn dc1004(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     for st in &ctx.stages[..n - 1] {
         let Some(name) = &st.name else { continue };
-        if used.contains(&name.to_lowercase()) {
+        if used.contains(&name.to_lowercase())
+            || ctx
+                .opts
+                .built_targets
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(name))
+        {
             continue;
         }
         out.push(ctx.finding(
@@ -576,6 +588,13 @@ mod tests {
     fn dc1004_unused_stage() {
         let src = "FROM node:20 AS deps\nRUN x\nFROM node:20 AS assets\nRUN y\nFROM nginx:1\nCOPY --from=deps /a /b";
         assert_eq!(lines("DC1004", src, None), vec![3]);
+        // a stage the project builds with --target is used
+        let opts = crate::lint::Options {
+            built_targets: vec!["Assets".into()],
+            ..Default::default()
+        };
+        let f = crate::lint::lint_source(src.as_bytes(), &opts, None);
+        assert!(!f.iter().any(|f| f.code == "DC1004"), "{f:?}");
         assert!(lines("DC1004", "FROM a:1 AS base\nFROM base AS final", None).is_empty());
         assert!(lines(
             "DC1004",

@@ -769,7 +769,9 @@ fn dl3045(ctx: &Ctx, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------
 // Labels: DL3048, DL3050–DL3056, DL3058 (per LABEL) and DL3049 (per stage).
 
-const LABEL_VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz.-";
+/// hadolint 2.15.1 (the binary, past its DL3048 spec) also allows `_` and
+/// `/`: `LABEL registry_image=…` is fine (measured; hadolint_cases/labels_chars).
+const LABEL_VALID_CHARS: &str = "0123456789abcdefghijklmnopqrstuvwxyz.-_/";
 
 fn invalid_label_key(l: &str) -> bool {
     let first_ok = l.chars().next().is_some_and(|c| c.is_ascii_lowercase());
@@ -1083,6 +1085,11 @@ fn count_commands_capped(script: &str, cap: usize) -> usize {
             }
             if KEYWORDS.contains(&w.as_str()) {
                 continue;
+            }
+            // `[[ … ]]` is a condition, not a simple command (ShellCheck's
+            // T_Condition: hadolint's command list does not have it).
+            if w == "[[" {
+                break;
             }
             let is_assign = w
                 .split_once('=')
@@ -1984,7 +1991,12 @@ mod tests {
         catches("DL3048", "LABEL Bla=\"x\"");
         catches("DL3048", "LABEL bla.=\"x\"");
         catches("DL3048", "LABEL 1bla=\"x\"");
-        catches("DL3048", "LABEL bla_bla=\"x\"");
+        // hadolint 2.15.1 allows `_` and `/`; quotes are stripped
+        catches_not("DL3048", "LABEL bla_bla=\"x\"");
+        catches_not("DL3048", "LABEL \"registry_image\"=\"x\" 'a/b'=y");
+        catches("DL3048", "LABEL _a=x");
+        catches("DL3048", "LABEL a_=x");
+        catches("DL3048", "LABEL \"a:b\"=x");
         catches("DL3048", "LABEL com.docker.bla=\"x\"");
         catches("DL3048", "LABEL io.docker.bla=\"x\"");
         catches("DL3048", "LABEL org.dockerproject.bla=\"x\"");
@@ -1992,6 +2004,7 @@ mod tests {
         catches("DL3048", "LABEL bla--bla=\"x\"");
         catches_not("DL3048", "LABEL \"bla\"=\"x\"");
         catches("DL3048", "LABEL bla=x foo_=y");
+        catches("DL3048", "LABEL bla=x Foo=y");
     }
 
     #[test]
@@ -2206,6 +2219,8 @@ mod tests {
         catches_not("DL3059", "RUN /foo.sh");
         catches_not("DL3059", "RUN /foo.sh\nWORKDIR /\nRUN /bar.sh");
         catches("DL3059", "RUN /foo.sh\nRUN /bar.sh");
+        // `[[ ]]` is no command: one command each
+        catches("DL3059", "RUN [[ -n \"$x\" ]] && echo $y\nRUN /bar.sh");
         catches("DL3059", "RUN /foo.sh\n# a comment\nRUN /bar.sh");
         catches(
             "DL3059",

@@ -1334,11 +1334,17 @@ const MANAGERS: &[Manager] = &[
 ];
 
 fn dc1007(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
-    // ENV keys=values set in the current stage.
+    // ENV keys=values set in the current stage, and its USER so far.
     let mut stage_env: Vec<String> = Vec::new();
+    let mut user: Option<String> = None;
     for item in items {
         if item.is("from") {
             stage_env.clear();
+            user = None;
+            continue;
+        }
+        if item.is("user") {
+            user = item.inst.args.first().cloned();
             continue;
         }
         if item.is("env") {
@@ -1380,11 +1386,29 @@ fn dc1007(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
                 "DC1007",
                 item.outer,
                 format!(
-                    "`{} {}` leaves its download cache in the image layer: run `{}` in the same RUN or mount the cache with `RUN --mount=type=cache,target={}`",
-                    m.name, sub, clean, m.mount
+                    "`{} {}` leaves its download cache in the image layer: run `{}` in the same RUN or mount the cache with `RUN --mount=type=cache,{}`",
+                    m.name, sub, clean, cache_mount_for(m.mount, user.as_deref())
                 ),
             ));
         }
+    }
+}
+
+/// The `target=…` (and `uid=…`) of a suggested cache mount: the manager's
+/// cache under root's home, or under the home of the stage's USER (a cache
+/// mount is root's unless `uid=` says otherwise).
+fn cache_mount_for(root_path: &str, user: Option<&str>) -> String {
+    let name = user
+        .map(|u| u.split(':').next().unwrap_or(u).trim())
+        .filter(|n| !n.is_empty() && *n != "root" && n.trim_start_matches('0') != "");
+    let Some(name) = name else {
+        return format!("target={root_path}");
+    };
+    let rest = root_path.strip_prefix("/root").unwrap_or(root_path);
+    if name.chars().all(|c| c.is_ascii_digit()) || name.starts_with('$') {
+        format!("target=<home of user {name}>{rest},uid={name}")
+    } else {
+        format!("target=/home/{name}{rest},uid=<uid of {name}>")
     }
 }
 

@@ -1044,3 +1044,32 @@ fn corpus_lints_without_panic() {
         "expected the corpus Dockerfiles, found {files}"
     );
 }
+
+/// The suggested cache mount follows the stage's USER.
+#[test]
+fn dc1007_suggests_the_users_cache_dir() {
+    let msg = |src: &str| {
+        findings(src)
+            .into_iter()
+            .find(|f| f.code == "DC1007")
+            .expect("DC1007")
+            .message
+    };
+    let m = msg("FROM node:20\nUSER app\nRUN npm ci");
+    assert!(
+        m.contains("target=/home/app/.npm,uid=") && !m.contains("/root"),
+        "{m}"
+    );
+    let m = msg("FROM node:20\nUSER 1000:1000\nRUN npm ci");
+    assert!(m.contains(".npm,uid=1000") && !m.contains("/root"), "{m}");
+    let m = msg("FROM node:20\nUSER root\nRUN npm ci");
+    assert!(m.contains("target=/root/.npm"), "{m}");
+    // a new stage starts as root again
+    let m = msg("FROM node:20 AS a\nUSER app\nFROM node:20\nRUN npm ci");
+    assert!(m.contains("target=/root/.npm"), "{m}");
+    // a mount at the user's cache satisfies it
+    catches_not(
+        "DC1007",
+        "FROM node:20\nUSER app\nRUN --mount=type=cache,target=/home/app/.npm,uid=1000 npm ci",
+    );
+}

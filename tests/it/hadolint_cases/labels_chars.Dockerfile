@@ -1,0 +1,15 @@
+FROM alpine:3.19
+LABEL bla_bla=x
+LABEL Bla=x
+LABEL 1bla=x
+LABEL bla.=x
+LABEL a__b=x
+LABEL _a=x
+LABEL a_=x
+LABEL a_.b=x
+LABEL a._b=x
+LABEL a-_b=x
+LABEL aB=x
+LABEL a/b=x
+LABEL a:b=x
+USER 1000
