@@ -11,6 +11,7 @@ mod fuzz_tests;
 pub mod interp;
 pub mod load;
 pub mod model;
+pub mod tasks;
 
 use std::path::{Path, PathBuf};
 
