@@ -45,6 +45,16 @@ impl Place {
     }
 }
 
+/// Where a task runs, as listed: the service, `host`, or `deps` for a
+/// task that only runs its dependencies.
+pub fn place_label(spec: &TaskSpec) -> String {
+    if spec.run.is_none() && spec.service.is_none() && !spec.host {
+        "deps".into()
+    } else {
+        Place::of(spec).to_string()
+    }
+}
+
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -103,9 +113,10 @@ pub fn protect_arg_refs(tasks: &mut toml::Value) {
                 .filter_map(|v| v.as_str())
                 .map(|d| arg_name(d).0.to_string())
                 .collect(),
-            None => continue,
+            None => Vec::new(),
         };
         let protect = |s: &mut String| {
+            *s = keep_shell_specials(s);
             for n in &names {
                 let r = format!("${{{n}}}");
                 let mut out = String::with_capacity(s.len());
@@ -135,6 +146,28 @@ pub fn protect_arg_refs(tasks: &mut toml::Value) {
             _ => {}
         }
     }
+}
+
+/// `$@`, `$1`, `$?`, `$#`, `$*`, `$!`, `$-` (the shell's, never a
+/// variable of `.env`) → `$$…`, so that interpolation keeps them.
+fn keep_shell_specials(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        match chars.peek() {
+            Some('$') => {
+                out.push('$');
+                chars.next();
+            }
+            Some(n) if "@*#?!-0123456789".contains(*n) => out.push('$'),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The span of `needle` inside `[tasks.NAME]` (or its header).
@@ -202,7 +235,7 @@ pub fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         if t.host && t.service.is_some() {
             return err(name, Some("service"), format!("[tasks.{name}]: `host = true` runs on the host: drop `service`, or drop `host`"));
         }
-        if !t.host {
+        if !t.host && (t.run.is_some() || t.service.is_some()) {
             let svc = t.service.as_deref().unwrap_or("app");
             if !services.contains(&svc) {
                 let mut m = match &t.service {
@@ -578,7 +611,7 @@ mod tests {
 
     #[test]
     fn named_argument_references_survive_interpolation() {
-        let text = "[app]\n[tasks.d]\nrun = \"echo ${X} ${file}\"\nargs = [\"file\"]\n";
+        let text = "[app]\n[tasks.d]\nrun = \"echo ${X} ${file} \\\"$@\\\" $1 $? $$HOME\"\nargs = [\"file\"]\n";
         let env = Env::merge(
             vec![("X".into(), "1".into()), ("file".into(), "no".into())],
             vec![],
@@ -588,7 +621,7 @@ mod tests {
             .config;
         assert_eq!(
             c.tasks["d"].run,
-            Some(StrOrList::One("echo 1 ${file}".into()))
+            Some(StrOrList::One("echo 1 ${file} \"$@\" $1 $? $HOME".into()))
         );
     }
 
