@@ -20,3 +20,5 @@ mod parser_differential;
 mod remote_e2e;
 mod rundev_e2e;
 mod safety;
+mod tasks_cli;
+mod tasks_e2e;
