@@ -148,7 +148,7 @@ pub fn protect_arg_refs(tasks: &mut toml::Value) {
     }
 }
 
-/// `$@`, `$1`, `$?`, `$#`, `$*`, `$!`, `$-` (the shell's, never a
+/// `$@`, `$1`, `$?`, `$#`, `$*`, `$!`, `$-`, `$(…)` (the shell's, never a
 /// variable of `.env`) → `$$…`, so that interpolation keeps them.
 fn keep_shell_specials(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -163,7 +163,7 @@ fn keep_shell_specials(s: &str) -> String {
                 out.push('$');
                 chars.next();
             }
-            Some(n) if "@*#?!-0123456789".contains(*n) => out.push('$'),
+            Some(n) if "@*#?!-0123456789(".contains(*n) => out.push('$'),
             _ => {}
         }
     }
@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn named_argument_references_survive_interpolation() {
-        let text = "[app]\n[tasks.d]\nrun = \"echo ${X} ${file} \\\"$@\\\" $1 $? $$HOME\"\nargs = [\"file\"]\n";
+        let text = "[app]\n[tasks.d]\nrun = \"echo ${X} ${file} \\\"$@\\\" $1 $? $(pwd) $$HOME\"\nargs = [\"file\"]\n";
         let env = Env::merge(
             vec![("X".into(), "1".into()), ("file".into(), "no".into())],
             vec![],
@@ -621,7 +621,9 @@ mod tests {
             .config;
         assert_eq!(
             c.tasks["d"].run,
-            Some(StrOrList::One("echo 1 ${file} \"$@\" $1 $? $HOME".into()))
+            Some(StrOrList::One(
+                "echo 1 ${file} \"$@\" $1 $? $(pwd) $HOME".into()
+            ))
         );
     }
 
