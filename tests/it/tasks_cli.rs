@@ -307,3 +307,50 @@ fn unknown_task_cycles_unknown_deps_and_builtin_names_are_usage_errors() {
         "devctl.toml:2:1: task `logs` has the name of the built-in command `devctl logs`",
     );
 }
+
+#[test]
+fn django_template_scaffolds_the_tasks_a_django_team_uses() {
+    let p = Project::new();
+    p.devctl(&["init", "--template", "django"]).code(0);
+    std::fs::copy(p.path().join(".env.example"), p.path().join(".env")).unwrap();
+    let d = p.devctl(&["tasks", "--names"]).code(0);
+    let names: Vec<String> = d.stdout().lines().map(str::to_string).collect();
+    for t in [
+        "manage",
+        "test",
+        "migrate",
+        "makemigrations",
+        "createsuperuser",
+        "shell",
+        "psql",
+        "dump-db",
+        "restore-db",
+        "format",
+        "lint",
+    ] {
+        assert!(names.iter().any(|n| n == t), "{t} missing from {names:?}");
+    }
+    // manage passes every word on; dump-db takes FILE into the dumps folder
+    let d = p
+        .devctl(&["--dry-run", "manage", "check", "--deploy", "a b"])
+        .code(0);
+    assert!(
+        d.stdout()
+            .contains("argv: python manage.py check --deploy 'a b'\n"),
+        "{}",
+        d.stdout()
+    );
+    let d = p.devctl(&["--dry-run", "dump-db", "latest.sql"]).code(0);
+    assert!(d.stdout().contains("in service db"), "{}", d.stdout());
+    assert!(
+        d.stdout().contains("file=latest.sql\npg_dump"),
+        "{}",
+        d.stdout()
+    );
+    p.devctl(&["dump-db"])
+        .code(2)
+        .stderr_has("usage: devctl dump-db FILE");
+    p.devctl(&["restore-db", "x.sql"])
+        .code(2)
+        .stderr_has("no terminal to ask on");
+}
