@@ -51,13 +51,12 @@ fn load_from(
     show_warnings: bool,
     must_write: bool,
 ) -> Result<Loaded> {
-    let project = project;
-    let rendered = render(&project, &Host::current())?;
+    let rendered = render(project, &Host::current())?;
     let path = project.paths.compose();
     if must_write {
-        write_compose(&project, &rendered)?;
+        write_compose(project, &rendered)?;
     } else {
-        write_compose_if_possible(&project, &rendered, global.quiet);
+        write_compose_if_possible(project, &rendered, global.quiet);
     }
     if show_warnings && !global.quiet {
         let mut err = std::io::stderr().lock();

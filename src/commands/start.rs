@@ -37,7 +37,6 @@ pub async fn start_services(
 ) -> Result<()> {
     let selected = plan.select(services).map_err(usage)?;
     {
-        let eng = eng;
         let ids =
             futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
         let mut image_ids = HashMap::new();
