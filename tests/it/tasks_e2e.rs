@@ -35,6 +35,9 @@ run = ["echo", "combo"]
 [tasks.stops]
 deps = ["first", "code", "argv"]
 
+[tasks.tty]
+run = "if [ -t 0 ] && [ -t 1 ]; then echo tty-yes; else echo tty-no; fi; exit 5"
+
 [tasks.sleeper]
 run = "sleep 321; echo not-interrupted"
 "#;
@@ -112,4 +115,43 @@ fn ctrl_c_reaches_the_task_in_the_container_and_leaves_no_process() {
     let left = ps();
     assert!(!left.contains("sleep 321"), "{left}");
     assert!(!left.contains("devctl-task"), "{left}");
+}
+
+#[test]
+fn a_terminal_is_passed_to_the_task_when_devctl_has_one() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("tasktty", "", TASKS);
+    t.ok(&["start"]);
+    let (out, _) = t.code(&["tty"], 5);
+    assert_eq!(out, "tty-no\n");
+    let script = r#"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+buf = b""
+while True:
+    try:
+        d = os.read(fd, 1024)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(buf.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+"#;
+    let o = std::process::Command::new("python3")
+        .args(["-c", script, env!("CARGO_BIN_EXE_devctl"), "tty"])
+        .current_dir(t.path())
+        .env("HOME", t.home.path())
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("python3 runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(5), "{out}");
+    assert!(out.contains("tty-yes"), "{out}");
 }
