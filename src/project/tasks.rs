@@ -472,6 +472,12 @@ pub fn command_of(
                         }
                         out.push(s);
                     }
+                    if out.is_empty() {
+                        return Err(format!(
+                            "task `{name}`: nothing to run without arguments ({})",
+                            usage()
+                        ));
+                    }
                     out
                 }
             }
@@ -607,6 +613,11 @@ mod tests {
         let c = cfg("[tasks.d]\nrun = [\"cat\", \"${f}\"]\nargs = [\"f\"]\n");
         let e = resolve(&c.tasks, "d", &v(&["a", "b"])).unwrap_err();
         assert!(e.contains("unexpected argument b"), "{e}");
+        let c = cfg("[tasks.d]\nrun = [\"${rest}\"]\nargs = [\"rest...\"]\n");
+        let e = resolve(&c.tasks, "d", &[]).unwrap_err();
+        assert!(e.contains("nothing to run"), "{e}");
+        let s = resolve(&c.tasks, "d", &v(&["ls", "-l"])).unwrap();
+        assert_eq!(s[0].argv.as_ref().unwrap(), &v(&["ls", "-l"]));
     }
 
     #[test]
