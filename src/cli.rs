@@ -16,11 +16,18 @@ use crate::error;
     name = "devctl",
     version,
     about = "The local development environment of a containerised web project",
-    propagate_version = true
+    propagate_version = true,
+    allow_external_subcommands = true
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Tasks: answer yes to their `confirm` questions (`devctl --yes TASK`)
+    #[arg(long)]
+    pub yes: bool,
+    /// Tasks: print what would run (service, user, workdir, env names, argv); run nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -150,12 +157,43 @@ pub enum Command {
     /// The dev loop: start, build the assets, watch and rebuild, stream the server's output
     #[command(name = "run-dev")]
     RunDev,
+    /// Run a task of devctl.toml (after its dependencies); `devctl TASK` is the short form
+    Task {
+        /// Answer yes to the tasks' `confirm` questions
+        #[arg(long)]
+        yes: bool,
+        /// Print what would run; run nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// The task
+        #[arg(value_name = "TASK")]
+        name: String,
+        /// Its arguments
+        #[arg(
+            value_name = "ARGS",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        args: Vec<String>,
+    },
+    /// List the tasks of devctl.toml: name, where it runs, description
+    Tasks {
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+        /// Names only, one per line (for shell completion; errors are silent)
+        #[arg(long, conflicts_with = "json")]
+        names: bool,
+    },
     /// Generate shell completions (bash, zsh, fish, elvish, powershell) or the man page (`man`)
     Completions {
         /// The shell, or `man` for a roff man page
         #[arg(value_name = "SHELL")]
         shell: CompletionTarget,
     },
+    /// `devctl TASK [ARGS…]`
+    #[command(external_subcommand)]
+    External(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -193,6 +231,9 @@ pub fn main() -> ExitCode {
                     .collect::<Vec<_>>()
             }),
     );
+    if let Some(code) = help_with_tasks() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -235,7 +276,35 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let top = crate::commands::task::TaskOpts {
+        yes: cli.yes,
+        dry_run: cli.dry_run,
+    };
+    if (top.yes || top.dry_run) && !matches!(cli.command, Command::External(_)) {
+        return Err(error::usage(
+            "--yes and --dry-run before the command apply to tasks (`devctl --dry-run TASK`; `devctl task --dry-run TASK`)",
+        ));
+    }
     match cli.command {
+        Command::External(words) => {
+            let (name, args) = words
+                .split_first()
+                .ok_or_else(|| error::usage("no command given"))?;
+            crate::commands::task::run(&cli.global, name, args, top, true)
+        }
+        Command::Task {
+            yes,
+            dry_run,
+            name,
+            args,
+        } => crate::commands::task::run(
+            &cli.global,
+            &name,
+            &args,
+            crate::commands::task::TaskOpts { yes, dry_run },
+            false,
+        ),
+        Command::Tasks { json, names } => crate::commands::task::list(&cli.global, json, names),
         Command::Init { template, force } => {
             let dir = cli.global.project_dir.unwrap_or_else(|| PathBuf::from("."));
             crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
@@ -267,6 +336,57 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `devctl [-C DIR] [--env-file PATH] --help` (or `-h`, `help`): the help
+/// with the project's tasks under their own heading. None: not a
+/// top-level help request (clap handles the rest).
+fn help_with_tasks() -> Option<ExitCode> {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect::<Option<_>>()?;
+    let mut global = Global {
+        project_dir: None,
+        env_file: None,
+        verbose: 0,
+        quiet: false,
+        color: ColorChoice::Auto,
+    };
+    let mut help = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-h" | "--help" | "help" if !help => help = true,
+            "-C" | "--project-dir" => global.project_dir = Some(PathBuf::from(it.next()?)),
+            "--env-file" => global.env_file = Some(PathBuf::from(it.next()?)),
+            _ => {
+                if let Some(v) = a.strip_prefix("--project-dir=") {
+                    global.project_dir = Some(PathBuf::from(v));
+                } else if let Some(v) = a.strip_prefix("--env-file=") {
+                    global.env_file = Some(PathBuf::from(v));
+                } else {
+                    return None;
+                }
+            }
+        }
+    }
+    if !help {
+        return None;
+    }
+    let section = crate::commands::task::help_section(&global)?;
+    let mut cmd = Cli::command().after_help(section);
+    let text = if args.iter().any(|a| a == "-h") {
+        cmd.render_help()
+    } else {
+        cmd.render_long_help()
+    };
+    let _ = if crate::out::stdout_is_terminal() {
+        crate::out::print(&text.ansi().to_string())
+    } else {
+        crate::out::print(&text.to_string())
+    };
+    Some(ExitCode::SUCCESS)
+}
+
 fn completions(target: CompletionTarget) -> anyhow::Result<ExitCode> {
     use clap_complete::Shell;
     let mut cmd = Cli::command();
@@ -284,13 +404,72 @@ fn completions(target: CompletionTarget) -> anyhow::Result<ExitCode> {
         }
     };
     clap_complete::generate(shell, &mut cmd, "devctl", &mut out);
+    // Task names come from devctl.toml when completing (`devctl tasks --names`).
+    match shell {
+        Shell::Bash => out.write_all(BASH_TASKS.as_bytes())?,
+        Shell::Fish => out.write_all(FISH_TASKS.as_bytes())?,
+        Shell::Zsh => out.write_all(ZSH_TASKS.as_bytes())?,
+        _ => {}
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+const BASH_TASKS: &str = r#"
+# devctl: task names from devctl.toml, as `devctl TASK` and `devctl task TASK`
+_devctl_with_tasks() {
+    _devctl "$@"
+    local cur="${COMP_WORDS[COMP_CWORD]}"
+    if [[ ${COMP_CWORD} -eq 1 || ( ${COMP_CWORD} -eq 2 && "${COMP_WORDS[1]}" == "task" ) ]]; then
+        local IFS=$'\n'
+        COMPREPLY+=( $(compgen -W "$(devctl tasks --names 2>/dev/null)" -- "${cur}") )
+    fi
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _devctl_with_tasks -o nosort -o bashdefault -o default devctl
+else
+    complete -F _devctl_with_tasks -o bashdefault -o default devctl
+fi
+"#;
+
+const FISH_TASKS: &str = r#"
+# devctl: task names from devctl.toml
+complete -c devctl -n "__fish_use_subcommand" -f -a "(devctl tasks --names 2>/dev/null)" -d "task"
+complete -c devctl -n "__fish_seen_subcommand_from task" -f -a "(devctl tasks --names 2>/dev/null)" -d "task"
+"#;
+
+const ZSH_TASKS: &str = r#"
+# devctl: task names from devctl.toml
+_devctl_with_tasks() {
+    if (( CURRENT == 2 )) || [[ ${words[2]} == task && CURRENT == 3 ]]; then
+        local -a tasks
+        tasks=(${(f)"$(devctl tasks --names 2>/dev/null)"})
+        compadd -a tasks
+    fi
+    _devctl "$@"
+}
+(( $+functions[compdef] )) && compdef _devctl_with_tasks devctl
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_command_names_match_the_cli() {
+        let mut names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        names.push("help".into());
+        names.sort();
+        let mut listed: Vec<String> = crate::project::tasks::BUILTIN_COMMANDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(names, listed);
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

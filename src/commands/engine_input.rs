@@ -36,12 +36,26 @@ pub fn load_read_only(global: &Global) -> Result<Loaded> {
 
 fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<Loaded> {
     let project = load_project(global)?;
-    let rendered = render(&project, &Host::current())?;
+    load_from(global, &project, show_warnings, must_write)
+}
+
+/// As [`load_read_only`] from a project already read (tasks read devctl.toml once).
+pub fn load_read_only_from(global: &Global, project: &crate::project::Project) -> Result<Loaded> {
+    load_from(global, project, false, false)
+}
+
+fn load_from(
+    global: &Global,
+    project: &crate::project::Project,
+    show_warnings: bool,
+    must_write: bool,
+) -> Result<Loaded> {
+    let rendered = render(project, &Host::current())?;
     let path = project.paths.compose();
     if must_write {
-        write_compose(&project, &rendered)?;
+        write_compose(project, &rendered)?;
     } else {
-        write_compose_if_possible(&project, &rendered, global.quiet);
+        write_compose_if_possible(project, &rendered, global.quiet);
     }
     if show_warnings && !global.quiet {
         for w in &rendered.warnings {

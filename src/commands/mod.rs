@@ -15,3 +15,4 @@ pub mod rundev;
 pub mod sh;
 pub mod start;
 pub mod stop;
+pub mod task;

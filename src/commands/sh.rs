@@ -50,6 +50,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
             cmd,
             tty,
             stdin: !exec::stdin_is_dev_null(),
+            env: Vec::new(),
         };
         let mut id = exec::create(&eng, &req)
             .await
@@ -77,7 +78,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
 /// (mimalloc purges every page it holds, about a millisecond). The terminal
 /// was restored when `attach` returned, devctl wrote nothing to disk, and
 /// stdout/stderr are flushed here.
-fn exit_now(code: u8) -> ! {
+pub fn exit_now(code: u8) -> ! {
     crate::out::flush();
     // SAFETY: _exit only ends the process; nothing of ours needs to run after.
     unsafe { libc::_exit(i32::from(code)) }

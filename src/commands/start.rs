@@ -16,12 +16,29 @@ pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
     let (loaded, eng, rt) = load_and_connect(global, true)?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
-    let selected = plan.select(services).map_err(usage)?;
     rt.block_on(async {
-        let ids = futures_util::future::join_all(
-            selected.iter().map(|s| image_id(&eng, &s.image)),
-        )
-        .await;
+        start_services(global, &eng, plan, services).await?;
+        if let Some(url) = plan.app_url() {
+            if !global.quiet {
+                crate::outln!("{url}")?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Builds what is missing and converges `services` (all when empty) and
+/// their dependencies; the caller holds the [`ProjectLock`].
+pub async fn start_services(
+    global: &Global,
+    eng: &crate::engine::Engine,
+    plan: &crate::engine::plan::Plan,
+    services: &[String],
+) -> Result<()> {
+    let selected = plan.select(services).map_err(usage)?;
+    {
+        let ids =
+            futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
         let mut image_ids = HashMap::new();
         for (svc, id) in selected.iter().zip(ids) {
             let id = match id? {
@@ -32,8 +49,8 @@ pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
                         pull: false,
                         progress: progress_mode(global),
                     };
-                    build_service(&eng, svc, opts).await?;
-                    match image_id(&eng, &svc.image).await? {
+                    build_service(eng, svc, opts).await?;
+                    match image_id(eng, &svc.image).await? {
                         Some(id) => id,
                         None => bail!("the build of {} did not produce image {}", svc.name, svc.image),
                     }
@@ -47,12 +64,7 @@ pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
             };
             image_ids.insert(svc.name.clone(), id);
         }
-        converge(&eng, plan, &selected, &image_ids).await?;
-        if let Some(url) = plan.app_url() {
-            if !global.quiet {
-                crate::outln!("{url}")?;
-            }
-        }
-        Ok(ExitCode::SUCCESS)
-    })
+        converge(eng, plan, &selected, &image_ids).await?;
+        Ok(())
+    }
 }

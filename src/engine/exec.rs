@@ -29,6 +29,17 @@ pub struct ExecRequest {
     /// Forward stdin (false when stdin is /dev/null, like `docker exec`
     /// without `-i`).
     pub stdin: bool,
+    /// Extra `NAME=value` environment of the exec.
+    pub env: Vec<String>,
+}
+
+/// What SIGINT (Ctrl-C reaching devctl) does during [`attach_interruptible`]:
+/// run `script` in `container` as `user` (a second exec), e.g. to signal the
+/// first exec's process group; the session then ends when its output does.
+pub struct OnInterrupt {
+    pub container: String,
+    pub user: Option<String>,
+    pub script: String,
 }
 
 /// Restores the terminal's settings when dropped.
@@ -113,7 +124,7 @@ fn stdin_channel() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
 /// Creates the exec; `None` when the container does not exist or is not
 /// running (the caller then looks for another replica or says so).
 pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
-    let mut env = Vec::new();
+    let mut env = req.env.clone();
     if req.tty {
         env.push(format!(
             "TERM={}",
@@ -146,6 +157,18 @@ pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
 
 /// Runs a created exec attached to this process; returns its exit code.
 pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i64> {
+    attach_interruptible(eng, id, tty, stdin, None).await
+}
+
+/// As [`attach`]; with `on_int`, SIGINT runs its script instead of ending
+/// devctl, and the exit code is 130 once the output has ended.
+pub async fn attach_interruptible(
+    eng: &Engine,
+    id: &str,
+    tty: bool,
+    stdin: bool,
+    on_int: Option<OnInterrupt>,
+) -> Result<i64> {
     let guard = if tty {
         Some(RawModeGuard::enable(0).context("switching the terminal to raw mode")?)
     } else {
@@ -198,6 +221,14 @@ pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i6
         .context("installing the SIGTERM handler")?;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("installing the SIGHUP handler")?;
+    let mut int = match &on_int {
+        Some(_) => Some(
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("installing the SIGINT handler")?,
+        ),
+        None => None,
+    };
+    let mut got_int = false;
     let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let mut interrupted: Option<i64> = None;
@@ -235,6 +266,12 @@ pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i6
                     let _ = eng.docker.resize_exec(id, ResizeExecOptions { height: h, width: w }).await;
                 }
             }
+            _ = async { int.as_mut()?.recv().await }, if int.is_some() => {
+                got_int = true;
+                if let Some(k) = &on_int {
+                    run_detached_script(eng, k).await;
+                }
+            }
             _ = term.recv() => { interrupted = Some(128 + 15); break; }
             _ = hup.recv() => { interrupted = Some(128 + 1); break; }
         }
@@ -242,6 +279,9 @@ pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i6
     drop(guard);
     if let Some(code) = interrupted {
         return Ok(code);
+    }
+    if got_int {
+        return Ok(128 + 2);
     }
     // The stream ends when the process exits; the exit code can lag a tick.
     for _ in 0..100 {
@@ -256,4 +296,34 @@ pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i6
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     Err(anyhow!("the exec's output ended but it is still running"))
+}
+
+/// Runs `k.script` with `sh -c` in its container and waits for it to end
+/// (errors ignored: the session ends with its output either way).
+async fn run_detached_script(eng: &Engine, k: &OnInterrupt) {
+    let Ok(created) = eng
+        .docker
+        .create_exec(
+            &k.container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec![
+                    "/bin/sh".to_string(),
+                    "-c".to_string(),
+                    k.script.clone(),
+                ]),
+                user: k.user.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+    else {
+        return;
+    };
+    if let Ok(StartExecResults::Attached { mut output, .. }) =
+        eng.docker.start_exec(&created.id, None).await
+    {
+        while output.next().await.is_some() {}
+    }
 }

@@ -105,6 +105,9 @@ pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
             toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let mut unset = Vec::new();
         for (key, value) in table.iter_mut() {
+            if key == "tasks" {
+                super::tasks::protect_arg_refs(value);
+            }
             if key != "lint" {
                 interpolate_value(value, env, &mut unset)
                     .map_err(|e| interp_error(file, text, &e))?;
@@ -123,6 +126,7 @@ pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
         raw
     };
     check(file, text, &config)?;
+    super::tasks::check(file, text, &config)?;
     super::build_args::check(file, text, &config, env)?;
     Ok(Loaded { config, warnings })
 }

@@ -12,6 +12,7 @@ pub mod hostpath;
 pub mod interp;
 pub mod load;
 pub mod model;
+pub mod tasks;
 pub mod user;
 
 use std::path::{Path, PathBuf};

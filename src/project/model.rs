@@ -30,6 +30,70 @@ pub struct Config {
     pub volumes: BTreeMap<String, VolumeSpec>,
     /// Lint settings, validated by the linter's own config loader.
     pub lint: Option<toml::Table>,
+    /// Named tasks (`devctl TASK`), checked by [`crate::project::tasks`].
+    #[serde(default)]
+    pub tasks: BTreeMap<String, TaskSpec>,
+}
+
+/// `[tasks.NAME]`: a named command, run in a service's container or on the host.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    pub description: Option<String>,
+    /// A string is a shell line (`sh -c`), a list is argv.
+    pub run: Option<StrOrList>,
+    /// Default: the app service.
+    pub service: Option<String>,
+    #[serde(default)]
+    pub args: TaskArgs,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub deps: Vec<String>,
+    #[serde(default)]
+    pub host: bool,
+    pub confirm: Option<String>,
+    #[serde(default)]
+    pub oneoff: bool,
+}
+
+/// What a task does with the words after its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TaskArgs {
+    /// Appended, shell-quoted (the default).
+    #[default]
+    Append,
+    /// Refused.
+    None,
+    /// Named (`["file", "rest..."]`), used as `${file}` in `run`.
+    Named(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for TaskArgs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TaskArgs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"append\", \"none\" or a list of argument names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TaskArgs, E> {
+                match v {
+                    "append" => Ok(TaskArgs::Append),
+                    "none" => Ok(TaskArgs::None),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TaskArgs, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(s);
+                }
+                Ok(TaskArgs::Named(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

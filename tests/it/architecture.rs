@@ -43,6 +43,7 @@ fn pure_core_does_no_io() {
     let pure_dirs = ["dockerfile", "lint", "gen"];
     let pure_files = [
         "project/model.rs",
+        "project/tasks.rs",
         "project/load.rs",
         "project/interp.rs",
         "project/build_args.rs",

@@ -22,3 +22,5 @@ mod remote_e2e;
 mod rundev_e2e;
 mod safety;
 mod secrets;
+mod tasks_cli;
+mod tasks_e2e;
