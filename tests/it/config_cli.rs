@@ -548,6 +548,70 @@ fn examples_are_accepted_by_docker_compose() {
     }
 }
 
+/// Docker Compose v2 (the CLI plugin `scripts/install-test-deps.sh` installs,
+/// pinned): whether `docker compose version` works; under CI=true a missing
+/// plugin fails.
+fn compose_v2_ready() -> bool {
+    let ok = Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !ci(),
+            "docker compose v2 is not installed (CI=true: run scripts/install-test-deps.sh)"
+        );
+        eprintln!("skipping: no docker compose v2 (scripts/install-test-deps.sh)");
+    }
+    ok
+}
+
+/// Compose v2 accepts every example's generated file as it is (nothing
+/// stripped: v2 knows `cgroup` and `start_interval`), and reads the project
+/// name from `.devctl/.env`.
+#[test]
+fn examples_are_accepted_by_docker_compose_v2() {
+    if !compose_v2_ready() {
+        return;
+    }
+    for name in EXAMPLES {
+        let p = example_project(name);
+        p.devctl(&["-q", "config", "--check"])
+            .env_remove("DB_PASSWORD")
+            .code(0);
+        let run = |args: &[&str]| {
+            Command::new("docker")
+                .args(["compose", "-f", ".devctl/compose.yaml"])
+                .args(args)
+                .current_dir(p.path())
+                .env_remove("COMPOSE_PROJECT_NAME")
+                .env_remove("COMPOSE_FILE")
+                .output()
+                .unwrap()
+        };
+        let out = run(&["config", "-q"]);
+        assert!(
+            out.status.success(),
+            "{name}: docker compose config -q failed on the generated file:\n{}\n--- file\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(p.path().join(".devctl/compose.yaml")).unwrap()
+        );
+        let out = run(&["config", "--format", "json"]);
+        assert!(out.status.success(), "{name}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let env = std::fs::read_to_string(p.path().join(".devctl/.env")).unwrap();
+        let project = env
+            .lines()
+            .find_map(|l| l.strip_prefix("COMPOSE_PROJECT_NAME="))
+            .unwrap();
+        assert_eq!(
+            doc["name"].as_str(),
+            Some(project),
+            "{name}: compose v2 reads the project name from .devctl/.env"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // `devctl config` on good input
 

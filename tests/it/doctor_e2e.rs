@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::e2e_support::{docker, docker_out, engine_ready, TestProject};
+use crate::e2e_support::{ci, docker, docker_out, engine_ready, TestProject};
 use crate::support::Project;
 
 fn json(out: &str) -> Value {
@@ -69,7 +69,15 @@ fn doctor_reports_the_machines_engine() {
     for id in ["rootless", "userns", "socket", "disk", "tools", "project"] {
         check(&v, id);
     }
-    assert_eq!(v["checks"].as_array().unwrap().len(), 9);
+    // The compose v2 plugin and Debian's 1.29 (scripts/install-test-deps.sh).
+    let compose = check(&v, "compose");
+    let detail = compose["detail"].as_str().unwrap();
+    if ci() {
+        assert_eq!(compose["status"], "ok", "{compose}");
+        assert!(detail.contains("docker compose 2.40.3 (v2, "), "{detail}");
+        assert!(detail.contains("docker-compose 1.29.2 (v1, "), "{detail}");
+    }
+    assert_eq!(v["checks"].as_array().unwrap().len(), 10);
 
     // The tty form: one line per check, a symbol first, and the summary.
     let o = p.devctl(&["doctor"]).env_remove("DOCKER_HOST").output();
@@ -78,14 +86,14 @@ fn doctor_reports_the_machines_engine() {
         .lines()
         .filter(|l| !l.starts_with("    fix:"))
         .collect();
-    assert_eq!(lines.len(), 10, "{text}");
-    for l in &lines[..9] {
+    assert_eq!(lines.len(), 11, "{text}");
+    for l in &lines[..10] {
         assert!(
             l.starts_with("✓ ") || l.starts_with("! ") || l.starts_with("✗ "),
             "{l}"
         );
     }
-    assert!(lines[9].contains(" ok, "), "{text}");
+    assert!(lines[10].contains(" ok, "), "{text}");
 }
 
 #[test]

@@ -867,6 +867,96 @@ fn docker_compose_v1_sees_devctl_containers() {
     assert_eq!(out.lines().count(), 1, "{out}");
 }
 
+/// Docker Compose v2 (the CLI plugin `scripts/install-test-deps.sh` installs,
+/// pinned): whether `docker compose version` works. Under CI=true a missing
+/// plugin fails the test.
+fn compose_v2_ready() -> bool {
+    let ok = Command::new("docker")
+        .args(["compose", "version"])
+        .env_remove("DOCKER_HOST")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !ci(),
+            "docker compose v2 is not installed (CI=true: run scripts/install-test-deps.sh)"
+        );
+        eprintln!("skipping: no docker compose v2 (scripts/install-test-deps.sh)");
+    }
+    ok
+}
+
+/// `docker compose` v2 on the generated file as a user types it in the
+/// project: no `-p` (the name is in `.devctl/.env`); asserts success.
+fn compose_v2(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("docker")
+        .args(["compose", "-f", ".devctl/compose.yaml"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DOCKER_HOST")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .env_remove("COMPOSE_FILE")
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "docker compose {args:?}: {err}");
+    out
+}
+
+#[test]
+fn docker_compose_v2_sees_logs_and_downs_devctl_containers() {
+    if !engine_ready() || !compose_v2_ready() {
+        return;
+    }
+    let e = Env::new(
+        "interop2",
+        &format!(
+            r#"
+[services.talker]
+image = "{FIXTURE}"
+command = ["sh", "-c", "echo hello-from-talker; exec sleep 1000"]
+init = true
+"#
+        ),
+    );
+    e.ok(&["start"]);
+    let dir = e.p.path();
+    compose_v2(dir, &["config", "-q"]);
+    let ours = vec![e.c("app", 1), e.c("talker", 1)];
+    let out = compose_v2(dir, &["ps"]);
+    for c in &ours {
+        assert!(out.contains(c.as_str()), "{c} not in:\n{out}");
+    }
+    assert!(out.contains("Up"), "{out}");
+    let out = compose_v2(dir, &["ps", "-q"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    // the ids compose lists are devctl's containers
+    for c in &ours {
+        let id = docker_out(&["inspect", "-f", "{{.Id}}", c]);
+        assert!(
+            out.lines().any(|l| id.starts_with(l.trim())),
+            "{c} {id}: {out}"
+        );
+    }
+    let t0 = Instant::now();
+    let logs = loop {
+        let logs = compose_v2(dir, &["logs", "--no-color", "talker"]);
+        if logs.contains("hello-from-talker") || t0.elapsed() > Duration::from_secs(20) {
+            break logs;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(logs.contains("hello-from-talker"), "{logs}");
+    compose_v2(dir, &["down"]);
+    assert_eq!(e.containers(), Vec::<String>::new());
+    // and devctl converges again after compose's down
+    e.ok(&["start"]);
+    assert_eq!(e.containers(), ours);
+}
+
 fn which_docker_compose() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)

@@ -106,6 +106,17 @@ fn wait4(pid: libc::pid_t) -> Result<(i32, i64)> {
     Ok((code, usage.ru_maxrss))
 }
 
+/// Docker Compose v2 as the docker CLI plugin (`docker compose`), the one
+/// `scripts/install-test-deps.sh` installs.
+fn have_compose_v2() -> bool {
+    Command::new("docker")
+        .args(["compose", "version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn have(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
@@ -359,8 +370,32 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                     &any,
                 )?;
                 rows.push(Row {
-                    bench,
+                    bench: bench.clone(),
                     tool: "docker-compose config (same file)".into(),
+                    sample: s,
+                    baseline: Some(base),
+                });
+            }
+            if have_compose_v2() {
+                let file = example
+                    .join(".devctl/compose.yaml")
+                    .to_string_lossy()
+                    .into_owned();
+                let s = measure(
+                    &[
+                        "docker".into(),
+                        "compose".into(),
+                        "-f".into(),
+                        file,
+                        "config".into(),
+                    ],
+                    runs.min(10),
+                    &example,
+                    &any,
+                )?;
+                rows.push(Row {
+                    bench,
+                    tool: "docker compose config (v2, same file)".into(),
                     sample: s,
                     baseline: Some(base),
                 });
@@ -568,8 +603,45 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
                 &ok0,
             )?;
             rows.push(Row {
-                bench: bench_sh,
+                bench: bench_sh.clone(),
                 tool: "docker-compose exec -T app true".into(),
+                sample: s,
+                baseline: Some(base_sh),
+            });
+        }
+        if have_compose_v2() {
+            let file = project
+                .join(".devctl/compose.yaml")
+                .to_string_lossy()
+                .into_owned();
+            let dc = |args: &[&str]| -> Vec<String> {
+                let mut v = vec![
+                    "docker".to_string(),
+                    "compose".into(),
+                    "-f".into(),
+                    file.clone(),
+                ];
+                v.extend(args.iter().map(|a| a.to_string()));
+                v
+            };
+            // As for 1.29: while the config hashes differ, the warm-up run
+            // recreates once and the measured runs find everything up.
+            let s = measure(&dc(&["up", "-d"]), runs.min(10), &project, &ok0)?;
+            rows.push(Row {
+                bench,
+                tool: "docker compose up -d (v2, same file)".into(),
+                sample: s,
+                baseline: Some(base),
+            });
+            let s = measure(
+                &dc(&["exec", "-T", "app", "true"]),
+                runs.min(10),
+                &project,
+                &ok0,
+            )?;
+            rows.push(Row {
+                bench: bench_sh,
+                tool: "docker compose exec -T app true (v2)".into(),
                 sample: s,
                 baseline: Some(base_sh),
             });

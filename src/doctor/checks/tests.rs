@@ -79,6 +79,16 @@ fn facts() -> Facts {
             .iter()
             .map(|t| (t.to_string(), Some(format!("/usr/bin/{t}"))))
             .collect(),
+        compose: ComposeFacts {
+            standalone: Some(ComposeTool {
+                path: "/usr/bin/docker-compose".into(),
+                version: Ok("1.29.2".into()),
+            }),
+            plugin: Some(ComposeTool {
+                path: "/home/alice/.docker/cli-plugins/docker-compose".into(),
+                version: Ok("2.40.3".into()),
+            }),
+        },
     }
 }
 
@@ -572,10 +582,10 @@ fn tools_outcomes() {
             }
         }
     };
-    drop_tool(&mut f, "docker-compose");
+    drop_tool(&mut f, "docker");
     let c = tools(&f);
     assert_eq!(c.status, Status::Ok);
-    assert!(c.detail.contains("not found: docker-compose"));
+    assert!(c.detail.contains("not found: docker"));
     drop_tool(&mut f, "shellcheck");
     let c = tools(&f);
     assert_eq!(c.status, Status::Warn);
@@ -590,4 +600,99 @@ fn tools_outcomes() {
     let c = tools(&f);
     assert_eq!(c.status, Status::Fail);
     assert!(c.fix.unwrap().contains("openssh-client"));
+}
+
+fn compose_tool(path: &str, version: Result<&str, &str>) -> Option<ComposeTool> {
+    Some(ComposeTool {
+        path: path.into(),
+        version: version.map(str::to_string).map_err(str::to_string),
+    })
+}
+
+#[test]
+fn compose_both_v1_and_v2() {
+    let c = compose(&facts());
+    assert_eq!(c.status, Status::Ok);
+    assert!(
+        c.detail
+            .contains("docker compose 2.40.3 (v2, /home/alice/.docker/cli-plugins/docker-compose)"),
+        "{}",
+        c.detail
+    );
+    assert!(
+        c.detail
+            .contains("docker-compose 1.29.2 (v1, /usr/bin/docker-compose)"),
+        "{}",
+        c.detail
+    );
+    assert!(all(&facts()).iter().any(|c| c.id == "compose"));
+}
+
+#[test]
+fn compose_v2_plugin_only() {
+    let mut f = facts();
+    f.compose.standalone = None;
+    let c = compose(&f);
+    assert_eq!(c.status, Status::Ok);
+    assert_eq!(
+        c.detail,
+        "docker compose 2.40.3 (v2, /home/alice/.docker/cli-plugins/docker-compose)"
+    );
+}
+
+#[test]
+fn compose_v2_standalone_only() {
+    let mut f = facts();
+    f.compose.plugin = None;
+    f.compose.standalone = compose_tool("/usr/local/bin/docker-compose", Ok("v2.24.6"));
+    let c = compose(&f);
+    assert_eq!(c.status, Status::Ok);
+    assert_eq!(
+        c.detail,
+        "docker-compose v2.24.6 (v2, /usr/local/bin/docker-compose)"
+    );
+}
+
+#[test]
+fn compose_v1_only_warns() {
+    let mut f = facts();
+    f.compose.plugin = None;
+    let c = compose(&f);
+    assert_eq!(c.status, Status::Warn);
+    assert!(
+        c.detail
+            .starts_with("docker-compose 1.29.2 (v1, /usr/bin/docker-compose): only v1"),
+        "{}",
+        c.detail
+    );
+    assert!(c.fix.unwrap().contains("cli-plugins/docker-compose"));
+}
+
+#[test]
+fn compose_none_warns() {
+    let mut f = facts();
+    f.compose = ComposeFacts::default();
+    let c = compose(&f);
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.detail.starts_with("no compose found"), "{}", c.detail);
+    assert!(c.fix.unwrap().contains("Docker Compose v2"));
+}
+
+#[test]
+fn compose_unreadable_version_warns() {
+    let mut f = facts();
+    f.compose.plugin = compose_tool(
+        "/usr/lib/docker/cli-plugins/docker-compose",
+        Err("`version --short` failed (exit status: 1)"),
+    );
+    let c = compose(&f);
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.detail.contains("docker compose at /usr/lib/docker/cli-plugins/docker-compose: `version --short` failed"), "{}", c.detail);
+    assert!(c
+        .fix
+        .unwrap()
+        .contains("reinstall /usr/lib/docker/cli-plugins/docker-compose"));
+    // garbage printed as a version is not a version either
+    f.compose.plugin = compose_tool("/x/docker-compose", Ok("hello"));
+    assert_eq!(compose(&f).status, Status::Warn);
 }
