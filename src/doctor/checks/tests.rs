@@ -117,7 +117,7 @@ fn assert_shape(c: &Check) {
 #[test]
 fn all_ok_on_a_healthy_machine() {
     let list = all(&facts());
-    assert_eq!(list.len(), 14);
+    assert_eq!(list.len(), 15);
     for c in &list {
         assert_eq!(c.status, Status::Ok, "{c:?}");
         assert_shape(c);
@@ -384,7 +384,7 @@ fn project_outcomes() {
         reason: "no devctl.toml".into(),
     };
     assert_eq!(project(&f).status, Status::Ok);
-    assert_eq!(all(&f).len(), 9, "project checks are skipped");
+    assert_eq!(all(&f).len(), 10, "project checks are skipped");
 }
 
 fn port(bind: Bind, owner: Option<(&str, &str)>) -> PortFact {
