@@ -26,6 +26,8 @@ pub struct Loaded {
     pub app_ids: (u32, u32),
     /// Values of secret-looking variables, scrubbed from container logs.
     pub secrets: Vec<String>,
+    /// The project directory, when the app (which mounts it) cannot write it.
+    pub unwritable: Option<crate::commands::ownership::Unwritable>,
 }
 
 /// Whether the app container runs its server.
@@ -53,7 +55,7 @@ pub fn load_read_only(global: &Global) -> Result<Loaded> {
 
 fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<Loaded> {
     let project = load_project(global)?;
-    let host = Host::current();
+    let host = Host::for_project(&project.paths.dir);
     let rendered = render(&project, &host)?;
     let path = project.paths.compose();
     if must_write {
@@ -81,15 +83,21 @@ fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<L
                 (true, false) => AppServer::Missing,
                 (false, _) => AppServer::Off,
             });
+    let app_ids = (
+        crate::gen::compose::app_id(host.uid),
+        crate::gen::compose::app_id(host.gid),
+    );
+    let unwritable = app_server
+        .is_some()
+        .then(|| crate::commands::ownership::tree_check(&project.paths.dir, app_ids.0, app_ids.1))
+        .flatten();
     Ok(Loaded {
         plan,
         dir: project.paths.dir.clone(),
         compose_path: path,
         app_server,
-        app_ids: (
-            crate::gen::compose::app_id(host.uid),
-            crate::gen::compose::app_id(host.gid),
-        ),
+        app_ids,
+        unwritable,
         secrets: crate::project::env::secret_values(&project.env),
     })
 }

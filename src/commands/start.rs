@@ -28,7 +28,32 @@ pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
     let selected = plan.select(services).map_err(usage)?;
+    let app_selected = selected.iter().any(|s| s.name == "app");
+    if let (Some(u), true, false) = (&loaded.unwritable, app_selected, global.quiet) {
+        eprintln!("warning: {}\nfix: {}", u.problem(), u.fix());
+    }
     rt.block_on(async {
+        // A server that already crashed writing the tree it still cannot
+        // write would crash again: refused unless --force.
+        if let (Some(u), true, Some(AppServer::On), false) = (
+            &loaded.unwritable,
+            app_selected,
+            loaded.app_server,
+            opts.force,
+        ) {
+            let app = plan.container_name("app", 1);
+            if let Some(lines) = ready::crashed_on_write(&eng, &app).await? {
+                let last = lines
+                    .last()
+                    .map(|l| crate::text::escape_controls(&crate::project::env::scrub(l, &loaded.secrets)).into_owned())
+                    .unwrap_or_default();
+                return Err(usage(format!(
+                    "not starting the server: its last run failed writing the source tree ({last}), and {}\nfix: {} (`devctl start --force` starts it anyway)",
+                    u.problem(),
+                    u.fix()
+                )));
+            }
+        }
         let ids = futures_util::future::join_all(
             selected.iter().map(|s| image_id(&eng, &s.image)),
         )
@@ -177,6 +202,12 @@ fn failure_message(loaded: &Loaded, o: &Outcome, lines: &[String]) -> String {
         }
     }
     let (uid, gid) = loaded.app_ids;
+    if let (Some(u), "app") = (&loaded.unwritable, t.service.as_str()) {
+        if ready::is_write_failure(&lines) {
+            msg.push_str(&format!("\n{}\nfix: {}", u.problem(), u.fix()));
+            return msg;
+        }
+    }
     match ready::diagnose(&lines, uid, gid) {
         Some(fix) => msg.push_str(&format!("\nfix: {fix}")),
         None => msg.push_str(&format!(

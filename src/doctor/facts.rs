@@ -436,7 +436,7 @@ pub fn gather(global: &Global) -> Facts {
                 }
             }
             Ok(p) => {
-                let host_info = crate::commands::config::Host::current();
+                let host_info = crate::commands::config::Host::for_project(&p.paths.dir);
                 match crate::commands::config::render(&p, &host_info).and_then(|r| {
                     crate::commands::engine_input::plan_from_text(
                         &r.text,

@@ -117,12 +117,7 @@ pub fn judge(t: &Target, o: &Observed, baseline_restarts: i64, elapsed: Duration
 pub fn diagnose(lines: &[String], app_uid: u32, app_gid: u32) -> Option<String> {
     let text = lines.join("\n");
     let has = |needle: &str| text.contains(needle);
-    if has("unable to open database file")
-        || has("Permission denied")
-        || has("PermissionError")
-        || has("EACCES")
-        || has("attempt to write a readonly database")
-    {
+    if is_write_failure(lines) {
         return Some(format!(
             "the app runs as uid {app_uid} and cannot write the source tree mounted from the project \
              directory: `chown -R {app_uid}:{app_gid} .` in the project directory, or clone it as \
@@ -156,6 +151,42 @@ pub fn diagnose(lines: &[String], app_uid: u32, app_gid: u32) -> Option<String> 
         );
     }
     None
+}
+
+/// Pure: the log shows a failure to write a file (permission denied, an
+/// sqlite database that cannot be opened or written).
+pub fn is_write_failure(lines: &[String]) -> bool {
+    const SIGNS: &[&str] = &[
+        "unable to open database file",
+        "Permission denied",
+        "PermissionError",
+        "EACCES",
+        "attempt to write a readonly database",
+        "Read-only file system",
+    ];
+    lines.iter().any(|l| SIGNS.iter().any(|s| l.contains(s)))
+}
+
+/// The app container's last run ended with a write failure in its log
+/// (exited non-zero or restarting): its log's last lines, else None.
+pub async fn crashed_on_write(eng: &Engine, container: &str) -> Result<Option<Vec<String>>> {
+    let c = match eng
+        .docker
+        .inspect_container(container, None::<InspectContainerOptions>)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) if super::status_of(&e) == Some(404) => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!(e).context(format!("inspecting {container}"))),
+    };
+    let state = c.state.unwrap_or_default();
+    let crashed = state.restarting == Some(true)
+        || (state.running != Some(true) && state.exit_code.is_some_and(|c| c != 0));
+    if !crashed {
+        return Ok(None);
+    }
+    let lines = log_tail(eng, container).await;
+    Ok(is_write_failure(&lines).then_some(lines))
 }
 
 /// Pure: whether bytes read from a socket start an HTTP response.

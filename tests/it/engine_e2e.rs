@@ -1138,3 +1138,89 @@ healthcheck = {{ test = ["CMD", "test", "-f", "/tmp/ready"], interval = "300ms",
         "{err}"
     );
 }
+
+/// APP_UID/APP_GID: the owner of the project directory when it is not
+/// root, else SUDO_UID/SUDO_GID, else the caller (root → 1000).
+#[test]
+fn app_uid_follows_tree_owner_then_sudo_uid() {
+    use std::os::unix::fs::MetadataExt;
+    let p = Project::new().file(
+        "devctl.toml",
+        "[project]\nname = \"sudouid\"\n[app]\nport = 8000\n",
+    );
+    let owner = std::fs::metadata(p.path()).unwrap().uid();
+    let out = p
+        .devctl(&["config"])
+        .env("SUDO_UID", "1234")
+        .env("SUDO_GID", "1235")
+        .code(0)
+        .stdout();
+    if owner == 0 {
+        assert!(out.contains("APP_UID: \"1234\""), "{out}");
+        assert!(out.contains("APP_GID: \"1235\""), "{out}");
+        // without sudo: root maps to 1000
+        let out = p
+            .devctl(&["config"])
+            .env_remove("SUDO_UID")
+            .env_remove("SUDO_GID")
+            .code(0)
+            .stdout();
+        assert!(out.contains("APP_UID: \"1000\""), "{out}");
+        // a tree owned by a user: that user, even under sudo
+        std::os::unix::fs::chown(p.path(), Some(1300), Some(1301)).unwrap();
+        let out = p
+            .devctl(&["config"])
+            .env("SUDO_UID", "1234")
+            .code(0)
+            .stdout();
+        assert!(out.contains("APP_UID: \"1300\""), "{out}");
+        assert!(out.contains("APP_GID: \"1301\""), "{out}");
+        std::os::unix::fs::chown(p.path(), Some(0), Some(0)).unwrap();
+    } else {
+        assert!(out.contains(&format!("APP_UID: \"{owner}\"")), "{out}");
+    }
+}
+
+/// A root-owned tree the app cannot write: `start` warns before starting,
+/// a server that fails writing it fails `start` with the ownership fix,
+/// the next `start` refuses it unless `--force`, and a writable tree serves.
+#[test]
+fn root_owned_tree_is_detected_and_explained() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::PermissionsExt;
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("rootown", "");
+    if std::fs::metadata(e.p.path()).unwrap().uid() != 0 {
+        eprintln!("skipping: needs root to own the project directory");
+        return;
+    }
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    let httpd = format!(r#"["httpd", "-f", "-p", "{}", "-h", "/app"]"#, e.port);
+    let writer = format!(
+        r#"["sh", "-c", "touch /app/db.sqlite3 && exec httpd -f -p {} -h /app"]"#,
+        e.port
+    );
+    e.write("devctl.toml", &toml.replace(&httpd, &writer));
+    let (_, err) = e.code(&["start"], 1);
+    assert!(
+        err.contains("warning: the app runs as uid 1000 and cannot write"),
+        "{err}"
+    );
+    assert!(err.contains("Permission denied"), "{err}");
+    assert!(err.contains("chown -R 1000:1000 ."), "{err}");
+    let (_, err) = e.code(&["start"], 2);
+    assert!(err.contains("not starting the server"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    // --force tries (and fails the same way)
+    let (_, err) = e.code(&["start", "--force"], 1);
+    assert!(err.contains("Permission denied"), "{err}");
+    // writable: it serves
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (out, err) = e.ok(&["start"]);
+    assert!(out.contains("app  ready in"), "{out}");
+    assert!(!err.contains("cannot write"), "{err}");
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
