@@ -42,7 +42,8 @@ pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<
             opts.force,
         ) {
             let app = plan.container_name("app", 1);
-            if let Some(lines) = ready::crashed_on_write(&eng, &app).await? {
+            let hash = plan.service("app").map_or("", |s| s.config_hash.as_str());
+            if let Some(lines) = ready::crashed_on_write(&eng, &app, hash).await? {
                 let last = lines
                     .last()
                     .map(|l| crate::text::escape_controls(&crate::project::env::scrub(l, &loaded.secrets)).into_owned())

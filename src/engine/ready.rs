@@ -167,9 +167,15 @@ pub fn is_write_failure(lines: &[String]) -> bool {
     lines.iter().any(|l| SIGNS.iter().any(|s| l.contains(s)))
 }
 
-/// The app container's last run ended with a write failure in its log
-/// (exited non-zero or restarting): its log's last lines, else None.
-pub async fn crashed_on_write(eng: &Engine, container: &str) -> Result<Option<Vec<String>>> {
+/// The app container's last run, with the configuration `config_hash`
+/// (a changed configuration may have fixed it), ended with a write failure
+/// in its log (exited non-zero or restarting): its log's last lines, else
+/// None.
+pub async fn crashed_on_write(
+    eng: &Engine,
+    container: &str,
+    config_hash: &str,
+) -> Result<Option<Vec<String>>> {
     let c = match eng
         .docker
         .inspect_container(container, None::<InspectContainerOptions>)
@@ -179,6 +185,15 @@ pub async fn crashed_on_write(eng: &Engine, container: &str) -> Result<Option<Ve
         Err(e) if super::status_of(&e) == Some(404) => return Ok(None),
         Err(e) => return Err(anyhow::anyhow!(e).context(format!("inspecting {container}"))),
     };
+    let same_config = c
+        .config
+        .as_ref()
+        .and_then(|cfg| cfg.labels.as_ref())
+        .and_then(|l| l.get(super::plan::LABEL_HASH))
+        .is_some_and(|h| h == config_hash);
+    if !same_config {
+        return Ok(None);
+    }
     let state = c.state.unwrap_or_default();
     let crashed = state.restarting == Some(true)
         || (state.running != Some(true) && state.exit_code.is_some_and(|c| c != 0));
@@ -228,7 +243,7 @@ async fn observe(eng: &Engine, t: &Target) -> Result<Observed> {
         .docker
         .inspect_container(&t.container, None::<InspectContainerOptions>)
         .await
-        .with_context(|| format!("inspecting {}", t.container))?;
+        .with_context(|| format!("inspecting {} (waiting for it to be ready)", t.container))?;
     let state = c.state.unwrap_or_default();
     let health = state
         .health
@@ -258,8 +273,12 @@ async fn observe(eng: &Engine, t: &Target) -> Result<Observed> {
     Ok(o)
 }
 
-/// The last [`LOG_LINES`] lines of a container's output.
+/// The last [`LOG_LINES`] lines of a container's output. The engine copies
+/// a container's output to its log asynchronously, so the last lines of a
+/// container that has just exited may land a moment later: read after a
+/// short pause (this is the failure path only).
 pub async fn log_tail(eng: &Engine, container: &str) -> Vec<String> {
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let opts = LogsOptionsBuilder::default()
         .stdout(true)
         .stderr(true)

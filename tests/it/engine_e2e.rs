@@ -1098,8 +1098,9 @@ fn start_fails_when_server_crashes_with_log_and_fix() {
     assert!(!err.contains("log-line-2\n"), "{err}");
     assert!(err.contains("chown -R 1000:1000 ."), "{err}");
 
-    // --no-wait does not look
-    e.ok(&["start", "--no-wait"]);
+    // --no-wait does not look (--force: as root the tree is not the app's,
+    // and a server that crashed writing it is otherwise refused)
+    e.ok(&["start", "--no-wait", "--force"]);
 }
 
 /// A service with a healthcheck is waited for until healthy, with its line.
