@@ -1087,7 +1087,7 @@ fn start_fails_when_server_crashes_with_log_and_fix() {
         e.port
     );
     assert!(toml.contains(&server));
-    let crash = r#"server = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22; do echo log-line-$$i; done; echo 'django.db.utils.OperationalError: unable to open database file' >&2; exit 3"]"#;
+    let crash = r#"server = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22; do echo log-line-$$i >&2; done; echo 'django.db.utils.OperationalError: unable to open database file' >&2; exit 3"]"#;
     e.write("devctl.toml", &toml.replace(&server, crash));
     let (out, err) = e.code(&["start"], 1);
     assert!(!out.contains("ready in"), "{out}");
