@@ -111,6 +111,15 @@ pub enum Command {
         /// Only these services and their dependencies (default: all)
         #[arg(value_name = "SERVICE")]
         services: Vec<String>,
+        /// Wait at most this long for the services to be ready
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        wait_timeout: u64,
+        /// Do not wait for the services to be ready
+        #[arg(long)]
+        no_wait: bool,
+        /// Start the server even when the app user cannot write the source tree
+        #[arg(long)]
+        force: bool,
     },
     /// Stop the project's containers (keep them)
     Stop {
@@ -319,7 +328,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_cache,
             pull,
         } => crate::commands::build::run(&cli.global, &services, no_cache, pull),
-        Command::Start { services } => crate::commands::start::run(&cli.global, &services),
+        Command::Start {
+            services,
+            wait_timeout,
+            no_wait,
+            force,
+        } => crate::commands::start::run(
+            &cli.global,
+            &services,
+            &crate::commands::start::StartOptions {
+                wait: (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout)),
+                force,
+            },
+        ),
         Command::Stop { services } => crate::commands::stop::run(&cli.global, &services),
         Command::Down { volumes } => crate::commands::down::run(&cli.global, volumes),
         Command::Ps { json } => crate::commands::ps::run(&cli.global, json),

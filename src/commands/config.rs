@@ -36,9 +36,10 @@ pub struct Host {
 }
 
 impl Host {
-    pub fn current() -> Host {
-        // SAFETY: getuid/getgid cannot fail and have no preconditions.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    /// The host side of a project: the app's uid/gid (see
+    /// [`crate::commands::ownership::pick_ids`]) and HOME.
+    pub fn for_project(dir: &std::path::Path) -> Host {
+        let (uid, gid) = crate::commands::ownership::app_ids_for(dir);
         Host {
             uid,
             gid,
@@ -265,7 +266,7 @@ fn display_rel(dir: &Path, p: &Path) -> String {
 
 pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<ExitCode> {
     let project = load_project(global)?;
-    let rendered = render(&project, &Host::current())?;
+    let rendered = render(&project, &Host::for_project(&project.paths.dir))?;
     if check {
         check_dockerfile(&project)?;
         write_compose_if_possible(&project, &rendered, global.quiet);

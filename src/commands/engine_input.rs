@@ -19,6 +19,22 @@ pub struct Loaded {
     /// The project directory (holding devctl.toml).
     pub dir: PathBuf,
     pub compose_path: PathBuf,
+    /// The `[app]` section's server, as `start` reports it (None: no `[app]`).
+    pub app_server: Option<AppServer>,
+    /// The app's uid and gid (the `APP_UID`/`APP_GID` devctl passes).
+    pub app_ids: (u32, u32),
+    /// The project directory, when the app (which mounts it) cannot write it.
+    pub unwritable: Option<crate::commands::ownership::Unwritable>,
+}
+
+/// Whether the app container runs its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppServer {
+    On,
+    /// AUTO_START_SERVER is off: the app idles.
+    Off,
+    /// AUTO_START_SERVER is on but `[app]` has no `server`.
+    Missing,
 }
 
 /// devctl.toml → compose file (written when it changed) → plan.
@@ -50,7 +66,8 @@ fn load_from(
     show_warnings: bool,
     must_write: bool,
 ) -> Result<Loaded> {
-    let rendered = render(project, &Host::current())?;
+    let host = Host::for_project(&project.paths.dir);
+    let rendered = render(project, &host)?;
     let path = project.paths.compose();
     if must_write {
         write_compose(project, &rendered)?;
@@ -66,10 +83,31 @@ fn load_from(
     // The env file devctl read: in the document as the app's `env_file`
     // when there is an app, but a project of services alone reads it too.
     plan.add_private(&project.paths.env_file);
+    let app_server =
+        project
+            .config
+            .app
+            .as_ref()
+            .map(|a| match (project.auto_start.on, a.server.is_some()) {
+                (true, true) => AppServer::On,
+                (true, false) => AppServer::Missing,
+                (false, _) => AppServer::Off,
+            });
+    let app_ids = (
+        crate::gen::compose::app_id(host.uid),
+        crate::gen::compose::app_id(host.gid),
+    );
+    let unwritable = app_server
+        .is_some()
+        .then(|| crate::commands::ownership::tree_check(&project.paths.dir, app_ids.0, app_ids.1))
+        .flatten();
     Ok(Loaded {
         plan,
         dir: project.paths.dir.clone(),
         compose_path: path,
+        app_server,
+        app_ids,
+        unwritable,
     })
 }
 

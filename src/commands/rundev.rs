@@ -303,7 +303,15 @@ pub fn run(global: &Global) -> Result<ExitCode> {
     )
     .map_err(usage)?;
 
-    crate::commands::start::run(global, &[])?;
+    // run-dev streams the server's own output, so it does not wait here.
+    crate::commands::start::run(
+        global,
+        &[],
+        &crate::commands::start::StartOptions {
+            wait: None,
+            force: false,
+        },
+    )?;
     let loaded = load(global, false)?;
     let plan = &loaded.plan;
     let svc = plan

@@ -1,34 +1,93 @@
-//! `devctl start [SERVICE…]`: build what is missing, converge, print the URL.
+//! `devctl start [SERVICE…]`: build what is missing, converge, then wait
+//! until each service is ready and say so (one line each, with the URL).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 
 use crate::cli::Global;
 use crate::commands::build::progress_mode;
-use crate::commands::engine_input::{load_and_connect, ProjectLock};
+use crate::commands::engine_input::{load_and_connect, AppServer, Loaded, ProjectLock};
 use crate::engine::apply::{converge, image_id};
 use crate::engine::build::{build_service, BuildOptions};
+use crate::engine::plan::ServicePlan;
+use crate::engine::ready::{self, Outcome, Target, Verdict};
 use crate::error::usage;
 
-pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
+pub struct StartOptions {
+    /// How long to wait for readiness (None: `--no-wait`).
+    pub wait: Option<Duration>,
+    /// Start the server even when the app user cannot write the tree.
+    pub force: bool,
+}
+
+pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<ExitCode> {
     let (loaded, eng, rt) = load_and_connect(global, true)?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
+    let selected = plan.select(services).map_err(usage)?;
+    let app_selected = selected.iter().any(|s| s.name == "app");
+    if let (Some(u), true, false) = (&loaded.unwritable, app_selected, global.quiet) {
+        crate::errln!("warning: {}\nfix: {}", u.problem(), u.fix());
+    }
     rt.block_on(async {
-        start_services(global, &eng, plan, services).await?;
-        if let Some(url) = plan.app_url() {
-            if !global.quiet {
-                crate::outln!("{url}")?;
+        // A server that already crashed writing the tree it still cannot
+        // write would crash again: refused unless --force.
+        if let (Some(u), true, Some(AppServer::On), false) = (
+            &loaded.unwritable,
+            app_selected,
+            loaded.app_server,
+            opts.force,
+        ) {
+            let app = plan.container_name("app", 1);
+            let hash = plan.service("app").map_or("", |s| s.config_hash.as_str());
+            if let Some(lines) = ready::crashed_on_write(&eng, &app, hash).await? {
+                let last = lines
+                    .last()
+                    .map(|l| crate::text::escape_controls(&crate::out::scrub(l)).into_owned())
+                    .unwrap_or_default();
+                return Err(usage(format!(
+                    "not starting the server: its last run failed writing the source tree ({last}), and {}\nfix: {} (`devctl start --force` starts it anyway)",
+                    u.problem(),
+                    u.fix()
+                )));
             }
+        }
+        let report = converge_selected(global, &eng, plan, &selected).await?;
+        let Some(timeout) = opts.wait else {
+            if let Some(url) = plan.app_url() {
+                if !global.quiet {
+                    let _ = crate::outln!("{url}");
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        };
+        let fresh = |name: &String| {
+            report.created.contains(name)
+                || report.recreated.contains(name)
+                || report.started.contains(name)
+        };
+        let targets = targets(&loaded, &selected, fresh);
+        let width = targets.iter().map(|t| label(t).len()).max().unwrap_or(0);
+        let failed = ready::wait(&eng, targets, timeout, |o| {
+            if !global.quiet {
+                let _ = crate::outln!("{}", ready_line(o, width, loaded.app_server));
+            }
+        })
+        .await?;
+        if let Some(o) = failed {
+            let lines = ready::log_tail(&eng, &o.target.container).await;
+            bail!("{}", failure_message(&loaded, &o, &lines));
         }
         Ok(ExitCode::SUCCESS)
     })
 }
 
 /// Builds what is missing and converges `services` (all when empty) and
-/// their dependencies; the caller holds the [`ProjectLock`].
+/// their dependencies; the caller holds the [`ProjectLock`]. Used by tasks,
+/// which start the service they run in.
 pub async fn start_services(
     global: &Global,
     eng: &crate::engine::Engine,
@@ -36,35 +95,145 @@ pub async fn start_services(
     services: &[String],
 ) -> Result<()> {
     let selected = plan.select(services).map_err(usage)?;
-    {
-        let ids =
-            futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
-        let mut image_ids = HashMap::new();
-        for (svc, id) in selected.iter().zip(ids) {
-            let id = match id? {
-                Some(id) => id,
-                None if svc.build.is_some() => {
-                    let opts = BuildOptions {
-                        no_cache: false,
-                        pull: false,
-                        progress: progress_mode(global),
-                    };
-                    build_service(eng, svc, opts).await?;
-                    match image_id(eng, &svc.image).await? {
-                        Some(id) => id,
-                        None => bail!("the build of {} did not produce image {}", svc.name, svc.image),
-                    }
+    converge_selected(global, eng, plan, &selected).await?;
+    Ok(())
+}
+
+/// Builds the missing images of `selected`, then converges them.
+async fn converge_selected(
+    global: &Global,
+    eng: &crate::engine::Engine,
+    plan: &crate::engine::plan::Plan,
+    selected: &[&ServicePlan],
+) -> Result<crate::engine::apply::Report> {
+    let ids =
+        futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
+    let mut image_ids = HashMap::new();
+    for (svc, id) in selected.iter().zip(ids) {
+        let id = match id? {
+            Some(id) => id,
+            None if svc.build.is_some() => {
+                let opts = BuildOptions {
+                    no_cache: false,
+                    pull: false,
+                    progress: progress_mode(global),
+                };
+                build_service(eng, svc, opts).await?;
+                match image_id(eng, &svc.image).await? {
+                    Some(id) => id,
+                    None => bail!("the build of {} did not produce image {}", svc.name, svc.image),
                 }
-                None => bail!(
-                    "service {}: image {} is not available locally (devctl does not pull: `docker pull {}`, or give the service a `build:`)",
-                    svc.name,
-                    svc.image,
-                    svc.image
-                ),
-            };
-            image_ids.insert(svc.name.clone(), id);
-        }
-        converge(eng, plan, &selected, &image_ids).await?;
-        Ok(())
+            }
+            None => bail!(
+                "service {}: image {} is not available locally (devctl does not pull: `docker pull {}`, or give the service a `build:`)",
+                svc.name,
+                svc.image,
+                svc.image
+            ),
+        };
+        image_ids.insert(svc.name.clone(), id);
     }
+    converge(eng, plan, selected, &image_ids).await
+}
+
+/// The containers `start` waits for: every replica of the selected services
+/// (and their dependencies), in dependency order.
+fn targets(
+    loaded: &Loaded,
+    selected: &[&ServicePlan],
+    fresh: impl Fn(&String) -> bool,
+) -> Vec<Target> {
+    let plan = &loaded.plan;
+    let mut out = Vec::new();
+    for svc in selected {
+        let server = svc.name == "app" && loaded.app_server == Some(AppServer::On);
+        for n in 1..=svc.replicas {
+            let container = plan.container_name(&svc.name, n);
+            out.push(Target {
+                service: svc.name.clone(),
+                label: if svc.replicas > 1 {
+                    format!("{}-{n}", svc.name)
+                } else {
+                    svc.name.clone()
+                },
+                fresh: fresh(&container),
+                container,
+                http: if server { svc.published_addr() } else { None },
+                url: svc.url(),
+                must_stay_up: server,
+            });
+        }
+    }
+    out
+}
+
+fn label(t: &Target) -> &str {
+    &t.label
+}
+
+/// `app  ready in 1.4 s  http://127.0.0.1:8000/`, or what the app does
+/// when its server is off.
+pub fn ready_line(o: &Outcome, width: usize, app: Option<AppServer>) -> String {
+    let t = &o.target;
+    let name = format!("{:<width$}", label(t));
+    let took = ready::secs(o.took);
+    if o.verdict == Verdict::Completed {
+        return format!("{name}  completed (exit 0) in {took}");
+    }
+    let is_app = t.service == "app";
+    match (is_app, app) {
+        (true, Some(AppServer::Off)) => format!(
+            "{name}  running, server off (AUTO_START_SERVER is not true): nothing serves {}; \
+             set AUTO_START_SERVER=true in .env and `devctl start` again to run it, or \
+             `devctl sh` for a shell in the container",
+            t.url.as_deref().unwrap_or("the app's port")
+        ),
+        (true, Some(AppServer::Missing)) => format!(
+            "{name}  running, no server: [app] has no `server` command, so the container idles; \
+             `devctl sh` opens a shell in it"
+        ),
+        _ => match &t.url {
+            Some(url) => format!("{name}  ready in {took}  {url}"),
+            None => format!("{name}  ready in {took}"),
+        },
+    }
+}
+
+/// The error of a container that did not get ready: what happened, its
+/// log's last lines (secrets scrubbed) and, where recognisable, the fix.
+fn failure_message(loaded: &Loaded, o: &Outcome, lines: &[String]) -> String {
+    let t = &o.target;
+    let why = match &o.verdict {
+        Verdict::Failed(why) => why.as_str(),
+        _ => "is not ready",
+    };
+    let mut msg = format!("service {} (container {}) {why}", t.label, t.container);
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| crate::text::escape_controls(&crate::out::scrub(l)).into_owned())
+        .collect();
+    if lines.is_empty() {
+        msg.push_str("; its log is empty");
+    } else {
+        msg.push_str(&format!("; the last {} lines of its log:", lines.len()));
+        for l in &lines {
+            msg.push_str("\n  | ");
+            msg.push_str(l);
+        }
+    }
+    let (uid, gid) = loaded.app_ids;
+    if let (Some(u), "app") = (&loaded.unwritable, t.service.as_str()) {
+        if ready::is_write_failure(&lines) {
+            msg.push_str(&format!("\n{}\nfix: {}", u.problem(), u.fix()));
+            return msg;
+        }
+    }
+    match ready::diagnose(&lines, uid, gid) {
+        Some(fix) => msg.push_str(&format!("\nfix: {fix}")),
+        None => msg.push_str(&format!(
+            "\n(`devctl logs {}` shows the whole log)",
+            t.service
+        )),
+    }
+    msg
 }

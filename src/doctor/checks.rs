@@ -84,6 +84,8 @@ pub fn all(f: &Facts) -> Vec<Check> {
     if let ProjectState::Loaded(p) = &f.project {
         out.push(ports(p));
         out.push(app_uid(f, p));
+        out.push(tree(p));
+        out.push(inotify(p));
         out.push(nvm(f, p));
         out.push(env(p));
         out.push(special(f, p));
@@ -767,8 +769,12 @@ pub fn app_uid(f: &Facts, p: &ProjectFacts) -> Check {
         return ok("uid", T, "no [app] service");
     };
     let host_uid = f.host.uid;
-    // devctl builds with APP_UID = host uid (root → 1000).
-    let expected = if host_uid == 0 { 1000 } else { host_uid };
+    // devctl builds with APP_UID = the tree's owner, SUDO_UID or the host
+    // uid (root → 1000).
+    let expected = p
+        .app_ids
+        .map(|(u, _)| u)
+        .unwrap_or(if host_uid == 0 { 1000 } else { host_uid });
     match &img.built {
         Err(e) => warn(
             "uid",
@@ -830,6 +836,59 @@ pub fn app_uid(f: &Facts, p: &ProjectFacts) -> Check {
                 ),
             }
         }
+    }
+}
+
+/// The app's uid can write the project directory mounted into it.
+pub fn tree(p: &ProjectFacts) -> Check {
+    const T: &str = "source tree";
+    match (&p.app_ids, &p.unwritable) {
+        (None, _) => ok("tree", T, "no [app] service"),
+        (Some(_), Some(u)) => warn("tree", T, u.problem(), u.fix()),
+        (Some((uid, _)), None) => ok(
+            "tree",
+            T,
+            format!("the app (uid {uid}) can write the project directory"),
+        ),
+    }
+}
+
+/// run-dev needs one inotify watch per directory under the watch rules'
+/// roots; the per-user limit is shared with every other watcher.
+pub fn inotify(p: &ProjectFacts) -> Check {
+    const T: &str = "inotify watches";
+    let Some(i) = &p.inotify else {
+        return ok("inotify", T, "no [[assets.watch]] rules");
+    };
+    let Some(max) = i.max_user_watches else {
+        return ok(
+            "inotify",
+            T,
+            format!(
+                "{} directories to watch; the limit is not readable here",
+                i.dirs
+            ),
+        );
+    };
+    let want = (i.dirs * 4).max(524_288);
+    let fix = format!(
+        "`sysctl fs.inotify.max_user_watches={want}` (and `echo fs.inotify.max_user_watches={want} > /etc/sysctl.d/90-inotify.conf` to keep it)"
+    );
+    let detail = format!(
+        "run-dev watches {} directories; fs.inotify.max_user_watches is {max}",
+        i.dirs
+    );
+    if i.dirs >= max {
+        fail("inotify", T, detail, fix)
+    } else if i.dirs * 2 > max {
+        warn(
+            "inotify",
+            T,
+            format!("{detail}: little is left for editors and other watchers"),
+            fix,
+        )
+    } else {
+        ok("inotify", T, detail)
     }
 }
 

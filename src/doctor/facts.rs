@@ -296,6 +296,46 @@ pub struct ProjectFacts {
     /// None: no nvm dir on the host is mounted.
     pub nvm: Option<NvmFacts>,
     pub special: Vec<Special>,
+    /// The uid/gid the app runs as (APP_UID/APP_GID); None without `[app]`.
+    pub app_ids: Option<(u32, u32)>,
+    /// The project directory, when the app cannot write it.
+    pub unwritable: Option<crate::commands::ownership::Unwritable>,
+    /// run-dev's inotify needs, when there are watch rules.
+    pub inotify: Option<InotifyFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InotifyFacts {
+    /// `/proc/sys/fs/inotify/max_user_watches` (None: unreadable).
+    pub max_user_watches: Option<u64>,
+    /// Directories under the watch rules' roots (ignored ones left out):
+    /// one watch each.
+    pub dirs: u64,
+}
+
+/// Directories run-dev would watch under `root` (itself included; the
+/// directories the watcher ignores, and symlinks, left out), stopping at
+/// `cap`.
+pub fn count_watch_dirs(root: &Path, cap: u64) -> u64 {
+    let mut n = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if n >= cap {
+            break;
+        }
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        n += 1;
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir())
+                && !crate::watch::filter::is_ignored_dir(&e.file_name().to_string_lossy())
+            {
+                stack.push(e.path());
+            }
+        }
+    }
+    n
 }
 
 // ------------------------------------------------------------ pure helpers
@@ -538,7 +578,7 @@ pub fn gather(global: &Global) -> Facts {
                 }
             }
             Ok(p) => {
-                let host_info = crate::commands::config::Host::current();
+                let host_info = crate::commands::config::Host::for_project(&p.paths.dir);
                 match crate::commands::config::render(&p, &host_info).and_then(|r| {
                     crate::commands::engine_input::plan_from_text(
                         &r.text,
@@ -684,6 +724,41 @@ pub fn gather(global: &Global) -> Facts {
             app_image,
             nvm,
             special,
+            app_ids: p.config.app.as_ref().map(|_| {
+                (
+                    crate::gen::compose::app_id(host_info.uid),
+                    crate::gen::compose::app_id(host_info.gid),
+                )
+            }),
+            unwritable: p.config.app.as_ref().and_then(|_| {
+                crate::commands::ownership::tree_check(
+                    &p.paths.dir,
+                    crate::gen::compose::app_id(host_info.uid),
+                    crate::gen::compose::app_id(host_info.gid),
+                )
+            }),
+            inotify: p
+                .config
+                .assets
+                .as_ref()
+                .filter(|a| !a.watch.is_empty())
+                .map(|a| {
+                    let mut roots: Vec<PathBuf> = a
+                        .watch
+                        .iter()
+                        .flat_map(|r| r.paths.iter().map(|x| p.paths.dir.join(x.as_str())))
+                        .collect();
+                    roots.sort();
+                    roots.dedup();
+                    InotifyFacts {
+                        max_user_watches: std::fs::read_to_string(
+                            "/proc/sys/fs/inotify/max_user_watches",
+                        )
+                        .ok()
+                        .and_then(|t| t.trim().parse().ok()),
+                        dirs: roots.iter().map(|r| count_watch_dirs(r, 10_000_000)).sum(),
+                    }
+                }),
         }));
     }
 

@@ -16,6 +16,7 @@ pub mod info;
 pub mod jobs;
 pub mod logs;
 pub mod plan;
+pub mod ready;
 
 use std::time::Duration;
 

@@ -402,19 +402,30 @@ impl Plan {
         let mut order: Vec<&ServicePlan> =
             self.services.iter().filter(|s| s.name == "app").collect();
         order.extend(self.services.iter().filter(|s| s.name != "app"));
-        order.iter().find_map(|s| {
-            s.ports
-                .iter()
-                .find(|p| p.protocol == "tcp" && !p.host_port.is_empty())
-                .map(|p| {
-                    let host = match p.host_ip.as_str() {
-                        "" | "0.0.0.0" => "127.0.0.1".to_string(),
-                        ip if ip.contains(':') => format!("[{ip}]"),
-                        ip => ip.to_string(),
-                    };
-                    format!("http://{host}:{}/", p.host_port)
-                })
-        })
+        order.iter().find_map(|s| s.url())
+    }
+}
+
+impl ServicePlan {
+    /// `host:port` of the first published TCP port (a wildcard host IP as
+    /// 127.0.0.1, IPv6 in brackets).
+    pub fn published_addr(&self) -> Option<String> {
+        self.ports
+            .iter()
+            .find(|p| p.protocol == "tcp" && !p.host_port.is_empty())
+            .map(|p| {
+                let host = match p.host_ip.as_str() {
+                    "" | "0.0.0.0" => "127.0.0.1".to_string(),
+                    ip if ip.contains(':') => format!("[{ip}]"),
+                    ip => ip.to_string(),
+                };
+                format!("{host}:{}", p.host_port)
+            })
+    }
+
+    /// `http://host:port/` of [`ServicePlan::published_addr`].
+    pub fn url(&self) -> Option<String> {
+        self.published_addr().map(|a| format!("http://{a}/"))
     }
 }
 

@@ -1122,3 +1122,196 @@ fn build_names_a_dockerfile_that_is_not_text() {
     let (_, err) = t.code(&["build"], 2);
     assert!(err.contains("Dockerfile:4:5: a NUL byte"), "{err}");
 }
+
+/// `start` waits until the app's server answers HTTP and says so with the
+/// time and the URL; a `start` with nothing to do says it again.
+#[test]
+fn start_reports_ready_when_server_answers_http() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("ready", "");
+    let (out, _) = e.ok(&["start"]);
+    let url = format!("http://127.0.0.1:{}/", e.port);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("app  ready in "))
+        .unwrap_or_else(|| panic!("no ready line: {out}"));
+    assert!(line.ends_with(&url), "{line}");
+    // it answered by the time start returned
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", e.port)).unwrap();
+    s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n").unwrap();
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    assert!(body.starts_with("HTTP/"), "{body}");
+    let (out, err) = e.ok(&["start"]);
+    assert!(out.contains("app  ready in "), "{out}");
+    assert!(
+        !err.contains("Started") && !err.contains("Created"),
+        "{err}"
+    );
+
+    // server off: said so, with how to turn it on or open a shell
+    e.write(".env", "AUTO_START_SERVER=false\n");
+    let (out, _) = e.ok(&["start"]);
+    assert!(out.contains("server off"), "{out}");
+    assert!(out.contains("AUTO_START_SERVER=true"), "{out}");
+    assert!(out.contains("devctl sh"), "{out}");
+    assert!(
+        !out.lines().any(|l| l.trim() == url),
+        "a bare URL was printed: {out}"
+    );
+}
+
+/// A server that crashes at start fails `start` (exit 1) with its log's
+/// last lines and the fix for what it recognises.
+#[test]
+fn start_fails_when_server_crashes_with_log_and_fix() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("crash", "");
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    let server = format!(
+        r#"server = ["httpd", "-f", "-p", "{}", "-h", "/app"]"#,
+        e.port
+    );
+    assert!(toml.contains(&server));
+    let crash = r#"server = ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22; do echo log-line-$$i >&2; done; echo 'django.db.utils.OperationalError: unable to open database file' >&2; exit 3"]"#;
+    e.write("devctl.toml", &toml.replace(&server, crash));
+    let (out, err) = e.code(&["start"], 1);
+    assert!(!out.contains("ready in"), "{out}");
+    assert!(err.contains("exited with code 3"), "{err}");
+    assert!(err.contains("log-line-22"), "{err}");
+    assert!(err.contains("unable to open database file"), "{err}");
+    // the last 20 lines, not the first
+    assert!(!err.contains("log-line-2\n"), "{err}");
+    assert!(err.contains("chown -R 1000:1000 ."), "{err}");
+
+    // --no-wait does not look (--force: as root the tree is not the app's,
+    // and a server that crashed writing it is otherwise refused)
+    e.ok(&["start", "--no-wait", "--force"]);
+}
+
+/// A service with a healthcheck is waited for until healthy, with its line.
+#[test]
+fn start_waits_for_healthcheck() {
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new(
+        "hwait",
+        &format!(
+            r#"
+[services.db]
+image = "{FIXTURE}"
+command = ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 1000"]
+init = true
+healthcheck = {{ test = ["CMD", "test", "-f", "/tmp/ready"], interval = "300ms", retries = 50 }}
+"#
+        ),
+    );
+    let (out, _) = e.ok(&["start", "db"]);
+    assert!(out.contains("db  ready in "), "{out}");
+    assert_eq!(
+        docker_out(&["inspect", "-f", "{{.State.Health.Status}}", &e.c("db", 1)]),
+        "healthy"
+    );
+    // an unhealthy one fails within the timeout
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write(
+        "devctl.toml",
+        &toml.replace("\"test\", \"-f\", \"/tmp/ready\"", "\"false\""),
+    );
+    let (_, err) = e.code(&["start", "db", "--wait-timeout", "2"], 1);
+    assert!(
+        err.contains("is not ready after 2 s") || err.contains("unhealthy"),
+        "{err}"
+    );
+}
+
+/// APP_UID/APP_GID: the owner of the project directory when it is not
+/// root, else SUDO_UID/SUDO_GID, else the caller (root → 1000).
+#[test]
+fn app_uid_follows_tree_owner_then_sudo_uid() {
+    use std::os::unix::fs::MetadataExt;
+    let p = Project::new().file(
+        "devctl.toml",
+        "[project]\nname = \"sudouid\"\n[app]\nport = 8000\n",
+    );
+    let owner = std::fs::metadata(p.path()).unwrap().uid();
+    let out = p
+        .devctl(&["config"])
+        .env("SUDO_UID", "1234")
+        .env("SUDO_GID", "1235")
+        .code(0)
+        .stdout();
+    if owner == 0 {
+        assert!(out.contains("APP_UID: \"1234\""), "{out}");
+        assert!(out.contains("APP_GID: \"1235\""), "{out}");
+        // without sudo: root maps to 1000
+        let out = p
+            .devctl(&["config"])
+            .env_remove("SUDO_UID")
+            .env_remove("SUDO_GID")
+            .code(0)
+            .stdout();
+        assert!(out.contains("APP_UID: \"1000\""), "{out}");
+        // a tree owned by a user: that user, even under sudo
+        std::os::unix::fs::chown(p.path(), Some(1300), Some(1301)).unwrap();
+        let out = p
+            .devctl(&["config"])
+            .env("SUDO_UID", "1234")
+            .code(0)
+            .stdout();
+        assert!(out.contains("APP_UID: \"1300\""), "{out}");
+        assert!(out.contains("APP_GID: \"1301\""), "{out}");
+        std::os::unix::fs::chown(p.path(), Some(0), Some(0)).unwrap();
+    } else {
+        assert!(out.contains(&format!("APP_UID: \"{owner}\"")), "{out}");
+    }
+}
+
+/// A root-owned tree the app cannot write: `start` warns before starting,
+/// a server that fails writing it fails `start` with the ownership fix,
+/// the next `start` refuses it unless `--force`, and a writable tree serves.
+#[test]
+fn root_owned_tree_is_detected_and_explained() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::PermissionsExt;
+    if !engine_ready() {
+        return;
+    }
+    let e = Env::new("rootown", "");
+    if std::fs::metadata(e.p.path()).unwrap().uid() != 0 {
+        eprintln!("skipping: needs root to own the project directory");
+        return;
+    }
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    let httpd = format!(r#"["httpd", "-f", "-p", "{}", "-h", "/app"]"#, e.port);
+    let writer = format!(
+        r#"["sh", "-c", "touch /app/db.sqlite3 && exec httpd -f -p {} -h /app"]"#,
+        e.port
+    );
+    e.write("devctl.toml", &toml.replace(&httpd, &writer));
+    let (_, err) = e.code(&["start"], 1);
+    assert!(
+        err.contains("warning: the app runs as uid 1000 and cannot write"),
+        "{err}"
+    );
+    assert!(err.contains("Permission denied"), "{err}");
+    assert!(err.contains("chown -R 1000:1000 ."), "{err}");
+    let (_, err) = e.code(&["start"], 2);
+    assert!(err.contains("not starting the server"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    // --force tries (and fails the same way)
+    let (_, err) = e.code(&["start", "--force"], 1);
+    assert!(err.contains("Permission denied"), "{err}");
+    // writable: it serves
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (out, err) = e.ok(&["start"]);
+    assert!(out.contains("app  ready in"), "{out}");
+    assert!(!err.contains("cannot write"), "{err}");
+    std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -616,3 +616,72 @@ run = "echo gone-ran"
     d.signal(libc::SIGINT);
     assert_eq!(d.wait_exit(20), Some(0), "{}", d.logs());
 }
+
+/// The README's first command on a checkout made as root (root-owned, 0755,
+/// the app running as uid 1000): `start` builds, migrates, waits and says
+/// the app is ready; the printed URL answers 200 and serves the CSS and JS
+/// compiled by the example's assets step, with the database in a volume.
+#[test]
+fn readme_first_command_serves_the_example() {
+    use std::os::unix::fs::MetadataExt;
+    if !ready() {
+        return;
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django-mini");
+    let env = std::fs::read_to_string(src.join(".env")).unwrap();
+    assert!(env.contains("AUTO_START_SERVER=true"), "{env}");
+    let d = Dev::new("first", &env, |t| t);
+    // as a clone made as root would be: no write for others
+    let st = Command::new("chmod")
+        .args(["-R", "go-w"])
+        .arg(d.dir.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let as_root = std::fs::metadata(d.dir.path()).unwrap().uid() == 0;
+    let o = d
+        .cmd(&["-C", &d.dir.path().display().to_string(), "start"])
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "--- stdout\n{out}\n--- stderr\n{err}"
+    );
+    let url = format!("http://127.0.0.1:{}/", d.port);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("app  ready in "))
+        .unwrap_or_else(|| panic!("no ready line: {out}\n{err}"));
+    assert!(line.ends_with(&url), "{line}");
+    if as_root {
+        // the tree is not the app's, and start says so, but it serves
+        assert!(err.contains("cannot write"), "{err}");
+    }
+    let (status, body) = d.get("/").expect("GET /");
+    assert_eq!((status, body.as_str()), (200, "django-mini\n"));
+    let (status, css) = d.get("/static/css/main.css").expect("GET css");
+    assert_eq!(status, 200, "{css}");
+    assert!(css.contains("color: #112233"), "{css}");
+    assert!(css.contains(".title"), "not compiled by sassc: {css}");
+    let (status, js) = d.get("/static/js/app.js").expect("GET js");
+    assert_eq!(status, 200, "{js}");
+    assert!(
+        js.contains("hello ") && !js.contains("import {"),
+        "not bundled by esbuild: {js}"
+    );
+    // the sqlite database is in the `data` volume, not the tree
+    assert!(!d.path("db.sqlite3").exists());
+    let ls = Command::new("docker")
+        .args(["exec", &d.container(), "ls", "/data"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&ls.stdout).contains("db.sqlite3"),
+        "{ls:?}"
+    );
+}

@@ -41,6 +41,9 @@ fn project_facts() -> ProjectFacts {
         app_image: None,
         nvm: None,
         special: vec![],
+        app_ids: None,
+        unwritable: None,
+        inotify: None,
     }
 }
 
@@ -117,7 +120,7 @@ fn assert_shape(c: &Check) {
 #[test]
 fn all_ok_on_a_healthy_machine() {
     let list = all(&facts());
-    assert_eq!(list.len(), 15);
+    assert_eq!(list.len(), 17);
     for c in &list {
         assert_eq!(c.status, Status::Ok, "{c:?}");
         assert_shape(c);
@@ -695,4 +698,68 @@ fn compose_unreadable_version_warns() {
     // garbage printed as a version is not a version either
     f.compose.plugin = compose_tool("/x/docker-compose", Ok("hello"));
     assert_eq!(compose(&f).status, Status::Warn);
+}
+
+#[test]
+fn tree_writability_for_the_app_uid() {
+    let mut p = project_facts();
+    assert_eq!(tree(&p).status, Status::Ok);
+    p.app_ids = Some((1000, 1000));
+    assert_eq!(tree(&p).status, Status::Ok);
+    p.unwritable = Some(crate::commands::ownership::Unwritable {
+        path: "/src/proj".into(),
+        owner: 0,
+        mode: 0o40755,
+        uid: 1000,
+        gid: 1000,
+    });
+    let c = tree(&p);
+    assert_eq!(c.status, Status::Warn);
+    assert!(
+        c.detail.contains("uid 1000 and cannot write /src/proj"),
+        "{}",
+        c.detail
+    );
+    assert!(
+        c.detail.contains("owned by uid 0, mode 755"),
+        "{}",
+        c.detail
+    );
+    assert!(c
+        .fix
+        .as_deref()
+        .unwrap_or("")
+        .contains("chown -R 1000:1000 ."));
+}
+
+#[test]
+fn inotify_limit_against_watched_dirs() {
+    let mut p = project_facts();
+    assert_eq!(inotify(&p).status, Status::Ok);
+    let with = |dirs, max| crate::doctor::facts::InotifyFacts {
+        max_user_watches: Some(max),
+        dirs,
+    };
+    p.inotify = Some(with(100, 8192));
+    assert_eq!(inotify(&p).status, Status::Ok);
+    p.inotify = Some(with(5000, 8192));
+    assert_eq!(inotify(&p).status, Status::Warn);
+    p.inotify = Some(with(9000, 8192));
+    let c = inotify(&p);
+    assert_eq!(c.status, Status::Fail);
+    assert!(c
+        .fix
+        .as_deref()
+        .unwrap_or("")
+        .contains("sysctl fs.inotify.max_user_watches=524288"));
+}
+
+#[test]
+fn counts_watch_dirs_without_ignored_ones() {
+    let t = tempfile::tempdir().unwrap();
+    for d in ["a/b", "a/node_modules/x", "c"] {
+        std::fs::create_dir_all(t.path().join(d)).unwrap();
+    }
+    // root, a, a/b, c
+    assert_eq!(crate::doctor::facts::count_watch_dirs(t.path(), 1000), 4);
 }
