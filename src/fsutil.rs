@@ -286,11 +286,22 @@ pub fn entry(path: &Path) -> Entry {
 
 /// Reads a file for the engine's plan (a service's `env_file`): as
 /// `read_to_string`, but a dangling symlink or a directory says so (a pipe
-/// is read as it is).
+/// is read as it is), and text that is not UTF-8 or holds a NUL byte is
+/// named with its line and column.
 pub fn read_to_string_explained(path: &Path) -> std::io::Result<String> {
-    match entry(path) {
-        Entry::Broken(why) => Err(std::io::Error::other(why)),
-        _ => fs::read_to_string(path),
+    if let Entry::Broken(why) = entry(path) {
+        return Err(std::io::Error::other(why));
+    }
+    let bytes = fs::read(path)?;
+    match crate::text::decode(&bytes) {
+        Ok(t) => Ok(t.to_string()),
+        Err(bad) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "line {}, column {}: {}: an env file must be UTF-8 text without NUL bytes",
+                bad.line, bad.col, bad.what
+            ),
+        )),
     }
 }
 

@@ -117,23 +117,8 @@ fn load_from(
 pub fn plan_from_text(text: &str, compose_path: &Path, project: &str) -> Result<Plan> {
     let file = compose_path.display().to_string();
     let doc = plan::parse(text, &file).map_err(usage)?;
-    // An env file that is not text is named with its line and column.
-    let read = |p: &Path| {
-        if let crate::fsutil::Entry::Broken(why) = crate::fsutil::entry(p) {
-            return Err(std::io::Error::other(why));
-        }
-        let bytes = std::fs::read(p)?;
-        match crate::text::decode(&bytes) {
-            Ok(t) => Ok(t.to_string()),
-            Err(bad) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "line {}, column {}: {}: an env file must be UTF-8 text without NUL bytes",
-                    bad.line, bad.col, bad.what
-                ),
-            )),
-        }
-    };
+    // A broken or non-text env file is named (with its line and column).
+    let read = |p: &Path| crate::fsutil::read_to_string_explained(p);
     let env = |k: &str| std::env::var(k).ok();
     plan::plan(
         &doc,
