@@ -3,10 +3,12 @@
 //! the busybox fixture, and a temp project on it that cleans up after itself.
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use crate::support::Project;
 
@@ -233,5 +235,48 @@ impl Drop for TestProject {
         }
         let _ = docker(&["network", "rm", &format!("{}_default", self.name)]);
         let _ = docker(&["image", "rm", &format!("{}-app:dev", self.name)]);
+    }
+}
+
+/// Runs the command (output collected, how long it took); panics if it is
+/// still running after `limit` (a hang, e.g. on a lost or silent engine).
+pub fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String, Duration) {
+    let t0 = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let o = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return (
+                st.code(),
+                o.join().unwrap(),
+                e.join().unwrap(),
+                t0.elapsed(),
+            );
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "devctl {:?} hung for {limit:?}\n--- stderr\n{}",
+                cmd.get_args().collect::<Vec<_>>(),
+                e.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

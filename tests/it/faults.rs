@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::e2e_support::{ci, engine_ready, skip_or_fail, TestProject};
+use crate::e2e_support::{ci, engine_ready, run_bounded, skip_or_fail, TestProject};
 
 const UPSTREAM: &str = "/var/run/docker.sock";
 
@@ -108,47 +108,6 @@ impl Drop for DroppingProxy {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         let _ = UnixStream::connect(&self.path);
-    }
-}
-
-/// Runs the command; panics if it is still running after `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String, Duration) {
-    let t0 = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let e = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return (
-                st.code(),
-                o.join().unwrap(),
-                e.join().unwrap(),
-                t0.elapsed(),
-            );
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "devctl hung for {limit:?} after the engine went away\n--- stderr\n{}",
-                e.join().unwrap()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

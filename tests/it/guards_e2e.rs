@@ -4,12 +4,12 @@
 //! the Docker socket gets through; a multi-command `server` line runs every
 //! command.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::e2e_support::{docker_out, engine_ready, TestProject};
+use crate::e2e_support::{docker_out, engine_ready, run_bounded, TestProject};
 use crate::support::Project;
 
 const UPSTREAM: &str = "/var/run/docker.sock";
@@ -69,43 +69,6 @@ impl Drop for Proxy {
     }
 }
 
-/// Runs the command; panics if it is still running after `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String) {
-    let t0 = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let e = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return (st.code(), o.join().unwrap(), e.join().unwrap());
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "devctl {:?} hung for {limit:?} with a silent engine\n--- stderr\n{}",
-                cmd.get_args().collect::<Vec<_>>(),
-                e.join().unwrap()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn assert_names_silent_engine(what: &str, r: &(Option<i32>, String, String), host: &str) {
     let (code, _out, err) = r;
     assert!(code.is_some(), "{what}: killed by a signal\n{err}");
@@ -146,11 +109,12 @@ fn a_silent_engine_is_an_error_naming_it_not_a_hang() {
         &["sh", "--", "true"],
         &["logs"],
     ] {
-        let r = run_bounded(t.cmd(args), Duration::from_secs(40));
+        let (code, out, err, _) = run_bounded(t.cmd(args), Duration::from_secs(40));
+        let r = (code, out, err);
         assert_names_silent_engine(&format!("{args:?}"), &r, &host);
     }
     // doctor reports the engine check as failed, naming the address.
-    let (code, out, err) = run_bounded(t.cmd(&["doctor"]), Duration::from_secs(60));
+    let (code, out, err, _) = run_bounded(t.cmd(&["doctor"]), Duration::from_secs(60));
     assert_eq!(code, Some(1), "doctor\n{out}\n{err}");
     let line = out
         .lines()
@@ -159,7 +123,8 @@ fn a_silent_engine_is_an_error_naming_it_not_a_hang() {
     assert!(line.contains('✗'), "{line}");
     // Without the override the default bound applies: still an error.
     t.env.retain(|(k, _)| k != TIMEOUT_ENV);
-    let r = run_bounded(t.cmd(&["ps"]), Duration::from_secs(60));
+    let (code, out, err, _) = run_bounded(t.cmd(&["ps"]), Duration::from_secs(60));
+    let r = (code, out, err);
     assert_names_silent_engine("ps (default bound)", &r, &host);
 }
 
@@ -177,7 +142,8 @@ fn an_engine_that_goes_silent_mid_start_is_an_error_not_a_hang() {
         ("DOCKER_HOST".into(), proxy.host()),
         (TIMEOUT_ENV.into(), "2".into()),
     ];
-    let r = run_bounded(t.cmd(&["start"]), Duration::from_secs(60));
+    let (code, out, err, _) = run_bounded(t.cmd(&["start"]), Duration::from_secs(60));
+    let r = (code, out, err);
     assert_names_silent_engine("start", &r, &proxy.host());
     // The engine was fine all along: the next start converges.
     drop(proxy);
