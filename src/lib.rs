@@ -10,12 +10,14 @@ pub mod dockerignore;
 pub mod doctor;
 pub mod engine;
 pub mod error;
-pub mod fsutil;
 pub mod gen;
 pub mod lint;
-pub mod out;
 pub mod par;
 pub mod project;
-pub mod text;
 pub mod watch;
 pub mod yaml;
+
+pub use devctl_fsutil as fsutil;
+pub use devctl_out as out;
+pub use devctl_out::{errln, outln};
+pub use devctl_text as text;

@@ -293,7 +293,7 @@ pub fn read_to_string_explained(path: &Path) -> std::io::Result<String> {
         return Err(std::io::Error::other(why));
     }
     let bytes = fs::read(path)?;
-    match crate::text::decode(&bytes) {
+    match devctl_text::decode(&bytes) {
         Ok(t) => Ok(t.to_string()),
         Err(bad) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

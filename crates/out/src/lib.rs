@@ -378,15 +378,15 @@ impl Spinner {
 /// `io::Result<()>` (a closed stdout is the caller's to handle).
 #[macro_export]
 macro_rules! outln {
-    () => { $crate::out::print("\n") };
-    ($($arg:tt)*) => { $crate::out::print(&format!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::print("\n") };
+    ($($arg:tt)*) => { $crate::print(&format!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `eprintln!` through the scrubber (errors writing to stderr are ignored).
 #[macro_export]
 macro_rules! errln {
-    () => { $crate::out::eprint("\n") };
-    ($($arg:tt)*) => { $crate::out::eprint(&format!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::eprint("\n") };
+    ($($arg:tt)*) => { $crate::eprint(&format!("{}\n", format_args!($($arg)*))) };
 }
 
 #[cfg(test)]
