@@ -22,9 +22,15 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
-/// 2 when the chain holds a [`UsageError`], else 1.
+/// The one place errors become exit codes: 2 when the chain holds a
+/// usage error of any layer (the binary's [`UsageError`], a project
+/// [`devctl_project::Error`] or `ConfigError`, an engine input or
+/// unreachable error), else 1.
 pub fn exit_code_for(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<UsageError>()) {
+    if err.chain().any(|e| e.is::<UsageError>())
+        || devctl_project::error::is_config_error(err)
+        || devctl_engine::error::is_input_error(err)
+    {
         2
     } else {
         1

@@ -6,18 +6,20 @@
 pub mod cli;
 pub mod commands;
 pub mod dockerfile;
-pub mod dockerignore;
+
 pub mod doctor;
-pub mod engine;
 pub mod error;
-pub mod gen;
 pub mod lint;
 pub mod par;
-pub mod project;
+pub mod session;
 pub mod watch;
-pub mod yaml;
 
+pub use devctl_compose as compose;
+pub use devctl_compose::yaml;
+pub use devctl_dockerignore as dockerignore;
+pub use devctl_engine as engine;
 pub use devctl_fsutil as fsutil;
 pub use devctl_out as out;
 pub use devctl_out::{errln, outln};
+pub use devctl_project as project;
 pub use devctl_text as text;

@@ -28,6 +28,7 @@ pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> 
         no_cache,
         pull,
         progress: progress_mode(global),
+        cwd: crate::session::current_dir(),
     };
     runtime()?.block_on(async {
         let eng = connect().await?;
@@ -38,7 +39,7 @@ pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> 
                 continue;
             }
             if svc.build.is_some() {
-                build_service(&eng, svc, opts).await?;
+                build_service(&eng, svc, opts.clone()).await?;
                 built += 1;
             }
         }

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::Global;
+use crate::compose::ComposeFile;
 use crate::error::usage;
 use crate::fsutil::write_all_atomic;
-use crate::gen::compose::{self, ComposeFile, Input, HEADER};
+use crate::project::generate::{self, Input, HEADER};
 use crate::project::{self, Project};
 use crate::{errln, outln};
 
@@ -59,7 +60,7 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
                 .to_string(),
         );
     }
-    let generated = compose::generate(&Input {
+    let generated = generate::generate(&Input {
         config: &p.config,
         project: &p.name,
         project_dir: &dir,
@@ -75,7 +76,7 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
     Ok(Rendered {
         doc: generated.doc,
         text,
-        env: compose::project_env(&p.name),
+        env: generate::project_env(&p.name),
         warnings,
     })
 }
@@ -85,8 +86,8 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
 /// passwords) and those of every service `env_file` (read here; one that
 /// cannot be read is the engine's to report).
 fn register_secrets(doc: &ComposeFile) {
-    crate::out::add_secrets(doc.secret_values());
-    for f in doc.env_files() {
+    crate::out::add_secrets(generate::secret_values(doc));
+    for f in generate::env_files(doc) {
         if let Ok(text) = std::fs::read_to_string(&f) {
             let pairs = crate::project::env::parse_dotenv(&text).unwrap_or_else(|_| {
                 // one that does not parse: its lines as they are
@@ -118,7 +119,8 @@ pub const MASKED_NOTE: &str =
 /// to see the real values when anything was masked.
 pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
     let scrubber = crate::out::scrubber();
-    let yaml = crate::yaml::to_string_mapped(&doc.masked(), &|s| scrubber.scrub(s).into_owned())?;
+    let yaml =
+        crate::yaml::to_string_mapped(&generate::masked(doc), &|s| scrubber.scrub(s).into_owned())?;
     let note = if yaml == crate::yaml::to_string(doc)? {
         ""
     } else {
@@ -215,7 +217,7 @@ pub fn write_compose_if_possible(p: &Project, rendered: &Rendered, quiet: bool) 
         if !quiet {
             crate::errln!(
                 "note: {} not updated ({e:#}): going on with devctl.toml as read",
-                crate::project::shown(&p.paths.compose()),
+                p.paths.shown(&p.paths.compose()),
             );
         }
     }

@@ -94,8 +94,8 @@ fn load_from(
                 (false, _) => AppServer::Off,
             });
     let app_ids = (
-        crate::gen::compose::app_id(host.uid),
-        crate::gen::compose::app_id(host.gid),
+        crate::project::generate::app_id(host.uid),
+        crate::project::generate::app_id(host.gid),
     );
     let unwritable = app_server
         .is_some()
@@ -171,8 +171,8 @@ impl ProjectLock {
                 };
                 crate::errln!(
                     "note: cannot create {} ({e}): locking {} read-only instead",
-                    crate::project::shown(&path),
-                    crate::project::shown(&what),
+                    crate::session::shown(&path),
+                    crate::session::shown(&what),
                 );
                 lock(&file, &what)?;
                 files.push(file);

@@ -6,7 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// Pure: the app's uid/gid before root is mapped to 1000
-/// ([`crate::gen::compose::app_id`]): the owner of the project directory
+/// ([`crate::project::generate::app_id`]): the owner of the project directory
 /// when that is not root, else `SUDO_UID`/`SUDO_GID` (a root shell from
 /// sudo), else the calling user.
 pub fn pick_ids(

@@ -117,6 +117,7 @@ async fn converge_selected(
                     no_cache: false,
                     pull: false,
                     progress: progress_mode(global),
+                    cwd: crate::session::current_dir(),
                 };
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {

@@ -373,7 +373,7 @@ pub fn user_of(etc_passwd: &str, uid: u32) -> Option<String> {
 /// /etc/passwd, as the runtime resolves it (`crate::project::user`: `+0`
 /// and `00` are uid 0, the first matching line wins).
 pub fn uid_in_passwd(etc_passwd: Option<&str>, user: &str) -> Option<u32> {
-    use crate::project::user::{go_atoi, passwd_uid, user_part};
+    use crate::compose::user::{go_atoi, passwd_uid, user_part};
     let user = user_part(user);
     let n = match go_atoi(user) {
         Some(n) => n,
@@ -715,7 +715,7 @@ pub fn gather(global: &Global) -> Facts {
             name: p.name.clone(),
             services: pl.services.len(),
             warnings,
-            env_file: crate::project::shown(&p.paths.env_file),
+            env_file: p.paths.shown(&p.paths.env_file),
             env_exists: p.env_file_exists,
             auto_start_raw: p.env.get("AUTO_START_SERVER").map(str::to_string),
             auto_start: p.auto_start.clone(),
@@ -726,15 +726,15 @@ pub fn gather(global: &Global) -> Facts {
             special,
             app_ids: p.config.app.as_ref().map(|_| {
                 (
-                    crate::gen::compose::app_id(host_info.uid),
-                    crate::gen::compose::app_id(host_info.gid),
+                    crate::project::generate::app_id(host_info.uid),
+                    crate::project::generate::app_id(host_info.gid),
                 )
             }),
             unwritable: p.config.app.as_ref().and_then(|_| {
                 crate::commands::ownership::tree_check(
                     &p.paths.dir,
-                    crate::gen::compose::app_id(host_info.uid),
-                    crate::gen::compose::app_id(host_info.gid),
+                    crate::project::generate::app_id(host_info.uid),
+                    crate::project::generate::app_id(host_info.gid),
                 )
             }),
             inotify: p

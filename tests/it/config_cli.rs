@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use devctl::commands::config::to_text;
-use devctl::gen::compose::{generate, Input};
 use devctl::project::env::{parse_dotenv, Env};
+use devctl::project::generate::{generate, Input};
 use devctl::project::load::load;
 
 use crate::support::Project;
@@ -1044,7 +1044,7 @@ fn idle_command_stops_within_a_second_on_sigterm() {
     // Its own process group, so the background `sleep` (reaped by the
     // container's init in real use) can be killed here afterwards.
     let mut child = Command::new("sh")
-        .args(["-c", devctl::gen::compose::IDLE_SCRIPT])
+        .args(["-c", devctl::project::generate::IDLE_SCRIPT])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

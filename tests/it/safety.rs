@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_yaml::Value as Yaml;
+use yaml_serde::Value as Yaml;
 
 use crate::e2e_support::{engine_ready, TestProject};
 use crate::support::Project;
@@ -140,7 +140,7 @@ fn examples_grant_nothing_unless_asked_and_then_warn() {
             !err.contains(secret),
             "{name}: a warning printed a secret\n{err}"
         );
-        let doc: Yaml = serde_yaml::from_str(&out).unwrap();
+        let doc: Yaml = yaml_serde::from_str(&out).unwrap();
         let services = doc["services"].as_mapping().unwrap();
         for (svc, want) in asked(&toml_text) {
             let s = &services[&Yaml::from(svc.clone())];

@@ -376,6 +376,86 @@ impl Spinner {
 
 /// `println!` through the scrubber: `outln!("…", args)` →
 /// `io::Result<()>` (a closed stdout is the caller's to handle).
+/// Whole words of a key that make its value a secret (see
+/// [`looks_secret`]).
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWORDS",
+    "PASSWD",
+    "PASS",
+    "PASSPHRASE",
+    "SECRET",
+    "SECRETS",
+    "TOKEN",
+    "TOKENS",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "APIKEY",
+    "SALT",
+    "DSN",
+];
+
+/// Word endings that make a word secret on their own (`PGPASSWORD`,
+/// `GITHUBTOKEN`, `CLIENTSECRET`).
+const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
+
+/// The words of a key: split on `_`, `-`, `.` and lower→upper case changes
+/// (`dbPassword` → `db`, `Password`), uppercased.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if matches!(c, '_' | '-' | '.') {
+            words.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_uppercase());
+    }
+    words.push(cur);
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+/// Whether a variable with this key holds a secret, by whole words of the
+/// key: PASSWORD, PASSWD, PASS, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S),
+/// CREDS, APIKEY, SALT, DSN (or a word ending in PASSWORD, PASSWD, SECRET,
+/// TOKEN, APIKEY), and KEY as the last word after a prefix (`API_KEY`,
+/// `SECRET_KEY`, `PRIVATE_KEY`; not `KEY`, `PUBLIC_KEY`, `KEYBOARD`,
+/// `MONKEY`). Never by substring: `PWD`, `SSH_AUTH_SOCK`, `XDG_SESSION_ID`,
+/// `DESKTOP_SESSION` are not secrets.
+pub fn looks_secret(key: &str) -> bool {
+    let words = key_words(key);
+    let by_word = words.iter().any(|w| {
+        SECRET_WORDS.contains(&w.as_str()) || SECRET_SUFFIXES.iter().any(|s| w.ends_with(s))
+    });
+    let key_last = words.len() >= 2
+        && words.last().is_some_and(|w| w == "KEY")
+        && words[words.len() - 2] != "PUBLIC";
+    by_word || key_last
+}
+
+/// A `.env` line as shown in an error: the value of a secret-looking key
+/// masked (`export` and quotes tolerated), and any URL password in it.
+pub fn mask_env_line(line: &str) -> String {
+    let masked = mask_url_passwords(line).into_owned();
+    let Some((k, _)) = masked.split_once('=') else {
+        return masked;
+    };
+    let key = k.trim().trim_start_matches("export ").trim();
+    if looks_secret(key) {
+        format!("{k}={MASK}")
+    } else {
+        masked
+    }
+}
+
 #[macro_export]
 macro_rules! outln {
     () => { $crate::print("\n") };

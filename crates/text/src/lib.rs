@@ -227,6 +227,30 @@ pub fn cut_middle(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// (1-based line, 1-based column in characters, the line's text).
+pub fn line_col(text: &str, offset: usize) -> (usize, usize, &str) {
+    let mut offset = offset.min(text.len());
+    // An offset inside a multi-byte character points at that character.
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[..start].matches('\n').count() + 1;
+    let col = text[start..offset].chars().count() + 1;
+    (line, col, text[start..end].trim_end_matches('\r'))
+}
+
+/// A path as shown in messages: relative to `cwd` (the canonical current
+/// directory) when it is below it, else as it is.
+pub fn display_path(p: &std::path::Path, cwd: &std::path::Path) -> String {
+    p.strip_prefix(cwd)
+        .ok()
+        .map(|r| r.display().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

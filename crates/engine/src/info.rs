@@ -186,7 +186,7 @@ async fn image_passwd_labelled(eng: &Engine, image: &str, label: &str) -> Result
 /// The one root check at the engine (before a container is created): the
 /// service's `user` resolved as the runtime will resolve it — a name
 /// through the image's /etc/passwd, read by [`image_passwd`] — must not be
-/// uid 0 (see `crate::project::user`). A usage error (exit 2) otherwise.
+/// uid 0 (see `devctl_compose::user`). A usage error (exit 2) otherwise.
 pub async fn ensure_user_not_root(
     eng: &Engine,
     service: &str,
@@ -194,15 +194,14 @@ pub async fn ensure_user_not_root(
     image_id: &str,
     image: &str,
 ) -> Result<u32> {
-    use crate::project::user::{check_spelling, resolve, Spelled};
+    use devctl_compose::user::{check_spelling, resolve, Spelled};
     let table = if service == "app" {
         "[app]".to_string()
     } else {
         format!("[services.{service}]")
     };
-    let refuse = |e: String| {
-        crate::error::usage(format!("service `{service}` ({table} in devctl.toml): {e}"))
-    };
+    let refuse =
+        |e: String| crate::usage(format!("service `{service}` ({table} in devctl.toml): {e}"));
     match check_spelling(user).map_err(refuse)? {
         Spelled::Uid(n) => Ok(n),
         Spelled::Name(_) => {

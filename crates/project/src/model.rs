@@ -2,14 +2,22 @@
 //! have a shape (ports, paths, durations, names) are checked while they are
 //! deserialised, so an error carries the TOML span of the offending value.
 //! Checks are skipped for a value still holding `$` (before interpolation):
-//! [`crate::project::load`] deserialises twice, before and after
+//! [`crate::load`] deserialises twice, before and after
 //! interpolation.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+
+pub use devctl_compose::is_duration;
+use devctl_compose::value::{checked, is_ip, parse_port_number};
+pub use devctl_compose::{
+    normalize_project_name, Build as BuildSpec, Cgroup, Command as CommandSpec, Condition,
+    DependsOn, DependsOnEntry, Deploy, Duration, ExtraHosts, Healthcheck, KeyValues, PortSpec,
+    Restart, Scalar, StrOrList, Volume as VolumeSpec, VolumeMount,
+};
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -30,7 +38,7 @@ pub struct Config {
     pub volumes: BTreeMap<String, VolumeSpec>,
     /// Lint settings, validated by the linter's own config loader.
     pub lint: Option<toml::Table>,
-    /// Named tasks (`devctl TASK`), checked by [`crate::project::tasks`].
+    /// Named tasks (`devctl TASK`), checked by [`crate::tasks`].
     #[serde(default)]
     pub tasks: BTreeMap<String, TaskSpec>,
 }
@@ -322,88 +330,6 @@ fn default_workdir() -> AbsPath {
     AbsPath("/app".into())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct VolumeSpec {
-    pub driver: Option<String>,
-    #[serde(default)]
-    pub driver_opts: BTreeMap<String, Scalar>,
-    pub labels: Option<KeyValues>,
-    /// The engine-side name (default `<project>_<key>`).
-    pub name: Option<String>,
-    #[serde(default)]
-    pub external: bool,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Deploy {
-    pub replicas: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Healthcheck {
-    pub test: Option<CommandSpec>,
-    pub interval: Option<Duration>,
-    pub timeout: Option<Duration>,
-    pub start_period: Option<Duration>,
-    pub start_interval: Option<Duration>,
-    pub retries: Option<u32>,
-    pub disable: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Cgroup {
-    Host,
-    Private,
-}
-
-impl Cgroup {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cgroup::Host => "host",
-            Cgroup::Private => "private",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    #[default]
-    ServiceStarted,
-    ServiceHealthy,
-    ServiceCompletedSuccessfully,
-}
-
-impl Condition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Condition::ServiceStarted => "service_started",
-            Condition::ServiceHealthy => "service_healthy",
-            Condition::ServiceCompletedSuccessfully => "service_completed_successfully",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DependsOnEntry {
-    #[serde(default)]
-    pub condition: Condition,
-}
-
-// ---------------------------------------------------------------------------
-// Value types with their own checks.
-
-/// A string that is checked only when it holds no `$` (i.e. after
-/// interpolation, or when it never needed any).
-fn checked(s: &str) -> bool {
-    !s.contains('$')
-}
-
 macro_rules! string_newtype {
     ($(#[$m:meta])* $name:ident, $expecting:literal, |$s:ident| $check:block) => {
         $(#[$m])*
@@ -483,30 +409,9 @@ string_newtype!(
 string_newtype!(
     /// The app's container user: a name or uid, never root.
     UserName, "a user name or uid", |s| {
-        crate::project::user::check_spelling(s).map(drop)
+        devctl_compose::user::check_spelling(s).map(drop)
     }
 );
-
-string_newtype!(
-    /// A compose duration: `1m30s`, `10s`, `500ms`.
-    Duration, "a duration such as `10s` or `1m30s`", |s| {
-        if is_duration(s) { Ok(()) } else {
-            Err(format!("`{s}` is not a duration: write e.g. `10s`, `1m30s`, `500ms`"))
-        }
-    }
-);
-
-string_newtype!(
-    /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`.
-    Restart, "a restart policy", |s| {
-        let ok = matches!(s, "no" | "always" | "unless-stopped" | "on-failure")
-            || s.strip_prefix("on-failure:").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if ok { Ok(()) } else {
-            Err(format!("restart policy `{s}` is invalid: use `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`"))
-        }
-    }
-);
-
 string_newtype!(
     /// `[app].publish`: `"IP"` or `"IP:HOST_PORT"`.
     Publish, "an address such as `0.0.0.0` or `0.0.0.0:8000`", |s| {
@@ -545,57 +450,6 @@ fn split_host_port(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn is_ip(s: &str) -> bool {
-    let s = s.trim_start_matches('[').trim_end_matches(']');
-    s.parse::<std::net::IpAddr>().is_ok()
-}
-
-fn parse_port_number(p: &str) -> Result<u16, String> {
-    match p.parse::<u64>() {
-        Ok(n) if (1..=65535).contains(&n) => Ok(n as u16),
-        Ok(n) => Err(format!("port {n} is out of range (1-65535)")),
-        Err(_) => Err(format!("`{p}` is not a port number (1-65535)")),
-    }
-}
-
-/// `10s`, `1m30s`, `1.5s`, `500ms`, `2h`, `100us`.
-pub fn is_duration(s: &str) -> bool {
-    if s.is_empty() {
-        return false;
-    }
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-        let ustart = i;
-        while i < b.len() && b[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        if !matches!(&s[ustart..i], "ns" | "us" | "ms" | "s" | "m" | "h") {
-            return false;
-        }
-    }
-    true
-}
-
-/// compose's `NormalizeProjectName`: lowercase, keep `[a-z0-9_-]`, trim
-/// leading `-`/`_`.
-pub fn normalize_project_name(s: &str) -> String {
-    let lower = s.to_lowercase();
-    let kept: String = lower
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
-        .collect();
-    kept.trim_start_matches(['-', '_']).to_string()
-}
-
-/// A container port (1-65535).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Port(pub u16);
 
@@ -616,423 +470,6 @@ impl<'de> Deserialize<'de> for Port {
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Port, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A compose short-syntax port: `[[IP:]HOST:]CONTAINER[/PROTO]`, ports or
-/// ranges. A bare integer is a container port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortSpec {
-    pub raw: String,
-    pub host_ip: Option<String>,
-    pub host: Option<String>,
-    pub container: String,
-    pub proto: Option<String>,
-}
-
-impl PortSpec {
-    pub fn parse(s: &str) -> Result<PortSpec, String> {
-        let bad = |why: &str| {
-            format!("port `{s}` is invalid: {why} (write `[IP:][HOST:]CONTAINER[/tcp|udp]`, e.g. `5432:5432`)")
-        };
-        let (body, proto) = match s.split_once('/') {
-            Some((b, p)) => {
-                if !matches!(p, "tcp" | "udp" | "sctp") {
-                    return Err(bad("the protocol must be tcp, udp or sctp"));
-                }
-                (b, Some(p.to_string()))
-            }
-            None => (s, None),
-        };
-        // Split off a bracketed or dotted IP first.
-        let (host_ip, rest) = if let Some(r) = body.strip_prefix('[') {
-            let end = r.find(']').ok_or_else(|| bad("unclosed `[`"))?;
-            let rest = r[end + 1..]
-                .strip_prefix(':')
-                .ok_or_else(|| bad("an IP must be followed by `:`"))?;
-            (Some(body[..end + 2].to_string()), rest)
-        } else {
-            let parts: Vec<&str> = body.split(':').collect();
-            match parts.len() {
-                1 | 2 => (None, body),
-                3 => (Some(parts[0].to_string()), &body[parts[0].len() + 1..]),
-                _ => return Err(bad("too many `:`")),
-            }
-        };
-        if let Some(ip) = &host_ip {
-            if !is_ip(ip) {
-                return Err(bad(&format!("`{ip}` is not an IP address")));
-            }
-        }
-        let (host, container) = match rest.split_once(':') {
-            Some((h, c)) => (if h.is_empty() { None } else { Some(h) }, c),
-            None => (None, rest),
-        };
-        let check = |p: &str| -> Result<(), String> {
-            let (a, b) = p.split_once('-').unwrap_or((p, p));
-            let a = parse_port_number(a).map_err(|e| bad(&e))?;
-            let b = parse_port_number(b).map_err(|e| bad(&e))?;
-            if a > b {
-                return Err(bad("a range must go up"));
-            }
-            Ok(())
-        };
-        if let Some(h) = host {
-            check(h)?;
-        }
-        check(container)?;
-        Ok(PortSpec {
-            raw: s.to_string(),
-            host_ip,
-            host: host.map(str::to_string),
-            container: container.to_string(),
-            proto,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for PortSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PortSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a port number or a string such as \"5432:5432\"")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PortSpec, E> {
-                PortSpec::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PortSpec, E> {
-                PortSpec::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<PortSpec, E> {
-                if !checked(v) {
-                    return Ok(PortSpec {
-                        raw: v.to_string(),
-                        host_ip: None,
-                        host: None,
-                        container: v.to_string(),
-                        proto: None,
-                    });
-                }
-                PortSpec::parse(v).map_err(E::custom)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A compose short-syntax volume: `SOURCE:TARGET[:MODE]` or `TARGET`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VolumeMount {
-    pub source: Option<String>,
-    pub target: String,
-    pub mode: Option<String>,
-}
-
-impl VolumeMount {
-    pub fn parse(s: &str) -> Result<VolumeMount, String> {
-        let parts: Vec<&str> = s.split(':').collect();
-        let (source, target, mode) = match parts.as_slice() {
-            [t] => (None, *t, None),
-            [src, t] => (Some(*src), *t, None),
-            [src, t, m] => (Some(*src), *t, Some(*m)),
-            _ => {
-                return Err(format!(
-                    "volume `{s}` is invalid: write `SOURCE:TARGET[:ro]` or `TARGET`"
-                ))
-            }
-        };
-        if source.is_some_and(str::is_empty) {
-            return Err(format!("volume `{s}` has an empty source"));
-        }
-        if !target.starts_with('/') {
-            return Err(format!(
-                "volume `{s}`: the container path `{target}` must be absolute (start with `/`)"
-            ));
-        }
-        if let Some(m) = mode {
-            let ok = m.split(',').all(|o| {
-                matches!(
-                    o,
-                    "ro" | "rw"
-                        | "z"
-                        | "Z"
-                        | "cached"
-                        | "delegated"
-                        | "consistent"
-                        | "nocopy"
-                        | "shared"
-                        | "rshared"
-                        | "slave"
-                        | "rslave"
-                        | "private"
-                        | "rprivate"
-                )
-            });
-            if !ok {
-                return Err(format!(
-                    "volume `{s}`: unknown mode `{m}` (use ro, rw, z, Z, or a propagation mode)"
-                ));
-            }
-        }
-        Ok(VolumeMount {
-            source: source.map(str::to_string),
-            target: target.to_string(),
-            mode: mode.map(str::to_string),
-        })
-    }
-
-    /// A named volume (not a bind mount of a host path).
-    pub fn is_named(&self) -> bool {
-        self.source.as_deref().is_some_and(|s| {
-            !(s.starts_with('/') || s.starts_with('.') || s.starts_with('~') || s.contains('$'))
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for VolumeMount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = VolumeMount;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a volume such as \"db-data:/var/lib/postgresql/data\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<VolumeMount, E> {
-                if !checked(v) {
-                    return Ok(VolumeMount {
-                        source: None,
-                        target: v.to_string(),
-                        mode: None,
-                    });
-                }
-                VolumeMount::parse(v).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// A TOML scalar written where compose wants a string.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scalar(pub String);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A string or a list of strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StrOrList {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl StrOrList {
-    pub fn to_vec(&self) -> Vec<String> {
-        match self {
-            StrOrList::One(s) => vec![s.clone()],
-            StrOrList::Many(v) => v.clone(),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for StrOrList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StrOrList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or an array of strings")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOrList, E> {
-                Ok(StrOrList::One(v.to_string()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrOrList, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    out.push(s);
-                }
-                Ok(StrOrList::Many(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A command: shell form (string, run by `/bin/sh -c` for server/migrate;
-/// split by compose for `command`) or exec form (array).
-pub type CommandSpec = StrOrList;
-
-/// `KEY = value` table or `["KEY=value", "KEY"]` list (environment, labels).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyValues(pub Vec<(String, Option<String>)>);
-
-impl<'de> Deserialize<'de> for KeyValues {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = KeyValues;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a table of KEY = value or an array of \"KEY=value\" strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyValues, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
-                    out.push((k, Some(v.0)));
-                }
-                Ok(KeyValues(out))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyValues, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    match s.split_once('=') {
-                        Some((k, v)) => out.push((k.to_string(), Some(v.to_string()))),
-                        None => out.push((s, None)),
-                    }
-                }
-                Ok(KeyValues(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// `["db"]` or `{ db = { condition = "service_healthy" } }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DependsOn(pub Vec<(String, Condition)>);
-
-impl<'de> Deserialize<'de> for DependsOn {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = DependsOn;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of service names or a table of service = { condition = … }")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DependsOn, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    out.push((s, Condition::ServiceStarted));
-                }
-                Ok(DependsOn(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DependsOn, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, DependsOnEntry>()? {
-                    out.push((k, v.condition));
-                }
-                Ok(DependsOn(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// `["host:ip"]` or `{ host = "ip" }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExtraHosts(pub Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for ExtraHosts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ExtraHosts;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of \"host:ip\" strings or a table of host = \"ip\"")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ExtraHosts, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    let (h, ip) = s.split_once([':', '=']).ok_or_else(|| {
-                        de::Error::custom(format!("extra host `{s}` must be written `host:ip`"))
-                    })?;
-                    out.push((h.to_string(), ip.to_string()));
-                }
-                Ok(ExtraHosts(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtraHosts, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, String>()? {
-                    out.push((k, v));
-                }
-                Ok(ExtraHosts(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// `build = "dir"` or `build = { context, dockerfile, target, args }`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BuildSpec {
-    pub context: String,
-    pub dockerfile: Option<String>,
-    pub target: Option<String>,
-    pub args: BTreeMap<String, Scalar>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BuildTable {
-    #[serde(default = "default_context")]
-    context: String,
-    dockerfile: Option<String>,
-    target: Option<String>,
-    #[serde(default)]
-    args: BTreeMap<String, Scalar>,
-}
-
-impl<'de> Deserialize<'de> for BuildSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = BuildSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, target, args }")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<BuildSpec, E> {
-                Ok(BuildSpec {
-                    context: v.to_string(),
-                    ..BuildSpec::default()
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<BuildSpec, A::Error> {
-                let t = BuildTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(BuildSpec {
-                    context: t.context,
-                    dockerfile: t.dockerfile,
-                    target: t.target,
-                    args: t.args,
-                })
             }
         }
         d.deserialize_any(V)
@@ -1317,10 +754,16 @@ depends_on = ["w"]
             ]
         );
         assert_eq!(
-            w.depends_on.as_ref().unwrap().0,
+            w.depends_on
+                .as_ref()
+                .unwrap()
+                .0
+                .iter()
+                .map(|(n, e)| (n.as_str(), e.condition))
+                .collect::<Vec<_>>(),
             vec![
-                ("db".into(), Condition::ServiceHealthy),
-                ("q".into(), Condition::ServiceStarted)
+                ("db", Condition::ServiceHealthy),
+                ("q", Condition::ServiceStarted)
             ]
         );
         assert_eq!(w.deploy.as_ref().unwrap().replicas, Some(3));

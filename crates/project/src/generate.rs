@@ -5,14 +5,14 @@
 //! Every string that came from devctl.toml has already been interpolated,
 //! so each `$` in it is written `$$` (compose interpolates the file again).
 
-use std::collections::BTreeMap;
+use devctl_compose::{
+    Build, ComposeFile, Deploy, Healthcheck, KeyValues, Service, StrOrList as Cmd, Volume,
+};
+use devctl_out::looks_secret;
 
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
-
-use crate::project::interp::escape;
-use crate::project::load::{absolute_host_path, is_docker_socket};
-use crate::project::model::{
+use crate::interp::escape;
+use crate::load::{absolute_host_path, is_docker_socket};
+use crate::model::{
     parse_publish, BuildSpec, Common, Config, PortSpec, StrOrList, Toolchain, VolumeMount,
 };
 
@@ -45,177 +45,6 @@ pub struct Input<'a> {
     pub auto_start: bool,
     pub host_uid: u32,
     pub host_gid: u32,
-}
-
-/// A map serialised in insertion order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ordered<V>(pub Vec<(String, V)>);
-
-impl<V> Default for Ordered<V> {
-    fn default() -> Self {
-        Ordered(Vec::new())
-    }
-}
-
-impl<V> Ordered<V> {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn insert(&mut self, k: impl Into<String>, v: V) {
-        let k = k.into();
-        if let Some(slot) = self.0.iter_mut().find(|(x, _)| *x == k) {
-            slot.1 = v;
-        } else {
-            self.0.push((k, v));
-        }
-    }
-    pub fn get(&self, k: &str) -> Option<&V> {
-        self.0.iter().find(|(x, _)| x == k).map(|(_, v)| v)
-    }
-}
-
-impl<V: Serialize> Serialize for Ordered<V> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ComposeFile {
-    pub services: Ordered<Service>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub volumes: Ordered<Volume>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Cmd {
-    Shell(String),
-    Exec(Vec<String>),
-}
-
-impl From<&StrOrList> for Cmd {
-    fn from(c: &StrOrList) -> Cmd {
-        match c {
-            StrOrList::One(s) => Cmd::Shell(escape(s)),
-            StrOrList::Many(v) => Cmd::Exec(v.iter().map(|s| escape(s)).collect()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Service {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub build: Option<Build>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<Cmd>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entrypoint: Option<Cmd>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub init: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub env_file: Vec<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub environment: Ordered<Option<String>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ports: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tmpfs: Vec<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub depends_on: Ordered<DependsOn>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub healthcheck: Option<Healthcheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub privileged: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cgroup: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub network_mode: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub security_opt: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cap_add: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cap_drop: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_only: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restart: Option<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub labels: Ordered<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deploy: Option<Deploy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_signal: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_grace_period: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_hosts: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Build {
-    pub context: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dockerfile: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub args: Ordered<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DependsOn {
-    pub condition: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Healthcheck {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub test: Option<Cmd>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub interval: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_interval: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retries: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Deploy {
-    pub replicas: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Volume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub driver_opts: Ordered<String>,
-    #[serde(skip_serializing_if = "Ordered::is_empty")]
-    pub labels: Ordered<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub external: bool,
 }
 
 /// The generated document and the warnings about what it grants.
@@ -312,145 +141,78 @@ pub fn app_script(migrate: Option<&StrOrList>, server: Option<&StrOrList>, auto:
     }
 }
 
-/// Whole words of a key that make its value a secret (see
-/// [`looks_secret`]).
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWORDS",
-    "PASSWD",
-    "PASS",
-    "PASSPHRASE",
-    "SECRET",
-    "SECRETS",
-    "TOKEN",
-    "TOKENS",
-    "CREDENTIAL",
-    "CREDENTIALS",
-    "CREDS",
-    "APIKEY",
-    "SALT",
-    "DSN",
-];
+pub use devctl_out::MASK;
 
-/// Word endings that make a word secret on their own (`PGPASSWORD`,
-/// `GITHUBTOKEN`, `CLIENTSECRET`).
-const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
-
-/// The words of a key: split on `_`, `-`, `.` and lower→upper case changes
-/// (`dbPassword` → `db`, `Password`), uppercased.
-fn key_words(key: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
-        if matches!(c, '_' | '-' | '.') {
-            words.push(std::mem::take(&mut cur));
-            prev_lower = false;
-            continue;
+/// A copy with the values of secret-looking environment variables and
+/// build args replaced by [`MASK`] (whatever their length; the
+/// scrubber hides the values themselves wherever else they appear).
+pub fn masked(doc: &ComposeFile) -> ComposeFile {
+    let mut out = doc.clone();
+    for (_, s) in out.services.0.iter_mut() {
+        for (k, v) in s.environment.0.iter_mut() {
+            if looks_secret(k) && v.is_some() {
+                *v = Some(MASK.to_string());
+            }
         }
-        if c.is_uppercase() && prev_lower {
-            words.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        cur.extend(c.to_uppercase());
-    }
-    words.push(cur);
-    words.retain(|w| !w.is_empty());
-    words
-}
-
-/// Whether a variable with this key holds a secret, by whole words of the
-/// key: PASSWORD, PASSWD, PASS, PASSPHRASE, SECRET, TOKEN, CREDENTIAL(S),
-/// CREDS, APIKEY, SALT, DSN (or a word ending in PASSWORD, PASSWD, SECRET,
-/// TOKEN, APIKEY), and KEY as the last word after a prefix (`API_KEY`,
-/// `SECRET_KEY`, `PRIVATE_KEY`; not `KEY`, `PUBLIC_KEY`, `KEYBOARD`,
-/// `MONKEY`). Never by substring: `PWD`, `SSH_AUTH_SOCK`, `XDG_SESSION_ID`,
-/// `DESKTOP_SESSION` are not secrets.
-pub fn looks_secret(key: &str) -> bool {
-    let words = key_words(key);
-    let by_word = words.iter().any(|w| {
-        SECRET_WORDS.contains(&w.as_str()) || SECRET_SUFFIXES.iter().any(|s| w.ends_with(s))
-    });
-    let key_last = words.len() >= 2
-        && words.last().is_some_and(|w| w == "KEY")
-        && words[words.len() - 2] != "PUBLIC";
-    by_word || key_last
-}
-
-pub use crate::out::MASK;
-
-impl ComposeFile {
-    /// A copy with the values of secret-looking environment variables and
-    /// build args replaced by [`MASK`] (whatever their length; the
-    /// scrubber hides the values themselves wherever else they appear).
-    pub fn masked(&self) -> ComposeFile {
-        let mut out = self.clone();
-        for (_, s) in out.services.0.iter_mut() {
-            for (k, v) in s.environment.0.iter_mut() {
+        if let Some(b) = &mut s.build {
+            for (k, v) in b.args.0.iter_mut() {
                 if looks_secret(k) && v.is_some() {
                     *v = Some(MASK.to_string());
                 }
             }
-            if let Some(b) = &mut s.build {
-                for (k, v) in b.args.0.iter_mut() {
-                    if looks_secret(k) {
-                        *v = MASK.to_string();
-                    }
-                }
+        }
+    }
+    out
+}
+
+/// The values this document must never print, as devctl sends them
+/// (`$$` unescaped): those of secret-looking environment variables and
+/// build args, and every URL password in any of its strings.
+pub fn secret_values(doc: &ComposeFile) -> Vec<String> {
+    let unescape = |s: &str| s.replace("$$", "$");
+    let mut out = Vec::new();
+    for (_, s) in &doc.services.0 {
+        for (k, v) in &s.environment.0 {
+            if let (true, Some(v)) = (looks_secret(k), v) {
+                out.push(unescape(v));
             }
         }
-        out
-    }
-
-    /// The values this document must never print, as devctl sends them
-    /// (`$$` unescaped): those of secret-looking environment variables and
-    /// build args, and every URL password in any of its strings.
-    pub fn secret_values(&self) -> Vec<String> {
-        let unescape = |s: &str| s.replace("$$", "$");
-        let mut out = Vec::new();
-        for (_, s) in &self.services.0 {
-            for (k, v) in &s.environment.0 {
+        if let Some(b) = &s.build {
+            for (k, v) in &b.args.0 {
                 if let (true, Some(v)) = (looks_secret(k), v) {
                     out.push(unescape(v));
                 }
             }
-            if let Some(b) = &s.build {
-                for (k, v) in &b.args.0 {
-                    if looks_secret(k) {
-                        out.push(unescape(v));
-                    }
-                }
-            }
         }
-        if let Ok(v) = serde_json::to_value(self) {
-            let mut strings = Vec::new();
-            json_strings(&v, &mut strings);
-            for s in strings {
-                let s = unescape(s);
-                out.extend(
-                    crate::out::url_passwords(&s)
-                        .into_iter()
-                        .map(str::to_string),
-                );
-            }
-        }
-        out
     }
+    if let Ok(v) = serde_json::to_value(doc) {
+        let mut strings = Vec::new();
+        json_strings(&v, &mut strings);
+        for s in strings {
+            let s = unescape(s);
+            out.extend(
+                devctl_out::url_passwords(&s)
+                    .into_iter()
+                    .map(str::to_string),
+            );
+        }
+    }
+    out
+}
 
-    /// The services' `env_file` paths, as devctl reads them (`$$`
-    /// unescaped).
-    pub fn env_files(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, s) in &self.services.0 {
-            for f in &s.env_file {
-                let f = f.replace("$$", "$");
-                if !out.contains(&f) {
-                    out.push(f);
-                }
+/// The services' `env_file` paths, as devctl reads them (`$$`
+/// unescaped).
+pub fn env_files(doc: &ComposeFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, s) in &doc.services.0 {
+        for f in &s.env_file {
+            let f = f.replace("$$", "$");
+            if !out.contains(&f) {
+                out.push(f);
             }
         }
-        out
     }
+    out
 }
 
 /// Every string (keys and values) in a JSON value.
@@ -566,24 +328,17 @@ impl Gen<'_> {
             s.tmpfs = t.to_vec().iter().map(|x| escape(x)).collect();
         }
         if let Some(d) = &c.depends_on {
-            for (svc, cond) in &d.0 {
-                s.depends_on.insert(
-                    svc.clone(),
-                    DependsOn {
-                        condition: cond.as_str().to_string(),
-                    },
-                );
+            for (svc, entry) in &d.0 {
+                match s.depends_on.0.iter_mut().find(|(x, _)| x == svc) {
+                    Some(slot) => slot.1 = entry.clone(),
+                    None => s.depends_on.0.push((svc.clone(), entry.clone())),
+                }
             }
         }
         if let Some(h) = &c.healthcheck {
             s.healthcheck = Some(Healthcheck {
-                test: h.test.as_ref().map(Cmd::from),
-                interval: h.interval.as_ref().map(|d| d.0.clone()),
-                timeout: h.timeout.as_ref().map(|d| d.0.clone()),
-                start_period: h.start_period.as_ref().map(|d| d.0.clone()),
-                start_interval: h.start_interval.as_ref().map(|d| d.0.clone()),
-                retries: h.retries,
-                disable: h.disable,
+                test: h.test.as_ref().map(|t| t.map(escape)),
+                ..h.clone()
             });
         }
         let privileged = c.privileged == Some(true);
@@ -593,7 +348,7 @@ impl Gen<'_> {
                 "service `{name}` runs privileged: it gets all capabilities and every host device, which is root on the host"
             ));
         }
-        s.cgroup = c.cgroup.map(|g| g.as_str().to_string());
+        s.cgroup = c.cgroup;
         if let Some(mode) = &c.network_mode {
             if mode == "host" {
                 self.warnings.push(format!(
@@ -614,27 +369,37 @@ impl Gen<'_> {
         s.cap_add = c.cap_add.iter().map(|x| escape(x)).collect();
         s.cap_drop = c.cap_drop.iter().map(|x| escape(x)).collect();
         s.read_only = c.read_only;
-        s.restart = c.restart.as_ref().map(|r| r.0.clone());
+        s.restart = c.restart.clone();
         if let Some(l) = &c.labels {
             for (k, v) in &l.0 {
                 s.labels
-                    .insert(k.clone(), escape(v.as_deref().unwrap_or("")));
+                    .insert(k.clone(), Some(escape(v.as_deref().unwrap_or(""))));
             }
         }
         s.stop_signal = c.stop_signal.as_ref().map(|x| escape(x));
-        s.stop_grace_period = c.stop_grace_period.as_ref().map(|d| d.0.clone());
+        s.stop_grace_period = c.stop_grace_period.clone();
         if let Some(h) = &c.extra_hosts {
-            s.extra_hosts =
-                h.0.iter()
-                    .map(|(h, ip)| escape(&format!("{h}:{ip}")))
-                    .collect();
+            s.extra_hosts.0 = h.0.iter().map(|(h, ip)| (escape(h), escape(ip))).collect();
         }
     }
 
     fn build(&self, b: &BuildSpec) -> Build {
-        let mut args = Ordered::default();
-        for (k, v) in &b.args {
-            args.insert(k.clone(), escape(&v.0));
+        // In key order, whatever order devctl.toml wrote them in.
+        let mut pairs: Vec<&(String, Option<String>)> = b.args.0.iter().collect();
+        pairs.sort_by(|x, y| x.0.cmp(&y.0));
+        let mut args = KeyValues::default();
+        for (k, v) in pairs {
+            args.insert(k.clone(), v.as_deref().map(escape));
+        }
+        // The image's user follows the host user (never uid 0) unless
+        // devctl.toml says otherwise, as for the app.
+        for (k, id) in [
+            ("APP_UID", self.input.host_uid),
+            ("APP_GID", self.input.host_gid),
+        ] {
+            if args.get(k).is_none() {
+                args.insert(k, Some(app_id(id).to_string()));
+            }
         }
         Build {
             context: escape(&self.host_path(&b.context)),
@@ -657,12 +422,12 @@ pub fn generate(input: &Input<'_>) -> Generated {
 
     if let Some(app) = &cfg.app {
         let mut s = Service::default();
-        let mut args = Ordered::default();
+        let mut args = KeyValues::default();
         for (k, v) in &app.build_args {
-            args.insert(k.clone(), escape(&v.0));
+            args.insert(k.clone(), Some(escape(&v.0)));
         }
-        args.insert("APP_UID", app_id(input.host_uid).to_string());
-        args.insert("APP_GID", app_id(input.host_gid).to_string());
+        args.insert("APP_UID", Some(app_id(input.host_uid).to_string()));
+        args.insert("APP_GID", Some(app_id(input.host_gid).to_string()));
         s.image = Some(escape(
             &app.image.clone().unwrap_or_else(|| g.image_for("app")),
         ));
@@ -672,7 +437,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
             target: app.target.as_ref().map(|t| escape(t)),
             args,
         });
-        s.command = Some(Cmd::Exec(vec![
+        s.command = Some(Cmd::Many(vec![
             "sh".into(),
             "-c".into(),
             escape(&app_script(
@@ -737,8 +502,8 @@ pub fn generate(input: &Input<'_>) -> Generated {
                 (None, Some(_)) => Some(escape(&g.image_for(name))),
                 (None, None) => None,
             },
-            command: spec.command.as_ref().map(Cmd::from),
-            entrypoint: spec.entrypoint.as_ref().map(Cmd::from),
+            command: spec.command.as_ref().map(|c| c.map(escape)),
+            entrypoint: spec.entrypoint.as_ref().map(|c| c.map(escape)),
             user: spec.user.as_ref().map(|u| escape(u)),
             working_dir: spec.working_dir.as_ref().map(|w| escape(w.as_str())),
             init: spec.init,
@@ -749,12 +514,14 @@ pub fn generate(input: &Input<'_>) -> Generated {
             .deploy
             .as_ref()
             .and_then(|d| d.replicas)
-            .map(|replicas| Deploy { replicas });
+            .map(|replicas| Deploy {
+                replicas: Some(replicas),
+            });
         doc.services.insert(name.clone(), s);
     }
 
     // Declared volumes first (sorted), then those only used by mounts.
-    let mut names: BTreeMap<String, Volume> = BTreeMap::new();
+    let mut names: std::collections::BTreeMap<String, Volume> = Default::default();
     for (name, v) in &cfg.volumes {
         let mut out = Volume {
             name: v.name.as_ref().map(|n| escape(n)),
@@ -763,13 +530,11 @@ pub fn generate(input: &Input<'_>) -> Generated {
             ..Volume::default()
         };
         for (k, val) in &v.driver_opts {
-            out.driver_opts.insert(k.clone(), escape(&val.0));
+            out.driver_opts.insert(k.clone(), escape(val));
         }
-        if let Some(l) = &v.labels {
-            for (k, val) in &l.0 {
-                out.labels
-                    .insert(k.clone(), escape(val.as_deref().unwrap_or("")));
-            }
+        for (k, val) in &v.labels.0 {
+            out.labels
+                .insert(k.clone(), Some(escape(val.as_deref().unwrap_or(""))));
         }
         names.insert(name.clone(), out);
     }
@@ -777,7 +542,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
         names.entry(n.clone()).or_default();
     }
     for (n, v) in names {
-        doc.volumes.insert(n, v);
+        doc.volumes.insert(n, Some(v));
     }
 
     Generated {
@@ -789,8 +554,8 @@ pub fn generate(input: &Input<'_>) -> Generated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::env::Env;
-    use crate::project::load::load;
+    use crate::env::Env;
+    use crate::load::load;
 
     fn gen_with(toml: &str, auto: bool, uid: u32) -> Generated {
         let loaded = load("devctl.toml", toml, &Env::default()).unwrap();
@@ -826,10 +591,10 @@ PYTHON_IMAGE = "python:3.12-slim"
         assert_eq!(b.context, "/src/demo");
         assert_eq!(b.dockerfile.as_deref(), Some("Dockerfile"));
         assert_eq!(b.target.as_deref(), Some("app"));
-        assert_eq!(b.args.get("APP_UID").map(String::as_str), Some("1234"));
-        assert_eq!(b.args.get("APP_GID").map(String::as_str), Some("1234"));
+        assert_eq!(b.args.get("APP_UID").flatten(), Some("1234"));
+        assert_eq!(b.args.get("APP_GID").flatten(), Some("1234"));
         assert_eq!(
-            b.args.get("PYTHON_IMAGE").map(String::as_str),
+            b.args.get("PYTHON_IMAGE").flatten(),
             Some("python:3.12-slim")
         );
         assert_eq!(app.user.as_deref(), Some("app"));
@@ -841,7 +606,7 @@ PYTHON_IMAGE = "python:3.12-slim"
         assert_eq!(app.security_opt, vec!["no-new-privileges:true"]);
         assert_eq!(
             app.command,
-            Some(Cmd::Exec(vec![
+            Some(Cmd::Many(vec![
                 "sh".into(),
                 "-c".into(),
                 "set -e; python manage.py migrate --noinput; exec python manage.py runserver 0.0.0.0:8000".into()
@@ -854,7 +619,7 @@ PYTHON_IMAGE = "python:3.12-slim"
     fn auto_start_off_idles_and_escapes_dollar() {
         let g = gen_with(APP, false, 1234);
         let app = g.doc.services.get("app").unwrap();
-        let Some(Cmd::Exec(c)) = &app.command else {
+        let Some(Cmd::Many(c)) = &app.command else {
             panic!()
         };
         assert_eq!(
@@ -867,8 +632,8 @@ PYTHON_IMAGE = "python:3.12-slim"
     fn root_host_user_maps_to_1000() {
         let g = gen_with(APP, false, 0);
         let b = g.doc.services.get("app").unwrap().build.clone().unwrap();
-        assert_eq!(b.args.get("APP_UID").map(String::as_str), Some("1000"));
-        assert_eq!(b.args.get("APP_GID").map(String::as_str), Some("1000"));
+        assert_eq!(b.args.get("APP_UID").flatten(), Some("1000"));
+        assert_eq!(b.args.get("APP_GID").flatten(), Some("1000"));
         assert_eq!(app_id(0), 1000);
         assert_eq!(app_id(501), 501);
     }
@@ -970,7 +735,7 @@ allow_docker_socket = true
         );
         let a = g.doc.services.get("a").unwrap();
         assert_eq!(a.privileged, Some(true));
-        assert_eq!(a.cgroup.as_deref(), Some("private"));
+        assert_eq!(a.cgroup, Some(devctl_compose::Cgroup::Private));
         assert!(
             a.security_opt.is_empty(),
             "privileged: no no-new-privileges by default"
@@ -1010,11 +775,11 @@ allow_docker_socket = true
             false,
             1000,
         );
-        let m = g.doc.masked();
+        let m = masked(&g.doc);
         let env = &m.services.get("db").unwrap().environment;
-        assert_eq!(env.get("POSTGRES_PASSWORD"), Some(&Some(MASK.to_string())));
-        assert_eq!(env.get("SECRET_KEY"), Some(&Some(MASK.to_string())));
-        assert_eq!(env.get("POSTGRES_DB"), Some(&Some("app".to_string())));
+        assert_eq!(env.get("POSTGRES_PASSWORD"), Some(Some(MASK)));
+        assert_eq!(env.get("SECRET_KEY"), Some(Some(MASK)));
+        assert_eq!(env.get("POSTGRES_DB"), Some(Some("app")));
         assert!(
             looks_secret("DJANGO_SECRET_KEY")
                 && looks_secret("api_token")
@@ -1090,20 +855,20 @@ allow_docker_socket = true
             false,
             1000,
         );
-        let mut got = g.doc.secret_values();
+        let mut got = secret_values(&g.doc);
         got.sort();
         assert_eq!(got, vec!["cmdpw", "pa$s", "urlpw"]);
         assert!(
-            g.doc.env_files().iter().any(|f| f.ends_with("/a.env")),
+            env_files(&g.doc).iter().any(|f| f.ends_with("/a.env")),
             "{:?}",
-            g.doc.env_files()
+            env_files(&g.doc)
         );
     }
 
     #[test]
     fn project_name_goes_to_the_env_file_not_the_document() {
         let g = gen_with(APP, false, 1000);
-        let text = crate::yaml::to_string(&g.doc).unwrap();
+        let text = devctl_compose::yaml::to_string(&g.doc).unwrap();
         assert!(
             !text.lines().any(|l| l.starts_with("name:")),
             "no top-level name: {text}"

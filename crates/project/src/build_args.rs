@@ -5,7 +5,7 @@
 
 use super::env::{self, Env};
 use super::load::{locate_key, ConfigError};
-use super::model::{Config, Scalar};
+use super::model::Config;
 
 /// Refuses every build arg (`[app.build_args]`, a service's `build.args`)
 /// whose value, after interpolation, holds a secret value. The error names
@@ -15,27 +15,29 @@ pub fn check(file: &str, text: &str, config: &Config, env: &Env) -> Result<(), C
     if secrets.is_empty() {
         return Ok(());
     }
-    let mut args: Vec<(String, &str, &Scalar)> = Vec::new();
+    let mut args: Vec<(String, &str, &str)> = Vec::new();
     if let Some(app) = &config.app {
         for (k, v) in &app.build_args {
-            args.push(("[app.build_args]".into(), k, v));
+            args.push(("[app.build_args]".into(), k, &v.0));
         }
     }
     for (name, s) in &config.services {
         if let Some(b) = &s.build {
-            for (k, v) in &b.args {
-                args.push((format!("[services.{name}]"), k, v));
+            for (k, v) in &b.args.0 {
+                if let Some(v) = v {
+                    args.push((format!("[services.{name}]"), k, v));
+                }
             }
         }
     }
     for (table, key, value) in args {
-        let Some(secret) = secrets.iter().find(|s| holds(&value.0, s)) else {
+        let Some(secret) = secrets.iter().find(|s| holds(value, s)) else {
             continue;
         };
         let whose = env
             .vars
             .iter()
-            .find(|(k, v)| *v == secret && crate::gen::compose::looks_secret(k))
+            .find(|(k, v)| *v == secret && devctl_out::looks_secret(k))
             .map(|(k, _)| {
                 let from = if env.from_file.get(k) == Some(secret) {
                     "from the env file"
@@ -118,7 +120,7 @@ fn inline_key(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::load::load;
+    use crate::load::load;
 
     fn env(file: &[(&str, &str)], process: &[(&str, &str)]) -> Env {
         Env::merge(

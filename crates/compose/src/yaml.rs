@@ -1,8 +1,8 @@
-//! The only module that touches the YAML crate (serde_yaml is
-//! maintenance-only upstream; keeping it behind these two functions lets us
-//! swap it).
+//! The only module that touches the YAML crate (yaml_serde, the YAML
+//! organisation's maintained fork of serde_yaml; keeping it behind these
+//! functions lets us swap it).
 //!
-//! Output goes through serde_yaml's `Value` (which keeps key order) and a
+//! Output goes through yaml_serde's `Value` (which keeps key order) and a
 //! small emitter of our own that quotes every string a YAML 1.1 reader
 //! (PyYAML, so docker-compose 1.x) or a YAML 1.2 reader could take for
 //! something else: `yes`/`on`/`no`, numbers, `8000:8000` (base 60 in YAML
@@ -13,11 +13,11 @@ use std::fmt::Write;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 /// Serialises a value as a YAML document (block style, no leading `---`).
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
-    let v = serde_yaml::to_value(value)?;
+    let v = yaml_serde::to_value(value)?;
     let mut out = String::new();
     emit_block(&mut out, &v, 0)?;
     if !out.ends_with('\n') {
@@ -33,7 +33,7 @@ pub fn to_string_mapped<T: Serialize + ?Sized>(
     value: &T,
     map: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<String> {
-    let mut v = serde_yaml::to_value(value)?;
+    let mut v = yaml_serde::to_value(value)?;
     map_strings(&mut v, map);
     let mut out = String::new();
     emit_block(&mut out, &v, 0)?;
@@ -61,7 +61,7 @@ fn map_strings(v: &mut Value, map: &dyn Fn(&str) -> String) {
 
 /// Parses a YAML document.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
-    Ok(serde_yaml::from_str(text)?)
+    Ok(yaml_serde::from_str(text)?)
 }
 
 /// A YAML parse error and where it is (1-based; 1:1 when unknown).
@@ -76,10 +76,10 @@ pub struct Located {
 /// Parses a YAML document; `Ok(None)` for an empty one (nothing, or only
 /// comments). Errors carry their position.
 pub fn from_str_located<T: DeserializeOwned>(text: &str) -> Result<Option<T>, Located> {
-    if matches!(serde_yaml::from_str::<Value>(text), Ok(Value::Null)) {
+    if matches!(yaml_serde::from_str::<Value>(text), Ok(Value::Null)) {
         return Ok(None);
     }
-    serde_yaml::from_str(text).map(Some).map_err(|e| {
+    yaml_serde::from_str(text).map(Some).map_err(|e| {
         let msg = e.to_string();
         let message = match msg.find(" at line ") {
             Some(i) => msg[..i].to_string(),
@@ -309,7 +309,7 @@ mod tests {
             text,
             "name: x\nlist:\n- a\n- b c\nnested:\n  k:\n  - 1\n  - 2\nempty: {}\nmaps:\n- a: \"1\"\n  b: \"2\"\nnone: null\n\"yes\": true\n"
         );
-        let v: serde_yaml::Value = from_str(&text).unwrap();
+        let v: yaml_serde::Value = from_str(&text).unwrap();
         assert_eq!(v["nested"]["k"][1].as_u64(), Some(2));
         assert_eq!(v["maps"][0]["b"].as_str(), Some("2"));
     }

@@ -13,12 +13,13 @@ pub mod interp;
 pub mod load;
 pub mod model;
 pub mod tasks;
-pub mod user;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::usage;
+pub mod error;
+pub mod generate;
 use env::{AutoStart, Env};
+pub use error::{usage, Error};
 use model::{normalize_project_name, Config};
 
 pub const CONFIG_FILE: &str = "devctl.toml";
@@ -33,6 +34,8 @@ pub struct Paths {
     pub env_file: PathBuf,
     /// True when `--env-file` named it (then it must exist).
     pub env_explicit: bool,
+    /// The current directory (canonical), which messages show paths from.
+    pub cwd: PathBuf,
 }
 
 impl Paths {
@@ -89,6 +92,7 @@ pub fn discover(
         dir,
         env_file,
         env_explicit,
+        cwd: cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf()),
     })
 }
 
@@ -99,10 +103,10 @@ pub fn discover(
 /// parent project's.
 fn has_config(dir: &Path) -> anyhow::Result<bool> {
     let path = dir.join(CONFIG_FILE);
-    match crate::fsutil::entry(&path) {
-        crate::fsutil::Entry::Missing => Ok(false),
-        crate::fsutil::Entry::File => Ok(true),
-        crate::fsutil::Entry::Broken(why) | crate::fsutil::Entry::Special(why) => Err(usage(format!(
+    match devctl_fsutil::entry(&path) {
+        devctl_fsutil::Entry::Missing => Ok(false),
+        devctl_fsutil::Entry::File => Ok(true),
+        devctl_fsutil::Entry::Broken(why) | devctl_fsutil::Entry::Special(why) => Err(usage(format!(
             "{} {why}: make it a readable file or remove it (devctl does not use a {CONFIG_FILE} of a parent directory past a broken one)",
             path.display()
         ))),
@@ -129,17 +133,12 @@ pub fn project_name(config: &Config, dir: &Path) -> Result<String, String> {
     }
 }
 
-/// A path as shown in messages: relative to the current directory when it
-/// is below it, else as it is.
-pub fn shown(p: &Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| {
-            let cwd = cwd.canonicalize().unwrap_or(cwd);
-            p.strip_prefix(&cwd).ok().map(|r| r.display().to_string())
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| p.display().to_string())
+impl Paths {
+    /// A path as shown in messages: relative to the current directory when
+    /// it is below it, else as it is.
+    pub fn shown(&self, p: &Path) -> String {
+        devctl_text::display_path(p, &self.cwd)
+    }
 }
 
 /// A loaded project.
@@ -159,16 +158,16 @@ pub struct Project {
 /// Reads and checks devctl.toml and the env file. Every error is a usage
 /// error (exit 2) naming the file and position.
 pub fn open(paths: Paths) -> anyhow::Result<Project> {
-    let display = shown(&paths.config);
-    let env_display = shown(&paths.env_file);
+    let display = paths.shown(&paths.config);
+    let env_display = paths.shown(&paths.env_file);
     let bytes =
         std::fs::read(&paths.config).map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
     let text =
-        crate::text::decode(&bytes).map_err(|bad| usage(bad.message(&display, CONFIG_FILE)))?;
-    let why = match crate::fsutil::entry(&paths.env_file) {
-        crate::fsutil::Entry::Broken(why) => Some(why),
+        devctl_text::decode(&bytes).map_err(|bad| usage(bad.message(&display, CONFIG_FILE)))?;
+    let why = match devctl_fsutil::entry(&paths.env_file) {
+        devctl_fsutil::Entry::Broken(why) => Some(why),
         // `--env-file <(sops -d …)`: a pipe named on purpose is read.
-        crate::fsutil::Entry::Special(why) if !paths.env_explicit => Some(why),
+        devctl_fsutil::Entry::Special(why) if !paths.env_explicit => Some(why),
         _ => None,
     };
     if let Some(why) = why {
@@ -183,7 +182,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     }
     let (dotenv, env_file_exists) = match std::fs::read(&paths.env_file) {
         Ok(bytes) => {
-            let t = crate::text::decode(&bytes).map_err(|mut bad| {
+            let t = devctl_text::decode(&bytes).map_err(|mut bad| {
                 // the line up to the bad byte may hold a secret's value
                 bad.line_text = env::mask_env_line(&bad.line_text);
                 usage(bad.message(&env_display, "an env file"))
@@ -191,7 +190,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
             let pairs = env::parse_dotenv(t).map_err(|e| {
                 let mut msg = format!("{env_display}:{e}");
                 if e.line > 0 && !e.source_line.is_empty() {
-                    msg.push_str(&crate::text::snippet(e.line, &e.source_line, e.col, 1));
+                    msg.push_str(&devctl_text::snippet(e.line, &e.source_line, e.col, 1));
                 }
                 usage(msg)
             })?;
@@ -208,20 +207,20 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     };
     let env = Env::merge(dotenv, env::process_env());
     // From here on nothing devctl prints shows these values.
-    crate::out::add_secrets(env::secret_values(&env));
-    crate::out::add_secrets(env::referenced_secret_values(&env, &text));
+    devctl_out::add_secrets(env::secret_values(&env));
+    devctl_out::add_secrets(env::referenced_secret_values(&env, text));
     // Errors quote devctl.toml after interpolation: never a secret's value.
     let loaded =
-        load::load(&display, text, &env).map_err(|e| usage(crate::out::scrub(&e.to_string())))?;
+        load::load(&display, text, &env).map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
     // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
     let sockets = hostpath::Sockets::of_this_host();
     let home = std::env::var("HOME").unwrap_or_else(|_| "/".to_string());
     let dir = paths.dir.to_string_lossy();
-    let socket_warnings = load::check_socket_reach(&display, &text, &loaded.config, &|src| {
+    let socket_warnings = load::check_socket_reach(&display, text, &loaded.config, &|src| {
         let abs = load::absolute_host_path(&dir, &home, src);
         sockets.reach(&abs).map(|what| (abs, what))
     })
-    .map_err(|e| usage(crate::out::scrub(&e.to_string())))?;
+    .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
     let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
@@ -265,7 +264,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let e = discover(d.path(), Some(Path::new(".")), None).unwrap_err();
         assert!(e.to_string().contains("has no devctl.toml"), "{e}");
-        assert_eq!(crate::error::exit_code_for(&e), 2);
+        assert!(crate::error::is_config_error(&e));
         let e = discover(d.path(), Some(Path::new("missing")), None).unwrap_err();
         assert!(e.to_string().contains("no such directory"));
     }

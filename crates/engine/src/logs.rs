@@ -100,7 +100,7 @@ pub async fn logs(
         }
     }
     if !follow && streams.is_empty() {
-        crate::errln!("no containers for project {project}: `devctl start` creates them");
+        devctl_out::errln!("no containers for project {project}: `devctl start` creates them");
         return Ok(());
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -116,7 +116,7 @@ pub async fn logs(
                     let next = colors.len();
                     let i = *colors.entry(name.clone()).or_insert(next);
                     prefix_lines_with(&paint(&name, width, i, color), &out.into_bytes(), &mut buf);
-                    crate::out::write_stdout(&buf)?;
+                    devctl_out::write_stdout(&buf)?;
                 }
                 Some((_, name, Some(Err(e)))) => {
                     // a container removed while followed ends its stream

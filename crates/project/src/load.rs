@@ -31,8 +31,8 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A key or value quoted in the message is the file's text too.
-        let message = crate::text::escape_controls(&self.message);
-        let message = crate::text::cut_middle(&message, 2 * crate::text::MAX_SHOWN);
+        let message = devctl_text::escape_controls(&self.message);
+        let message = devctl_text::cut_middle(&message, 2 * devctl_text::MAX_SHOWN);
         if self.line == 0 {
             write!(f, "{}: {}", self.file, message)?;
         } else {
@@ -40,7 +40,7 @@ impl fmt::Display for ConfigError {
         }
         if let Some((src, col, width)) = &self.snippet {
             // escaped and cut: the file cannot drive the terminal
-            f.write_str(&crate::text::snippet(self.line, src, *col, *width))?;
+            f.write_str(&devctl_text::snippet(self.line, src, *col, *width))?;
         }
         Ok(())
     }
@@ -75,19 +75,7 @@ impl ConfigError {
     }
 }
 
-/// (1-based line, 1-based column in characters, the line's text).
-pub fn line_col(text: &str, offset: usize) -> (usize, usize, &str) {
-    let mut offset = offset.min(text.len());
-    // An offset inside a multi-byte character points at that character.
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[..start].matches('\n').count() + 1;
-    let col = text[start..offset].chars().count() + 1;
-    (line, col, text[start..end].trim_end_matches('\r'))
-}
+pub use devctl_text::line_col;
 
 /// A loaded config and the warnings loading produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -534,7 +522,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             );
         }
         if let Some(user) = &s.user {
-            if let Err(e) = crate::project::user::check_spelling(user) {
+            if let Err(e) = devctl_compose::user::check_spelling(user) {
                 return err(
                     locate_key(text, &format!("[services.{name}]"), "user")
                         .or_else(|| service_span(text, name)),
@@ -606,9 +594,9 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         let bad_root = rule
             .paths
             .iter()
-            .find(|p| p.as_str().chars().any(crate::text::is_unsafe));
-        if rule.name.chars().any(crate::text::is_unsafe) || rule.name.is_empty() {
-            let shown = crate::text::shown(&rule.name, 60);
+            .find(|p| p.as_str().chars().any(devctl_text::is_unsafe));
+        if rule.name.chars().any(devctl_text::is_unsafe) || rule.name.is_empty() {
+            let shown = devctl_text::shown(&rule.name, 60);
             return err(
                 Some(rule.name.as_str())
                     .filter(|n| !n.is_empty())
@@ -618,7 +606,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             );
         }
         if let Some(root) = bad_root {
-            let shown = crate::text::shown(root.as_str(), 60);
+            let shown = devctl_text::shown(root.as_str(), 60);
             return err(
                 find_span(text, "[[assets.watch]]"),
                 format!(

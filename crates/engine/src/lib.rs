@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use bollard::Docker;
 
-use crate::error::usage;
+pub mod error;
+pub use error::{usage, Error};
 
 /// The default socket when DOCKER_HOST is unset.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -131,9 +132,10 @@ fn unreachable(addr: &str, cause: impl std::fmt::Display) -> anyhow::Error {
         cause
     };
     let cause = cause.lines().next().unwrap_or("").to_string();
-    usage(format!(
-        "cannot reach the Docker engine at {addr} ({cause}); run `devctl doctor` to diagnose"
-    ))
+    anyhow::Error::new(Error::Unreachable {
+        addr: addr.to_string(),
+        cause,
+    })
 }
 
 /// `ssh://[user@]host:port`: bollard's ssh transport hands `host:port` to
@@ -235,8 +237,11 @@ pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
                     | E::SocketNotFoundError(_)
             )
         }) || e
-            .to_string()
-            .contains("the engine closed the build request")
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<Error>())
+            .is_some_and(|x| *x == Error::BuildClosed)
+            || e.downcast_ref::<Error>() == Some(&Error::BuildClosed)
     });
     let silent = err.chain().any(|e| {
         e.downcast_ref::<E>()

@@ -19,8 +19,7 @@ use bollard::models::{
     ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, HostConfigCgroupnsModeEnum,
     NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
-use serde::Deserialize;
-use serde_yaml::Value;
+
 use sha2::{Digest, Sha256};
 
 pub const LABEL_PROJECT: &str = "com.docker.compose.project";
@@ -40,197 +39,9 @@ pub const COMPOSE_VERSION: &str = "2.20.2";
 
 // ---------------------------------------------------------------- the document
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ComposeDoc {
-    /// Accepted but not used: the project name comes from
-    /// [`Inputs::project`], as `COMPOSE_PROJECT_NAME` (which devctl writes
-    /// to `.devctl/.env`) wins over `name:` in compose. devctl's generated
-    /// file has no `name:` (docker-compose 1.29 rejects the key).
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub services: BTreeMap<String, Service>,
-    #[serde(default)]
-    pub volumes: BTreeMap<String, Option<VolumeDef>>,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct VolumeDef {
-    pub name: Option<String>,
-    pub driver: Option<String>,
-    #[serde(default)]
-    pub driver_opts: BTreeMap<String, Scalar>,
-    #[serde(default)]
-    pub labels: Labels,
-    #[serde(default)]
-    pub external: bool,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
-/// A YAML scalar that compose accepts where it means a string.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum Scalar {
-    Str(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-impl Scalar {
-    pub fn as_string(&self) -> String {
-        match self {
-            Scalar::Str(s) => s.clone(),
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Float(f) => f.to_string(),
-            Scalar::Bool(b) => b.to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum StrOrList {
-    Str(String),
-    List(Vec<Scalar>),
-}
-
-/// `KEY: value` map or `["KEY=value"]` list (environment, labels, args).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Labels {
-    Map(BTreeMap<String, Option<Scalar>>),
-    List(Vec<String>),
-}
-
-impl Default for Labels {
-    fn default() -> Self {
-        Labels::Map(BTreeMap::new())
-    }
-}
-
-impl Labels {
-    /// Pairs in order; `None` for a key without a value.
-    pub fn pairs(&self) -> Vec<(String, Option<String>)> {
-        match self {
-            Labels::Map(m) => m
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_ref().map(Scalar::as_string)))
-                .collect(),
-            Labels::List(l) => l
-                .iter()
-                .map(|s| match s.split_once('=') {
-                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                    None => (s.clone(), None),
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum BuildSpec {
-    Context(String),
-    Full(BuildDef),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct BuildDef {
-    #[serde(default)]
-    pub context: Option<String>,
-    pub dockerfile: Option<String>,
-    pub target: Option<String>,
-    #[serde(default)]
-    pub args: Labels,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum DependsOnSpec {
-    List(Vec<String>),
-    Map(BTreeMap<String, Option<DependsOnDef>>),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DependsOnDef {
-    pub condition: Option<String>,
-    #[serde(default)]
-    pub restart: Option<bool>,
-    #[serde(default)]
-    pub required: Option<bool>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct HealthcheckDef {
-    pub test: Option<StrOrList>,
-    pub interval: Option<String>,
-    pub timeout: Option<String>,
-    pub start_period: Option<String>,
-    pub start_interval: Option<String>,
-    pub retries: Option<i64>,
-    #[serde(default)]
-    pub disable: bool,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DeployDef {
-    pub replicas: Option<u32>,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ExtraHosts {
-    List(Vec<String>),
-    Map(BTreeMap<String, String>),
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Service {
-    pub image: Option<String>,
-    pub build: Option<BuildSpec>,
-    pub command: Option<StrOrList>,
-    pub entrypoint: Option<StrOrList>,
-    #[serde(default)]
-    pub environment: Option<Labels>,
-    pub env_file: Option<StrOrList>,
-    #[serde(default)]
-    pub ports: Vec<Scalar>,
-    #[serde(default)]
-    pub volumes: Vec<String>,
-    pub depends_on: Option<DependsOnSpec>,
-    pub healthcheck: Option<HealthcheckDef>,
-    pub user: Option<Scalar>,
-    pub working_dir: Option<String>,
-    pub init: Option<bool>,
-    pub privileged: Option<bool>,
-    pub cgroup: Option<String>,
-    #[serde(default)]
-    pub security_opt: Vec<String>,
-    #[serde(default)]
-    pub cap_add: Vec<String>,
-    #[serde(default)]
-    pub cap_drop: Vec<String>,
-    pub read_only: Option<bool>,
-    pub tmpfs: Option<StrOrList>,
-    pub restart: Option<String>,
-    #[serde(default)]
-    pub labels: Labels,
-    pub deploy: Option<DeployDef>,
-    pub stop_signal: Option<String>,
-    pub stop_grace_period: Option<String>,
-    pub extra_hosts: Option<ExtraHosts>,
-    pub network_mode: Option<String>,
-    #[serde(flatten)]
-    pub extra: BTreeMap<String, Value>,
-}
+pub use devctl_compose::Condition;
+pub use devctl_compose::{normalize_project_name, parse_duration, ComposeFile as ComposeDoc};
+use devctl_compose::{Cgroup, PortSpec, StrOrList, VolumeMount};
 
 // ---------------------------------------------------------------- the plan
 
@@ -242,13 +53,6 @@ pub struct Inputs<'a> {
     pub project: &'a str,
     pub read_file: &'a dyn Fn(&Path) -> std::io::Result<String>,
     pub env: &'a dyn Fn(&str) -> Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Condition {
-    Started,
-    Healthy,
-    CompletedSuccessfully,
 }
 
 #[derive(Debug, Clone)]
@@ -434,117 +238,18 @@ fn err(file: &str, key: &str, msg: impl std::fmt::Display) -> String {
     format!("{file}: {key}: {msg}")
 }
 
-/// Compose interpolation of a generated file: `$$` → `$` in every string.
-fn unescape(v: &mut Value) {
-    match v {
-        Value::String(s) if s.contains("$$") => *s = s.replace("$$", "$"),
-        Value::Sequence(seq) => seq.iter_mut().for_each(unescape),
-        Value::Mapping(m) => m.iter_mut().for_each(|(_, v)| unescape(v)),
-        Value::Tagged(t) => unescape(&mut t.value),
-        _ => {}
-    }
-}
-
 /// Parses the compose text into the document (unknown keys are errors).
 pub fn parse(text: &str, file: &str) -> Result<ComposeDoc, String> {
-    let mut value: Value =
-        serde_yaml::from_str(text).map_err(|e| format!("{file}: not valid YAML: {e}"))?;
-    unescape(&mut value);
-    let doc: ComposeDoc = serde_yaml::from_value(value).map_err(|e| format!("{file}: {e}"))?;
-    check_extra(file, "", &doc.extra, &["version", "networks"])?;
-    for (name, s) in &doc.services {
-        check_extra(file, &format!("services.{name}."), &s.extra, &[])?;
-        if let Some(BuildSpec::Full(b)) = &s.build {
-            check_extra(file, &format!("services.{name}.build."), &b.extra, &[])?;
-        }
-        if let Some(d) = &s.deploy {
-            check_extra(file, &format!("services.{name}.deploy."), &d.extra, &[])?;
-        }
-    }
-    for (name, v) in &doc.volumes {
-        if let Some(v) = v {
-            check_extra(file, &format!("volumes.{name}."), &v.extra, &[])?;
-        }
-    }
-    Ok(doc)
-}
-
-fn check_extra(
-    file: &str,
-    prefix: &str,
-    extra: &BTreeMap<String, Value>,
-    allowed: &[&str],
-) -> Result<(), String> {
-    match extra
-        .keys()
-        .find(|k| !k.starts_with("x-") && !allowed.contains(&k.as_str()))
-    {
-        Some(k) => Err(err(
-            file,
-            &format!("{prefix}{k}"),
-            "not supported by devctl's engine (supported: the keys devctl generates; see DESIGN.md §4)",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Compose's project-name normalisation: lowercase, only `[a-z0-9_-]`.
-pub fn normalize_project_name(name: &str) -> String {
-    name.to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect::<String>()
-        .trim_start_matches(['_', '-'])
-        .to_string()
-}
-
-/// Go duration (`1m30s`, `500ms`, `10s`) → nanoseconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    if s == "0" {
-        return Ok(0);
-    }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    if rest.is_empty() {
-        return Err("empty duration".into());
-    }
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("{s:?}: a duration needs a unit (ns, us, ms, s, m, h)"))?;
-        if num_end == 0 {
-            return Err(format!("{s:?} is not a duration like 10s or 1m30s"));
-        }
-        let n: f64 = rest[..num_end]
-            .parse()
-            .map_err(|_| format!("{s:?} is not a duration like 10s or 1m30s"))?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
-        };
-        total += n * mult;
-        rest = &rest[unit_end..];
-    }
-    Ok(total as i64)
+    devctl_compose::parse(text, file).map_err(|e| e.to_string())
 }
 
 fn to_list(v: &StrOrList, shell_split: bool) -> Result<Vec<String>, String> {
     match v {
-        StrOrList::Str(s) if shell_split => {
+        StrOrList::One(s) if shell_split => {
             shell_words::split(s).map_err(|e| format!("{s:?}: {e}"))
         }
-        StrOrList::Str(s) => Ok(vec![s.clone()]),
-        StrOrList::List(l) => Ok(l.iter().map(Scalar::as_string).collect()),
+        StrOrList::One(s) => Ok(vec![s.clone()]),
+        StrOrList::Many(l) => Ok(l.clone()),
     }
 }
 
@@ -578,44 +283,22 @@ fn clean(p: &Path) -> PathBuf {
     out
 }
 
-/// `[ip:][host:]container[/proto]` → binding.
+/// `[ip:][host:]container[/proto]` → binding (compose's port syntax,
+/// read by [`PortSpec::parse`]; ranges are not supported here).
 fn parse_port(s: &str) -> Result<PublishedPort, String> {
-    let (spec, protocol) = match s.rsplit_once('/') {
-        Some((a, p)) => (a, p.to_string()),
-        None => (s, "tcp".to_string()),
-    };
-    let (host_ip, rest) = if let Some(r) = spec.strip_prefix('[') {
-        let (ip, r) = r
-            .split_once("]:")
-            .ok_or_else(|| format!("{s:?}: bad IPv6 address"))?;
-        (ip.to_string(), r)
-    } else {
-        let parts: Vec<&str> = spec.split(':').collect();
-        match parts.len() {
-            1 | 2 => (String::new(), spec),
-            3 => (parts[0].to_string(), &spec[parts[0].len() + 1..]),
-            _ => return Err(format!("{s:?} is not [IP:][HOST_PORT:]CONTAINER_PORT")),
-        }
-    };
-    let (host_port, container_port) = match rest.split_once(':') {
-        Some((h, c)) => (h.to_string(), c.to_string()),
-        None => (String::new(), rest.to_string()),
-    };
-    for p in [&host_port, &container_port] {
-        if !p.is_empty() && p.parse::<u16>().is_err() {
-            return Err(format!(
-                "{s:?}: {p:?} is not a port number (port ranges are not supported)"
-            ));
-        }
-    }
-    if container_port.is_empty() {
-        return Err(format!("{s:?}: no container port"));
+    let p = PortSpec::parse(s)?;
+    if p.container.contains('-') || p.host.as_deref().is_some_and(|h| h.contains('-')) {
+        return Err(format!("{s:?}: port ranges are not supported"));
     }
     Ok(PublishedPort {
-        host_ip,
-        host_port,
-        container_port,
-        protocol,
+        host_ip: p
+            .host_ip
+            .as_deref()
+            .map(|ip| ip.trim_start_matches('[').trim_end_matches(']').to_string())
+            .unwrap_or_default(),
+        host_port: p.host.unwrap_or_default(),
+        container_port: p.container,
+        protocol: p.proto.unwrap_or_else(|| "tcp".to_string()),
     })
 }
 
@@ -685,7 +368,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
     };
 
     let mut volumes = Vec::new();
-    for (key, def) in &doc.volumes {
+    // In key order (compose's order), whatever order the file has.
+    let mut volume_defs: Vec<_> = doc.volumes.iter().collect();
+    volume_defs.sort_by(|a, b| a.0.cmp(b.0));
+    for (key, def) in volume_defs {
         let def = def.clone().unwrap_or_default();
         let name = def
             .name
@@ -693,9 +379,9 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             .unwrap_or_else(|| format!("{project}_{key}"));
         let mut labels: HashMap<String, String> = def
             .labels
-            .pairs()
-            .into_iter()
-            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
             .collect();
         labels.insert(LABEL_PROJECT.into(), project.clone());
         labels.insert(LABEL_VOLUME.into(), key.clone());
@@ -707,7 +393,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             driver_opts: def
                 .driver_opts
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_string()))
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             labels,
             external: def.external,
@@ -716,32 +402,26 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
 
     let mut services = Vec::new();
     let mut needs_network = false;
-    for (name, s) in &doc.services {
+    // In name order: the dependency sort keeps it for ties.
+    let mut service_defs: Vec<_> = doc.services.iter().collect();
+    service_defs.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, s) in service_defs {
         let key = |k: &str| format!("services.{name}.{k}");
         let e = |k: &str, m: String| err(&file, &key(k), m);
 
         let build = match &s.build {
             None => None,
             Some(b) => {
-                let (ctx, dockerfile, target, args) = match b {
-                    BuildSpec::Context(c) => (c.clone(), None, None, Vec::new()),
-                    BuildSpec::Full(d) => (
-                        d.context.clone().unwrap_or_else(|| ".".into()),
-                        d.dockerfile.clone(),
-                        d.target.clone(),
-                        d.args.pairs(),
-                    ),
-                };
                 let mut argmap = BTreeMap::new();
-                for (k, v) in args {
-                    if let Some(v) = v.or_else(|| (inputs.env)(&k)) {
-                        argmap.insert(k, v);
+                for (k, v) in &b.args.0 {
+                    if let Some(v) = v.clone().or_else(|| (inputs.env)(k)) {
+                        argmap.insert(k.clone(), v);
                     }
                 }
                 Some(BuildPlan {
-                    context: resolve_path(&base, &ctx, inputs.env),
-                    dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
-                    target,
+                    context: resolve_path(&base, &b.context, inputs.env),
+                    dockerfile: b.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
+                    target: b.target.clone(),
                     args: argmap,
                     private: Vec::new(),
                 })
@@ -762,9 +442,9 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 env.push((k, v));
             }
         };
-        if let Some(ef) = &s.env_file {
-            for p in to_list(ef, false).map_err(|m| e("env_file", m))? {
-                let path = resolve_path(&base, &p, inputs.env);
+        {
+            for p in &s.env_file {
+                let path = resolve_path(&base, p, inputs.env);
                 if !private_files.contains(&path) {
                     private_files.push(path.clone());
                 }
@@ -772,10 +452,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     .map_err(|io| e("env_file", format!("cannot read {}: {io}", path.display())))?;
                 // As devctl reads .env: a BOM and CRLF accepted, an error
                 // at line:col with the line shown masked and escaped.
-                let pairs = crate::project::env::parse_dotenv(&text).map_err(|pe| {
+                let pairs = devctl_envfile::parse_dotenv(&text).map_err(|pe| {
                     let mut m = format!("{}:{pe}", path.display());
                     if pe.line > 0 && !pe.source_line.is_empty() {
-                        m.push_str(&crate::text::snippet(pe.line, &pe.source_line, pe.col, 1));
+                        m.push_str(&devctl_text::snippet(pe.line, &pe.source_line, pe.col, 1));
                     }
                     e("env_file", m)
                 })?;
@@ -784,12 +464,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 }
             }
         }
-        if let Some(envs) = &s.environment {
-            for (k, v) in envs.pairs() {
-                match v.or_else(|| (inputs.env)(&k)) {
-                    Some(v) => set(&mut env, k, v),
-                    None => env.retain(|(x, _)| *x != k),
-                }
+        for (k, v) in &s.environment.0 {
+            match v.clone().or_else(|| (inputs.env)(k)) {
+                Some(v) => set(&mut env, k.clone(), v),
+                None => env.retain(|(x, _)| x != k),
             }
         }
 
@@ -797,12 +475,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         let mut anon_volumes = Vec::new();
         let mut bind_sources = Vec::new();
         for v in &s.volumes {
-            let parts: Vec<&str> = v.split(':').collect();
-            match parts.as_slice() {
-                [target] => anon_volumes.push(target.to_string()),
-                [src, target, mode @ ..] if mode.len() <= 1 => {
-                    let mode = mode.first().map(|m| format!(":{m}")).unwrap_or_default();
-                    if src.starts_with('/') || src.starts_with('.') || src.starts_with('~') {
+            let m = VolumeMount::parse(v).map_err(|m| e("volumes", m))?;
+            let target = &m.target;
+            let mode = m.mode.as_ref().map(|m| format!(":{m}")).unwrap_or_default();
+            match &m.source {
+                None => anon_volumes.push(target.to_string()),
+                Some(src) => {
+                    if !m.is_named() {
                         let p = resolve_path(&base, src, inputs.env);
                         binds.push(format!("{}:{target}{mode}", p.display()));
                         bind_sources.push(p);
@@ -818,13 +497,12 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                         binds.push(format!("{}:{target}{mode}", vol.name));
                     }
                 }
-                _ => return Err(e("volumes", format!("{v:?} is not SOURCE:TARGET[:MODE]"))),
             }
         }
 
         let mut ports = Vec::new();
         for p in &s.ports {
-            ports.push(parse_port(&p.as_string()).map_err(|m| e("ports", m))?);
+            ports.push(parse_port(p).map_err(|m| e("ports", m))?);
         }
         let mut exposed = Vec::new();
         let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
@@ -847,27 +525,12 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             list.sort_by(|a, b| (&a.host_ip, &a.host_port).cmp(&(&b.host_ip, &b.host_port)));
         }
 
-        let mut depends_on = Vec::new();
-        match &s.depends_on {
-            None => {}
-            Some(DependsOnSpec::List(l)) => {
-                depends_on.extend(l.iter().map(|d| (d.clone(), Condition::Started)))
-            }
-            Some(DependsOnSpec::Map(m)) => {
-                for (d, def) in m {
-                    let c = match def.as_ref().and_then(|x| x.condition.as_deref()) {
-                        None | Some("service_started") => Condition::Started,
-                        Some("service_healthy") => Condition::Healthy,
-                        Some("service_completed_successfully") => Condition::CompletedSuccessfully,
-                        Some(o) => return Err(e(
-                            &format!("depends_on.{d}.condition"),
-                            format!("{o:?} is not service_started, service_healthy or service_completed_successfully"),
-                        )),
-                    };
-                    depends_on.push((d.clone(), c));
-                }
-            }
-        }
+        let depends_on: Vec<(String, Condition)> = s
+            .depends_on
+            .0
+            .iter()
+            .map(|(d, entry)| (d.clone(), entry.condition))
+            .collect();
         for (d, _) in &depends_on {
             if !doc.services.contains_key(d) {
                 return Err(e("depends_on", format!("no service named {d:?}")));
@@ -876,33 +539,35 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
 
         let healthcheck = match &s.healthcheck {
             None => None,
-            Some(h) if h.disable => Some(HealthConfig {
+            Some(h) if h.disable == Some(true) => Some(HealthConfig {
                 test: Some(vec!["NONE".into()]),
                 ..Default::default()
             }),
             Some(h) => {
-                let dur = |k: &str, v: &Option<String>| -> Result<Option<i64>, String> {
-                    v.as_deref()
-                        .map(parse_duration)
+                let dur = |k: &str,
+                           v: &Option<devctl_compose::Duration>|
+                 -> Result<Option<i64>, String> {
+                    v.as_ref()
+                        .map(|d| parse_duration(d.as_str()))
                         .transpose()
                         .map_err(|m| e(&format!("healthcheck.{k}"), m))
                 };
                 Some(HealthConfig {
                     test: match &h.test {
                         None => None,
-                        Some(StrOrList::Str(s)) => Some(vec!["CMD-SHELL".into(), s.clone()]),
+                        Some(StrOrList::One(s)) => Some(vec!["CMD-SHELL".into(), s.clone()]),
                         Some(l) => Some(to_list(l, false).map_err(|m| e("healthcheck.test", m))?),
                     },
                     interval: dur("interval", &h.interval)?,
                     timeout: dur("timeout", &h.timeout)?,
                     start_period: dur("start_period", &h.start_period)?,
                     start_interval: dur("start_interval", &h.start_interval)?,
-                    retries: h.retries,
+                    retries: h.retries.map(i64::from),
                 })
             }
         };
 
-        let restart_policy = match s.restart.as_deref() {
+        let restart_policy = match s.restart.as_ref().map(|r| r.as_str()) {
             None => None,
             Some(r) => {
                 let (n, max) = match r.split_once(':') {
@@ -933,44 +598,34 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             }
         };
 
-        let cgroupns_mode = match s.cgroup.as_deref() {
+        let cgroupns_mode = match s.cgroup {
             None => None,
-            Some("host") => Some(HostConfigCgroupnsModeEnum::HOST),
-            Some("private") => Some(HostConfigCgroupnsModeEnum::PRIVATE),
-            Some(o) => return Err(e("cgroup", format!("{o:?} is not host or private"))),
+            Some(Cgroup::Host) => Some(HostConfigCgroupnsModeEnum::HOST),
+            Some(Cgroup::Private) => Some(HostConfigCgroupnsModeEnum::PRIVATE),
         };
 
-        let tmpfs = match &s.tmpfs {
-            None => None,
-            Some(t) => Some(
-                to_list(t, false)
-                    .map_err(|m| e("tmpfs", m))?
-                    .into_iter()
-                    .map(|x| match x.split_once(':') {
-                        Some((p, o)) => (p.to_string(), o.to_string()),
-                        None => (x, String::new()),
-                    })
-                    .collect::<HashMap<_, _>>(),
-            ),
-        };
+        let tmpfs = (!s.tmpfs.is_empty()).then(|| {
+            s.tmpfs
+                .iter()
+                .map(|x| match x.split_once(':') {
+                    Some((p, o)) => (p.to_string(), o.to_string()),
+                    None => (x.clone(), String::new()),
+                })
+                .collect::<HashMap<_, _>>()
+        });
 
-        let extra_hosts = match &s.extra_hosts {
-            None => None,
-            Some(ExtraHosts::List(l)) => Some(
-                l.iter()
-                    .map(|h| match h.split_once('=') {
-                        Some((n, ip)) => format!("{n}:{ip}"),
-                        None => h.clone(),
-                    })
-                    .collect(),
-            ),
-            Some(ExtraHosts::Map(m)) => Some(m.iter().map(|(n, ip)| format!("{n}:{ip}")).collect()),
-        };
+        let extra_hosts = (!s.extra_hosts.is_empty()).then(|| {
+            s.extra_hosts
+                .0
+                .iter()
+                .map(|(n, ip)| format!("{n}:{ip}"))
+                .collect()
+        });
 
         let stop_timeout = s
             .stop_grace_period
-            .as_deref()
-            .map(parse_duration)
+            .as_ref()
+            .map(|d| parse_duration(d.as_str()))
             .transpose()
             .map_err(|m| e("stop_grace_period", m))?
             .map(|ns| (ns + 999_999_999) / 1_000_000_000);
@@ -999,9 +654,9 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
 
         let mut labels: HashMap<String, String> = s
             .labels
-            .pairs()
-            .into_iter()
-            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
             .collect();
         labels.insert(LABEL_PROJECT.into(), project.clone());
         labels.insert(LABEL_SERVICE.into(), name.clone());
@@ -1012,20 +667,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         if !depends_on.is_empty() {
             let mut d: Vec<String> = depends_on
                 .iter()
-                .map(|(n, c)| {
-                    let c = match c {
-                        Condition::Started => "service_started",
-                        Condition::Healthy => "service_healthy",
-                        Condition::CompletedSuccessfully => "service_completed_successfully",
-                    };
-                    format!("{n}:{c}:false")
-                })
+                .map(|(n, c)| format!("{n}:{}:false", c.as_str()))
                 .collect();
             d.sort();
             labels.insert(LABEL_DEPENDS_ON.into(), d.join(","));
         }
 
-        let user = s.user.as_ref().map(Scalar::as_string);
+        let user = s.user.clone();
         let body = ContainerCreateBody {
             image: Some(image.clone()),
             cmd: s
@@ -1247,7 +895,10 @@ volumes:
         assert_eq!(hc.init, Some(true));
         assert_eq!(b.user.as_deref(), Some("app"));
         assert_eq!(p.app_url().as_deref(), Some("http://127.0.0.1:8000/"));
-        assert_eq!(app.depends_on, [("db".to_string(), Condition::Healthy)]);
+        assert_eq!(
+            app.depends_on,
+            [("db".to_string(), Condition::ServiceHealthy)]
+        );
         let db = p.service("db").unwrap();
         let h = db.body.healthcheck.as_ref().unwrap();
         assert_eq!(h.test.as_deref().unwrap(), ["CMD-SHELL", "true"]);

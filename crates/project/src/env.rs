@@ -3,7 +3,6 @@
 //! resolved here. Pure apart from [`process_env`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The merged environment used for interpolation and AUTO_START_SERVER.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,141 +38,7 @@ pub fn process_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// A `.env` line that does not parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DotenvError {
-    /// 1-based; 0 when unknown.
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-    /// The offending line as written.
-    pub source_line: String,
-}
-
-impl fmt::Display for DotenvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.col, self.message)
-    }
-}
-
-/// Parses `.env` text with dotenvy (`KEY=value`, quotes, `export`, comments,
-/// `${VAR}` substitution from earlier lines). Pure apart from dotenvy's own
-/// lookup of the process environment for substitution.
-/// A leading UTF-8 byte-order mark is skipped (as for devctl.toml); CRLF
-/// line endings are read as LF.
-pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, DotenvError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok(pair) => out.push(pair),
-            Err(dotenvy::Error::LineParse(bad, idx)) => {
-                // A quote left open reads to the end of the file: blame
-                // the line where it opened, not the last one.
-                let open = (idx == bad.len() && text.ends_with(bad.as_str()))
-                    .then(|| unclosed_quote(&bad))
-                    .flatten()
-                    .map(|at| text.len() - bad.len() + at);
-                let (line, col) = match open {
-                    Some(at) => {
-                        let (line, col, _) = crate::project::load::line_col(text, at);
-                        (line, col)
-                    }
-                    None => {
-                        let (_, line, col) = locate(text, &bad, idx);
-                        (line, col)
-                    }
-                };
-                let source_line = mask_env_line(if line > 0 {
-                    text.lines().nth(line - 1).unwrap_or("")
-                } else {
-                    bad.lines().next().unwrap_or("")
-                });
-                let message = match open.map(|at| &text[at..at + 1]) {
-                    Some(q) => format!(
-                        "the {q} quote opened here is never closed (close it, or escape a literal {q} with a backslash)"
-                    ),
-                    None => "cannot parse this line: expected KEY=value (quote a value holding spaces or special characters)".to_string(),
-                };
-                return Err(DotenvError {
-                    line,
-                    col,
-                    message,
-                    source_line,
-                });
-            }
-            Err(other) => {
-                return Err(DotenvError {
-                    line: 0,
-                    col: 0,
-                    message: other.to_string(),
-                    source_line: String::new(),
-                })
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The byte offset in `buf` of a quote still open at its end, following
-/// dotenvy's own reading of logical lines (quotes, backslash escapes, a `#`
-/// after whitespace starting a comment).
-fn unclosed_quote(buf: &str) -> Option<usize> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum S {
-        Complete,
-        Escape,
-        Strong,
-        StrongEsc,
-        Weak,
-        WeakEsc,
-        White,
-    }
-    let mut s = S::Complete;
-    let mut open = None;
-    for (i, c) in buf.char_indices() {
-        s = match (s, c) {
-            (S::White, '#') => return None,
-            (S::Complete, c) if c.is_whitespace() && c != '\n' && c != '\r' => S::White,
-            (S::White | S::Complete, '\\') => S::Escape,
-            (S::White | S::Complete, '"') => {
-                open = Some(i);
-                S::Weak
-            }
-            (S::White | S::Complete, '\'') => {
-                open = Some(i);
-                S::Strong
-            }
-            (S::White | S::Complete | S::Escape, _) => S::Complete,
-            (S::Weak, '\\') => S::WeakEsc,
-            (S::Weak, '"') => S::Complete,
-            (S::Weak | S::WeakEsc, _) => S::Weak,
-            (S::Strong, '\\') => S::StrongEsc,
-            (S::Strong, '\'') => S::Complete,
-            (S::Strong | S::StrongEsc, _) => S::Strong,
-        };
-    }
-    matches!(s, S::Weak | S::WeakEsc | S::Strong | S::StrongEsc)
-        .then_some(open)
-        .flatten()
-}
-
-/// Where dotenvy's offending text (`bad`, the rest of a line from some
-/// point to its end, error at `idx` in it) is in `text`: (byte offset,
-/// 1-based line, 1-based column); line 0 when not found.
-fn locate(text: &str, bad: &str, idx: usize) -> (usize, usize, usize) {
-    let bad = bad.trim_end_matches(['\n', '\r']);
-    let hit = text.match_indices(bad).map(|(i, _)| i).find(|&i| {
-        let end = i + bad.len();
-        end == text.len() || text[end..].starts_with(['\n', '\r']) || bad.contains('\n')
-    });
-    let Some(start) = hit.filter(|_| !bad.is_empty()) else {
-        return (0, 0, 0);
-    };
-    let at = (start + idx.saturating_sub(1).min(bad.len().saturating_sub(1))).min(text.len());
-    let (line, col, _) = crate::project::load::line_col(text, at);
-    (at, line, col)
-}
+pub use devctl_envfile::{parse_dotenv, DotenvError};
 
 /// The values devctl must never print that the env file and the process
 /// environment give: those of secret-looking keys set in the env file (and
@@ -188,7 +53,7 @@ pub fn secret_values(env: &Env) -> Vec<String> {
     }
     for val in env.vars.values() {
         v.extend(
-            crate::out::url_passwords(val)
+            devctl_out::url_passwords(val)
                 .into_iter()
                 .map(str::to_string),
         );
@@ -207,7 +72,7 @@ pub fn file_secret_values<'a>(
             v.push(val.clone());
         }
         v.extend(
-            crate::out::url_passwords(val)
+            devctl_out::url_passwords(val)
                 .into_iter()
                 .map(str::to_string),
         );
@@ -258,24 +123,9 @@ fn referenced_names(text: &str) -> Vec<&str> {
     out
 }
 
-fn looks_secret(key: &str) -> bool {
-    crate::gen::compose::looks_secret(key)
-}
+use devctl_out::looks_secret;
 
-/// A `.env` line as shown in an error: the value of a secret-looking key
-/// masked (`export` and quotes tolerated), and any URL password in it.
-pub fn mask_env_line(line: &str) -> String {
-    let masked = crate::out::mask_url_passwords(line).into_owned();
-    let Some((k, _)) = masked.split_once('=') else {
-        return masked;
-    };
-    let key = k.trim().trim_start_matches("export ").trim();
-    if looks_secret(key) {
-        format!("{k}={}", crate::out::MASK)
-    } else {
-        masked
-    }
-}
+pub use devctl_out::mask_env_line;
 
 /// How AUTO_START_SERVER resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -164,11 +164,11 @@ pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) ->
         match item {
             Ok(LogOutput::StdErr { message }) => {
                 err_buf.push(&prefix, &message, &mut buf);
-                let _ = crate::out::write_stderr(&buf);
+                let _ = devctl_out::write_stderr(&buf);
             }
             Ok(LogOutput::StdOut { message }) | Ok(LogOutput::Console { message }) => {
                 out_buf.push(&prefix, &message, &mut buf);
-                let _ = crate::out::write_stdout(&buf);
+                let _ = devctl_out::write_stdout(&buf);
             }
             Ok(LogOutput::StdIn { .. }) => {}
             Err(e) => return Err(anyhow!(e).context(format!("reading the output of [{job}]"))),
@@ -176,10 +176,10 @@ pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) ->
     }
     let mut buf = Vec::new();
     out_buf.flush(&prefix, &mut buf);
-    let _ = crate::out::write_stdout(&buf);
+    let _ = devctl_out::write_stdout(&buf);
     buf.clear();
     err_buf.flush(&prefix, &mut buf);
-    let _ = crate::out::write_stderr(&buf);
+    let _ = devctl_out::write_stderr(&buf);
     for _ in 0..500 {
         let inspect = t.docker.inspect_exec(&id).await?;
         if inspect.running != Some(true) {
@@ -233,11 +233,11 @@ pub async fn stream_app_logs(docker: Docker, container: String, since: i64) {
     while let Some(Ok(item)) = stream.next().await {
         let mut buf = Vec::new();
         lines.push("[app]", &item.into_bytes(), &mut buf);
-        let _ = crate::out::write_stdout(&buf);
+        let _ = devctl_out::write_stdout(&buf);
     }
     let mut buf = Vec::new();
     lines.flush("[app]", &mut buf);
-    let _ = crate::out::write_stdout(&buf);
+    let _ = devctl_out::write_stdout(&buf);
 }
 
 /// Whether the engine still answers (`GET /_ping`): run-dev asks every few

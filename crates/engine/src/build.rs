@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 
 use super::plan::{BuildPlan, ServicePlan};
 use super::Engine;
-use crate::dockerignore::DockerIgnore;
+use devctl_dockerignore::DockerIgnore;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +28,14 @@ pub enum Progress {
     Quiet,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub no_cache: bool,
     pub pull: bool,
     pub progress: Progress,
+    /// The current directory (canonical): paths in messages are shown
+    /// from it.
+    pub cwd: PathBuf,
 }
 
 /// The ignore file of a build: `<Dockerfile>.dockerignore` next to the
@@ -54,7 +57,7 @@ pub fn read_ignore(build: &BuildPlan) -> Result<DockerIgnore> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
-            return Err(crate::error::usage(format!(
+            return Err(crate::usage(format!(
                 "cannot read {}: {}",
                 path.display(),
                 io_reason(&e)
@@ -63,7 +66,7 @@ pub fn read_ignore(build: &BuildPlan) -> Result<DockerIgnore> {
     };
     let ig = DockerIgnore::parse(&text);
     if let Some(bad) = ig.invalid_patterns().first() {
-        return Err(crate::error::usage(format!(
+        return Err(crate::usage(format!(
             "{}:{}: invalid pattern {:?}: {} (Docker would fail the build)",
             path.display(),
             bad.line,
@@ -421,10 +424,7 @@ impl Write for ChanWriter {
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
         self.tx.blocking_send(chunk).map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::BrokenPipe,
-                "the engine closed the build request",
-            )
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, crate::Error::BuildClosed)
         })
     }
 }
@@ -486,14 +486,14 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     match std::fs::metadata(&build.context) {
         Ok(m) if m.is_dir() => {}
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(crate::error::usage(format!(
+            return Err(crate::usage(format!(
                 "service {}: cannot read the build context {ctx_shown}: {}",
                 svc.name,
                 io_reason(&e)
             )))
         }
         _ => {
-            return Err(crate::error::usage(format!(
+            return Err(crate::usage(format!(
                 "service {}: build context {ctx_shown} is not a directory",
                 svc.name,
             )))
@@ -505,7 +505,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         // A Dockerfile in a directory devctl cannot search is unreadable,
         // not missing.
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(crate::error::usage(format!(
+            return Err(crate::usage(format!(
                 "service {}: build context {ctx_shown}: cannot read ./{}: {}",
                 svc.name,
                 build.dockerfile.trim_start_matches("./"),
@@ -513,7 +513,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             )))
         }
         _ => {
-            return Err(crate::error::usage(format!(
+            return Err(crate::usage(format!(
                 "service {}: no Dockerfile at {}",
                 svc.name,
                 df.display()
@@ -523,9 +523,9 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // A Dockerfile that is not text is named here with its position, not
     // left to the builder's parser.
     if let Ok(bytes) = std::fs::read(&df) {
-        if let Err(bad) = crate::text::decode(&bytes) {
-            let shown = crate::project::shown(&df);
-            return Err(crate::error::usage(bad.message(&shown, "a Dockerfile")));
+        if let Err(bad) = devctl_text::decode(&bytes) {
+            let shown = devctl_text::display_path(&df, &opts.cwd);
+            return Err(crate::usage(bad.message(&shown, "a Dockerfile")));
         }
     }
     let ig = read_ignore(build)?;
@@ -534,7 +534,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         .map_err(|e| unreadable_error(svc, build, &e))?;
     if opts.progress != Progress::Quiet {
         for x in &files.reincluded {
-            crate::errln!(
+            devctl_out::errln!(
                 "warning: service {}: {} re-includes {x} in the build context: devctl keeps it out of images because it holds secrets (values from .env or an env file); it is sent to the engine and may end up in the image",
                 svc.name,
                 ignore_path(build).display()
@@ -555,15 +555,9 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
 
-    let mut args: HashMap<String, String> = build.args.clone().into_iter().collect();
-    // The app user follows the host user (never uid 0) unless the compose
-    // file says otherwise.
-    // SAFETY: getuid/getgid cannot fail.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    args.entry("APP_UID".into())
-        .or_insert_with(|| crate::gen::compose::app_id(uid).to_string());
-    args.entry("APP_GID".into())
-        .or_insert_with(|| crate::gen::compose::app_id(gid).to_string());
+    // The build args are the compose document's, nothing added: devctl
+    // writes APP_UID/APP_GID there (see devctl_project::generate).
+    let args: HashMap<String, String> = build.args.clone().into_iter().collect();
     let mut b = BuildImageOptionsBuilder::default()
         .dockerfile(&build.dockerfile)
         .t(&svc.image)
@@ -583,7 +577,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let b = b.labels(&labels);
 
     let bar = match opts.progress {
-        Progress::Tty => Some(crate::out::Spinner::new(&svc.name)),
+        Progress::Tty => Some(devctl_out::Spinner::new(&svc.name)),
         _ => None,
     };
     let mut tail: Vec<String> = Vec::new();
@@ -617,7 +611,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                             }
                             pb.set_message(line);
                         }
-                        (None, Progress::Plain) => crate::errln!("{}: {line}", svc.name),
+                        (None, Progress::Plain) => devctl_out::errln!("{}: {line}", svc.name),
                         _ => {}
                     }
                 }
@@ -673,7 +667,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                 .collect()
         };
         for l in shown {
-            crate::errln!("{}: {l}", svc.name);
+            devctl_out::errln!("{}: {l}", svc.name);
         }
         bail!(
             "building service {} ({}) failed: {}",
@@ -684,7 +678,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     tar_result?;
     if opts.progress != Progress::Quiet {
-        crate::errln!(
+        devctl_out::errln!(
             " Image {}  Built ({:.1}s)",
             svc.image,
             t0.elapsed().as_secs_f64()
@@ -695,7 +689,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
 
 /// The usage error (exit 2) for a context file that cannot be read.
 fn unreadable_error(svc: &ServicePlan, build: &BuildPlan, u: &Unreadable) -> anyhow::Error {
-    crate::error::usage(format!(
+    crate::usage(format!(
         "service {}: build context {}: {u}\n  fix: make it readable, or leave it out of the build context in {}",
         svc.name,
         build.context.display(),

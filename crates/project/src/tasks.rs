@@ -552,10 +552,10 @@ fn visit<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::env::Env;
+    use crate::env::Env;
 
     fn load(text: &str) -> Result<Config, ConfigError> {
-        crate::project::load::load("devctl.toml", text, &Env::default()).map(|l| l.config)
+        crate::load::load("devctl.toml", text, &Env::default()).map(|l| l.config)
     }
 
     const BASE: &str = "[app]\n";
@@ -627,9 +627,7 @@ mod tests {
             vec![("X".into(), "1".into()), ("file".into(), "no".into())],
             vec![],
         );
-        let c = crate::project::load::load("devctl.toml", text, &env)
-            .unwrap()
-            .config;
+        let c = crate::load::load("devctl.toml", text, &env).unwrap().config;
         assert_eq!(
             c.tasks["d"].run,
             Some(StrOrList::One(

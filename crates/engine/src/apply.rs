@@ -222,14 +222,14 @@ pub async fn ensure_network(
                     )))
                 }
             }
-            crate::errln!(
+            devctl_out::errln!(
                 " Network {} ({})  Removed (duplicate)",
                 plan.network,
                 short(id)
             );
         }
         if created_now && repair.remove.is_empty() {
-            crate::errln!(" Network {}  Created", plan.network);
+            devctl_out::errln!(" Network {}  Created", plan.network);
         }
         return Ok(Some(repair.keep));
     }
@@ -355,7 +355,7 @@ pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
             })
             .await
             .with_context(|| format!("creating volume {}", v.name))?;
-        crate::errln!(" Volume {}  Created", v.name);
+        devctl_out::errln!(" Volume {}  Created", v.name);
     }
     Ok(())
 }
@@ -434,7 +434,7 @@ pub async fn converge(
                 Action::Start(n) => {
                     let name = plan.container_name(&svc.name, n);
                     start(eng, &name).await?;
-                    crate::errln!(" Container {name}  Started");
+                    devctl_out::errln!(" Container {name}  Started");
                     report.started.push(name);
                 }
                 Action::Recreate(n, old) => {
@@ -442,7 +442,7 @@ pub async fn converge(
                     remove(eng, &old, svc.stop_timeout).await?;
                     create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
-                    crate::errln!(" Container {name}  Recreated");
+                    devctl_out::errln!(" Container {name}  Recreated");
                     report.recreated.push(name);
                 }
                 Action::Create(n) => {
@@ -450,13 +450,13 @@ pub async fn converge(
                     let adopted = create(eng, plan, svc, n, net.as_deref()).await?;
                     start(eng, &name).await?;
                     if !adopted {
-                        crate::errln!(" Container {name}  Created");
+                        devctl_out::errln!(" Container {name}  Created");
                         report.created.push(name);
                     }
                 }
                 Action::Remove(id, name) => {
                     remove(eng, &id, svc.stop_timeout).await?;
-                    crate::errln!(" Container {name}  Removed");
+                    devctl_out::errln!(" Container {name}  Removed");
                     report.removed.push(name);
                 }
             }
@@ -466,7 +466,7 @@ pub async fn converge(
     for c in &existing {
         if let Some(s) = label(c, LABEL_SERVICE) {
             if !known.contains(&s) {
-                crate::errln!(
+                devctl_out::errln!(
                     "warning: container {} belongs to service {s:?}, which is no longer in the compose file (`devctl down` removes it)",
                     name_of(c)
                 );
@@ -701,7 +701,7 @@ async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
 
 async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> Result<()> {
     for (dep, cond) in &svc.depends_on {
-        if *cond == Condition::Started {
+        if *cond == Condition::ServiceStarted {
             continue;
         }
         let Some(d) = plan.service(dep) else { continue };
@@ -717,7 +717,7 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                     .with_context(|| format!("inspecting {name}"))?;
                 let state = c.state.unwrap_or_default();
                 let done = match cond {
-                    Condition::Healthy => {
+                    Condition::ServiceHealthy => {
                         let h = state
                             .health
                             .as_ref()
@@ -737,7 +737,7 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                             _ => false,
                         }
                     }
-                    Condition::CompletedSuccessfully => {
+                    Condition::ServiceCompletedSuccessfully => {
                         if state.running == Some(true) {
                             false
                         } else {
@@ -751,13 +751,13 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                             }
                         }
                     }
-                    Condition::Started => true,
+                    Condition::ServiceStarted => true,
                 };
                 if done {
                     break;
                 }
                 if !said {
-                    crate::errln!(" Container {name}  Waiting");
+                    devctl_out::errln!(" Container {name}  Waiting");
                     said = true;
                 }
                 if t0.elapsed() > DEPENDENCY_TIMEOUT {
@@ -769,7 +769,7 @@ async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> 
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             if said {
-                crate::errln!(" Container {name}  Healthy");
+                devctl_out::errln!(" Container {name}  Healthy");
             }
         }
     }
@@ -815,7 +815,7 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
         .await;
         for (c, r) in batch.iter().zip(results) {
             r?;
-            crate::errln!(" Container {}  Stopped", name_of(c));
+            devctl_out::errln!(" Container {}  Stopped", name_of(c));
             stopped.push(name_of(c));
         }
     }
@@ -834,7 +834,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
     .await;
     for (c, r) in list.iter().zip(results) {
         r?;
-        crate::errln!(" Container {}  Removed", name_of(c));
+        devctl_out::errln!(" Container {}  Removed", name_of(c));
     }
     let filters = HashMap::from([(
         "label".to_string(),
@@ -852,7 +852,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
     for n in nets {
         let Some(id) = n.id.as_deref() else { continue };
         match eng.docker.remove_network(id).await {
-            Ok(()) => crate::errln!(" Network {}  Removed", n.name.unwrap_or_default()),
+            Ok(()) => devctl_out::errln!(" Network {}  Removed", n.name.unwrap_or_default()),
             Err(e) if status_of(&e) == Some(404) => {}
             Err(e) => return Err(anyhow!(e).context("removing the project network")),
         }
@@ -873,7 +873,7 @@ pub async fn down(eng: &Engine, plan: &Plan, volumes: bool) -> Result<()> {
                 .remove_volume(&v.name, None::<RemoveVolumeOptions>)
                 .await
             {
-                Ok(()) => crate::errln!(" Volume {}  Removed", v.name),
+                Ok(()) => devctl_out::errln!(" Volume {}  Removed", v.name),
                 Err(e) if status_of(&e) == Some(404) => {}
                 Err(e) => return Err(anyhow!(e).context(format!("removing volume {}", v.name))),
             }
