@@ -230,16 +230,12 @@ pub fn main() -> ExitCode {
     }));
     // The passwords of URLs in the environment (DOCKER_HOST, a proxy…) are
     // hidden from everything devctl prints, also where they appear alone.
-    crate::out::add_secrets(
-        crate::project::env::process_env()
-            .iter()
-            .flat_map(|(_, v)| {
-                crate::out::url_passwords(v)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            }),
-    );
+    crate::out::add_secrets(crate::session::process_env().iter().flat_map(|(_, v)| {
+        crate::out::url_passwords(v)
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    }));
     if let Some(code) = help_with_tasks() {
         return code;
     }
@@ -266,11 +262,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let engine_addr = crate::session::engine_config().addr();
     match run(cli) {
         Ok(code) => code,
-        Err(err) if crate::engine::lost_connection(&err).is_some() => {
+        Err(err) if crate::engine::lost_connection(&err, &engine_addr).is_some() => {
             let mut text = format!("error: {err:#}\n");
-            if let Some(line) = crate::engine::lost_connection(&err) {
+            if let Some(line) = crate::engine::lost_connection(&err, &engine_addr) {
                 text.push_str(&format!("error: {line}\n"));
             }
             crate::out::eprint(&text);
@@ -294,12 +291,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             "--yes and --dry-run before the command apply to tasks (`devctl --dry-run TASK`; `devctl task --dry-run TASK`)",
         ));
     }
+    let session = crate::session::Session::new(&cli.global);
+    let session = &session;
     match cli.command {
         Command::External(words) => {
             let (name, args) = words
                 .split_first()
                 .ok_or_else(|| error::usage("no command given"))?;
-            crate::commands::task::run(&cli.global, name, args, top, true)
+            crate::commands::task::run(session, name, args, top, true)
         }
         Command::Task {
             yes,
@@ -307,7 +306,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             args,
         } => crate::commands::task::run(
-            &cli.global,
+            session,
             &name,
             &args,
             crate::commands::task::TaskOpts { yes, dry_run },
@@ -315,43 +314,45 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Tasks { json, names } => crate::commands::task::list(&cli.global, json, names),
         Command::Init { template, force } => {
-            let dir = cli.global.project_dir.unwrap_or_else(|| PathBuf::from("."));
+            let dir = cli
+                .global
+                .project_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."));
             crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {
             check,
             show_secrets,
-        } => crate::commands::config::run(&cli.global, check, show_secrets),
+        } => crate::commands::config::run(session, check, show_secrets),
         Command::Build {
             services,
             no_cache,
             pull,
-        } => crate::commands::build::run(&cli.global, &services, no_cache, pull),
+        } => crate::commands::build::run(session, &services, no_cache, pull),
         Command::Start {
             services,
             wait_timeout,
             no_wait,
             force,
         } => crate::commands::start::run(
-            &cli.global,
+            session,
             &services,
             &crate::commands::start::StartOptions {
                 wait: (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout)),
                 force,
             },
         ),
-        Command::Stop { services } => crate::commands::stop::run(&cli.global, &services),
-        Command::Down { volumes } => crate::commands::down::run(&cli.global, volumes),
-        Command::Ps { json } => crate::commands::ps::run(&cli.global, json),
+        Command::Stop { services } => crate::commands::stop::run(session, &services),
+        Command::Down { volumes } => crate::commands::down::run(session, volumes),
+        Command::Ps { json } => crate::commands::ps::run(session, json),
         Command::Logs { follow, services } => {
-            crate::commands::logs::run(&cli.global, follow, &services)
+            crate::commands::logs::run(session, follow, &services)
         }
-        Command::RunDev => crate::commands::rundev::run(&cli.global),
-        Command::Sh { service, cmd } => {
-            crate::commands::sh::run(&cli.global, service.as_deref(), &cmd)
-        }
-        Command::Doctor { json } => crate::commands::doctor::run(&cli.global, json),
+        Command::RunDev => crate::commands::rundev::run(session),
+        Command::Sh { service, cmd } => crate::commands::sh::run(session, service.as_deref(), &cmd),
+        Command::Doctor { json } => crate::commands::doctor::run(session, json),
         Command::Completions { shell } => completions(shell),
         Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
     }

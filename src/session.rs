@@ -1,9 +1,231 @@
-//! What one command knows about where it runs: the host facts read once
-//! (the current directory, the user's home, uid/gid, the process
-//! environment). Library crates never read these themselves; commands pass
-//! them in.
+//! One command's session: what it knows about where it runs and what it
+//! has loaded, each made once and on first use.
+//!
+//! - the global flags and the host facts read from this process (the
+//!   current directory, the engine address and timeout);
+//! - the project (devctl.toml + the env file, [`Session::project`]);
+//! - the engine input (the compose document rendered, written and planned,
+//!   [`Session::engine_input`]);
+//! - the tokio runtime and the engine client ([`Session::runtime`],
+//!   [`Session::engine`]).
+//!
+//! Commands, doctor and run-dev take a `&Session` instead of loading again:
+//! run-dev used to read devctl.toml three times and connect twice. The
+//! library crates never read the process environment; what they need from
+//! it comes from here.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Result;
+
+use crate::cli::Global;
+use crate::commands::config::Rendered;
+use crate::commands::engine_input::{self, Loaded};
+use crate::engine::plan::Plan;
+use crate::engine::Engine;
+use crate::error::usage;
+use crate::project::{Paths, Project};
+
+/// How the engine input is made: by the commands that change the
+/// project's containers (`start`, `build`, run-dev), which print the
+/// warnings and need `.devctl/compose.yaml` written, or by those that only
+/// read or remove engine state (`ps`, `logs`, `sh`, `stop`, `down`, tasks),
+/// which work in a read-only project directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Write { show_warnings: bool },
+    ReadOnly,
+}
+
+pub struct Session<'g> {
+    pub global: &'g Global,
+    /// How to reach the engine (`DOCKER_HOST`, `DEVCTL_ENGINE_TIMEOUT`).
+    pub engine_config: devctl_engine::Config,
+    paths: OnceLock<Paths>,
+    project: OnceLock<Project>,
+    host: OnceLock<Host>,
+    rendered: OnceLock<(Rendered, Plan)>,
+    input: OnceLock<Loaded>,
+    runtime: OnceLock<tokio::runtime::Runtime>,
+    engine: OnceLock<Engine>,
+}
+
+impl<'g> Session<'g> {
+    pub fn new(global: &'g Global) -> Session<'g> {
+        Session {
+            global,
+            engine_config: engine_config(),
+            paths: OnceLock::new(),
+            project: OnceLock::new(),
+            host: OnceLock::new(),
+            rendered: OnceLock::new(),
+            input: OnceLock::new(),
+            runtime: OnceLock::new(),
+            engine: OnceLock::new(),
+        }
+    }
+
+    /// Where the project is (`-C`, or the nearest ancestor holding
+    /// devctl.toml), found once.
+    pub fn paths(&self) -> Result<&Paths> {
+        if let Some(p) = self.paths.get() {
+            return Ok(p);
+        }
+        let cwd = std::env::current_dir()
+            .map_err(|e| usage(format!("cannot read the current directory: {e}")))?;
+        let p = crate::project::discover(
+            &cwd,
+            self.global.project_dir.as_deref(),
+            self.global.env_file.as_deref(),
+        )?;
+        Ok(self.paths.get_or_init(|| p))
+    }
+
+    /// The project named by the global flags, read once.
+    pub fn project(&self) -> Result<&Project> {
+        if let Some(p) = self.project.get() {
+            return Ok(p);
+        }
+        let p = crate::project::open(self.paths()?.clone(), &host_env())?;
+        Ok(self.project.get_or_init(|| p))
+    }
+
+    /// The host side of the project: the app's uid/gid and HOME.
+    pub fn host(&self) -> Result<&Host> {
+        if let Some(h) = self.host.get() {
+            return Ok(h);
+        }
+        let h = Host::for_project(&self.project()?.paths.dir);
+        Ok(self.host.get_or_init(|| h))
+    }
+
+    /// The compose document rendered from the project, and its plan,
+    /// without writing anything (doctor).
+    pub fn rendered(&self) -> Result<(&Rendered, &Plan)> {
+        if let Some((r, p)) = self.rendered.get() {
+            return Ok((r, p));
+        }
+        let project = self.project()?;
+        let r = crate::commands::config::render(project, self.host()?)?;
+        let plan = engine_input::plan_from_text(&r.text, &project.paths.compose(), &project.name)?;
+        let (r, p) = self.rendered.get_or_init(|| (r, plan));
+        Ok((r, p))
+    }
+
+    /// devctl.toml → compose file → plan, made once: the first caller's
+    /// [`Input`] decides whether the compose file must be written (a later
+    /// `Write` after a `ReadOnly` makes it again).
+    pub fn engine_input(&self, how: Input) -> Result<&Loaded> {
+        let cached = self.input.get();
+        if let Some(l) = cached {
+            if how == Input::ReadOnly || l.written {
+                return Ok(l);
+            }
+        }
+        let project = self.project()?;
+        let loaded = match how {
+            Input::Write { show_warnings } => {
+                engine_input::load_from(self.global, project, show_warnings, true)?
+            }
+            Input::ReadOnly => engine_input::load_from(self.global, project, false, false)?,
+        };
+        // A reader made it first and a writer asks now: the file is
+        // written above; the plan is the same.
+        Ok(match cached {
+            Some(l) => l,
+            None => self.input.get_or_init(|| loaded),
+        })
+    }
+
+    /// The command's tokio runtime (current-thread), made once.
+    pub fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        if let Some(rt) = self.runtime.get() {
+            return Ok(rt);
+        }
+        let rt = crate::engine::runtime()?;
+        Ok(self.runtime.get_or_init(|| rt))
+    }
+
+    /// The engine, connected (API version negotiated) on first use. Not to
+    /// be called from inside the runtime: call it before `block_on`.
+    pub fn engine(&self) -> Result<&Engine> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e);
+        }
+        let rt = self.runtime()?;
+        let eng = rt.block_on(crate::engine::connect(&self.engine_config))?;
+        Ok(self.engine.get_or_init(|| eng))
+    }
+
+    /// The engine client without the version round trip (for `sh` and
+    /// tasks, whose latency matters): its first request's error goes
+    /// through [`crate::engine::unreachable_if_lost`].
+    pub fn client(&self) -> Result<&Engine> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e);
+        }
+        let eng = crate::engine::client(&self.engine_config)?;
+        Ok(self.engine.get_or_init(|| eng))
+    }
+
+    /// The engine input and the engine connection, made side by side (the
+    /// two are independent and both sit on `start`'s critical path). A
+    /// configuration error wins over an unreachable engine.
+    pub fn input_and_engine(&self, how: Input) -> Result<(&Loaded, &Engine)> {
+        self.runtime()?;
+        let (loaded, eng) = std::thread::scope(|s| {
+            let conn = s.spawn(|| self.engine().map(|_| ()));
+            let loaded = self.engine_input(how).map(|_| ());
+            let eng = conn
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the engine connection thread panicked")));
+            (loaded, eng)
+        });
+        loaded?;
+        eng?;
+        Ok((self.engine_input(how)?, self.engine()?))
+    }
+}
+
+/// Host facts for the generator: uid/gid and home.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub uid: u32,
+    pub gid: u32,
+    pub home: String,
+}
+
+impl Host {
+    /// The host side of a project: the app's uid/gid (see
+    /// [`crate::commands::ownership::pick_ids`]) and HOME.
+    pub fn for_project(dir: &std::path::Path) -> Host {
+        let (uid, gid) = crate::commands::ownership::app_ids_for(dir);
+        Host {
+            uid,
+            gid,
+            home: home(),
+        }
+    }
+}
+
+/// How to reach the engine: `DOCKER_HOST` and `DEVCTL_ENGINE_TIMEOUT` as
+/// set for this process.
+pub fn engine_config() -> devctl_engine::Config {
+    devctl_engine::Config {
+        docker_host: std::env::var("DOCKER_HOST").ok(),
+        timeout: std::env::var(devctl_engine::TIMEOUT_ENV).ok(),
+    }
+}
+
+/// What the project layer takes from the process: its environment (for
+/// `${VAR}` in devctl.toml and values the env file leaves out) and HOME.
+pub fn host_env() -> crate::project::HostEnv {
+    crate::project::HostEnv {
+        vars: process_env(),
+        home: home(),
+    }
+}
 
 /// The current directory, canonical (`/` when it cannot be read).
 pub fn current_dir() -> PathBuf {
@@ -11,8 +233,34 @@ pub fn current_dir() -> PathBuf {
     c.canonicalize().unwrap_or(c)
 }
 
+/// The user's home (`/` when unset).
+pub fn home() -> String {
+    std::env::var("HOME").unwrap_or_else(|_| "/".to_string())
+}
+
+/// The process environment (variables that are not valid UTF-8 are left
+/// out).
+pub fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
 /// A path as shown in messages: relative to the current directory when it
 /// is below it, else as it is.
 pub fn shown(p: &Path) -> String {
     devctl_text::display_path(p, &current_dir())
+}
+
+/// The environment a TTY exec gets from here: the terminal's `TERM`
+/// (`xterm` when unset); nothing without a TTY.
+pub fn tty_env(tty: bool) -> Vec<String> {
+    if tty {
+        vec![format!(
+            "TERM={}",
+            std::env::var("TERM").unwrap_or_else(|_| "xterm".into())
+        )]
+    } else {
+        Vec::new()
+    }
 }

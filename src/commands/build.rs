@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::Global;
-use crate::commands::engine_input::{load, stderr_is_tty};
+use crate::commands::engine_input::stderr_is_tty;
 use crate::engine::build::{build_service, BuildOptions, Progress};
-use crate::engine::{connect, runtime};
 use crate::error::usage;
+use crate::session::{Input, Session};
 
 pub fn progress_mode(global: &Global) -> Progress {
     if global.quiet {
@@ -20,8 +20,11 @@ pub fn progress_mode(global: &Global) -> Progress {
     }
 }
 
-pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> Result<ExitCode> {
-    let loaded = load(global, true)?;
+pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -> Result<ExitCode> {
+    let global = session.global;
+    let loaded = session.engine_input(Input::Write {
+        show_warnings: true,
+    })?;
     let plan = &loaded.plan;
     let selected = plan.select(services).map_err(usage)?;
     let opts = BuildOptions {
@@ -30,8 +33,8 @@ pub fn run(global: &Global, services: &[String], no_cache: bool, pull: bool) -> 
         progress: progress_mode(global),
         cwd: crate::session::current_dir(),
     };
-    runtime()?.block_on(async {
-        let eng = connect().await?;
+    let eng = session.engine()?;
+    session.runtime()?.block_on(async {
         let mut built = 0;
         for svc in selected {
             // services named explicitly, or all: dependencies are not built

@@ -28,26 +28,7 @@ pub struct Rendered {
     pub warnings: Vec<String>,
 }
 
-/// Host facts for the generator: uid/gid and home.
-#[derive(Debug, Clone)]
-pub struct Host {
-    pub uid: u32,
-    pub gid: u32,
-    pub home: String,
-}
-
-impl Host {
-    /// The host side of a project: the app's uid/gid (see
-    /// [`crate::commands::ownership::pick_ids`]) and HOME.
-    pub fn for_project(dir: &std::path::Path) -> Host {
-        let (uid, gid) = crate::commands::ownership::app_ids_for(dir);
-        Host {
-            uid,
-            gid,
-            home: std::env::var("HOME").unwrap_or_else(|_| "/".to_string()),
-        }
-    }
-}
+pub use crate::session::Host;
 
 /// Model → compose text (pure apart from nothing: `host` is passed in).
 pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
@@ -134,7 +115,9 @@ pub fn to_text(doc: &ComposeFile) -> anyhow::Result<String> {
     Ok(format!("{HEADER}{}", crate::yaml::to_string(doc)?))
 }
 
-/// Loads the project named by the global flags.
+/// Loads the project named by the global flags (for what runs outside a
+/// command's [`crate::session::Session`]: the task list of `--help` and
+/// completion).
 pub fn load_project(global: &Global) -> anyhow::Result<Project> {
     let cwd = std::env::current_dir()
         .map_err(|e| usage(format!("cannot read the current directory: {e}")))?;
@@ -143,7 +126,7 @@ pub fn load_project(global: &Global) -> anyhow::Result<Project> {
         global.project_dir.as_deref(),
         global.env_file.as_deref(),
     )?;
-    project::open(paths)
+    project::open(paths, &crate::session::host_env())
 }
 
 /// `.devctl/.env`, next to the compose file: compose reads it from the
@@ -266,14 +249,19 @@ fn display_rel(dir: &Path, p: &Path) -> String {
     p.strip_prefix(dir).unwrap_or(p).display().to_string()
 }
 
-pub fn run(global: &Global, check: bool, show_secrets: bool) -> anyhow::Result<ExitCode> {
-    let project = load_project(global)?;
-    let rendered = render(&project, &Host::for_project(&project.paths.dir))?;
+pub fn run(
+    session: &crate::session::Session,
+    check: bool,
+    show_secrets: bool,
+) -> anyhow::Result<ExitCode> {
+    let global = session.global;
+    let project = session.project()?;
+    let rendered = render(project, session.host()?)?;
     if check {
-        check_dockerfile(&project)?;
-        write_compose_if_possible(&project, &rendered, global.quiet);
+        check_dockerfile(project)?;
+        write_compose_if_possible(project, &rendered, global.quiet);
     } else {
-        write_compose(&project, &rendered)?;
+        write_compose(project, &rendered)?;
     }
     if !global.quiet {
         for w in &rendered.warnings {

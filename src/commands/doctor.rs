@@ -3,11 +3,12 @@
 
 use std::process::ExitCode;
 
-use crate::cli::Global;
 use crate::doctor::{checks, facts, failed, render_json, render_text};
+use crate::session::Session;
 
-pub fn run(global: &Global, json: bool) -> anyhow::Result<ExitCode> {
-    let facts = facts::gather(global);
+pub fn run(session: &Session, json: bool) -> anyhow::Result<ExitCode> {
+    let global = session.global;
+    let facts = facts::gather(session);
     let list = checks::all(&facts);
     if json {
         crate::out::print(&render_json(&list))?;

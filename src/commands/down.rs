@@ -5,15 +5,15 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::Global;
-use crate::commands::engine_input::{load_read_only, ProjectLock};
-use crate::engine::{apply, connect, runtime};
+use crate::commands::engine_input::ProjectLock;
+use crate::engine::apply;
+use crate::session::{Input, Session};
 
-pub fn run(global: &Global, volumes: bool) -> Result<ExitCode> {
-    let loaded = load_read_only(global)?;
+pub fn run(session: &Session, volumes: bool) -> Result<ExitCode> {
+    let loaded = session.engine_input(Input::ReadOnly)?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
-    runtime()?.block_on(async {
-        let eng = connect().await?;
+    let eng = session.engine()?;
+    session.runtime()?.block_on(async {
         apply::down(&eng, &loaded.plan, volumes).await?;
         Ok(ExitCode::SUCCESS)
     })

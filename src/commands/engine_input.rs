@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cli::Global;
-use crate::commands::config::{
-    load_project, render, write_compose, write_compose_if_possible, Host,
-};
+use crate::commands::config::{render, write_compose, write_compose_if_possible, Host};
 use crate::engine::plan::{self, Inputs, Plan};
 use crate::error::usage;
 
@@ -25,6 +23,8 @@ pub struct Loaded {
     pub app_ids: (u32, u32),
     /// The project directory, when the app (which mounts it) cannot write it.
     pub unwritable: Option<crate::commands::ownership::Unwritable>,
+    /// `.devctl/compose.yaml` was written (or already held this document).
+    pub written: bool,
 }
 
 /// Whether the app container runs its server.
@@ -37,30 +37,9 @@ pub enum AppServer {
     Missing,
 }
 
-/// devctl.toml → compose file (written when it changed) → plan.
-pub fn load(global: &Global, show_warnings: bool) -> Result<Loaded> {
-    load_with(global, show_warnings, true)
-}
-
-/// As [`load`], for the commands that only read or remove engine state
-/// (`ps`, `logs`, `sh`, `stop`, `down`): the compose file is updated when it can
-/// be, else (a read-only project directory) a note says so and the plan
-/// comes from the document in memory.
-pub fn load_read_only(global: &Global) -> Result<Loaded> {
-    load_with(global, false, false)
-}
-
-fn load_with(global: &Global, show_warnings: bool, must_write: bool) -> Result<Loaded> {
-    let project = load_project(global)?;
-    load_from(global, &project, show_warnings, must_write)
-}
-
-/// As [`load_read_only`] from a project already read (tasks read devctl.toml once).
-pub fn load_read_only_from(global: &Global, project: &crate::project::Project) -> Result<Loaded> {
-    load_from(global, project, false, false)
-}
-
-fn load_from(
+/// devctl.toml → compose file (written when it changed; with `must_write`
+/// false a read-only project directory gets a note instead) → plan.
+pub fn load_from(
     global: &Global,
     project: &crate::project::Project,
     show_warnings: bool,
@@ -108,6 +87,7 @@ fn load_from(
         app_server,
         app_ids,
         unwritable,
+        written: must_write,
     })
 }
 
@@ -208,38 +188,4 @@ fn lock(file: &std::fs::File, what: &Path) -> Result<()> {
 /// Whether stderr is a terminal (progress bars) .
 pub fn stderr_is_tty() -> bool {
     crate::out::stderr_is_terminal()
-}
-
-/// Loads the project (devctl.toml → compose → plan) on this thread while
-/// the engine connection (and API negotiation) proceeds on the runtime: the
-/// two are independent and both sit on `sh`'s and `start`'s critical path.
-/// A configuration error wins over an unreachable engine.
-/// Like [`load_and_connect`] without the version round trip (see
-/// [`crate::engine::client`]): the caller maps its first request's error
-/// with [`crate::engine::unreachable_if_lost`].
-pub fn load_and_client(
-    global: &Global,
-) -> Result<(Loaded, crate::engine::Engine, tokio::runtime::Runtime)> {
-    let rt = crate::engine::runtime()?;
-    let eng = crate::engine::client()?;
-    // `sh` runs in a running container: it writes nothing in the project.
-    let loaded = load_read_only(global)?;
-    Ok((loaded, eng, rt))
-}
-
-pub fn load_and_connect(
-    global: &Global,
-    show_warnings: bool,
-) -> Result<(Loaded, crate::engine::Engine, tokio::runtime::Runtime)> {
-    let rt = crate::engine::runtime()?;
-    let (loaded, eng) = std::thread::scope(|s| {
-        let conn = s.spawn(|| rt.block_on(crate::engine::connect()));
-        let loaded = load(global, show_warnings);
-        let eng = conn
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the engine connection thread panicked")));
-        (loaded, eng)
-    });
-    let loaded = loaded?;
-    Ok((loaded, eng?, rt))
 }

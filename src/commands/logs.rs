@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::Global;
-use crate::commands::engine_input::load_read_only;
-use crate::engine::{connect, logs, runtime};
+use crate::engine::logs;
 use crate::error::usage;
+use crate::session::{Input, Session};
 
-pub fn run(global: &Global, follow: bool, services: &[String]) -> Result<ExitCode> {
-    let loaded = load_read_only(global)?;
+pub fn run(session: &Session, follow: bool, services: &[String]) -> Result<ExitCode> {
+    let global = session.global;
+    let loaded = session.engine_input(Input::ReadOnly)?;
     for s in services {
         if loaded.plan.service(s).is_none() {
             return Err(usage(format!(
@@ -19,8 +19,8 @@ pub fn run(global: &Global, follow: bool, services: &[String]) -> Result<ExitCod
             )));
         }
     }
-    runtime()?.block_on(async {
-        let eng = connect().await?;
+    let eng = session.engine()?;
+    session.runtime()?.block_on(async {
         let color = global.color_for(crate::out::stdout_is_terminal());
         logs::logs(&eng, &loaded.plan.project, services, follow, color).await?;
         Ok(ExitCode::SUCCESS)

@@ -4,10 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::Global;
-use crate::commands::engine_input::load_read_only;
+use crate::engine::apply;
 use crate::engine::apply::PsRow;
-use crate::engine::{apply, connect, runtime};
+use crate::session::{Input, Session};
 
 /// The table: NAME, SERVICE, STATUS, PORTS, columns as wide as their content.
 pub fn table(rows: &[PsRow]) -> String {
@@ -51,12 +50,12 @@ pub fn table(rows: &[PsRow]) -> String {
     out
 }
 
-pub fn run(global: &Global, json: bool) -> Result<ExitCode> {
-    let loaded = load_read_only(global)?;
-    let rows = runtime()?.block_on(async {
-        let eng = connect().await?;
-        apply::ps(&eng, &loaded.plan.project).await
-    })?;
+pub fn run(session: &Session, json: bool) -> Result<ExitCode> {
+    let loaded = session.engine_input(Input::ReadOnly)?;
+    let eng = session.engine()?;
+    let rows = session
+        .runtime()?
+        .block_on(async { apply::ps(&eng, &loaded.plan.project).await })?;
     if json {
         crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
     } else {

@@ -26,9 +26,6 @@ use sha2::{Digest, Sha256};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::cli::Global;
-use crate::commands::config::load_project;
-use crate::commands::engine_input::load;
 #[cfg(test)]
 use crate::engine::jobs::{job_script, kill_script, pid_file, LineBuffer};
 use crate::engine::jobs::{
@@ -36,6 +33,7 @@ use crate::engine::jobs::{
 };
 use crate::error::usage;
 use crate::project::model::{AssetsSection, Toolchain};
+use crate::session::{Input, Session};
 use crate::watch::filter::{Filter, RuleSpec};
 use crate::watch::notifier::{Notifier, RawEvent};
 use crate::watch::sched::Scheduler;
@@ -255,12 +253,13 @@ async fn startup_job(
     }
 }
 
-pub fn run(global: &Global) -> Result<ExitCode> {
+pub fn run(session: &Session) -> Result<ExitCode> {
+    let global = session.global;
     let began = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let project = load_project(global)?;
+    let project = session.project()?;
     let dir = project.paths.dir.clone();
     let assets: AssetsSection = project.config.assets.clone().unwrap_or_default();
     if project.config.app.is_none() {
@@ -279,7 +278,7 @@ pub fn run(global: &Global) -> Result<ExitCode> {
     // The host nvm dir exists, owned by this user, before the engine
     // mounts it (the engine would create it as root).
     if nvm_wanted && nvm_cfg.dir != "volume" {
-        let home = std::env::var("HOME").unwrap_or_default();
+        let home = crate::session::home();
         let host = host_nvm_dir(&nvm_cfg.dir, &home, &dir);
         if !host.exists() {
             std::fs::create_dir_all(&host)
@@ -305,14 +304,16 @@ pub fn run(global: &Global) -> Result<ExitCode> {
 
     // run-dev streams the server's own output, so it does not wait here.
     crate::commands::start::run(
-        global,
+        session,
         &[],
         &crate::commands::start::StartOptions {
             wait: None,
             force: false,
         },
     )?;
-    let loaded = load(global, false)?;
+    let loaded = session.engine_input(Input::Write {
+        show_warnings: false,
+    })?;
     let plan = &loaded.plan;
     let svc = plan
         .service("app")
@@ -325,7 +326,7 @@ pub fn run(global: &Global) -> Result<ExitCode> {
     }
 
     runtime_loop(
-        global,
+        session,
         &dir,
         &assets,
         &nvm_cfg.install,
@@ -341,7 +342,7 @@ pub fn run(global: &Global) -> Result<ExitCode> {
 
 #[allow(clippy::too_many_arguments)]
 fn runtime_loop(
-    global: &Global,
+    session: &Session,
     dir: &Path,
     assets: &AssetsSection,
     nvm_install: &str,
@@ -353,9 +354,12 @@ fn runtime_loop(
     project: String,
     server_since: Option<i64>,
 ) -> Result<ExitCode> {
-    crate::engine::runtime()?.block_on(async {
+    let global = session.global;
+    // The connection `start` made (run-dev connects once).
+    let eng = session.engine()?;
+    let addr = eng.addr.clone();
+    session.runtime()?.block_on(async {
         let mut sigs = Signals::new()?;
-        let eng = crate::engine::connect().await?;
         let nvm_dir = container_nvm_dir(user.as_deref());
         let toolchain = if use_nvm {
             Toolchain::Nvm
@@ -531,7 +535,7 @@ fn runtime_loop(
                     match res {
                         // The engine went away: stop with the one clear line
                         // (cli.rs prints it), do not keep watching blind.
-                        Err(e) if crate::engine::lost_connection(&e).is_some() => return Err(e),
+                        Err(e) if crate::engine::lost_connection(&e, &addr).is_some() => return Err(e),
                         res => {
                             report(&names[i], &res, took, false);
                         }
@@ -549,7 +553,7 @@ fn runtime_loop(
                         Err(advice) => crate::errln!("warning: {advice}"),
                     }
                     if let Err(e) = ping(&t.docker).await {
-                        if crate::engine::lost_connection(&e).is_some() {
+                        if crate::engine::lost_connection(&e, &addr).is_some() {
                             return Err(e);
                         }
                     }

@@ -7,20 +7,22 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 
-use crate::cli::Global;
-use crate::commands::engine_input::load_and_client;
 use crate::engine::apply::running_container;
 use crate::engine::exec::{self, ExecRequest};
 use crate::error::usage;
+use crate::session::{Input, Session};
 
 /// bash when the image has it, else sh.
 pub const DEFAULT_SHELL: &str =
     "if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi";
 
-pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<ExitCode> {
+pub fn run(session: &Session, service: Option<&str>, cmd: &[String]) -> Result<ExitCode> {
     // No version round trip first: `sh` is latency-bound (the first request's
     // error still says "cannot reach the Docker engine", exit 2).
-    let (loaded, eng, rt) = load_and_client(global)?;
+    let rt = session.runtime()?;
+    let eng = session.client()?;
+    // `sh` runs in a running container: it writes nothing in the project.
+    let loaded = session.engine_input(Input::ReadOnly)?;
     let plan = &loaded.plan;
     let svc = match service {
         Some(s) => plan
@@ -50,7 +52,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
             cmd,
             tty,
             stdin: !exec::stdin_is_dev_null(),
-            env: Vec::new(),
+            env: crate::session::tty_env(tty),
         };
         let mut id = exec::create(&eng, &req)
             .await

@@ -9,12 +9,13 @@ use anyhow::{bail, Result};
 
 use crate::cli::Global;
 use crate::commands::build::progress_mode;
-use crate::commands::engine_input::{load_and_connect, AppServer, Loaded, ProjectLock};
+use crate::commands::engine_input::{AppServer, Loaded, ProjectLock};
 use crate::engine::apply::{converge, image_id};
 use crate::engine::build::{build_service, BuildOptions};
 use crate::engine::plan::ServicePlan;
 use crate::engine::ready::{self, Outcome, Target, Verdict};
 use crate::error::usage;
+use crate::session::{Input, Session};
 
 pub struct StartOptions {
     /// How long to wait for readiness (None: `--no-wait`).
@@ -23,8 +24,12 @@ pub struct StartOptions {
     pub force: bool,
 }
 
-pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<ExitCode> {
-    let (loaded, eng, rt) = load_and_connect(global, true)?;
+pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Result<ExitCode> {
+    let global = session.global;
+    let (loaded, eng) = session.input_and_engine(Input::Write {
+        show_warnings: true,
+    })?;
+    let rt = session.runtime()?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
     let selected = plan.select(services).map_err(usage)?;
@@ -69,7 +74,7 @@ pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<
                 || report.recreated.contains(name)
                 || report.started.contains(name)
         };
-        let targets = targets(&loaded, &selected, fresh);
+        let targets = targets(loaded, &selected, fresh);
         let width = targets.iter().map(|t| label(t).len()).max().unwrap_or(0);
         let failed = ready::wait(&eng, targets, timeout, |o| {
             if !global.quiet {
@@ -79,7 +84,7 @@ pub fn run(global: &Global, services: &[String], opts: &StartOptions) -> Result<
         .await?;
         if let Some(o) = failed {
             let lines = ready::log_tail(&eng, &o.target.container).await;
-            bail!("{}", failure_message(&loaded, &o, &lines));
+            bail!("{}", failure_message(loaded, &o, &lines));
         }
         Ok(ExitCode::SUCCESS)
     })

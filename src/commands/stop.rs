@@ -4,13 +4,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::Global;
-use crate::commands::engine_input::load_read_only;
-use crate::engine::{apply, connect, runtime};
+use crate::engine::apply;
 use crate::error::usage;
+use crate::session::{Input, Session};
 
-pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
-    let loaded = load_read_only(global)?;
+pub fn run(session: &Session, services: &[String]) -> Result<ExitCode> {
+    let loaded = session.engine_input(Input::ReadOnly)?;
     for s in services {
         if loaded.plan.service(s).is_none() {
             return Err(usage(format!(
@@ -19,8 +18,8 @@ pub fn run(global: &Global, services: &[String]) -> Result<ExitCode> {
             )));
         }
     }
-    runtime()?.block_on(async {
-        let eng = connect().await?;
+    let eng = session.engine()?;
+    session.runtime()?.block_on(async {
         apply::stop(&eng, &loaded.plan, services).await?;
         Ok(ExitCode::SUCCESS)
     })

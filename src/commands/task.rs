@@ -9,12 +9,13 @@ use anyhow::{anyhow, Context, Result};
 
 use crate::cli::Global;
 use crate::commands::config::load_project;
-use crate::commands::engine_input::{load_read_only_from, ProjectLock};
+use crate::commands::engine_input::ProjectLock;
 use crate::engine::apply::running_container;
 use crate::engine::exec::{self, ExecRequest, OnInterrupt};
 use crate::error::usage;
 use crate::project::tasks::{self, shell_quote, Place, Step};
 use crate::project::Project;
+use crate::session::{Input, Session};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TaskOpts {
@@ -27,13 +28,14 @@ pub struct TaskOpts {
 /// Runs task `name` (after its dependencies). `external`: called as
 /// `devctl NAME`, so an unknown name may be a mistyped command.
 pub fn run(
-    global: &Global,
+    session: &Session,
     name: &str,
     args: &[String],
     opts: TaskOpts,
     external: bool,
 ) -> Result<ExitCode> {
-    let project = load_project(global)?;
+    let global = session.global;
+    let project = session.project()?;
     let steps = tasks::resolve(&project.config.tasks, name, args).map_err(|m| {
         if external && !project.config.tasks.contains_key(name) {
             let mut m = format!("no command or task `{name}`");
@@ -52,11 +54,11 @@ pub fn run(
         .iter()
         .any(|s| s.argv.is_some() && Place::of(s.spec) != Place::Host);
     let loaded = if needs_engine {
-        Some(load_read_only_from(global, &project)?)
+        Some(session.engine_input(Input::ReadOnly)?)
     } else {
         None
     };
-    let plan = loaded.as_ref().map(|l| &l.plan);
+    let plan = loaded.map(|l| &l.plan);
     if opts.dry_run {
         let mut out = crate::out::stdout();
         write!(out, "{}", describe(&project, plan, &steps)?)?;
@@ -71,7 +73,7 @@ pub fn run(
         }
     }
     let engine = if needs_engine {
-        Some((crate::engine::runtime()?, crate::engine::client()?))
+        Some((session.runtime()?, session.client()?))
     } else {
         None
     };
@@ -248,11 +250,9 @@ async fn run_in_container(
         cmd,
         tty,
         stdin: is_last && !exec::stdin_is_dev_null(),
-        env: step
-            .spec
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+        env: crate::session::tty_env(tty)
+            .into_iter()
+            .chain(step.spec.env.iter().map(|(k, v)| format!("{k}={v}")))
             .collect(),
     };
     let mut id = exec::create(eng, &req)

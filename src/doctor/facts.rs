@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::Global;
 use crate::engine::info::{EngineFacts, PortOwner};
 use crate::project::env::AutoStart;
 use crate::project::model::Toolchain;
+use crate::session::Session;
 
 /// Everything the checks look at.
 #[derive(Debug, Clone, Serialize)]
@@ -512,13 +512,14 @@ fn bind_test(ip: &str, port: u16, protocol: &str) -> Bind {
 
 /// The engine's facts plus who publishes which port (None: unreachable).
 async fn engine_side(
+    config: &crate::engine::Config,
     project_image: Option<(String, bool)>,
 ) -> (
     Result<EngineFacts, String>,
     Vec<PortOwner>,
     Option<(Result<bool, String>, Result<Option<String>, String>)>,
 ) {
-    let eng = match crate::engine::connect().await {
+    let eng = match crate::engine::connect(config).await {
         Ok(e) => e,
         Err(e) => return (Err(e.to_string()), Vec::new(), None),
     };
@@ -548,60 +549,45 @@ async fn engine_side(
 
 /// Gathers every fact (bounded in time: an engine that does not answer
 /// within 20 s counts as unreachable).
-pub fn gather(global: &Global) -> Facts {
+pub fn gather(session: &Session) -> Facts {
     let compose = std::thread::spawn(compose_facts);
-    let engine_addr = crate::engine::engine_addr();
+    let engine_addr = session.engine_config.addr();
     let host = host_facts();
     let socket = socket_facts(&engine_addr);
     let tls_verify = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0");
 
     // The project, before the engine (it names the image to inspect).
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut project_state;
     let mut plan = None;
     let mut app_user = None;
     let mut project_opt = None;
-    match crate::project::discover(
-        &cwd,
-        global.project_dir.as_deref(),
-        global.env_file.as_deref(),
-    ) {
+    match session.paths() {
         Err(e) => {
             project_state = ProjectState::None {
                 reason: e.to_string(),
             }
         }
-        Ok(paths) => match crate::project::open(paths) {
+        Ok(_) => match session.project() {
             Err(e) => {
                 project_state = ProjectState::Error {
                     message: e.to_string(),
                 }
             }
-            Ok(p) => {
-                let host_info = crate::commands::config::Host::for_project(&p.paths.dir);
-                match crate::commands::config::render(&p, &host_info).and_then(|r| {
-                    crate::commands::engine_input::plan_from_text(
-                        &r.text,
-                        &p.paths.compose(),
-                        &p.name,
-                    )
-                    .map(|pl| (r, pl))
-                }) {
-                    Err(e) => {
-                        project_state = ProjectState::Error {
-                            message: format!("{e:#}"),
-                        }
-                    }
-                    Ok((rendered, pl)) => {
-                        app_user = p.config.app.as_ref().map(|a| a.user.as_str().to_string());
-                        project_state = ProjectState::None {
-                            reason: String::new(),
-                        };
-                        plan = Some((rendered.warnings, pl));
-                        project_opt = Some((p, host_info));
+            Ok(p) => match session.rendered() {
+                Err(e) => {
+                    project_state = ProjectState::Error {
+                        message: format!("{e:#}"),
                     }
                 }
-            }
+                Ok((rendered, pl)) => {
+                    app_user = p.config.app.as_ref().map(|a| a.user.as_str().to_string());
+                    project_state = ProjectState::None {
+                        reason: String::new(),
+                    };
+                    plan = Some((rendered.warnings.clone(), pl.clone()));
+                    project_opt = session.host().ok().map(|h| (p, h));
+                }
+            },
         },
     }
 
@@ -614,8 +600,11 @@ pub fn gather(global: &Global) -> Facts {
     let rt = crate::engine::runtime();
     let (engine, owners, image) = match rt {
         Ok(rt) => rt.block_on(async {
-            match tokio::time::timeout(Duration::from_secs(20), engine_side(app_image.clone()))
-                .await
+            match tokio::time::timeout(
+                Duration::from_secs(20),
+                engine_side(&session.engine_config, app_image.clone()),
+            )
+            .await
             {
                 Ok(r) => r,
                 Err(_) => (

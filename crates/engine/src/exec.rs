@@ -124,13 +124,8 @@ fn stdin_channel() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
 /// Creates the exec; `None` when the container does not exist or is not
 /// running (the caller then looks for another replica or says so).
 pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
-    let mut env = req.env.clone();
-    if req.tty {
-        env.push(format!(
-            "TERM={}",
-            std::env::var("TERM").unwrap_or_else(|_| "xterm".into())
-        ));
-    }
+    // A TTY exec's TERM is the caller's to add (it reads the environment).
+    let env = req.env.clone();
     let created = eng
         .docker
         .create_exec(

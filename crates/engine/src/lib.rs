@@ -78,8 +78,29 @@ impl Timeouts {
         }
     }
 
-    pub fn from_env() -> anyhow::Result<Timeouts> {
-        Timeouts::parse(std::env::var(TIMEOUT_ENV).ok().as_deref()).map_err(usage)
+    /// From [`Config::timeout`].
+    pub fn of(config: &Config) -> anyhow::Result<Timeouts> {
+        Timeouts::parse(config.timeout.as_deref()).map_err(usage)
+    }
+}
+
+/// How to reach the engine, as the caller read it from the environment
+/// (this crate reads no environment variable itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// `DOCKER_HOST` (unset or empty: the local socket).
+    pub docker_host: Option<String>,
+    /// [`TIMEOUT_ENV`] (unset or empty: the defaults).
+    pub timeout: Option<String>,
+}
+
+impl Config {
+    /// The address devctl will use: `DOCKER_HOST` or the local socket.
+    pub fn addr(&self) -> String {
+        self.docker_host
+            .clone()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| DEFAULT_HOST.to_string())
     }
 }
 
@@ -116,14 +137,6 @@ impl Engine {
     }
 }
 
-/// The address devctl will use: `DOCKER_HOST` or the local socket.
-pub fn engine_addr() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| DEFAULT_HOST.to_string())
-}
-
 fn unreachable(addr: &str, cause: impl std::fmt::Display) -> anyhow::Error {
     let cause = cause.to_string();
     let cause = if cause == bollard::errors::Error::RequestTimeoutError.to_string() {
@@ -157,8 +170,8 @@ pub fn ssh_port_in_url(addr: &str) -> Option<(String, String)> {
 }
 
 /// Connects and negotiates the API version. Errors are one line (exit 2).
-pub async fn connect() -> anyhow::Result<Engine> {
-    let eng = client()?;
+pub async fn connect(config: &Config) -> anyhow::Result<Engine> {
+    let eng = client(config)?;
     let docker = eng
         .docker
         .negotiate_version()
@@ -175,16 +188,16 @@ pub async fn connect() -> anyhow::Result<Engine> {
 /// whose latency matters (`sh`). Their first request's error goes through
 /// [`unreachable_if_lost`] so an unreachable engine still gives the one
 /// exit-2 line [`connect`] gives.
-pub fn client() -> anyhow::Result<Engine> {
-    let addr = engine_addr();
+pub fn client(config: &Config) -> anyhow::Result<Engine> {
+    let addr = config.addr();
     if let Some((host, port)) = ssh_port_in_url(&addr) {
         return Err(usage(format!(
             "DOCKER_HOST={addr}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost"
         )));
     }
-    let timeouts = Timeouts::from_env()?;
-    let docker = if std::env::var("DOCKER_HOST").is_ok_and(|h| !h.is_empty()) {
-        Docker::connect_with_defaults()
+    let timeouts = Timeouts::of(config)?;
+    let docker = if config.docker_host.as_deref().is_some_and(|h| !h.is_empty()) {
+        Docker::connect_with_host(&addr)
     } else {
         Docker::connect_with_local_defaults()
     }
@@ -200,7 +213,7 @@ pub fn client() -> anyhow::Result<Engine> {
 /// The first request of a [`client`] failed: an engine that cannot be
 /// reached becomes [`connect`]'s usage error; anything else is kept.
 pub fn unreachable_if_lost(eng: &Engine, err: anyhow::Error) -> anyhow::Error {
-    if lost_connection(&err).is_some() {
+    if lost_connection(&err, &eng.addr).is_some() {
         unreachable(&eng.addr, err.root_cause())
     } else {
         err
@@ -224,7 +237,7 @@ pub fn status_of(e: &bollard::errors::Error) -> Option<u16> {
 
 /// When `err` comes from losing the engine mid-command (connection refused,
 /// reset or closed, timeout), the one line that says so, naming the engine.
-pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
+pub fn lost_connection(err: &anyhow::Error, addr: &str) -> Option<String> {
     use bollard::errors::Error as E;
     let lost = err.chain().any(|e| {
         e.downcast_ref::<E>().is_some_and(|b| {
@@ -251,12 +264,12 @@ pub fn lost_connection(err: &anyhow::Error) -> Option<String> {
         if silent {
             format!(
                 "the Docker engine at {} stopped answering (a request got no reply in time): check that it is running and not stuck (`devctl doctor`), then run the command again (it picks up where this one stopped)",
-                engine_addr()
+                addr
             )
         } else {
             format!(
                 "lost the connection to the Docker engine at {}: check that it is running (`devctl doctor`), then run the command again (it picks up where this one stopped)",
-                engine_addr()
+                addr
             )
         }
     })
@@ -295,15 +308,25 @@ mod tests {
     fn a_timed_out_request_is_a_silent_engine_naming_the_address() {
         let err = anyhow::Error::new(bollard::errors::Error::RequestTimeoutError)
             .context("listing containers");
-        let line = lost_connection(&err).unwrap();
+        let line = lost_connection(&err, "tcp://box:2375").unwrap();
         assert!(line.contains("stopped answering"), "{line}");
-        assert!(line.contains(&engine_addr()), "{line}");
+        assert!(line.contains("tcp://box:2375"), "{line}");
         let err = anyhow::Error::new(bollard::errors::Error::IOError {
             err: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
         });
-        assert!(lost_connection(&err)
+        assert!(lost_connection(&err, "unix:///x.sock")
             .unwrap()
             .starts_with("lost the connection"));
+        let closed = anyhow::Error::new(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            Error::BuildClosed,
+        ));
+        assert!(lost_connection(&closed, "unix:///x.sock").is_some());
+        let other = anyhow::anyhow!("the engine closed the build request");
+        assert!(
+            lost_connection(&other, "unix:///x.sock").is_none(),
+            "message text is not a type"
+        );
         let e = unreachable(
             "unix:///x.sock",
             bollard::errors::Error::RequestTimeoutError,

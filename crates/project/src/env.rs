@@ -1,6 +1,6 @@
 //! `.env` and the process environment: dotenvy parses the file, the process
 //! environment overrides it (as compose does), and AUTO_START_SERVER is
-//! resolved here. Pure apart from [`process_env`].
+//! resolved here. Pure: the caller passes the process environment in.
 
 use std::collections::BTreeMap;
 
@@ -29,13 +29,6 @@ impl Env {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars.get(key).map(String::as_str)
     }
-}
-
-/// The process environment as UTF-8 pairs (others are skipped).
-pub fn process_env() -> Vec<(String, String)> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
 }
 
 pub use devctl_envfile::{parse_dotenv, DotenvError};

@@ -31,18 +31,19 @@ pub struct Sockets {
 impl Sockets {
     /// The default sockets (`/var/run/docker.sock`, `/run/docker.sock`),
     /// the rootless one (`$XDG_RUNTIME_DIR/docker.sock`) and the one
-    /// `DOCKER_HOST` names (`unix://…`), those that exist.
-    pub fn of_this_host() -> Sockets {
+    /// `DOCKER_HOST` names (`unix://…`), those that exist. `var` looks up
+    /// the process environment (the caller's).
+    pub fn of_this_host(var: &dyn Fn(&str) -> Option<String>) -> Sockets {
         let mut candidates = vec![
             PathBuf::from("/var/run/docker.sock"),
             PathBuf::from("/run/docker.sock"),
         ];
-        if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
+        if let Some(dir) = var("XDG_RUNTIME_DIR") {
             if !dir.is_empty() {
                 candidates.push(Path::new(&dir).join("docker.sock"));
             }
         }
-        if let Ok(host) = std::env::var("DOCKER_HOST") {
+        if let Some(host) = var("DOCKER_HOST") {
             if let Some(p) = host.strip_prefix("unix://") {
                 candidates.push(PathBuf::from(p));
             }

@@ -155,9 +155,20 @@ pub struct Project {
     pub warnings: Vec<String>,
 }
 
+/// What a project takes from the process it runs in (the caller reads it:
+/// this crate reads no environment).
+#[derive(Debug, Clone, Default)]
+pub struct HostEnv {
+    /// The process environment: wins over the env file, and fills
+    /// `${VAR}` in devctl.toml.
+    pub vars: Vec<(String, String)>,
+    /// The user's home, for `~` in host paths.
+    pub home: String,
+}
+
 /// Reads and checks devctl.toml and the env file. Every error is a usage
 /// error (exit 2) naming the file and position.
-pub fn open(paths: Paths) -> anyhow::Result<Project> {
+pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
     let display = paths.shown(&paths.config);
     let env_display = paths.shown(&paths.env_file);
     let bytes =
@@ -205,7 +216,7 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
             )))
         }
     };
-    let env = Env::merge(dotenv, env::process_env());
+    let env = Env::merge(dotenv, host.vars.clone());
     // From here on nothing devctl prints shows these values.
     devctl_out::add_secrets(env::secret_values(&env));
     devctl_out::add_secrets(env::referenced_secret_values(&env, text));
@@ -213,11 +224,16 @@ pub fn open(paths: Paths) -> anyhow::Result<Project> {
     let loaded =
         load::load(&display, text, &env).map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
     // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
-    let sockets = hostpath::Sockets::of_this_host();
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/".to_string());
+    let sockets = hostpath::Sockets::of_this_host(&|k| {
+        host.vars
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    });
+    let home = &host.home;
     let dir = paths.dir.to_string_lossy();
     let socket_warnings = load::check_socket_reach(&display, text, &loaded.config, &|src| {
-        let abs = load::absolute_host_path(&dir, &home, src);
+        let abs = load::absolute_host_path(&dir, home, src);
         sockets.reach(&abs).map(|what| (abs, what))
     })
     .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
