@@ -1,5 +1,7 @@
-//! The invariants of ARCHITECTURE.md, checked: only `engine/` talks to
-//! Docker, and the pure core does no IO (outside its tests).
+//! The invariants of ARCHITECTURE.md, checked: the crates depend along the
+//! layers, only the engine crate talks to Docker, only the binary reads
+//! the process environment, only the out crate prints, and the pure core
+//! does no IO (outside its tests).
 
 use std::path::Path;
 
@@ -19,43 +21,74 @@ fn production_source(path: &Path) -> Option<String> {
     })
 }
 
-fn src() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Every production source file of the workspace (the binary's `src/` and
+/// each library crate's `crates/*/src/`), as (path relative to the
+/// workspace root, path).
+fn sources() -> Vec<(String, std::path::PathBuf)> {
+    let mut dirs = vec![root().join("src")];
+    for e in std::fs::read_dir(root().join("crates")).unwrap() {
+        let src = e.unwrap().path().join("src");
+        if src.is_dir() {
+            dirs.push(src);
+        }
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        for p in files_under(&d) {
+            let rel = p
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, p));
+        }
+    }
+    out
 }
 
 #[test]
 fn only_engine_talks_to_docker() {
-    let engine = src().join("engine");
-    let offenders: Vec<String> = files_under(&src())
+    let offenders: Vec<String> = sources()
         .into_iter()
-        .filter(|p| !p.starts_with(&engine))
-        .filter(|p| production_source(p).is_some_and(|s| s.contains("bollard")))
-        .map(|p| p.display().to_string())
+        .filter(|(rel, _)| !rel.starts_with("crates/engine/"))
+        .filter(|(_, p)| production_source(p).is_some_and(|s| s.contains("bollard")))
+        .map(|(rel, _)| rel)
         .collect();
     assert!(
         offenders.is_empty(),
-        "bollard used outside src/engine/: {offenders:?}"
+        "bollard used outside crates/engine/: {offenders:?}"
     );
 }
 
+/// The pure core: whole crates and single files that do no IO.
+const PURE: &[&str] = &[
+    "crates/compose/",
+    "crates/text/",
+    "crates/dockerfile/",
+    "crates/dockerignore/",
+    "crates/lint/",
+    "crates/envfile/",
+    "crates/project/src/model.rs",
+    "crates/project/src/tasks.rs",
+    "crates/project/src/load.rs",
+    "crates/project/src/interp.rs",
+    "crates/project/src/build_args.rs",
+    "crates/project/src/generate.rs",
+    "crates/project/src/env.rs",
+    "crates/engine/src/plan.rs",
+    "src/watch/sched.rs",
+    "src/watch/filter.rs",
+    "src/watch/roots.rs",
+];
+
 #[test]
 fn pure_core_does_no_io() {
-    let pure_dirs = ["dockerfile", "lint", "gen"];
-    let pure_files = [
-        "project/model.rs",
-        "project/tasks.rs",
-        "project/load.rs",
-        "project/interp.rs",
-        "project/build_args.rs",
-        "project/user.rs",
-        "watch/sched.rs",
-        "watch/filter.rs",
-        "watch/roots.rs",
-        "dockerignore.rs",
-        "text.rs",
-    ];
     // The one deliberate exception: the ShellCheck runner (an external program).
-    let allowed = ["lint/shellcheck.rs"];
+    let allowed = ["crates/lint/src/shellcheck.rs", "src/lint/shellcheck.rs"];
     let io = [
         "std::fs",
         "std::process",
@@ -64,14 +97,8 @@ fn pure_core_does_no_io() {
         "File::open",
     ];
     let mut offenders = Vec::new();
-    for p in files_under(&src()) {
-        let rel = p
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let pure = pure_dirs.iter().any(|d| rel.starts_with(&format!("{d}/")))
-            || pure_files.contains(&rel.as_str());
+    for (rel, p) in sources() {
+        let pure = PURE.iter().any(|x| rel.starts_with(x));
         if !pure || allowed.contains(&rel.as_str()) {
             continue;
         }
@@ -84,6 +111,109 @@ fn pure_core_does_no_io() {
         }
     }
     assert!(offenders.is_empty(), "IO in the pure core: {offenders:?}");
+}
+
+/// What reads the process environment (or the current directory) in
+/// `source`.
+fn environment_reads(source: &str) -> Vec<&'static str> {
+    const READS: [&str; 5] = [
+        "env::var(",
+        "env::var_os(",
+        "env::vars(",
+        "env::vars_os(",
+        "env::current_dir(",
+    ];
+    READS.into_iter().filter(|r| source.contains(r)).collect()
+}
+
+#[test]
+fn the_environment_check_finds_reads() {
+    assert_eq!(
+        environment_reads("let h = std::env::var(\"HOME\");"),
+        ["env::var("]
+    );
+    assert_eq!(
+        environment_reads("std::env::vars_os().count()"),
+        ["env::vars_os("]
+    );
+    assert!(environment_reads("let v = vars.get(\"HOME\");").is_empty());
+}
+
+/// Library crates take what they need from the process (environment
+/// variables, HOME, the current directory) from their caller: only the
+/// binary (`src/`) reads it.
+#[test]
+fn only_the_binary_reads_the_process_environment() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("crates/"))
+        .filter_map(|(rel, p)| {
+            let reads = environment_reads(&production_source(&p)?);
+            (!reads.is_empty()).then(|| format!("{rel}: {reads:?}"))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "a library crate reads the process environment: {offenders:?}"
+    );
+}
+
+/// The layers as Cargo sees them: `cargo metadata`'s dependency lists.
+#[test]
+fn crates_depend_along_the_layers() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut deps: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for pkg in meta["packages"].as_array().unwrap() {
+        let name = pkg["name"].as_str().unwrap().to_string();
+        let of: Vec<String> = pkg["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"].is_null())
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .filter(|d| d.starts_with("devctl"))
+            .collect();
+        deps.insert(name, of);
+    }
+    let of = |c: &str| {
+        deps.get(c)
+            .unwrap_or_else(|| panic!("no crate {c}: {deps:?}"))
+    };
+    assert!(of("devctl-compose").is_empty(), "{deps:?}");
+    assert!(
+        !of("devctl-engine").contains(&"devctl-project".to_string()),
+        "{deps:?}"
+    );
+    for layer in ["devctl-compose", "devctl-project", "devctl-engine"] {
+        assert!(!of("devctl-lint").contains(&layer.to_string()), "{deps:?}");
+    }
+    for (name, d) in &deps {
+        assert!(
+            !d.contains(&"devctl".to_string()),
+            "{name} depends on the binary"
+        );
+    }
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    assert!(
+        !lock.contains("name = \"serde_yaml\""),
+        "serde_yaml is back in Cargo.lock"
+    );
 }
 
 /// The ways of writing to the terminal that bypass `src/out.rs` (the
@@ -148,20 +278,15 @@ fn the_print_check_finds_direct_prints() {
 fn only_out_prints() {
     let allowed = [
         // the scrubber and the printing shell themselves
-        "out.rs",
+        "crates/out/src/lib.rs",
         // The exempt raw passthrough: `devctl sh` copies the container's own
         // terminal byte stream (a TTY exec: prompts, escape sequences, the
         // echo of keystrokes) to stdout/stderr as it comes; it is what the
         // user's own shell in the container prints, not devctl's output.
-        "engine/exec.rs",
+        "crates/engine/src/exec.rs",
     ];
     let mut offenders = Vec::new();
-    for p in files_under(&src()) {
-        let rel = p
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, p) in sources() {
         if allowed.contains(&rel.as_str()) {
             continue;
         }
@@ -171,6 +296,6 @@ fn only_out_prints() {
     }
     assert!(
         offenders.is_empty(),
-        "printing outside src/out.rs (use crate::outln!/errln!/out::print…): {offenders:?}"
+        "printing outside crates/out (use outln!/errln!/out::print…): {offenders:?}"
     );
 }

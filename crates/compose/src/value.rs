@@ -419,7 +419,12 @@ impl<'de> Deserialize<'de> for ExtraHosts {
 
 // ------------------------------------------------------------------ checked strings
 
-macro_rules! string_newtype {
+/// `checked_string!(/// doc\n Name, "expecting", |s| { check })`: a string
+/// newtype whose value is checked while it is deserialised (unless it
+/// still holds `$`, see [`checked`]), written as the string. Used here and
+/// by devctl.toml's own string types.
+#[macro_export]
+macro_rules! checked_string {
     ($(#[$m:meta])* $name:ident, $expecting:literal, |$s:ident| $check:block) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -431,23 +436,31 @@ macro_rules! string_newtype {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::value::__serde::Serialize for $name {
+            fn serialize<S: $crate::value::__serde::Serializer>(
+                &self,
+                s: S,
+            ) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&self.0)
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        impl<'de> $crate::value::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::value::__serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<Self, D::Error> {
                 struct V;
-                impl<'de> Visitor<'de> for V {
+                impl $crate::value::__serde::de::Visitor<'_> for V {
                     type Value = $name;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str($expecting)
                     }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                    fn visit_str<E: $crate::value::__serde::de::Error>(
+                        self,
+                        v: &str,
+                    ) -> Result<$name, E> {
                         let $s = v;
-                        if checked($s) {
+                        if $crate::value::checked($s) {
                             let r: Result<(), String> = $check;
                             r.map_err(E::custom)?;
                         }
@@ -460,7 +473,10 @@ macro_rules! string_newtype {
     };
 }
 
-string_newtype!(
+#[doc(hidden)]
+pub use serde as __serde;
+
+crate::checked_string!(
     /// A Go duration such as `10s` or `1m30s` (healthcheck times,
     /// `stop_grace_period`).
     Duration, "a duration such as `10s` or `1m30s`", |s| {
@@ -470,7 +486,7 @@ string_newtype!(
     }
 );
 
-string_newtype!(
+crate::checked_string!(
     /// `restart`: `no`, `always`, `unless-stopped`, `on-failure[:N]`.
     Restart, "a restart policy", |s| {
         let ok = matches!(s, "no" | "always" | "unless-stopped" | "on-failure")

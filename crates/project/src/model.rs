@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 pub use devctl_compose::is_duration;
-use devctl_compose::value::{checked, is_ip, parse_port_number};
+use devctl_compose::value::{is_ip, parse_port_number};
 pub use devctl_compose::{
     normalize_project_name, Build as BuildSpec, Cgroup, Command as CommandSpec, Condition,
     DependsOn, DependsOnEntry, Deploy, Duration, ExtraHosts, Healthcheck, KeyValues, PortSpec,
@@ -179,103 +179,93 @@ pub struct WatchRule {
     pub debounce_ms: Option<u64>,
 }
 
-/// Keys shared by `[app]` and `[services.*]`: compose service keys.
-macro_rules! service_struct {
+/// The compose service keys shared by `[app]` and `[services.*]`, listed
+/// once: `$then!` receives its own arguments and then this list, and
+/// generates [`Common`] or a section holding these keys.
+macro_rules! with_common_keys {
+    ($then:ident ! $args:tt) => {
+        $then! { $args {
+            environment: Option<KeyValues>,
+            env_file: Option<StrOrList>,
+            #[serde(default)]
+            ports: Vec<PortSpec>,
+            #[serde(default)]
+            volumes: Vec<VolumeMount>,
+            tmpfs: Option<StrOrList>,
+            depends_on: Option<DependsOn>,
+            healthcheck: Option<Healthcheck>,
+            privileged: Option<bool>,
+            cgroup: Option<Cgroup>,
+            network_mode: Option<String>,
+            #[serde(default)]
+            security_opt: Vec<String>,
+            #[serde(default)]
+            cap_add: Vec<String>,
+            #[serde(default)]
+            cap_drop: Vec<String>,
+            read_only: Option<bool>,
+            restart: Option<Restart>,
+            labels: Option<KeyValues>,
+            stop_signal: Option<String>,
+            stop_grace_period: Option<Duration>,
+            extra_hosts: Option<ExtraHosts>,
+            /// Opt-in for mounting the Docker socket (root-equivalent).
+            #[serde(default)]
+            allow_docker_socket: bool,
+            /// `security_opt: no-new-privileges:true` (default: on unless privileged).
+            no_new_privileges: Option<bool>,
+        } }
+    };
+}
+
+/// [`Common`] from the list of [`with_common_keys`].
+macro_rules! common_struct {
+    ({} { $($(#[$cm:meta])* $c:ident : $ct:ty,)* }) => {
+        /// The shared service keys, taken out of an [`AppSection`] or [`ServiceSpec`].
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct Common {
+            $($(#[$cm])* pub $c: $ct,)*
+        }
+    };
+}
+
+/// A section: its own keys, then the common ones, and `common()`.
+macro_rules! section_struct {
     (
-        $(#[$meta:meta])*
-        pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }
+        { $(#[$meta:meta])* $name:ident { $($(#[$fm:meta])* $f:ident : $t:ty,)* } }
+        { $($(#[$cm:meta])* $c:ident : $ct:ty,)* }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $($(#[$fm])* pub $f: $t,)*
-            pub environment: Option<KeyValues>,
-            pub env_file: Option<StrOrList>,
-            #[serde(default)]
-            pub ports: Vec<PortSpec>,
-            #[serde(default)]
-            pub volumes: Vec<VolumeMount>,
-            pub tmpfs: Option<StrOrList>,
-            pub depends_on: Option<DependsOn>,
-            pub healthcheck: Option<Healthcheck>,
-            pub privileged: Option<bool>,
-            pub cgroup: Option<Cgroup>,
-            pub network_mode: Option<String>,
-            #[serde(default)]
-            pub security_opt: Vec<String>,
-            #[serde(default)]
-            pub cap_add: Vec<String>,
-            #[serde(default)]
-            pub cap_drop: Vec<String>,
-            pub read_only: Option<bool>,
-            pub restart: Option<Restart>,
-            pub labels: Option<KeyValues>,
-            pub stop_signal: Option<String>,
-            pub stop_grace_period: Option<Duration>,
-            pub extra_hosts: Option<ExtraHosts>,
-            /// Opt-in for mounting the Docker socket (root-equivalent).
-            #[serde(default)]
-            pub allow_docker_socket: bool,
-            /// `security_opt: no-new-privileges:true` (default: on unless privileged).
-            pub no_new_privileges: Option<bool>,
+            $($(#[$cm])* pub $c: $ct,)*
         }
 
         impl $name {
             pub fn common(&self) -> Common {
                 Common {
-                    environment: self.environment.clone(),
-                    env_file: self.env_file.clone(),
-                    ports: self.ports.clone(),
-                    volumes: self.volumes.clone(),
-                    tmpfs: self.tmpfs.clone(),
-                    depends_on: self.depends_on.clone(),
-                    healthcheck: self.healthcheck.clone(),
-                    privileged: self.privileged,
-                    cgroup: self.cgroup,
-                    network_mode: self.network_mode.clone(),
-                    security_opt: self.security_opt.clone(),
-                    cap_add: self.cap_add.clone(),
-                    cap_drop: self.cap_drop.clone(),
-                    read_only: self.read_only,
-                    restart: self.restart.clone(),
-                    labels: self.labels.clone(),
-                    stop_signal: self.stop_signal.clone(),
-                    stop_grace_period: self.stop_grace_period.clone(),
-                    extra_hosts: self.extra_hosts.clone(),
-                    allow_docker_socket: self.allow_docker_socket,
-                    no_new_privileges: self.no_new_privileges,
+                    $($c: self.$c.clone(),)*
                 }
             }
         }
     };
 }
 
-/// The shared service keys, taken out of an [`AppSection`] or [`ServiceSpec`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Common {
-    pub environment: Option<KeyValues>,
-    pub env_file: Option<StrOrList>,
-    pub ports: Vec<PortSpec>,
-    pub volumes: Vec<VolumeMount>,
-    pub tmpfs: Option<StrOrList>,
-    pub depends_on: Option<DependsOn>,
-    pub healthcheck: Option<Healthcheck>,
-    pub privileged: Option<bool>,
-    pub cgroup: Option<Cgroup>,
-    pub network_mode: Option<String>,
-    pub security_opt: Vec<String>,
-    pub cap_add: Vec<String>,
-    pub cap_drop: Vec<String>,
-    pub read_only: Option<bool>,
-    pub restart: Option<Restart>,
-    pub labels: Option<KeyValues>,
-    pub stop_signal: Option<String>,
-    pub stop_grace_period: Option<Duration>,
-    pub extra_hosts: Option<ExtraHosts>,
-    pub allow_docker_socket: bool,
-    pub no_new_privileges: Option<bool>,
+/// `service_struct! { pub struct X { pub own: T, … } }`: a section with
+/// its own keys plus the common ones.
+macro_rules! service_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident : $t:ty,)* }
+    ) => {
+        with_common_keys!(section_struct! { $(#[$meta])* $name { $($(#[$fm])* $f : $t,)* } });
+    };
 }
+
+with_common_keys!(common_struct! {});
 
 service_struct! {
     /// `[app]`: the service built from the project's Dockerfile.
@@ -330,42 +320,7 @@ fn default_workdir() -> AbsPath {
     AbsPath("/app".into())
 }
 
-macro_rules! string_newtype {
-    ($(#[$m:meta])* $name:ident, $expecting:literal, |$s:ident| $check:block) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
-        pub struct $name(pub String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> Visitor<'de> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
-                        let $s = v;
-                        if checked($s) {
-                            let r: Result<(), String> = $check;
-                            r.map_err(E::custom)?;
-                        }
-                        Ok($name(v.to_string()))
-                    }
-                }
-                d.deserialize_str(V)
-            }
-        }
-    };
-}
-
-string_newtype!(
+devctl_compose::checked_string!(
     /// An absolute path inside a container.
     AbsPath, "an absolute path (starting with `/`)", |s| {
         if s.starts_with('/') { Ok(()) } else {
@@ -374,7 +329,7 @@ string_newtype!(
     }
 );
 
-string_newtype!(
+devctl_compose::checked_string!(
     /// A path relative to the project dir, inside it.
     RelPath, "a path relative to the project directory", |s| {
         if s.starts_with('/') || s.split('/').any(|c| c == "..") {
@@ -383,7 +338,7 @@ string_newtype!(
     }
 );
 
-string_newtype!(
+devctl_compose::checked_string!(
     /// A compose project name: lowercase letters, digits, `-`, `_`, starting
     /// with a letter or digit.
     ProjectName, "a project name", |s| {
@@ -395,7 +350,7 @@ string_newtype!(
     }
 );
 
-string_newtype!(
+devctl_compose::checked_string!(
     /// An image registry prefix such as `registry.example.com:5000/team`.
     Registry, "a registry host (and optional path)", |s| {
         let ok = !s.is_empty() && !s.ends_with('/') && !s.contains("://")
@@ -406,13 +361,13 @@ string_newtype!(
     }
 );
 
-string_newtype!(
+devctl_compose::checked_string!(
     /// The app's container user: a name or uid, never root.
     UserName, "a user name or uid", |s| {
         devctl_compose::user::check_spelling(s).map(drop)
     }
 );
-string_newtype!(
+devctl_compose::checked_string!(
     /// `[app].publish`: `"IP"` or `"IP:HOST_PORT"`.
     Publish, "an address such as `0.0.0.0` or `0.0.0.0:8000`", |s| {
         parse_publish(s).map(|_| ())
