@@ -72,35 +72,19 @@ fn generate_example(name: &str) -> (String, Vec<String>) {
     (to_text(&g.doc).unwrap(), warnings)
 }
 
+/// The generated compose file of each example is an insta snapshot
+/// (`tests/it/snapshots/config_cli__example_NAME.snap`): a change fails with
+/// a diff; `INSTA_UPDATE=always` rewrites the files for review in git.
 #[test]
 fn example_snapshots() {
-    let update = std::env::var_os("DEVCTL_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
-    let mut failures = Vec::new();
     for name in EXAMPLES {
         let (text, _) = generate_example(name);
-        let snap = manifest_dir().join(format!("tests/snapshots/{name}.compose.yaml"));
-        if update {
-            std::fs::write(&snap, &text).unwrap();
-            continue;
-        }
-        let expected = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
-            panic!(
-                "missing snapshot {} (run with DEVCTL_UPDATE_SNAPSHOTS=1)",
-                snap.display()
-            )
+        // insta ignores trailing newlines; the file ends in exactly one.
+        assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "{name}");
+        insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("config_cli__example_{name}"), text);
         });
-        if expected != text {
-            failures.push(format!(
-                "{name}: generated compose differs from {}\n--- generated\n{text}",
-                snap.display()
-            ));
-        }
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n(rerun with DEVCTL_UPDATE_SNAPSHOTS=1 to accept)",
-        failures.join("\n")
-    );
 }
 
 #[test]
