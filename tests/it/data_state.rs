@@ -16,16 +16,16 @@ use crate::support::Project;
 
 const TOML: &str = "[project]\nname = \"parent\"\n[app]\nport = 8000\n";
 
+/// A run whose status and output the caller checks (they differ by case).
 fn devctl_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_devctl"))
-        .args(args)
-        .current_dir(dir)
+    crate::support::devctl_in(dir, args)
         .env_remove("DOCKER_HOST")
         .env_remove("AUTO_START_SERVER")
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run()
+        .output
 }
 
 fn text(b: &[u8]) -> String {
@@ -134,11 +134,10 @@ fn an_unreadable_devctl_toml_is_an_error_never_the_parents() {
     }
     mode(&bin, 0o755);
     mode(&proj.join("child/devctl.toml"), 0o000);
-    let mut c = Command::new(&bin);
-    c.args(["config", "--check"])
-        .current_dir(proj.join("child"))
-        .env("HOME", base_path)
-        .stdin(Stdio::null());
+    // A copy of the binary `nobody` may run, run as `nobody`: the builder
+    // prepares it, `uid()` needs the Command.
+    let mut c = crate::support::bin_in(&bin, &proj.join("child"), &["config", "--check"]).command();
+    c.env("HOME", base_path).stdin(Stdio::null());
     if root {
         use std::os::unix::process::CommandExt;
         c.uid(65534).gid(65534);
@@ -222,8 +221,9 @@ fn a_broken_env_file_is_an_error_naming_it() {
 
 /// `devctl config` in `dir`, with RLIMIT_FSIZE `limit` (bytes) when given.
 fn config_limited(dir: &Path, limit: Option<u64>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-    c.arg("config").current_dir(dir).stdin(Stdio::null());
+    // The builder prepares it; the rlimit needs the Command.
+    let mut c = crate::support::devctl_in(dir, &["config"]).command();
+    c.stdin(Stdio::null());
     if let Some(limit) = limit {
         use std::os::unix::process::CommandExt;
         // SAFETY: only async-signal-safe calls between fork and exec.

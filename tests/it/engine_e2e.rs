@@ -86,15 +86,17 @@ dir = "~/.nvm"
         }
     }
 
+    /// The builder's setup; output depends on the engine, so the callers
+    /// (spawn, pty, signals) take the Command and check it themselves.
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-        c.args(args)
-            .current_dir(self.p.path())
+        let mut c = self
+            .p
+            .devctl(args)
             .env("HOME", self.home.path())
             .env_remove("AUTO_START_SERVER")
             .env_remove("DOCKER_HOST")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
+            .command();
+        c.stdin(Stdio::null());
         c
     }
 
@@ -1050,21 +1052,14 @@ fn every_example_compose_plans() {
                 std::fs::copy(&f, tmp.path().join(f.file_name().unwrap())).unwrap();
             }
         }
-        let o = Command::new(env!("CARGO_BIN_EXE_devctl"))
-            .args(["ps"])
-            .current_dir(tmp.path())
+        // Every example plans, then fails on the engine, not before it.
+        crate::support::devctl_in(tmp.path(), &["ps"])
             .env("DOCKER_HOST", "unix:///nonexistent")
             .env("DB_PASSWORD", "x")
             .env("HOME", tmp.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains("cannot reach the Docker engine"),
-            "{}: the plan failed before connecting:\n{err}",
-            dir.display()
-        );
+            .status(2)
+            .stderr("error: cannot reach the Docker engine at unix:///nonexistent (Socket not found: /nonexistent); run `devctl doctor` to diagnose\n")
+            .run();
         n += 1;
     }
     assert!(n >= 5, "only {n} examples found");

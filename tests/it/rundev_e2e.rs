@@ -104,13 +104,13 @@ impl Dev {
         self.dir.path().join(rel)
     }
 
+    /// The builder's setup; `run-dev` is spawned, signalled and read while
+    /// it runs, so the callers take the Command.
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-        c.args(args)
-            .current_dir(self.dir.path())
+        let mut c = crate::support::devctl_in(self.dir.path(), args)
             .env_remove("AUTO_START_SERVER")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
+            .command();
+        c.stdin(Stdio::null());
         c
     }
 

@@ -28,8 +28,11 @@
 //! prints a line diff (`similar`, which insta already brings in).
 //! `Done::stdout()` / `stderr()` give the text as printed for more checks.
 //!
-//! Runs that need a pty or a signal mid-run spawn themselves with
-//! `Run::command()`, which hands back the prepared `std::process::Command`.
+//! Runs in a directory that is not a `Project` use `devctl_in(dir, args)`.
+//! Runs that need a pty, a signal mid-run, an rlimit or another uid spawn
+//! themselves with `Run::command()`, which hands back the prepared
+//! `std::process::Command` (the engine tests' harnesses do this too: their
+//! output depends on Docker's timing, so they check it themselves).
 //!
 //! Filling in expectations: `DEVCTL_TEST_RECORD=DIR` makes every `run()` write
 //! what it saw (file, line, status, stdout, stderr) as JSON into DIR instead
@@ -118,16 +121,21 @@ impl Project {
     }
     /// A run of the binary at `CARGO_BIN_EXE_devctl` in this project.
     pub fn devctl(&self, args: &[&str]) -> Run {
-        self.run_bin(Path::new(env!("CARGO_BIN_EXE_devctl")), args)
+        devctl_in(self.dir.path(), args)
     }
-    /// A run of another copy of the binary (a hard link with another name).
-    pub fn run_bin(&self, bin: &Path, args: &[&str]) -> Run {
-        let mut cmd = Command::new(bin);
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env_remove("NO_COLOR");
-        Run::new(cmd, self.dir.path())
-    }
+}
+
+/// A run of the binary in `dir`, which is not a `Project` (a mount, a
+/// view of one): `dir` reads `[TMP]`.
+pub fn devctl_in(dir: &Path, args: &[&str]) -> Run {
+    bin_in(Path::new(env!("CARGO_BIN_EXE_devctl")), dir, args)
+}
+
+/// A run of another copy of the binary (a hard link elsewhere) in `dir`.
+pub fn bin_in(bin: &Path, dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(bin);
+    cmd.args(args).current_dir(dir).env_remove("NO_COLOR");
+    Run::new(cmd, dir)
 }
 
 /// What one stream must be.
@@ -224,8 +232,9 @@ impl Run {
         self.cmd.env_remove(k);
         self
     }
-    /// Run in `rel` (relative to the project) instead of the project root.
-    pub fn cwd(mut self, rel: &str) -> Self {
+    /// Run in `rel` (relative to the project, or absolute) instead of the
+    /// project root.
+    pub fn cwd(mut self, rel: impl AsRef<Path>) -> Self {
         self.cmd.current_dir(self.tmp.join(rel));
         self
     }
@@ -289,7 +298,9 @@ impl Run {
         self.status = None;
         self
     }
-    /// The prepared command, for a run that needs a pty or a signal.
+    /// The prepared command (args, cwd, env), for a run that needs what
+    /// `run()` cannot do: a pty, a signal mid-run, a resource limit, another
+    /// uid, a reader that stops early. Expectations are not checked.
     pub fn command(self) -> Command {
         self.cmd
     }
