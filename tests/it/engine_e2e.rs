@@ -228,9 +228,7 @@ fn build_start_idempotent_mounts_uid_port() {
     assert!(!out.contains("ignored") && !out.contains(".env"), "{out}");
 
     // a no-change rebuild works (and is cached)
-    let t0 = Instant::now();
     e.ok(&["build"]);
-    eprintln!("no-change build: {:?}", t0.elapsed());
 
     let (out, _) = e.ok(&["start"]);
     assert!(
