@@ -19,12 +19,13 @@
 //! The temp dir (as given and canonicalised) reads `[TMP]` and its
 //! compose-normalised name `[NAME]` in both streams before they are compared.
 //! Output that genuinely varies (timings, a child's pid, a tool's version)
-//! uses an escape hatch instead of exact matching: `stdout_contains` /
+//! uses an escape hatch instead of exact matching (`status_any` for the
+//! exit code): `stdout_contains` /
 //! `stderr_contains` (several allowed), `stdout_matches` / `stderr_matches`
 //! (a regex over the whole stream), or `stdout_any` / `stderr_any` when the
 //! test checks that stream itself (parses JSON, counts lines). Output too
 //! long to read inline (a completion script, `--help`) is an insta snapshot:
-//! `.stdout_snapshot("tasks_cli__bash_completion")`. A mismatch
+//! `.stdout_snapshot("tasks_cli__completions_bash")`. A mismatch
 //! prints a line diff (`similar`, which insta already brings in).
 //! `Done::stdout()` / `stderr()` give the text as printed for more checks.
 //!
