@@ -487,3 +487,41 @@ impl Done {
         self
     }
 }
+
+/// The builder's own promises: unexpected output or status fails.
+mod builder_tests {
+    use super::Project;
+
+    #[test]
+    #[should_panic(expected = "stdout differs")]
+    fn output_nobody_expected_fails() {
+        Project::new().devctl(&["--version"]).run();
+    }
+
+    #[test]
+    #[should_panic(expected = "exit status: expected 0")]
+    fn a_failure_nobody_expected_fails() {
+        Project::new()
+            .devctl(&["no-such-command"])
+            .stderr_any()
+            .run();
+    }
+
+    #[test]
+    #[should_panic(expected = "stderr lacks")]
+    fn contains_is_checked() {
+        Project::new()
+            .devctl(&["no-such-command"])
+            .status(2)
+            .stderr_contains("no such text")
+            .run();
+    }
+
+    #[test]
+    fn the_temp_dir_reads_tmp() {
+        let p = Project::new().file("devctl.toml", "[services.r]\nimage = \"r\"\n");
+        p.devctl(&["config", "--check"])
+            .stdout("[TMP]/devctl.toml: ok (1 service)\n")
+            .run();
+    }
+}
