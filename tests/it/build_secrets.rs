@@ -5,6 +5,7 @@
 //! in the images' filesystems, labels or history. A context file that cannot
 //! be read is named, not reported as a missing Dockerfile.
 
+use indoc::indoc;
 use std::io::Read;
 use std::process::Command;
 
@@ -265,7 +266,14 @@ fn a_build_arg_holding_a_secret_is_a_config_error() {
         )
         .file("Dockerfile", "FROM scratch\n")
         .file(".env", format!("API_TOKEN={ENV_SECRET}\n"));
-    let o = p.devctl(&["config"]).code(2);
+    let o = p.devctl(&["config"]).status(2)
+        .stderr(indoc! {r#"
+            error: devctl.toml:7:1: build arg NPM_TOKEN holds the value of the secret API_TOKEN (from the env file): build args are stored in the image, where `docker history` shows them
+              fix: pass it to the container as a runtime env var instead (or, once devctl supports them, as a build secret), and remove it from [app.build_args] of devctl.toml
+             7 | NPM_TOKEN = "${API_TOKEN}"
+               | ^^^^^^^^^
+        "#})
+        .run();
     let o = o
         .stderr_has("devctl.toml:7")
         .stderr_has("build arg NPM_TOKEN")

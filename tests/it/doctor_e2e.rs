@@ -46,9 +46,12 @@ fn doctor_reports_the_machines_engine() {
     let o = p
         .devctl(&["doctor", "--json"])
         .env_remove("DOCKER_HOST")
-        .output();
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run();
     let v = json(&o.stdout());
-    code_matches_ok(&v, o.0.status.code());
+    code_matches_ok(&v, o.output.status.code());
     let engine = check(&v, "engine");
     assert_eq!(engine["status"], "ok", "{engine}");
     assert!(
@@ -80,7 +83,13 @@ fn doctor_reports_the_machines_engine() {
     assert_eq!(v["checks"].as_array().unwrap().len(), 10);
 
     // The tty form: one line per check, a symbol first, and the summary.
-    let o = p.devctl(&["doctor"]).env_remove("DOCKER_HOST").output();
+    let o = p
+        .devctl(&["doctor"])
+        .env_remove("DOCKER_HOST")
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run();
     let text = o.stdout();
     let lines: Vec<&str> = text
         .lines()
@@ -102,10 +111,13 @@ fn doctor_unreachable_engine_fails_with_a_fix() {
     let o = p
         .devctl(&["doctor", "--json"])
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .output();
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run();
     let v = json(&o.stdout());
-    code_matches_ok(&v, o.0.status.code());
-    assert_eq!(o.0.status.code(), Some(1));
+    code_matches_ok(&v, o.output.status.code());
+    assert_eq!(o.output.status.code(), Some(1));
     let e = check(&v, "engine");
     assert_eq!(e["status"], "fail");
     assert!(e["detail"]
@@ -118,7 +130,10 @@ fn doctor_unreachable_engine_fails_with_a_fix() {
         .devctl(&["doctor", "--json"])
         .env("DOCKER_HOST", "tcp://127.0.0.1:1")
         .env_remove("DOCKER_TLS_VERIFY")
-        .output();
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run();
     let v = json(&o.stdout());
     assert_eq!(check(&v, "socket")["status"], "fail");
     assert!(check(&v, "engine")["fix"]
@@ -216,9 +231,12 @@ fn doctor_explains_the_privileged_backend_example() {
             "doctor",
             "--json",
         ])
-        .output();
+        .status_any()
+        .stdout_any()
+        .stderr_any()
+        .run();
     let v = json(&o.stdout());
-    code_matches_ok(&v, o.0.status.code());
+    code_matches_ok(&v, o.output.status.code());
     let s = check(&v, "special");
     let d = s["detail"].as_str().unwrap();
     assert!(d.contains("privileged, cgroup private"), "{d}");

@@ -169,17 +169,19 @@ server = ["httpd", "-f", "-p", "{port}", "-h", "/app"]
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-        c.args(args)
-            .current_dir(self.p.path())
+        // The builder's setup; the engine tests check output themselves
+        // (it depends on the engine's timing), so they take the Command.
+        let mut r = self
+            .p
+            .devctl(args)
             .env("HOME", self.home.path())
             .env_remove("AUTO_START_SERVER")
-            .env_remove("DOCKER_HOST")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
+            .env_remove("DOCKER_HOST");
         for (k, v) in &self.env {
-            c.env(k, v);
+            r = r.env(k, v);
         }
+        let mut c = r.command();
+        c.stdin(Stdio::null());
         c
     }
 

@@ -224,8 +224,9 @@ fn disk_full_keeps_the_old_compose_file() {
     std::fs::write(dir.join("devctl.toml"), toml_small).unwrap();
     std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
     let devctl = |limit: Option<u64>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-        c.arg("config").current_dir(&dir).stdin(Stdio::null());
+        // The builder prepares it; the rlimit needs the Command.
+        let mut c = crate::support::devctl_in(&dir, &["config"]).command();
+        c.stdin(Stdio::null());
         if let Some(limit) = limit {
             use std::os::unix::process::CommandExt;
             // SAFETY: only async-signal-safe calls between fork and exec.

@@ -106,20 +106,19 @@ fn compare(files: &[PathBuf], base: &Path) {
         "hadolint: {}",
         String::from_utf8_lossy(&theirs.stderr)
     );
-    let mut ours = Command::new(env!("CARGO_BIN_EXE_devctl"));
-    ours.args(["lint-dockerfile", "--no-fail", "--format", "json"])
-        .args(files)
-        .current_dir(tmp.path());
-    match &sc {
+    let mut ours = crate::support::devctl_in(
+        tmp.path(),
+        &["lint-dockerfile", "--no-fail", "--format", "json"],
+    );
+    for f in files {
+        ours = ours.arg(f);
+    }
+    ours = match &sc {
         Some(p) => ours.env("DEVCTL_SHELLCHECK", p),
         None => ours.arg("--no-shellcheck"),
     };
-    let ours = ours.output().unwrap();
-    assert!(
-        ours.status.success(),
-        "devctl: {}",
-        String::from_utf8_lossy(&ours.stderr)
-    );
+    // The report is compared with hadolint's finding by finding below.
+    let ours = ours.stdout_any().run().output;
     let theirs = findings(&theirs.stdout, base, sc.is_some());
     // Files hadolint's own parser rejects (it is not BuildKit's parser: the
     // official images' `.template` files, for one) are not comparable.

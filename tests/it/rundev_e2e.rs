@@ -104,13 +104,13 @@ impl Dev {
         self.dir.path().join(rel)
     }
 
+    /// The builder's setup; `run-dev` is spawned, signalled and read while
+    /// it runs, so the callers take the Command.
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_devctl"));
-        c.args(args)
-            .current_dir(self.dir.path())
+        let mut c = crate::support::devctl_in(self.dir.path(), args)
             .env_remove("AUTO_START_SERVER")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
+            .command();
+        c.stdin(Stdio::null());
         c
     }
 
@@ -522,6 +522,8 @@ run = "trap '' TERM; echo stubborn-started; sleep 138"
     d.wait_for("the graceful stop", 5, |_, e| {
         e.contains("stopping [stubborn]")
     });
+    // The promise is "at once": not after the ~1 s the container's stop
+    // takes (TERM ignored, then KILL). A deadline, not a speed measurement.
     let t0 = Instant::now();
     d.signal(libc::SIGINT);
     assert_eq!(d.wait_exit(5), Some(130), "{}", d.logs());

@@ -1,6 +1,7 @@
 //! Tasks without the engine: host tasks, arguments, deps, confirm through a
 //! pseudo-terminal, the listing, `--help`, completions, `--dry-run`, errors.
 
+use indoc::indoc;
 use std::process::Command;
 
 use crate::support::Project;
@@ -73,13 +74,11 @@ fn project() -> Project {
 #[test]
 fn host_task_runs_in_the_project_dir_with_env_and_passes_the_exit_code() {
     let p = project();
-    p.devctl(&["hello"])
-        .code(0)
-        .stdout_has("[hi there][t-hi there]");
+    p.devctl(&["hello"]).stdout("[hi there][t-hi there]").run();
     p.devctl(&["task", "hello"])
-        .code(0)
-        .stdout_has("[hi there]");
-    p.devctl(&["fail"]).code(3).stdout_has("fail-ran");
+        .stdout("[hi there][t-hi there]")
+        .run();
+    p.devctl(&["fail"]).status(3).stdout("fail-ran\n").run();
 }
 
 #[test]
@@ -89,27 +88,42 @@ fn arguments_with_spaces_and_quotes_reach_the_command_unchanged() {
     let mut args = vec!["argv"];
     args.extend(words);
     p.devctl(&args)
-        .code(0)
-        .stdout_has("<a b><it's><\"q\"><$HOME><-v><*>");
+        .stdout("<a b><it's><\"q\"><$HOME><-v><*>")
+        .run();
     let mut args = vec!["line"];
     args.extend(words);
     p.devctl(&args)
-        .code(0)
-        .stdout_has("<a b><it's><\"q\"><$HOME><-v><*>");
+        .stdout("<a b><it's><\"q\"><$HOME><-v><*>")
+        .run();
     p.devctl(&["named", "my file", "x", "y z"])
-        .code(0)
-        .stdout_has("my file|x|y z|");
+        .stdout("my file|x|y z|")
+        .run();
     p.devctl(&["named"])
-        .code(2)
-        .stderr_has("missing argument FILE (usage: devctl named FILE [REST…])");
+        .status(2)
+        .stderr("error: task `named`: missing argument FILE (usage: devctl named FILE [REST…])\n")
+        .run();
 }
 
 #[test]
 fn deps_run_first_in_order_once_and_a_failure_stops() {
     let p = project();
-    let d = p.devctl(&["chain"]).code(0);
+    let d = p
+        .devctl(&["chain"])
+        .stdout(indoc! {"
+            one
+            two
+            a b|c|"})
+        .run();
     assert_eq!(d.stdout(), "one\ntwo\na b|c|", "{}", d.stderr());
-    let d = p.devctl(&["broken"]).code(3);
+    let d = p
+        .devctl(&["broken"])
+        .status(3)
+        .stdout(indoc! {"
+            one
+            fail-ran
+        "})
+        .stderr("error: task `fail` failed (exit code 3): not running `broken`\n")
+        .run();
     assert_eq!(d.stdout(), "one\nfail-ran\n");
     assert!(d
         .stderr()
@@ -119,7 +133,20 @@ fn deps_run_first_in_order_once_and_a_failure_stops() {
 #[test]
 fn dry_run_prints_where_as_whom_env_names_and_argv_and_runs_nothing() {
     let p = project();
-    let d = p.devctl(&["--dry-run", "broken"]).code(0);
+    let d = p
+        .devctl(&["--dry-run", "broken"])
+        .stdout(indoc! {"
+            [1/3] one: on the host in [TMP]
+                env: API_TOKEN GREETING
+                argv: /bin/sh -c 'echo one'
+            [2/3] fail: on the host in [TMP]
+                env: API_TOKEN GREETING
+                argv: /bin/sh -c 'echo fail-ran; exit 3'
+            [3/3] two: on the host in [TMP]
+                env: API_TOKEN GREETING
+                argv: /bin/sh -c 'echo two'
+        "})
+        .run();
     let out = d.stdout();
     assert!(!out.lines().any(|l| l == "one" || l == "fail-ran"), "{out}");
     assert!(out.contains("[2/3] fail: on the host in"), "{out}");
@@ -129,7 +156,12 @@ fn dry_run_prints_where_as_whom_env_names_and_argv_and_runs_nothing() {
     );
     let d = p
         .devctl(&["task", "--dry-run", "migrate", "--plan"])
-        .code(0);
+        .stdout(indoc! {"
+            [1/1] migrate: in service app (container tasks-cli-app-1, user app, workdir /app)
+                env: DJANGO_SETTINGS_MODULE
+                argv: /bin/sh -c 'python manage.py migrate --plan'
+        "})
+        .run();
     let out = d.stdout();
     assert!(
         out.contains("migrate: in service app (container tasks-cli-app-1, user app, workdir /app)"),
@@ -141,7 +173,14 @@ fn dry_run_prints_where_as_whom_env_names_and_argv_and_runs_nothing() {
         "{out}"
     );
     // .env names, never values
-    let d = p.devctl(&["--dry-run", "hello"]).code(0);
+    let d = p
+        .devctl(&["--dry-run", "hello"])
+        .stdout(indoc! {r#"
+            [1/1] hello: on the host in [TMP]
+                env: API_TOKEN GREETING TASK_ONLY
+                argv: /bin/sh -c 'printf '\''[%s]'\'' "hi there" "$TASK_ONLY"'
+        "#})
+        .run();
     assert!(
         d.stdout().contains("env: API_TOKEN GREETING TASK_ONLY"),
         "{}",
@@ -154,11 +193,10 @@ fn dry_run_prints_where_as_whom_env_names_and_argv_and_runs_nothing() {
 fn confirm_asks_on_a_terminal_and_is_refused_without_one() {
     let p = project();
     p.devctl(&["danger"])
-        .code(2)
-        .stderr_has("no terminal to ask on: run `devctl --yes danger`");
-    p.devctl(&["--yes", "danger"])
-        .code(0)
-        .stdout_has("danger-ran");
+        .status(2)
+        .stderr("error: task `danger` asks \"Really delete?\" and there is no terminal to ask on: run `devctl --yes danger` to answer yes\n")
+        .run();
+    p.devctl(&["--yes", "danger"]).stdout("danger-ran\n").run();
     let pty = |answer: &str| {
         let script = r#"
 import os, pty, select, sys
@@ -209,12 +247,17 @@ sys.exit(os.waitstatus_to_exitcode(st))
 #[test]
 fn listing_json_names_and_help_heading() {
     let p = project();
-    let d = p.devctl(&["tasks"]).code(0);
+    let d = p.devctl(&["tasks"])
+        .stdout("  argv     host\n  broken   deps\n  chain    deps  Runs the others\n  danger   host\n  fail     host\n  hello    host  Say hello\n  line     host\n  migrate  app   Apply migrations\n  named    host\n  one      host\n  two      host\n")
+        .run();
     let out = d.stdout();
     assert!(out.contains("  hello    host  Say hello\n"), "{out}");
     assert!(out.contains("  migrate  app   Apply migrations\n"), "{out}");
     assert!(out.contains("  chain    deps  Runs the others\n"), "{out}");
-    let d = p.devctl(&["tasks", "--json"]).code(0);
+    let d = p
+        .devctl(&["tasks", "--json"])
+        .stdout_snapshot("tasks_cli__tasks_json")
+        .run();
     let v: serde_json::Value = serde_json::from_str(&d.stdout()).unwrap();
     let named = v
         .as_array()
@@ -224,13 +267,31 @@ fn listing_json_names_and_help_heading() {
         .unwrap();
     assert_eq!(named["usage"], "devctl named FILE [REST…]");
     assert_eq!(named["runs_in"], "host");
-    let d = p.devctl(&["tasks", "--names"]).code(0);
+    let d = p
+        .devctl(&["tasks", "--names"])
+        .stdout(indoc! {"
+            argv
+            broken
+            chain
+            danger
+            fail
+            hello
+            line
+            migrate
+            named
+            one
+            two
+        "})
+        .run();
     assert!(d.stdout().lines().any(|l| l == "migrate"));
     // --names is silent outside a project (completion calls it anywhere)
     let empty = Project::new();
-    let d = empty.devctl(&["tasks", "--names"]).code(0);
+    let d = empty.devctl(&["tasks", "--names"]).run();
     assert_eq!(d.stdout(), "");
-    let d = p.devctl(&["--help"]).code(0);
+    let d = p
+        .devctl(&["--help"])
+        .stdout_snapshot("tasks_cli__help")
+        .run();
     let out = d.stdout();
     let at = out.find("Tasks (devctl.toml").expect("tasks heading");
     assert!(
@@ -243,7 +304,10 @@ fn listing_json_names_and_help_heading() {
 #[test]
 fn bash_completion_offers_the_task_names_from_devctl_toml() {
     let p = project();
-    let d = p.devctl(&["completions", "bash"]).code(0);
+    let d = p
+        .devctl(&["completions", "bash"])
+        .stdout_snapshot("tasks_cli__completions_bash")
+        .run();
     let script = p.path().join("c.bash");
     std::fs::write(&script, d.stdout()).unwrap();
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_devctl"))
@@ -275,9 +339,11 @@ _devctl_with_tasks devctl "" task; echo "task:${COMPREPLY[*]}""#,
         assert!(task_line.split([' ', ':']).any(|w| w == t), "{task_line}");
     }
     for shell in ["fish", "zsh"] {
-        p.devctl(&["completions", shell])
-            .code(0)
-            .stdout_has("devctl tasks --names");
+        let d = p
+            .devctl(&["completions", shell])
+            .stdout_snapshot(&format!("tasks_cli__completions_{shell}"))
+            .run();
+        assert!(d.stdout().contains("devctl tasks --names"), "{shell}");
     }
 }
 
@@ -285,35 +351,74 @@ _devctl_with_tasks devctl "" task; echo "task:${COMPREPLY[*]}""#,
 fn unknown_task_cycles_unknown_deps_and_builtin_names_are_usage_errors() {
     let p = project();
     p.devctl(&["hell"])
-        .code(2)
-        .stderr_has("no command or task `hell`; did you mean `hello`?");
+        .status(2)
+        .stderr("error: no command or task `hell`; did you mean `hello`? (`devctl --help` lists the commands, `devctl tasks` the tasks)\n")
+        .run();
     p.devctl(&["task", "migrat"])
-        .code(2)
-        .stderr_has("no task `migrat` in devctl.toml; did you mean `migrate`?");
+        .status(2)
+        .stderr("error: no task `migrat` in devctl.toml; did you mean `migrate`? (`devctl tasks` lists them)\n")
+        .run();
     let bad = |tasks: &str, want: &str| {
         let p = Project::new().file("devctl.toml", format!("[app]\n{tasks}"));
-        p.devctl(&["tasks"]).code(2).stderr_has(want);
+        p.devctl(&["tasks"]).status(2).stderr(want).run();
     };
     bad(
         "[tasks.a]\nrun = \"x\"\ndeps = [\"b\"]\n\n[tasks.b]\nrun = \"y\"\ndeps = [\"a\"]\n",
-        "devctl.toml:8:9: task dependency cycle: a → b → a",
+        indoc! {r#"
+            error: devctl.toml:8:9: task dependency cycle: a → b → a
+             8 | deps = ["a"]
+               |         ^^^
+        "#},
     );
     bad(
         "[tasks.a]\nrun = \"x\"\ndeps = [\"lnit\"]\n[tasks.lint]\nrun = \"y\"\n",
-        "devctl.toml:4:9: [tasks.a] depends on `lnit`, which is not a task; did you mean `lint`?",
+        indoc! {r#"
+            error: devctl.toml:4:9: [tasks.a] depends on `lnit`, which is not a task; did you mean `lint`?
+             4 | deps = ["lnit"]
+               |         ^^^^^^
+        "#},
     );
     bad(
         "[tasks.logs]\nrun = \"x\"\n",
-        "devctl.toml:2:1: task `logs` has the name of the built-in command `devctl logs`",
+        indoc! {"
+            error: devctl.toml:2:1: task `logs` has the name of the built-in command `devctl logs`: rename the task
+             2 | [tasks.logs]
+               | ^^^^^^^^^^^^
+        "},
     );
 }
 
 #[test]
 fn django_template_scaffolds_the_tasks_a_django_team_uses() {
     let p = Project::new();
-    p.devctl(&["init", "--template", "django"]).code(0);
+    p.devctl(&["init", "--template", "django"])
+        .stdout(indoc! {"
+            wrote devctl.toml
+            wrote Dockerfile
+            wrote .dockerignore
+            wrote .env.example
+            wrote bash/run.sh
+            wrote .gitignore (ignores .devctl/, .env)
+            next: cp .env.example .env, then devctl build && devctl start
+        "})
+        .run();
     std::fs::copy(p.path().join(".env.example"), p.path().join(".env")).unwrap();
-    let d = p.devctl(&["tasks", "--names"]).code(0);
+    let d = p
+        .devctl(&["tasks", "--names"])
+        .stdout(indoc! {"
+            createsuperuser
+            dump-db
+            format
+            lint
+            makemigrations
+            manage
+            migrate
+            psql
+            restore-db
+            shell
+            test
+        "})
+        .run();
     let names: Vec<String> = d.stdout().lines().map(str::to_string).collect();
     for t in [
         "manage",
@@ -333,14 +438,24 @@ fn django_template_scaffolds_the_tasks_a_django_team_uses() {
     // manage passes every word on; dump-db takes FILE into the dumps folder
     let d = p
         .devctl(&["--dry-run", "manage", "check", "--deploy", "a b"])
-        .code(0);
+        .stdout(indoc! {"
+            [1/1] manage: in service app (container [NAME]-app-1, user app, workdir /app)
+                argv: python manage.py check --deploy 'a b'
+        "})
+        .run();
     assert!(
         d.stdout()
             .contains("argv: python manage.py check --deploy 'a b'\n"),
         "{}",
         d.stdout()
     );
-    let d = p.devctl(&["--dry-run", "dump-db", "latest.sql"]).code(0);
+    let d = p.devctl(&["--dry-run", "dump-db", "latest.sql"])
+        .stdout(indoc! {r#"
+            [1/1] dump-db: in service db (container [NAME]-db-1, user the image's, workdir the image's)
+                argv: /bin/sh -c 'file=latest.sql
+            pg_dump -U postgres --clean --if-exists -f "/database_dumps/${file}" postgres'
+        "#})
+        .run();
     assert!(d.stdout().contains("in service db"), "{}", d.stdout());
     assert!(
         d.stdout().contains("file=latest.sql\npg_dump"),
@@ -348,9 +463,11 @@ fn django_template_scaffolds_the_tasks_a_django_team_uses() {
         d.stdout()
     );
     p.devctl(&["dump-db"])
-        .code(2)
-        .stderr_has("usage: devctl dump-db FILE");
+        .status(2)
+        .stderr("error: task `dump-db`: missing argument FILE (usage: devctl dump-db FILE)\n")
+        .run();
     p.devctl(&["restore-db", "x.sql"])
-        .code(2)
-        .stderr_has("no terminal to ask on");
+        .status(2)
+        .stderr("error: task `restore-db` asks \"This replaces the local database. Continue?\" and there is no terminal to ask on: run `devctl --yes restore-db` to answer yes\n")
+        .run();
 }

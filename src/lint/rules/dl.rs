@@ -2409,39 +2409,10 @@ mod tests {
             ..Options::default()
         };
         let dfs: Vec<_> = sources.iter().filter_map(|s| parse(s).ok()).collect();
-        let start = std::time::Instant::now();
         let mut total = 0;
         for df in &dfs {
             total += crate::lint::lint(df, &opts, Some("node_modules\n.git\n")).len();
             total += crate::lint::lint(df, &opts, None).len();
-        }
-        let took = start.elapsed();
-        eprintln!(
-            "linted {} files twice: {total} findings in {took:?}",
-            dfs.len()
-        );
-        if std::env::var_os("DEVCTL_PERF").is_some() {
-            type F = fn(&Ctx, &mut Vec<Finding>);
-            let fams: [(&str, F); 4] = [
-                ("dl", check),
-                ("dl_run", crate::lint::rules::dl_run::check),
-                ("buildkit", crate::lint::rules::buildkit::check),
-                ("dc", crate::lint::rules::dc::check),
-            ];
-            for (name, f) in fams {
-                let best = (0..7)
-                    .map(|_| {
-                        let t = std::time::Instant::now();
-                        for df in &dfs {
-                            let ctx = Ctx::new(df, &opts, Some("node_modules\n"));
-                            let mut out = Vec::new();
-                            f(&ctx, &mut out);
-                        }
-                        t.elapsed()
-                    })
-                    .min();
-                eprintln!("{name}: best of 7 {best:?}");
-            }
         }
         assert!(total > 0);
     }

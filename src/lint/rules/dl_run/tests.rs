@@ -1015,7 +1015,6 @@ fn corpus_lints_without_panic() {
     }
     let mut stack = vec![root];
     let mut files = 0;
-    let mut elapsed = std::time::Duration::ZERO;
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     while let Some(dir) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -1028,9 +1027,7 @@ fn corpus_lints_without_panic() {
             } else if let Ok(text) = std::fs::read_to_string(&p) {
                 if let Ok(df) = parse(&text) {
                     files += 1;
-                    let t = std::time::Instant::now();
                     let found = lint(&df, &Options::default(), None);
-                    elapsed += t.elapsed();
                     for f in found {
                         *counts.entry(f.code).or_default() += 1;
                     }
@@ -1038,7 +1035,7 @@ fn corpus_lints_without_panic() {
             }
         }
     }
-    eprintln!("linted {files} files in {elapsed:?}: {counts:?}");
+    eprintln!("linted {files} files: {counts:?}");
     assert!(
         files > 100,
         "expected the corpus Dockerfiles, found {files}"
