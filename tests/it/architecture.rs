@@ -299,3 +299,22 @@ fn only_out_prints() {
         "printing outside crates/out (use outln!/errln!/out::print…): {offenders:?}"
     );
 }
+
+/// YAML goes through one module (`devctl_compose::yaml`), so the YAML
+/// crate can be swapped there alone.
+#[test]
+fn yaml_is_behind_one_module() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(rel, _)| rel != "crates/compose/src/yaml.rs")
+        .filter(|(_, p)| {
+            production_source(p)
+                .is_some_and(|s| s.contains("yaml_serde") || s.contains("serde_yaml"))
+        })
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "the YAML crate used outside crates/compose/src/yaml.rs: {offenders:?}"
+    );
+}

@@ -42,7 +42,7 @@ pub struct ComposeFile {
     pub volumes: Ordered<Option<Volume>>,
     /// Keys devctl does not model (see [`parse`]); never written.
     #[serde(flatten, skip_serializing)]
-    pub unsupported: BTreeMap<String, yaml_serde::Value>,
+    pub unsupported: BTreeMap<String, yaml::Value>,
 }
 
 /// One service.
@@ -120,7 +120,7 @@ pub struct Service {
     pub extra_hosts: ExtraHosts,
     /// Keys devctl does not model (see [`parse`]); never written.
     #[serde(flatten, skip_serializing)]
-    pub unsupported: BTreeMap<String, yaml_serde::Value>,
+    pub unsupported: BTreeMap<String, yaml::Value>,
 }
 
 /// `build`: a context path, or the table.
@@ -252,18 +252,6 @@ pub struct Error {
 /// Top-level keys devctl reads past without modelling them.
 const IGNORED_TOP_LEVEL: &[&str] = &["version", "networks"];
 
-/// Compose interpolation of a generated file: `$$` → `$` in every string.
-fn unescape(v: &mut yaml_serde::Value) {
-    use yaml_serde::Value;
-    match v {
-        Value::String(s) if s.contains("$$") => *s = s.replace("$$", "$"),
-        Value::Sequence(seq) => seq.iter_mut().for_each(unescape),
-        Value::Mapping(m) => m.iter_mut().for_each(|(_, v)| unescape(v)),
-        Value::Tagged(t) => unescape(&mut t.value),
-        _ => {}
-    }
-}
-
 /// Parses compose text (as devctl generates it: `$$` is a literal `$`,
 /// there is nothing else to interpolate). A key devctl does not model is an
 /// error naming it (`x-` extensions, `version` and `networks` at the top
@@ -274,13 +262,8 @@ pub fn parse(text: &str, file: &str) -> Result<ComposeFile, Error> {
         key,
         message,
     };
-    let mut value: yaml_serde::Value =
-        yaml_serde::from_str(text).map_err(|e| fail(None, format!("not valid YAML: {e}")))?;
-    unescape(&mut value);
-    let doc: ComposeFile = yaml_serde::from_value(value).map_err(|e| fail(None, e.to_string()))?;
-    let unsupported = |prefix: &str,
-                       extra: &BTreeMap<String, yaml_serde::Value>,
-                       allowed: &[&str]| {
+    let doc: ComposeFile = yaml::from_str_unescaped(text).map_err(|e| fail(None, e))?;
+    let unsupported = |prefix: &str, extra: &BTreeMap<String, yaml::Value>, allowed: &[&str]| {
         match extra
             .keys()
             .find(|k| !k.starts_with("x-") && !allowed.contains(&k.as_str()))

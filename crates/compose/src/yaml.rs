@@ -13,7 +13,6 @@ use std::fmt::Write;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use yaml_serde::Value;
 
 /// Serialises a value as a YAML document (block style, no leading `---`).
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
@@ -62,6 +61,30 @@ fn map_strings(v: &mut Value, map: &dyn Fn(&str) -> String) {
 /// Parses a YAML document.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     Ok(yaml_serde::from_str(text)?)
+}
+
+/// A YAML value (the keys devctl does not model are kept as these).
+pub use yaml_serde::Value;
+
+/// Compose interpolation of a generated file: `$$` → `$` in every string.
+fn unescape(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains("$$") => *s = s.replace("$$", "$"),
+        Value::Sequence(seq) => seq.iter_mut().for_each(unescape),
+        Value::Mapping(m) => m.iter_mut().for_each(|(_, v)| unescape(v)),
+        Value::Tagged(t) => unescape(&mut t.value),
+        _ => {}
+    }
+}
+
+/// Parses a compose file devctl generated: `$$` in any string is a
+/// literal `$` (compose's escape; nothing else is interpolated). The error
+/// is the parser's message with its position.
+pub fn from_str_unescaped<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut value: Value =
+        yaml_serde::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
+    unescape(&mut value);
+    yaml_serde::from_value(value).map_err(|e| e.to_string())
 }
 
 /// A YAML parse error and where it is (1-based; 1:1 when unknown).
