@@ -22,7 +22,7 @@ pub struct Loaded {
     /// The app's uid and gid (the `APP_UID`/`APP_GID` devctl passes).
     pub app_ids: (u32, u32),
     /// The project directory, when the app (which mounts it) cannot write it.
-    pub unwritable: Option<crate::commands::ownership::Unwritable>,
+    pub unwritable: Option<crate::session::ownership::Unwritable>,
     /// `.devctl/compose.yaml` was written (or already held this document).
     pub written: bool,
 }
@@ -78,7 +78,7 @@ pub fn load_from(
     );
     let unwritable = app_server
         .is_some()
-        .then(|| crate::commands::ownership::tree_check(&project.paths.dir, app_ids.0, app_ids.1))
+        .then(|| crate::session::ownership::tree_check(&project.paths.dir, app_ids.0, app_ids.1))
         .flatten();
     Ok(Loaded {
         plan,

@@ -10,7 +10,7 @@ pub mod engine_input;
 pub mod init;
 pub mod lint;
 pub mod logs;
-pub mod ownership;
+
 pub mod ps;
 pub mod rundev;
 pub mod sh;

@@ -299,7 +299,7 @@ pub struct ProjectFacts {
     /// The uid/gid the app runs as (APP_UID/APP_GID); None without `[app]`.
     pub app_ids: Option<(u32, u32)>,
     /// The project directory, when the app cannot write it.
-    pub unwritable: Option<crate::commands::ownership::Unwritable>,
+    pub unwritable: Option<crate::session::ownership::Unwritable>,
     /// run-dev's inotify needs, when there are watch rules.
     pub inotify: Option<InotifyFacts>,
 }
@@ -720,7 +720,7 @@ pub fn gather(session: &Session) -> Facts {
                 )
             }),
             unwritable: p.config.app.as_ref().and_then(|_| {
-                crate::commands::ownership::tree_check(
+                crate::session::ownership::tree_check(
                     &p.paths.dir,
                     crate::project::generate::app_id(host_info.uid),
                     crate::project::generate::app_id(host_info.gid),

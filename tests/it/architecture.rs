@@ -318,3 +318,23 @@ fn yaml_is_behind_one_module() {
         "the YAML crate used outside crates/compose/src/yaml.rs: {offenders:?}"
     );
 }
+
+/// Inside the binary, dependencies point one way: cli → commands →
+/// session → doctor/watch. doctor and watch never reach back into the
+/// command layer or the flag definitions (they take a `Session`).
+#[test]
+fn doctor_and_watch_do_not_import_commands_or_cli() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(rel, _)| rel.starts_with("src/doctor/") || rel.starts_with("src/watch/"))
+        .filter_map(|(rel, p)| {
+            let s = production_source(&p)?;
+            let bad: Vec<&str> = ["crate::cli", "crate::commands"]
+                .into_iter()
+                .filter(|m| s.contains(m))
+                .collect();
+            (!bad.is_empty()).then(|| format!("{rel}: {bad:?}"))
+        })
+        .collect();
+    assert!(offenders.is_empty(), "{offenders:?}");
+}

@@ -706,7 +706,7 @@ fn tree_writability_for_the_app_uid() {
     assert_eq!(tree(&p).status, Status::Ok);
     p.app_ids = Some((1000, 1000));
     assert_eq!(tree(&p).status, Status::Ok);
-    p.unwritable = Some(crate::commands::ownership::Unwritable {
+    p.unwritable = Some(crate::session::ownership::Unwritable {
         path: "/src/proj".into(),
         owner: 0,
         mode: 0o40755,

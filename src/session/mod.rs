@@ -14,6 +14,8 @@
 //! library crates never read the process environment; what they need from
 //! it comes from here.
 
+pub mod ownership;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -198,9 +200,9 @@ pub struct Host {
 
 impl Host {
     /// The host side of a project: the app's uid/gid (see
-    /// [`crate::commands::ownership::pick_ids`]) and HOME.
+    /// [`crate::session::ownership::pick_ids`]) and HOME.
     pub fn for_project(dir: &std::path::Path) -> Host {
-        let (uid, gid) = crate::commands::ownership::app_ids_for(dir);
+        let (uid, gid) = crate::session::ownership::app_ids_for(dir);
         Host {
             uid,
             gid,
