@@ -5,19 +5,20 @@
 
 pub mod cli;
 pub mod commands;
-pub mod dockerfile;
-pub mod dockerignore;
 pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod gen;
-pub mod lint;
+#[cfg(feature = "par-affinity")]
 pub mod par;
 pub mod project;
 pub mod watch;
 pub mod yaml;
 
+pub use devctl_dockerfile as dockerfile;
+pub use devctl_dockerignore as dockerignore;
 pub use devctl_fsutil as fsutil;
+pub use devctl_lint as lint;
 pub use devctl_out as out;
 pub use devctl_out::{errln, outln};
 pub use devctl_text as text;

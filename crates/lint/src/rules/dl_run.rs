@@ -13,9 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dockerfile::Instruction;
-use crate::lint::shell::{Arg, Command, ParsedShell};
-use crate::lint::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
+use crate::shell::{Arg, Command, ParsedShell};
+use crate::{Ctx, Finding, RuleInfo, Severity};
 
 macro_rules! rule {
     ($code:literal, $sev:ident, $summary:literal) => {
