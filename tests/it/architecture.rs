@@ -1,7 +1,9 @@
-//! The invariants of ARCHITECTURE.md, checked: only `engine/` talks to
-//! Docker, and the pure core does no IO (outside its tests).
+//! The invariants of ARCHITECTURE.md, checked over the binary's `src/` and
+//! every library crate's `crates/*/src/`: only `engine/` talks to Docker,
+//! the pure core does no IO, only the out crate prints, and library crates
+//! do not read the environment (outside their tests).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::files_under;
 
@@ -19,18 +21,57 @@ fn production_source(path: &Path) -> Option<String> {
     })
 }
 
-fn src() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Every source file of the workspace's production code: the binary's
+/// `src/` and each library crate's `crates/*/src/`, with its path relative
+/// to the workspace root (`/`-separated).
+fn sources() -> Vec<(String, PathBuf)> {
+    let root = root();
+    let mut dirs = vec![root.join("src")];
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .filter(|p| p.is_dir())
+        .collect();
+    crates.sort();
+    dirs.extend(crates);
+    dirs.iter()
+        .flat_map(|d| files_under(d))
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, p)
+        })
+        .collect()
+}
+
+#[test]
+fn the_checks_see_every_crate() {
+    let files: Vec<String> = sources().into_iter().map(|(rel, _)| rel).collect();
+    for f in [
+        "src/main.rs",
+        "crates/lint/src/lib.rs",
+        "crates/dockerfile/src/parser.rs",
+        "crates/dockerignore/src/lib.rs",
+        "crates/out/src/lib.rs",
+    ] {
+        assert!(files.iter().any(|x| x == f), "{f} not walked: {files:?}");
+    }
 }
 
 #[test]
 fn only_engine_talks_to_docker() {
-    let engine = src().join("engine");
-    let offenders: Vec<String> = files_under(&src())
+    let offenders: Vec<String> = sources()
         .into_iter()
-        .filter(|p| !p.starts_with(&engine))
-        .filter(|p| production_source(p).is_some_and(|s| s.contains("bollard")))
-        .map(|p| p.display().to_string())
+        .filter(|(rel, _)| !rel.starts_with("src/engine/"))
+        .filter(|(_, p)| production_source(p).is_some_and(|s| s.contains("bollard")))
+        .map(|(rel, _)| rel)
         .collect();
     assert!(
         offenders.is_empty(),
@@ -40,22 +81,30 @@ fn only_engine_talks_to_docker() {
 
 #[test]
 fn pure_core_does_no_io() {
-    let pure_dirs = ["dockerfile", "lint", "gen"];
-    let pure_files = [
-        "project/model.rs",
-        "project/tasks.rs",
-        "project/load.rs",
-        "project/interp.rs",
-        "project/build_args.rs",
-        "project/user.rs",
-        "watch/sched.rs",
-        "watch/filter.rs",
-        "watch/roots.rs",
-        "dockerignore.rs",
-        "text.rs",
+    let pure_dirs = [
+        "src/gen",
+        "crates/dockerfile/src",
+        "crates/dockerignore/src",
+        "crates/lint/src",
+        "crates/text/src",
     ];
+    let pure_files = [
+        "src/project/model.rs",
+        "src/project/tasks.rs",
+        "src/project/load.rs",
+        "src/project/interp.rs",
+        "src/project/build_args.rs",
+        "src/project/user.rs",
+        "src/watch/sched.rs",
+        "src/watch/filter.rs",
+        "src/watch/roots.rs",
+    ];
+    // A moved file must not drop out of the check unnoticed.
+    for p in pure_dirs.iter().chain(pure_files.iter()) {
+        assert!(root().join(p).exists(), "{p} no longer exists: update this list");
+    }
     // The one deliberate exception: the ShellCheck runner (an external program).
-    let allowed = ["lint/shellcheck.rs"];
+    let allowed = ["crates/lint/src/shellcheck.rs"];
     let io = [
         "std::fs",
         "std::process",
@@ -64,12 +113,7 @@ fn pure_core_does_no_io() {
         "File::open",
     ];
     let mut offenders = Vec::new();
-    for p in files_under(&src()) {
-        let rel = p
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, p) in sources() {
         let pure = pure_dirs.iter().any(|d| rel.starts_with(&format!("{d}/")))
             || pure_files.contains(&rel.as_str());
         if !pure || allowed.contains(&rel.as_str()) {
@@ -86,7 +130,35 @@ fn pure_core_does_no_io() {
     assert!(offenders.is_empty(), "IO in the pure core: {offenders:?}");
 }
 
-/// The ways of writing to the terminal that bypass `src/out.rs` (the
+/// The process environment is read by the binary only: a library crate
+/// takes what it needs as arguments (issue 12). Test code may read it.
+#[test]
+fn library_crates_read_no_environment() {
+    let reads = ["env::var(", "env::var_os(", "env::vars(", "env::vars_os("];
+    let mut offenders = Vec::new();
+    for (rel, p) in sources() {
+        if !rel.starts_with("crates/") {
+            continue;
+        }
+        let Some(s) = production_source(&p) else {
+            continue;
+        };
+        for (n, line) in s.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for r in reads {
+                if code.contains(r) {
+                    offenders.push(format!("{rel}:{}: {r}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "a library crate reads the environment (pass the values in from the binary): {offenders:?}"
+    );
+}
+
+/// The ways of writing to the terminal that bypass the out crate (the
 /// scrubber) found in `source`.
 fn direct_prints(source: &str) -> Vec<String> {
     const MACROS: [&str; 5] = ["println!", "print!(", "eprintln!", "eprint!(", "dbg!("];
@@ -142,26 +214,21 @@ fn the_print_check_finds_direct_prints() {
     }
 }
 
-/// Every line devctl prints goes through `src/out.rs`, which scrubs secrets
+/// Every line devctl prints goes through the out crate, which scrubs secrets
 /// (ARCHITECTURE.md, "Secrets").
 #[test]
 fn only_out_prints() {
     let allowed = [
         // the scrubber and the printing shell themselves
-        "out.rs",
+        "crates/out/src/lib.rs",
         // The exempt raw passthrough: `devctl sh` copies the container's own
         // terminal byte stream (a TTY exec: prompts, escape sequences, the
         // echo of keystrokes) to stdout/stderr as it comes; it is what the
         // user's own shell in the container prints, not devctl's output.
-        "engine/exec.rs",
+        "src/engine/exec.rs",
     ];
     let mut offenders = Vec::new();
-    for p in files_under(&src()) {
-        let rel = p
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (rel, p) in sources() {
         if allowed.contains(&rel.as_str()) {
             continue;
         }
@@ -171,6 +238,6 @@ fn only_out_prints() {
     }
     assert!(
         offenders.is_empty(),
-        "printing outside src/out.rs (use crate::outln!/errln!/out::print…): {offenders:?}"
+        "printing outside crates/out (use crate::outln!/errln!/out::print…): {offenders:?}"
     );
 }
