@@ -9,8 +9,6 @@ pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod gen;
-#[cfg(feature = "par-affinity")]
-pub mod par;
 pub mod project;
 pub mod watch;
 pub mod yaml;

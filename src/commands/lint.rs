@@ -2,10 +2,10 @@
 //! files and the configuration, reads them, streams the report to stdout and
 //! turns the findings into an exit code.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
@@ -17,8 +17,6 @@ use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
 use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
-#[cfg(feature = "par-affinity")]
-use crate::par::Crew;
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -613,10 +611,10 @@ fn lint_input(
 }
 
 /// What the lint workers share: the inputs and how to lint them.
-struct LintJob {
+struct LintJob<'a> {
     inputs: Vec<Input>,
     stdin: Vec<u8>,
-    settings: Arc<Settings>,
+    settings: &'a Settings,
     shellcheck: Option<shellcheck::Runner>,
     sc_warned: AtomicBool,
 }
@@ -629,7 +627,7 @@ fn lint_item(job: &LintJob, i: usize) -> anyhow::Result<Linted> {
     lint_input(
         input,
         &job.stdin,
-        &job.settings,
+        job.settings,
         job.shellcheck.as_ref(),
         &job.sc_warned,
     )
@@ -734,10 +732,6 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         _ => false,
     };
     let jobs = if one_file { 1 } else { jobs };
-    // Measuring only (issue 12): helpers started before the set-up, spinning,
-    // off this thread's CPU (crate::par).
-    #[cfg(feature = "par-affinity")]
-    let crew = Crew::start(jobs - 1, lint_item);
 
     if args.version {
         let _ = crate::outln!(
@@ -779,7 +773,6 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     settings.options.shellcheck = runner.is_some();
-    let settings = Arc::new(settings);
     let inputs = collect_inputs(&args.paths, &base)?;
     let mut stdin = Vec::new();
     if inputs.contains(&Input::Stdin) {
@@ -802,7 +795,8 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         &mut stdout
     };
-    let mut report = Report::new(settings.format, color).with_tool_version(env!("CARGO_PKG_VERSION"));
+    let mut report =
+        Report::new(settings.format, color).with_tool_version(env!("CARGO_PKG_VERSION"));
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
     let mut total = 0usize;
@@ -810,7 +804,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let job = LintJob {
         inputs,
         stdin,
-        settings: Arc::clone(&settings),
+        settings: &settings,
         shellcheck: runner,
         sc_warned: AtomicBool::new(false),
     };
@@ -828,9 +822,6 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         out.write_all(report.file(name, &l.findings, &l.lines).as_bytes())?;
         Ok(())
     };
-    #[cfg(feature = "par-affinity")]
-    crew.run(job, n, &mut emit)?;
-    #[cfg(not(feature = "par-affinity"))]
     ordered_map(n, jobs, &|i| lint_item(&job, i), &mut emit)?;
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
@@ -852,6 +843,59 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_map_hands_results_over_in_input_order() {
+        for jobs in [1, 2, 4, 64] {
+            let mut got = Vec::new();
+            // Later items finish first: their order must not leak out.
+            let each = |i: usize| {
+                std::thread::sleep(std::time::Duration::from_micros((40 - i as u64) * 50));
+                i * 10
+            };
+            ordered_map(40, jobs, &each, &mut |r| {
+                got.push(r);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(
+                got,
+                (0..40).map(|i| i * 10).collect::<Vec<_>>(),
+                "jobs {jobs}"
+            );
+        }
+        let mut none = 0;
+        ordered_map(0, 4, &|i| i, &mut |_| {
+            none += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(none, 0);
+    }
+
+    #[test]
+    fn ordered_map_stops_at_the_first_error_in_order() {
+        let computed = AtomicUsize::new(0);
+        let mut got = Vec::new();
+        let each = |i: usize| {
+            computed.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            if i == 5 {
+                Err(anyhow::anyhow!("item {i}"))
+            } else {
+                Ok(i)
+            }
+        };
+        let e = ordered_map(1000, 3, &each, &mut |r: anyhow::Result<usize>| {
+            got.push(r?);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "item 5");
+        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        // The other threads stopped: far from every item was computed.
+        assert!(computed.load(Ordering::Relaxed) < 500);
+    }
 
     #[test]
     fn dockerfile_names() {
@@ -978,7 +1022,8 @@ mod tests {
 
     #[test]
     fn yaml_unknown_key_names_file_line_and_key() {
-        let e = config_from_yaml("ignored: [DL3008]\nignore: [DL3009]\n", "x/.hadolint.yaml").unwrap_err();
+        let e = config_from_yaml("ignored: [DL3008]\nignore: [DL3009]\n", "x/.hadolint.yaml")
+            .unwrap_err();
         assert!(e.0.starts_with("x/.hadolint.yaml:2:1: "), "{e}");
         assert!(e.0.contains("unknown field `ignore`"), "{e}");
         let e = config_from_yaml("override:\n  fatal: [DL3008]\n", "h.yaml").unwrap_err();
@@ -1009,7 +1054,8 @@ mod tests {
             Some(std::time::Duration::from_millis(2500))
         );
         for bad in ["0", "-1", "soon"] {
-            let e = config_from_yaml(&format!("shellcheck-timeout: {bad}\n"), "h.yaml").unwrap_err();
+            let e =
+                config_from_yaml(&format!("shellcheck-timeout: {bad}\n"), "h.yaml").unwrap_err();
             assert!(e.0.starts_with("h.yaml:1:"), "{e}");
         }
     }

@@ -101,7 +101,10 @@ fn pure_core_does_no_io() {
     ];
     // A moved file must not drop out of the check unnoticed.
     for p in pure_dirs.iter().chain(pure_files.iter()) {
-        assert!(root().join(p).exists(), "{p} no longer exists: update this list");
+        assert!(
+            root().join(p).exists(),
+            "{p} no longer exists: update this list"
+        );
     }
     // The one deliberate exception: the ShellCheck runner (an external program).
     let allowed = ["crates/lint/src/shellcheck.rs"];

@@ -212,7 +212,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let mut variant_bins: Vec<(String, String)> = Vec::new();
     for (i, features) in variants.iter().enumerate() {
         let status = Command::new("cargo")
-            .args(["build", "--release", "--quiet", "-p", "devctl", "--features"])
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "devctl",
+                "--features",
+            ])
             .arg(features)
             .current_dir(root)
             .status()?;

@@ -324,13 +324,11 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<LintConfigFile, 
         c.no_color = Some(true);
     }
     if let Some(v) = get("HADOLINT_FORMAT").filter(|v| !v.trim().is_empty()) {
-        c.format = Some(
-            OutputFormat::parse(v.trim()).ok_or_else(|| {
-                ConfigError(format!(
-                    "HADOLINT_FORMAT={v}: unknown format; use tty, json, sarif, checkstyle or gnu"
-                ))
-            })?,
-        );
+        c.format = Some(OutputFormat::parse(v.trim()).ok_or_else(|| {
+            ConfigError(format!(
+                "HADOLINT_FORMAT={v}: unknown format; use tty, json, sarif, checkstyle or gnu"
+            ))
+        })?);
     }
     if let Some(v) = get("HADOLINT_FAILURE_THRESHOLD").filter(|v| !v.trim().is_empty()) {
         c.failure_threshold = Some(Severity::parse(v.trim()).ok_or_else(|| {
@@ -433,8 +431,11 @@ mod tests {
             .unwrap();
         assert_eq!(c.shellcheck_timeout, Some(Duration::from_millis(2500)));
         for bad in ["0", "-1", "\"soon\""] {
-            let e = from_devctl_toml(&format!("[lint]\nshellcheck-timeout = {bad}\n"), "devctl.toml")
-                .unwrap_err();
+            let e = from_devctl_toml(
+                &format!("[lint]\nshellcheck-timeout = {bad}\n"),
+                "devctl.toml",
+            )
+            .unwrap_err();
             assert!(e.0.starts_with("devctl.toml:2:"), "{e}");
         }
     }

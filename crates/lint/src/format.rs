@@ -403,7 +403,6 @@ fn sarif_result(name: &str, f: &Finding) -> Value {
 }
 
 /// hadolint's JSON object for one finding, keys in its (sorted) order.
-#[cfg(not(feature = "hand-json"))]
 fn json_finding(out: &mut String, name: &str, f: &Finding) {
     #[derive(serde::Serialize)]
     struct Json<'a> {
@@ -426,64 +425,6 @@ fn json_finding(out: &mut String, name: &str, f: &Finding) {
     if let Ok(text) = serde_json::to_string(&j) {
         out.push_str(&text);
     }
-}
-
-/// The same, written directly (the trick measured against serde derive;
-/// see BENCHMARKS.md, issue 12).
-#[cfg(feature = "hand-json")]
-fn json_finding(out: &mut String, name: &str, f: &Finding) {
-    use std::fmt::Write as _;
-    out.push_str("{\"code\":");
-    json_str(out, &f.code);
-    // Writing into a String cannot fail.
-    let _ = write!(out, ",\"column\":{},\"file\":", f.col());
-    json_str(out, name);
-    out.push_str(",\"level\":");
-    json_str(out, f.severity.as_str());
-    let _ = write!(out, ",\"line\":{},\"message\":", f.line());
-    json_str(out, &f.message);
-    out.push('}');
-}
-
-/// Appends `s` as a JSON string literal, escaped as serde_json does
-/// (`"`, `\\`, control characters; everything else as is).
-#[cfg(feature = "hand-json")]
-fn json_str(out: &mut String, s: &str) {
-    use std::fmt::Write as _;
-    out.push('"');
-    // Almost nothing needs escaping: one branch-free (vectorisable) pass
-    // to tell.
-    let plain = !s.bytes().fold(false, |acc, b| {
-        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if plain {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[from..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
-        from = i + 1;
-    }
-    out.push_str(&s[from..]);
-    out.push('"');
 }
 
 /// Escapes text for an XML attribute; characters XML 1.0 cannot hold become
@@ -699,21 +640,18 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "hand-json")]
     #[test]
-    fn json_strings_escape_as_serde_json_does() {
-        for s in [
-            "",
-            "plain",
-            "quote \" and \\ backslash",
-            "tab\tnew\nline\rcr",
-            "\u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}\u{7f}",
-            "ünïcode ✓ 🐳",
-            "`RUN echo \"$x\"`",
-        ] {
-            let mut out = String::new();
-            json_str(&mut out, s);
-            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
-        }
+    fn json_escapes_quotes_backslashes_and_control_characters() {
+        let f = vec![finding(
+            "DL3000",
+            Severity::Error,
+            1,
+            1,
+            "q \" b \\ t\tn\nr\r \u{0}\u{8}\u{c}\u{1f}\u{7f} ✓",
+        )];
+        assert_eq!(
+            render(OutputFormat::Json, false, &[("dir \"x\"/D", &f, &[])]),
+            "[{\"code\":\"DL3000\",\"column\":1,\"file\":\"dir \\\"x\\\"/D\",\"level\":\"error\",\"line\":1,\"message\":\"q \\\" b \\\\ t\\tn\\nr\\r \\u0000\\b\\f\\u001f\u{7f} ✓\"}]\n"
+        );
     }
 }

@@ -19,9 +19,9 @@ use std::time::Duration;
 use rustix::process::{Pid, Signal};
 use serde::Deserialize;
 
-use devctl_dockerfile::{Dockerfile, Instruction};
 use crate::rules::dl_run::run_script;
 use crate::{Finding, Severity};
+use devctl_dockerfile::{Dockerfile, Instruction};
 
 /// Codes hadolint excludes: the ash warning, and `source` without a directive.
 const EXCLUDED: &str = "SC2187,SC1090";
@@ -628,8 +628,8 @@ pub fn findings(df: &Dockerfile, runner: &Runner) -> Result<Vec<Finding>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use devctl_dockerfile::parse;
     use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn reqs(src: &str) -> Vec<Request> {
         requests(&parse(src).expect("parses"))

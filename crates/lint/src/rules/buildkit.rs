@@ -20,11 +20,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::rules::dl::{copy_parts, from_parts, triples, unquote};
+use crate::{Ctx, Finding, RuleInfo, Severity};
 use devctl_dockerfile::parser::go_quote;
 use devctl_dockerfile::Instruction;
 use devctl_dockerignore::{go_clean, DockerIgnore};
-use crate::rules::dl::{copy_parts, from_parts, triples, unquote};
-use crate::{Ctx, Finding, RuleInfo, Severity};
 
 const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> RuleInfo {
     RuleInfo {
@@ -787,8 +787,8 @@ mod tests {
         }
     }
     use super::*;
-    use devctl_dockerfile::parse;
     use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn run(src: &str, ignore: Option<&str>) -> Vec<Finding> {
         let df = parse(src).expect("parses");

@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use devctl_dockerfile::Instruction;
-use devctl_dockerignore::DockerIgnore;
 use crate::rules::dl::{
     buildkit_sensitive, copy_parts, drop_quotes, from_parts, hadolint_sensitive,
 };
 use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
+use devctl_dockerignore::DockerIgnore;
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -459,8 +459,8 @@ fn dc1005(ctx: &Ctx, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use devctl_dockerfile::parse;
     use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn run(src: &str, ignore: Option<&str>) -> Vec<Finding> {
         let df = parse(&format!("{src}\n")).expect("parses");

@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use devctl_dockerfile::Instruction;
 use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo { code: "DL3000", severity: Severity::Error, summary: "Use absolute WORKDIR" },
@@ -1505,8 +1505,8 @@ mod tests {
         }
     }
     use super::*;
-    use devctl_dockerfile::parse;
     use crate::{Ctx, Options};
+    use devctl_dockerfile::parse;
 
     /// Every finding of this family, Ignore severity included.
     fn run_with(src: &str, opts: &Options) -> Vec<Finding> {

@@ -13,9 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use devctl_dockerfile::Instruction;
 use crate::shell::{Arg, Command, ParsedShell};
 use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
 
 macro_rules! rule {
     ($code:literal, $sev:ident, $summary:literal) => {

@@ -158,8 +158,19 @@ mod tests {
             "codes emitted but not in any RULES table (add them with a severity and a summary): {missing:?}"
         );
         // The scan sees the rules: every family's codes are among what it found.
-        for code in ["DL1000", "DL3008", "DL3055", "DC1001", "DC1008", "StageNameCasing", "UndefinedVar"] {
-            assert!(found.contains(code), "the source scan missed {code}: {found:?}");
+        for code in [
+            "DL1000",
+            "DL3008",
+            "DL3055",
+            "DC1001",
+            "DC1008",
+            "StageNameCasing",
+            "UndefinedVar",
+        ] {
+            assert!(
+                found.contains(code),
+                "the source scan missed {code}: {found:?}"
+            );
         }
     }
 
@@ -224,7 +235,9 @@ mod tests {
         let table: BTreeSet<&str> = table();
         let mut seen = BTreeSet::new();
         for p in &files {
-            let Ok(bytes) = std::fs::read(p) else { continue };
+            let Ok(bytes) = std::fs::read(p) else {
+                continue;
+            };
             let Ok(text) = std::str::from_utf8(&bytes) else {
                 continue;
             };
@@ -245,7 +258,11 @@ mod tests {
             }
         }
         if !files.is_empty() {
-            assert!(seen.len() > 20, "only {} codes emitted: {seen:?}", seen.len());
+            assert!(
+                seen.len() > 20,
+                "only {} codes emitted: {seen:?}",
+                seen.len()
+            );
         }
     }
 }

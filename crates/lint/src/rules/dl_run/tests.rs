@@ -1,8 +1,8 @@
 //! hadolint's spec cases for the shell rules (ported from
 //! `test/Hadolint/Rule/DL*Spec.hs`), plus devctl's DC1006/DC1007.
 
-use devctl_dockerfile::parse;
 use crate::{lint, Finding, Options};
+use devctl_dockerfile::parse;
 
 fn findings(src: &str) -> Vec<Finding> {
     let df = parse(src).expect("test Dockerfile parses");
