@@ -1400,7 +1400,7 @@ fn dc1007(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
 fn cache_mount_for(root_path: &str, user: Option<&str>) -> String {
     let name = user
         .map(|u| u.split(':').next().unwrap_or(u).trim())
-        .filter(|n| !n.is_empty() && *n != "root" && n.trim_start_matches('0') != "");
+        .filter(|n| !n.is_empty() && *n != "root" && !n.trim_start_matches('0').is_empty());
     let Some(name) = name else {
         return format!("target={root_path}");
     };
