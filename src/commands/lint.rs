@@ -2,11 +2,12 @@
 //! files and the configuration, reads them, streams the report to stdout and
 //! turns the findings into an exit code.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 
 use anyhow::Context;
 
@@ -16,7 +17,6 @@ use crate::error::usage;
 use crate::lint::config::{self, LabelType, LintConfigFile, OverrideConfig, Settings};
 use crate::lint::format::{source_lines, OutputFormat, Report};
 use crate::lint::{lint_source_with, shellcheck, Finding, Severity};
-use crate::par::Crew;
 
 /// Lint Dockerfiles (hadolint-compatible rules, BuildKit checks, devctl's own rules)
 #[derive(Debug, Clone, clap::Args)]
@@ -478,6 +478,15 @@ fn read_config_text(path: &Path) -> anyhow::Result<String> {
     })
 }
 
+/// Parses a hadolint YAML config (`name` is used in messages). The YAML is
+/// read here: the linter crate has the config's types, not a YAML parser.
+/// An empty file (or only comments) is an empty config, as in hadolint.
+fn config_from_yaml(text: &str, name: &str) -> Result<LintConfigFile, config::ConfigError> {
+    crate::yaml::from_str_located(text)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| config::yaml_error(name, e.line, e.column, &e.message))
+}
+
 /// Loads and merges every configuration source.
 fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<Settings> {
     let mut layers = Vec::new();
@@ -496,7 +505,7 @@ fn load_settings(args: &LintArgs, base: &Path, verbose: bool) -> anyhow::Result<
     if let Some(p) = yaml_path {
         let text = read_config_text(&p)?;
         let name = display(p.strip_prefix(base).unwrap_or(&p));
-        layers.push(config::from_yaml(&text, &name).map_err(|e| usage(e.0))?);
+        layers.push(config_from_yaml(&text, &name).map_err(|e| usage(e.0))?);
         if verbose {
             crate::errln!("lint config: {}", p.display());
         }
@@ -602,10 +611,10 @@ fn lint_input(
 }
 
 /// What the lint workers share: the inputs and how to lint them.
-struct LintJob {
+struct LintJob<'a> {
     inputs: Vec<Input>,
     stdin: Vec<u8>,
-    settings: Arc<Settings>,
+    settings: &'a Settings,
     shellcheck: Option<shellcheck::Runner>,
     sc_warned: AtomicBool,
 }
@@ -618,10 +627,90 @@ fn lint_item(job: &LintJob, i: usize) -> anyhow::Result<Linted> {
     lint_input(
         input,
         &job.stdin,
-        &job.settings,
+        job.settings,
         job.shellcheck.as_ref(),
         &job.sc_warned,
     )
+}
+
+/// Computes `each(i)` for every `i` in `0..len` on `jobs` threads (the
+/// calling thread among them) and hands each result to `emit` in index
+/// order, as soon as it and all before it are done. Stops at `emit`'s first
+/// error (the other threads finish the item in hand and stop).
+fn ordered_map<R: Send>(
+    len: usize,
+    jobs: usize,
+    each: &(dyn Fn(usize) -> R + Sync),
+    emit: &mut dyn FnMut(R) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let claim = || {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        (i < len && !stop.load(Ordering::Relaxed)).then_some(i)
+    };
+    // Results that came early wait here until the ones before them are in.
+    let mut early: BTreeMap<usize, R> = BTreeMap::new();
+    let mut want = 0usize;
+    let mut take = |i: usize, r: R| -> anyhow::Result<()> {
+        early.insert(i, r);
+        while let Some(r) = early.remove(&want) {
+            want += 1;
+            emit(r)?;
+        }
+        Ok(())
+    };
+    let result = std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<(usize, R)>();
+        let helpers: Vec<_> = (1..jobs.min(len))
+            .map(|_| {
+                let tx = tx.clone();
+                s.spawn(move || {
+                    while let Some(i) = claim() {
+                        if tx.send((i, each(i))).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut result = Ok(());
+        // The calling thread works too, handing over what the helpers
+        // finished between its own items.
+        while let Some(i) = claim() {
+            result = take(i, each(i));
+            while result.is_ok() {
+                let Ok((i, r)) = rx.try_recv() else { break };
+                result = take(i, r);
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            // Ends when every helper is done (their senders dropped).
+            for (i, r) in rx.iter() {
+                result = take(i, r);
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        for h in helpers {
+            // A helper that panicked: its item is missing; see below.
+            let _ = h.join();
+        }
+        result
+    });
+    result?;
+    if want < len {
+        anyhow::bail!("internal error: a worker thread stopped at item {want} of {len}");
+    }
+    Ok(())
 }
 
 /// Runs the command.
@@ -632,9 +721,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         None => cwd,
     };
     // Files are independent: lint them on every core (ShellCheck runs, one
-    // process per Dockerfile, overlap too). The helpers start now, before
-    // the set-up below, so that their CPUs are awake when it is done (see
-    // crate::par); one file needs none.
+    // process per Dockerfile, overlap too); one file needs no helper thread.
     let jobs = match args.jobs {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -644,7 +731,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         [p] => p.as_os_str() == "-" || !base.join(p).is_dir(),
         _ => false,
     };
-    let crew = Crew::start(if one_file { 0 } else { jobs - 1 }, lint_item);
+    let jobs = if one_file { 1 } else { jobs };
 
     if args.version {
         let _ = crate::outln!(
@@ -663,14 +750,15 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let runner = if args.no_shellcheck {
         None
     } else {
-        shellcheck::find(settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
+        let env = shellcheck::Env::from_lookup(&|k| std::env::var_os(k));
+        shellcheck::find(&env, settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
             bin,
             timeout: settings.shellcheck_timeout,
             cache: Some(Arc::new(shellcheck::Cache::new(
                 if args.no_shellcheck_cache {
                     None
                 } else {
-                    shellcheck::Cache::default_dir()
+                    shellcheck::Cache::default_dir(&env)
                 },
             ))),
         })
@@ -685,7 +773,6 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     settings.options.shellcheck = runner.is_some();
-    let settings = Arc::new(settings);
     let inputs = collect_inputs(&args.paths, &base)?;
     let mut stdin = Vec::new();
     if inputs.contains(&Input::Stdin) {
@@ -708,7 +795,8 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         &mut stdout
     };
-    let mut report = Report::new(settings.format, color);
+    let mut report =
+        Report::new(settings.format, color).with_tool_version(env!("CARGO_PKG_VERSION"));
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
     let mut total = 0usize;
@@ -716,7 +804,7 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let job = LintJob {
         inputs,
         stdin,
-        settings: Arc::clone(&settings),
+        settings: &settings,
         shellcheck: runner,
         sc_warned: AtomicBool::new(false),
     };
@@ -726,14 +814,15 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .file_path_in_report
         .as_deref()
         .filter(|_| settings.format == OutputFormat::Checkstyle);
-    crew.run(job, n, &mut |l| {
+    let mut emit = |l: anyhow::Result<Linted>| -> anyhow::Result<()> {
         let l = l?;
         total += l.findings.len();
         failed |= settings.fails(&l.findings);
         let name = report_name.unwrap_or(&l.name);
         out.write_all(report.file(name, &l.findings, &l.lines).as_bytes())?;
         Ok(())
-    })?;
+    };
+    ordered_map(n, jobs, &|i| lint_item(&job, i), &mut emit)?;
     out.write_all(report.end().as_bytes())?;
     out.flush()?;
     if let Some(path) = &args.output {
@@ -754,6 +843,59 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_map_hands_results_over_in_input_order() {
+        for jobs in [1, 2, 4, 64] {
+            let mut got = Vec::new();
+            // Later items finish first: their order must not leak out.
+            let each = |i: usize| {
+                std::thread::sleep(std::time::Duration::from_micros((40 - i as u64) * 50));
+                i * 10
+            };
+            ordered_map(40, jobs, &each, &mut |r| {
+                got.push(r);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(
+                got,
+                (0..40).map(|i| i * 10).collect::<Vec<_>>(),
+                "jobs {jobs}"
+            );
+        }
+        let mut none = 0;
+        ordered_map(0, 4, &|i| i, &mut |_| {
+            none += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(none, 0);
+    }
+
+    #[test]
+    fn ordered_map_stops_at_the_first_error_in_order() {
+        let computed = AtomicUsize::new(0);
+        let mut got = Vec::new();
+        let each = |i: usize| {
+            computed.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            if i == 5 {
+                Err(anyhow::anyhow!("item {i}"))
+            } else {
+                Ok(i)
+            }
+        };
+        let e = ordered_map(1000, 3, &each, &mut |r: anyhow::Result<usize>| {
+            got.push(r?);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "item 5");
+        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        // The other threads stopped: far from every item was computed.
+        assert!(computed.load(Ordering::Relaxed) < 500);
+    }
 
     #[test]
     fn dockerfile_names() {
@@ -840,5 +982,81 @@ mod tests {
         assert!(parse_label("nolabel").is_err());
         assert!(parse_label("a:colour").unwrap_err().contains("colour"));
         assert!(parse_label(":url").is_err());
+    }
+
+    fn yaml(s: &str) -> LintConfigFile {
+        config_from_yaml(s, ".hadolint.yaml").unwrap()
+    }
+
+    #[test]
+    fn yaml_reads_every_key() {
+        let c = yaml(
+            "ignored: [DL3008, SC2086]\ntrustedRegistries:\n  - docker.io\noverride:\n  error: [DL3006]\n  style: [DL3059]\nfailure-threshold: warning\nlabel-schema:\n  maintainer: text\n  url: url\nstrict-labels: true\ndisable-ignore-pragma: true\nno-fail: true\nno-color: true\nformat: json\nverbose: false\n",
+        );
+        assert_eq!(c.ignored, vec!["DL3008", "SC2086"]);
+        assert_eq!(c.trusted_registries, vec!["docker.io"]);
+        assert_eq!(c.overrides.error, vec!["DL3006"]);
+        assert_eq!(c.overrides.style, vec!["DL3059"]);
+        assert_eq!(c.failure_threshold, Some(Severity::Warning));
+        assert_eq!(c.label_schema.get("url"), Some(&LabelType::Url));
+        assert_eq!(c.strict_labels, Some(true));
+        assert_eq!(c.disable_ignore_pragma, Some(true));
+        assert_eq!(c.no_fail, Some(true));
+        assert_eq!(c.no_color, Some(true));
+        assert_eq!(c.format, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn yaml_alias_and_empty_file() {
+        assert_eq!(
+            yaml("trusted-registries: [a.io]\n").trusted_registries,
+            vec!["a.io"]
+        );
+        assert_eq!(yaml(""), LintConfigFile::default());
+        assert_eq!(yaml("# nothing\n"), LintConfigFile::default());
+        assert_eq!(
+            yaml("failure-threshold: none\n").failure_threshold,
+            Some(Severity::Ignore)
+        );
+    }
+
+    #[test]
+    fn yaml_unknown_key_names_file_line_and_key() {
+        let e = config_from_yaml("ignored: [DL3008]\nignore: [DL3009]\n", "x/.hadolint.yaml")
+            .unwrap_err();
+        assert!(e.0.starts_with("x/.hadolint.yaml:2:1: "), "{e}");
+        assert!(e.0.contains("unknown field `ignore`"), "{e}");
+        let e = config_from_yaml("override:\n  fatal: [DL3008]\n", "h.yaml").unwrap_err();
+        assert!(
+            e.0.starts_with("h.yaml:2:3: ") && e.0.contains("`fatal`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn yaml_bad_values_are_errors() {
+        let e = config_from_yaml("failure-threshold: loud\n", "h.yaml").unwrap_err();
+        assert!(e.0.starts_with("h.yaml:1:") && e.0.contains("loud"), "{e}");
+        let e = config_from_yaml("label-schema:\n  a: colour\n", "h.yaml").unwrap_err();
+        assert!(
+            e.0.starts_with("h.yaml:2:") && e.0.contains("colour"),
+            "{e}"
+        );
+        let e = config_from_yaml("format: xml\n", "h.yaml").unwrap_err();
+        assert!(e.0.contains("xml"), "{e}");
+        assert!(config_from_yaml("- a\n- b\n", "h.yaml").is_err());
+    }
+
+    #[test]
+    fn yaml_shellcheck_timeout_key() {
+        assert_eq!(
+            yaml("shellcheck-timeout: 2.5\n").shellcheck_timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+        for bad in ["0", "-1", "soon"] {
+            let e =
+                config_from_yaml(&format!("shellcheck-timeout: {bad}\n"), "h.yaml").unwrap_err();
+            assert!(e.0.starts_with("h.yaml:1:"), "{e}");
+        }
     }
 }

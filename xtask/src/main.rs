@@ -21,7 +21,10 @@ tasks:
                                   (idempotent: an up-to-date image is skipped)
   bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
                                   docker-compose; writes BENCHMARKS.md; with the bookworm
-                                  fixture also run-dev's latency / idle CPU / watcher RSS
+                                  fixture also run-dev's latency / idle CPU / watcher RSS;
+                                  --variant=FEATURES (repeatable) adds the corpus lint of a
+                                  build with those cargo features, runs alternating with
+                                  the plain build's
   bench --rundev-only [--devctl=PATH] [--idle-secs=N]
                                   only the run-dev numbers (printed, not written)";
 

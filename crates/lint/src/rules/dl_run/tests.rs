@@ -1,8 +1,8 @@
 //! hadolint's spec cases for the shell rules (ported from
 //! `test/Hadolint/Rule/DL*Spec.hs`), plus devctl's DC1006/DC1007.
 
-use crate::dockerfile::parse;
-use crate::lint::{lint, Finding, Options};
+use crate::{lint, Finding, Options};
+use devctl_dockerfile::parse;
 
 fn findings(src: &str) -> Vec<Finding> {
     let df = parse(src).expect("test Dockerfile parses");
@@ -971,12 +971,12 @@ fn rules_table_is_complete() {
         assert!(RULES.iter().any(|r| r.code == code), "{code} missing");
     }
     assert_eq!(
-        crate::lint::rules::default_severity("DL3004"),
-        crate::lint::Severity::Error
+        crate::rules::default_severity("DL3004"),
+        crate::Severity::Error
     );
     assert_eq!(
-        crate::lint::rules::default_severity("DL3009"),
-        crate::lint::Severity::Info
+        crate::rules::default_severity("DL3009"),
+        crate::Severity::Info
     );
 }
 
@@ -1003,7 +1003,7 @@ fn corpus_lints_without_panic() {
     let root = std::env::var("DEVCTL_CORPUS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
         })
         .join("dockerfiles");
     if !root.exists() {

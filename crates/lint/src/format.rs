@@ -5,15 +5,14 @@
 //! then `file()` per linted file, then `end()`; with several files the
 //! result is still one JSON array, one SARIF run, one checkstyle root.
 
-use std::fmt::Write as _;
-
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{rules, Finding, Severity};
 
 /// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     /// `file:line:col severity code message`, the source line and a caret
@@ -27,6 +26,34 @@ pub enum OutputFormat {
     Checkstyle,
     /// `file:line:col: severity: code message`
     Gnu,
+}
+
+impl OutputFormat {
+    pub const ALL: [OutputFormat; 5] = [
+        OutputFormat::Tty,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Checkstyle,
+        OutputFormat::Gnu,
+    ];
+
+    /// The name in `--format`, the config's `format` and `HADOLINT_FORMAT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Tty => "tty",
+            OutputFormat::Json => "json",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Checkstyle => "checkstyle",
+            OutputFormat::Gnu => "gnu",
+        }
+    }
+
+    /// A format by name, any ASCII case (as `HADOLINT_FORMAT` is read).
+    pub fn parse(s: &str) -> Option<OutputFormat> {
+        OutputFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+    }
 }
 
 /// The lines of a source file for carets: split on `\n`, `\r` and a
@@ -45,6 +72,8 @@ pub struct Report {
     color: bool,
     /// Findings written so far (JSON/SARIF separators).
     written: usize,
+    /// SARIF's `tool.driver.version`.
+    tool_version: &'static str,
 }
 
 impl Report {
@@ -53,14 +82,22 @@ impl Report {
             format,
             color,
             written: 0,
+            tool_version: env!("CARGO_PKG_VERSION"),
         }
+    }
+
+    /// The version SARIF names for the tool (default: this crate's); the
+    /// binary passes its own.
+    pub fn with_tool_version(mut self, version: &'static str) -> Self {
+        self.tool_version = version;
+        self
     }
 
     /// The document's opening.
     pub fn begin(&mut self) -> String {
         match self.format {
             OutputFormat::Json => "[".into(),
-            OutputFormat::Sarif => sarif_begin(),
+            OutputFormat::Sarif => sarif_begin(self.tool_version),
             OutputFormat::Checkstyle => {
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n".into()
             }
@@ -104,18 +141,7 @@ impl Report {
                         out.push(',');
                     }
                     self.written += 1;
-                    // Keys in hadolint's (sorted) order, written directly
-                    // (serde_json spent ~5k instructions per finding).
-                    out.push_str("{\"code\":");
-                    json_str(&mut out, &f.code);
-                    // Writing into a String cannot fail.
-                    let _ = write!(out, ",\"column\":{},\"file\":", f.col());
-                    json_str(&mut out, name);
-                    out.push_str(",\"level\":");
-                    json_str(&mut out, f.severity.as_str());
-                    let _ = write!(out, ",\"line\":{},\"message\":", f.line());
-                    json_str(&mut out, &f.message);
-                    out.push('}');
+                    json_finding(&mut out, name, f);
                 }
             }
             OutputFormat::Sarif => {
@@ -306,7 +332,7 @@ fn kebab(name: &str) -> String {
     out
 }
 
-fn sarif_begin() -> String {
+fn sarif_begin(version: &str) -> String {
     let rules: Vec<Value> = rules::all()
         .map(|r| {
             let mut v = json!({
@@ -323,7 +349,7 @@ fn sarif_begin() -> String {
     let tool = json!({ "driver": {
         "name": "devctl",
         "informationUri": "https://github.com/hadolint/hadolint",
-        "version": env!("CARGO_PKG_VERSION"),
+        "version": version,
         "rules": rules,
     }});
     // Written by hand up to the open results array, for streaming.
@@ -376,43 +402,29 @@ fn sarif_result(name: &str, f: &Finding) -> Value {
     v
 }
 
-/// Appends `s` as a JSON string literal, escaped as serde_json does
-/// (`"`, `\\`, control characters; everything else as is).
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    // Almost nothing needs escaping: one branch-free (vectorisable) pass
-    // to tell.
-    let plain = !s.bytes().fold(false, |acc, b| {
-        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if plain {
-        out.push_str(s);
-        out.push('"');
-        return;
+/// hadolint's JSON object for one finding, keys in its (sorted) order.
+fn json_finding(out: &mut String, name: &str, f: &Finding) {
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        code: &'a str,
+        column: usize,
+        file: &'a str,
+        level: &'a str,
+        line: usize,
+        message: &'a str,
     }
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[from..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
-        from = i + 1;
+    let j = Json {
+        code: &f.code,
+        column: f.col(),
+        file: name,
+        level: f.severity.as_str(),
+        line: f.line(),
+        message: &f.message,
+    };
+    // Strings and integers only: serialising cannot fail.
+    if let Ok(text) = serde_json::to_string(&j) {
+        out.push_str(&text);
     }
-    out.push_str(&s[from..]);
-    out.push('"');
 }
 
 /// Escapes text for an XML attribute; characters XML 1.0 cannot hold become
@@ -439,7 +451,7 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::{Pos, Span};
+    use devctl_dockerfile::{Pos, Span};
 
     fn finding(code: &str, sev: Severity, line: usize, col: usize, msg: &str) -> Finding {
         let p = Pos { line, col };
@@ -629,19 +641,17 @@ mod tests {
     }
 
     #[test]
-    fn json_strings_escape_as_serde_json_does() {
-        for s in [
-            "",
-            "plain",
-            "quote \" and \\ backslash",
-            "tab\tnew\nline\rcr",
-            "\u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}\u{7f}",
-            "ünïcode ✓ 🐳",
-            "`RUN echo \"$x\"`",
-        ] {
-            let mut out = String::new();
-            json_str(&mut out, s);
-            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
-        }
+    fn json_escapes_quotes_backslashes_and_control_characters() {
+        let f = vec![finding(
+            "DL3000",
+            Severity::Error,
+            1,
+            1,
+            "q \" b \\ t\tn\nr\r \u{0}\u{8}\u{c}\u{1f}\u{7f} ✓",
+        )];
+        assert_eq!(
+            render(OutputFormat::Json, false, &[("dir \"x\"/D", &f, &[])]),
+            "[{\"code\":\"DL3000\",\"column\":1,\"file\":\"dir \\\"x\\\"/D\",\"level\":\"error\",\"line\":1,\"message\":\"q \\\" b \\\\ t\\tn\\nr\\r \\u0000\\b\\f\\u001f\u{7f} ✓\"}]\n"
+        );
     }
 }

@@ -20,11 +20,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::dockerfile::parser::go_quote;
-use crate::dockerfile::Instruction;
-use crate::dockerignore::{go_clean, DockerIgnore};
-use crate::lint::rules::dl::{copy_parts, from_parts, triples, unquote};
-use crate::lint::{Ctx, Finding, RuleInfo, Severity};
+use crate::rules::dl::{copy_parts, from_parts, triples, unquote};
+use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::parser::go_quote;
+use devctl_dockerfile::Instruction;
+use devctl_dockerignore::{go_clean, DockerIgnore};
 
 const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> RuleInfo {
     RuleInfo {
@@ -787,8 +787,8 @@ mod tests {
         }
     }
     use super::*;
-    use crate::dockerfile::parse;
-    use crate::lint::Options;
+    use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn run(src: &str, ignore: Option<&str>) -> Vec<Finding> {
         let df = parse(src).expect("parses");
@@ -1036,7 +1036,7 @@ mod tests {
             vec!["Comment for FROM should follow the format: `# builder <description>`"]
         );
         assert_eq!(
-            crate::lint::rules::default_severity("InvalidDefinitionDescription"),
+            crate::rules::default_severity("InvalidDefinitionDescription"),
             Severity::Ignore
         );
     }

@@ -13,9 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dockerfile::Instruction;
-use crate::lint::shell::{Arg, Command, ParsedShell};
-use crate::lint::{Ctx, Finding, RuleInfo, Severity};
+use crate::shell::{Arg, Command, ParsedShell};
+use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
 
 macro_rules! rule {
     ($code:literal, $sev:ident, $summary:literal) => {
@@ -1400,7 +1400,7 @@ fn dc1007(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
 fn cache_mount_for(root_path: &str, user: Option<&str>) -> String {
     let name = user
         .map(|u| u.split(':').next().unwrap_or(u).trim())
-        .filter(|n| !n.is_empty() && *n != "root" && n.trim_start_matches('0') != "");
+        .filter(|n| !n.is_empty() && *n != "root" && !n.trim_start_matches('0').is_empty());
     let Some(name) = name else {
         return format!("target={root_path}");
     };

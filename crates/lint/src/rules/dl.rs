@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::dockerfile::Instruction;
-use crate::lint::{Ctx, Finding, RuleInfo, Severity};
+use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo { code: "DL3000", severity: Severity::Error, summary: "Use absolute WORKDIR" },
@@ -560,7 +560,7 @@ fn dl3022_3023_3024(ctx: &Ctx, out: &mut Vec<Finding>) {
                             inst,
                             format!(
                                 "Duplicate stage name {}, stage names should be unique",
-                                crate::dockerfile::parser::go_quote(&a.to_lowercase())
+                                devctl_dockerfile::parser::go_quote(&a.to_lowercase())
                             ),
                         ));
                     }
@@ -1254,7 +1254,7 @@ fn dl3063(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
             with_check(
                 &format!(
                     "Stage name should not use the same name as reserved stage {}",
-                    crate::dockerfile::parser::go_quote(&lower)
+                    devctl_dockerfile::parser::go_quote(&lower)
                 ),
                 Some("ReservedStageName"),
             ),
@@ -1417,7 +1417,7 @@ fn dl3064(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
                 inst,
                 format!(
                     "Do not use ARG or ENV instructions for sensitive data ({kw} {})",
-                    crate::dockerfile::parser::go_quote(n)
+                    devctl_dockerfile::parser::go_quote(n)
                 ),
             ));
         }
@@ -1505,8 +1505,8 @@ mod tests {
         }
     }
     use super::*;
-    use crate::dockerfile::parse;
-    use crate::lint::{Ctx, Options};
+    use crate::{Ctx, Options};
+    use devctl_dockerfile::parse;
 
     /// Every finding of this family, Ignore severity included.
     fn run_with(src: &str, opts: &Options) -> Vec<Finding> {
@@ -2208,7 +2208,7 @@ mod tests {
         assert_eq!(raw("FROM a as b1\nFROM b as b2\nHEALTHCHECK CMD x"), 1);
         // Ignore severity: dropped by lint() unless overridden
         let df = parse("FROM a\n").unwrap();
-        assert!(crate::lint::lint(&df, &Options::default(), None)
+        assert!(crate::lint(&df, &Options::default(), None)
             .iter()
             .all(|f| f.code != "DL3057"));
     }
@@ -2362,7 +2362,7 @@ mod tests {
         let dir = std::env::var_os("DEVCTL_CORPUS")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
             })
             .join("dockerfiles");
         if !dir.is_dir() {
@@ -2395,7 +2395,7 @@ mod tests {
         // BuildKit's parser cases: odd but valid syntax, for robustness
         for src in read_all(dir.join("../buildkit-parser")) {
             if let Ok(df) = parse(&src) {
-                let _ = crate::lint::lint(&df, &Options::default(), Some("*\n!a\n[\n"));
+                let _ = crate::lint(&df, &Options::default(), Some("*\n!a\n[\n"));
             }
         }
         let sources = read_all(dir);
@@ -2411,8 +2411,8 @@ mod tests {
         let dfs: Vec<_> = sources.iter().filter_map(|s| parse(s).ok()).collect();
         let mut total = 0;
         for df in &dfs {
-            total += crate::lint::lint(df, &opts, Some("node_modules\n.git\n")).len();
-            total += crate::lint::lint(df, &opts, None).len();
+            total += crate::lint(df, &opts, Some("node_modules\n.git\n")).len();
+            total += crate::lint(df, &opts, None).len();
         }
         assert!(total > 0);
     }

@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
-use crate::dockerfile::Instruction;
-use crate::dockerignore::DockerIgnore;
-use crate::lint::rules::dl::{
+use crate::rules::dl::{
     buildkit_sensitive, copy_parts, drop_quotes, from_parts, hadolint_sensitive,
 };
-use crate::lint::{Ctx, Finding, RuleInfo, Severity};
+use crate::{Ctx, Finding, RuleInfo, Severity};
+use devctl_dockerfile::Instruction;
+use devctl_dockerignore::DockerIgnore;
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -459,8 +459,8 @@ fn dc1005(ctx: &Ctx, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::parse;
-    use crate::lint::Options;
+    use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn run(src: &str, ignore: Option<&str>) -> Vec<Finding> {
         let df = parse(&format!("{src}\n")).expect("parses");
@@ -589,11 +589,11 @@ mod tests {
         let src = "FROM node:20 AS deps\nRUN x\nFROM node:20 AS assets\nRUN y\nFROM nginx:1\nCOPY --from=deps /a /b";
         assert_eq!(lines("DC1004", src, None), vec![3]);
         // a stage the project builds with --target is used
-        let opts = crate::lint::Options {
+        let opts = crate::Options {
             built_targets: vec!["Assets".into()],
             ..Default::default()
         };
-        let f = crate::lint::lint_source(src.as_bytes(), &opts, None);
+        let f = crate::lint_source(src.as_bytes(), &opts, None);
         assert!(!f.iter().any(|f| f.code == "DC1004"), "{f:?}");
         assert!(lines("DC1004", "FROM a:1 AS base\nFROM base AS final", None).is_empty());
         assert!(lines(

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dockerfile::{parse, Dockerfile, Instruction, Pos, Span};
+use devctl_dockerfile::{parse, Dockerfile, Instruction, Pos, Span};
 use pragma::{is_buildkit_check, Pragmas};
 
 /// hadolint's levels, most severe first. `Ignore` findings are dropped.

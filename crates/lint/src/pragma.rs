@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dockerfile::Dockerfile;
+use devctl_dockerfile::Dockerfile;
 
 /// `DL1001`'s message, hadolint's wording (typo fixed).
 pub const DL1001_MESSAGE: &str =
@@ -208,7 +208,7 @@ pub fn is_buildkit_check(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::parse;
+    use devctl_dockerfile::parse;
 
     fn v(codes: &[&str]) -> Option<Vec<String>> {
         Some(codes.iter().map(|s| s.to_string()).collect())

@@ -1,5 +1,5 @@
 //! The Dockerfile syntax tree. It mirrors BuildKit's `parser.Node` closely
-//! enough that [`crate::dockerfile::dump`] reproduces `Node.Dump()` byte for
+//! enough that [`crate::dump`] reproduces `Node.Dump()` byte for
 //! byte, and adds what a linter needs: columns, the keyword as written, the
 //! physical lines an instruction covers, and every comment.
 
