@@ -17,11 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[link_section = ".init_array"]
 static NO_THP: extern "C" fn() = {
     extern "C" fn no_thp() {
-        // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and only
-        // sets a flag on this process.
-        unsafe {
-            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-        }
+        let _ = rustix::thread::disable_transparent_huge_pages(true);
     }
     no_thp
 };

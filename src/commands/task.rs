@@ -188,7 +188,10 @@ fn run_host(project: &Project, step: &Step, argv: &[String]) -> Result<i64> {
     cmd.envs(&step.spec.env);
     // Ctrl-C reaches the task (same process group); devctl waits for it.
     // A handler (not SIG_IGN) so that the child gets the default back.
-    // SAFETY: installing a handler that does nothing.
+    // Still libc: neither std nor rustix can set a signal disposition and
+    // put the old one back (tokio's and signal-hook's handlers stay for the
+    // rest of the process, so a later Ctrl-C would no longer end devctl).
+    // SAFETY: installing a handler that does nothing (async-signal-safe).
     let old = unsafe {
         libc::signal(
             libc::SIGINT,

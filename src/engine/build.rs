@@ -558,8 +558,10 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let mut args: HashMap<String, String> = build.args.clone().into_iter().collect();
     // The app user follows the host user (never uid 0) unless the compose
     // file says otherwise.
-    // SAFETY: getuid/getgid cannot fail.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let (uid, gid) = (
+        rustix::process::getuid().as_raw(),
+        rustix::process::getgid().as_raw(),
+    );
     args.entry("APP_UID".into())
         .or_insert_with(|| crate::gen::compose::app_id(uid).to_string());
     args.entry("APP_GID".into())

@@ -90,6 +90,9 @@ fn measure_pair(
     Ok((sample(ta, rss[0]), sample(tb, rss[1])))
 }
 
+/// Still libc: a child's own max RSS comes only from wait4's rusage (std
+/// has none; rustix's waitpid returns no rusage, and getrusage(CHILDREN) is
+/// the maximum over all children so far).
 fn wait4(pid: libc::pid_t) -> Result<(i32, i64)> {
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 fills it for our own child.
@@ -171,7 +174,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             bail!("--only={o}: expected lint, config, engine or rundev");
         }
     }
-    let want = |section: &str| only.map_or(true, |o| o == section);
+    let want = |section: &str| only.is_none_or(|o| o == section);
     let check = only.is_some() || args.iter().any(|a| a == "--no-write");
     let idle_secs: u64 = args
         .iter()
@@ -809,8 +812,7 @@ pub fn rundev(root: &Path, devctl: &str, idle_secs: u64) -> Result<String> {
         let (c0, _) = proc_stats(pid)?;
         std::thread::sleep(Duration::from_secs(idle_secs));
         let (c1, hwm) = proc_stats(pid)?;
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let hz = rustix::param::clock_ticks_per_second().max(1) as f64;
         let cpu = (c1 - c0) as f64 / hz / idle_secs as f64 * 100.0;
         Ok(format!(
             "| run-dev: write → rule command starts in the container (100 edits) | p50 {} / p99 {} (targets 60 / 150 ms; docker compose watch waits 500 ms, Tilt 200 ms) |\n\
@@ -821,8 +823,9 @@ pub fn rundev(root: &Path, devctl: &str, idle_secs: u64) -> Result<String> {
             hwm as f64 / 1024.0
         ))
     })();
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(pid as i32, libc::SIGINT) };
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
+    }
     let _ = child.wait();
     let _ = Command::new(devctl)
         .args(["down", "--volumes"])
