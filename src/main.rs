@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -12,7 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// what it does: runs from `.init_array`, after mimalloc's constructor and
 /// before Rust's runtime makes the first allocation. Children inherit the
 /// flag; none of them are memory-hungry.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", feature = "thp-off"))]
 #[used]
 #[link_section = ".init_array"]
 static NO_THP: extern "C" fn() = {

@@ -69,7 +69,7 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
         })?;
         exec::attach(&eng, &id, tty, req.stdin).await
     })?;
-    exit_now((code & 0xff) as u8)
+    Ok(exit_now((code & 0xff) as u8))
 }
 
 /// Exits with `code` at once, the way `docker exec` ends when its command
@@ -78,8 +78,15 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
 /// (mimalloc purges every page it holds, about a millisecond). The terminal
 /// was restored when `attach` returned, devctl wrote nothing to disk, and
 /// stdout/stderr are flushed here.
-pub fn exit_now(code: u8) -> ! {
+#[cfg(feature = "sh-fast-exit")]
+pub fn exit_now(code: u8) -> ExitCode {
     crate::out::flush();
     // SAFETY: _exit only ends the process; nothing of ours needs to run after.
     unsafe { libc::_exit(i32::from(code)) }
+}
+
+/// Without the `sh-fast-exit` trick: the code goes back through main.
+#[cfg(not(feature = "sh-fast-exit"))]
+pub fn exit_now(code: u8) -> ExitCode {
+    ExitCode::from(code)
 }

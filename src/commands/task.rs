@@ -104,7 +104,7 @@ pub fn run(
 fn finish(code: i64, engine: bool) -> ExitCode {
     let code = (code & 0xff) as u8;
     if engine {
-        crate::commands::sh::exit_now(code)
+        return crate::commands::sh::exit_now(code);
     }
     ExitCode::from(code)
 }

@@ -22,6 +22,8 @@ tasks:
   bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
                                   docker-compose; writes BENCHMARKS.md; with the bookworm
                                   fixture also run-dev's latency / idle CPU / watcher RSS
+  bench --only=tricks [--runs=N]  issue 12's tricks with and without: builds each variant
+                                  (target/tricks/), runs them interleaved, prints a table
   bench --rundev-only [--devctl=PATH] [--idle-secs=N]
                                   only the run-dev numbers (printed, not written)";
 
