@@ -69,24 +69,8 @@ pub fn run(global: &Global, service: Option<&str>, cmd: &[String]) -> Result<Exi
         })?;
         exec::attach(&eng, &id, tty, req.stdin).await
     })?;
-    Ok(exit_now((code & 0xff) as u8))
-}
-
-/// Exits with `code` at once, the way `docker exec` ends when its command
-/// does: `sh` is latency-bound and everything left is teardown — the
-/// runtime, the connection pool and the allocator's exit-time collection
-/// (mimalloc purges every page it holds, about a millisecond). The terminal
-/// was restored when `attach` returned, devctl wrote nothing to disk, and
-/// stdout/stderr are flushed here.
-#[cfg(feature = "sh-fast-exit")]
-pub fn exit_now(code: u8) -> ExitCode {
-    crate::out::flush();
-    // SAFETY: _exit only ends the process; nothing of ours needs to run after.
-    unsafe { libc::_exit(i32::from(code)) }
-}
-
-/// Without the `sh-fast-exit` trick: the code goes back through main.
-#[cfg(not(feature = "sh-fast-exit"))]
-pub fn exit_now(code: u8) -> ExitCode {
-    ExitCode::from(code)
+    // Returned through main like every command: the runtime and the
+    // connection pool are dropped here, the terminal was restored when
+    // `attach` returned, and std flushes stdout on the way out.
+    Ok(ExitCode::from((code & 0xff) as u8))
 }

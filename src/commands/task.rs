@@ -94,19 +94,15 @@ pub fn run(
                     steps[last].name
                 );
             }
-            return Ok(finish(code, engine.is_some()));
+            return Ok(finish(code));
         }
     }
-    Ok(finish(0, engine.is_some()))
+    Ok(finish(0))
 }
 
-/// The command's exit code; with an engine, exits at once as `sh` does.
-fn finish(code: i64, engine: bool) -> ExitCode {
-    let code = (code & 0xff) as u8;
-    if engine {
-        return crate::commands::sh::exit_now(code);
-    }
-    ExitCode::from(code)
+/// The command's exit code, returned through main as `sh` does.
+fn finish(code: i64) -> ExitCode {
+    ExitCode::from((code & 0xff) as u8)
 }
 
 /// What `--dry-run` prints: per step, where, as whom, the env names, argv.

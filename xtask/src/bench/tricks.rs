@@ -25,24 +25,23 @@ const VARIANTS: &[Variant] = &[
     Variant {
         name: "default",
         features: None,
-        about: "as shipped (mimalloc, THP off from .init_array, sh's _exit)",
+        about: "as shipped (mimalloc, THP off from .init_array)",
     },
     Variant {
         name: "mimalloc-plain",
         features: Some("mimalloc"),
-        about: "mimalloc, THP as the kernel says, sh returns its code through main",
+        about: "mimalloc, THP as the kernel says",
     },
     Variant {
         name: "glibc",
         features: Some(""),
-        about: "glibc malloc, THP as the kernel says, sh returns its code through main",
+        about: "glibc malloc, THP as the kernel says",
     },
 ];
 
-/// Which variants each figure compares (the first is the baseline). For
-/// lint, `--version` and `config` only the allocator and THP differ (sh's
-/// exit is not on their path); for `sh`, the plain builds also return
-/// through main, so the difference bounds what both tricks buy together.
+/// Which variants each figure compares (the first is the baseline). sh's
+/// `_exit` was measured this way too (BENCHMARKS.md, 2026-12-02, at
+/// cb41f65) and removed.
 const ALLOC: &[&str] = &["default", "mimalloc-plain", "glibc"];
 const SH: &[&str] = &["default", "mimalloc-plain", "glibc"];
 
