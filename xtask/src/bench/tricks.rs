@@ -215,9 +215,11 @@ pub fn run(root: &Path, runs: usize, only: Option<&str>) -> Result<()> {
             "- {}: {} (`{}`)\n",
             v.name,
             v.about,
-            v.features.map_or("default features".to_string(), |f| {
-                format!("--no-default-features --features {f}")
-            })
+            match v.features {
+                None => "default features".to_string(),
+                Some("") => "--no-default-features".to_string(),
+                Some(f) => format!("--no-default-features --features {f}"),
+            }
         ));
     }
     print!("{table}");
@@ -247,6 +249,7 @@ fn sh_figure(bin: &dyn Fn(&str) -> String, sh: &[&str], runs: usize) -> Result<O
     let st = Command::new(&default)
         .args(["-C", &p, "start"])
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()?;
     let result = if st.success() {
         eprintln!("measuring sh -- true");
