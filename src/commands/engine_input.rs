@@ -170,17 +170,14 @@ impl ProjectLock {
 }
 
 /// flock(LOCK_EX) on `file` (any open mode), saying when it waits.
+/// (std's `File::lock` needs Rust 1.89; the workspace builds with 1.80.)
 fn lock(file: &std::fs::File, what: &Path) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let fd = file.as_raw_fd();
-    // SAFETY: flock on a valid open fd.
-    if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    use rustix::fs::{flock, FlockOperation};
+    if flock(file, FlockOperation::NonBlockingLockExclusive).is_err() {
         crate::errln!("waiting for another devctl working on this project…");
-        // SAFETY: as above.
-        if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
-            return Err(std::io::Error::last_os_error())
-                .with_context(|| format!("locking {}", what.display()));
-        }
+        flock(file, FlockOperation::LockExclusive)
+            .map_err(std::io::Error::from)
+            .with_context(|| format!("locking {}", what.display()))?;
     }
     Ok(())
 }

@@ -71,17 +71,8 @@ pub fn run(session: &Session, service: Option<&str>, cmd: &[String]) -> Result<E
         })?;
         exec::attach(&eng, &id, tty, req.stdin).await
     })?;
-    exit_now((code & 0xff) as u8)
-}
-
-/// Exits with `code` at once, the way `docker exec` ends when its command
-/// does: `sh` is latency-bound and everything left is teardown — the
-/// runtime, the connection pool and the allocator's exit-time collection
-/// (mimalloc purges every page it holds, about a millisecond). The terminal
-/// was restored when `attach` returned, devctl wrote nothing to disk, and
-/// stdout/stderr are flushed here.
-pub fn exit_now(code: u8) -> ! {
-    crate::out::flush();
-    // SAFETY: _exit only ends the process; nothing of ours needs to run after.
-    unsafe { libc::_exit(i32::from(code)) }
+    // Returned through main like every command: the runtime and the
+    // connection pool are dropped here, the terminal was restored when
+    // `attach` returned, and std flushes stdout on the way out.
+    Ok(ExitCode::from((code & 0xff) as u8))
 }

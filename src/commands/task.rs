@@ -96,19 +96,15 @@ pub fn run(
                     steps[last].name
                 );
             }
-            return Ok(finish(code, engine.is_some()));
+            return Ok(finish(code));
         }
     }
-    Ok(finish(0, engine.is_some()))
+    Ok(finish(0))
 }
 
-/// The command's exit code; with an engine, exits at once as `sh` does.
-fn finish(code: i64, engine: bool) -> ExitCode {
-    let code = (code & 0xff) as u8;
-    if engine {
-        crate::commands::sh::exit_now(code)
-    }
-    ExitCode::from(code)
+/// The command's exit code, returned through main as `sh` does.
+fn finish(code: i64) -> ExitCode {
+    ExitCode::from((code & 0xff) as u8)
 }
 
 /// What `--dry-run` prints: per step, where, as whom, the env names, argv.
@@ -190,7 +186,10 @@ fn run_host(project: &Project, step: &Step, argv: &[String]) -> Result<i64> {
     cmd.envs(&step.spec.env);
     // Ctrl-C reaches the task (same process group); devctl waits for it.
     // A handler (not SIG_IGN) so that the child gets the default back.
-    // SAFETY: installing a handler that does nothing.
+    // Still libc: neither std nor rustix can set a signal disposition and
+    // put the old one back (tokio's and signal-hook's handlers stay for the
+    // rest of the process, so a later Ctrl-C would no longer end devctl).
+    // SAFETY: installing a handler that does nothing (async-signal-safe).
     let old = unsafe {
         libc::signal(
             libc::SIGINT,

@@ -411,8 +411,10 @@ fn read_u64(path: &str) -> Option<u64> {
 }
 
 pub fn host_facts() -> HostFacts {
-    // SAFETY: getuid/getgid have no preconditions and cannot fail.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    let (uid, gid) = (
+        rustix::process::getuid().as_raw(),
+        rustix::process::getgid().as_raw(),
+    );
     let cg = Path::new("/sys/fs/cgroup");
     let cgroup_fs = if cg.join("cgroup.controllers").exists() {
         CgroupFs::V2
@@ -473,23 +475,24 @@ pub fn disk_facts(local: bool, engine: &Result<EngineFacts, String>) -> DiskFact
     };
     // The root dir may be invisible here (a daemon in a VM): measure the
     // nearest existing ancestor only when it is the dir itself.
-    let Ok(c) = std::ffi::CString::new(root.clone()) else {
+    if root.contains('\0') {
         return DiskFacts::Unknown {
             reason: format!("bad path {root:?}"),
         };
-    };
-    // SAFETY: statvfs writes into a zeroed struct we own; the path is a valid C string.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return DiskFacts::Unknown {
-            reason: format!("statvfs {root}: {}", std::io::Error::last_os_error()),
-        };
     }
-    let frsize = st.f_frsize as u64;
+    let st = match rustix::fs::statvfs(root.as_str()) {
+        Ok(st) => st,
+        Err(e) => {
+            return DiskFacts::Unknown {
+                reason: format!("statvfs {root}: {}", std::io::Error::from(e)),
+            }
+        }
+    };
+    let frsize = st.f_frsize;
     DiskFacts::Measured {
         path: root,
-        free: st.f_bavail as u64 * frsize,
-        total: st.f_blocks as u64 * frsize,
+        free: st.f_bavail * frsize,
+        total: st.f_blocks * frsize,
     }
 }
 

@@ -31,8 +31,10 @@ pub fn pick_ids(
 /// The uid/gid devctl passes as APP_UID/APP_GID for a project directory.
 pub fn app_ids_for(dir: &Path) -> (u32, u32) {
     let owner = std::fs::metadata(dir).ok().map(|m| (m.uid(), m.gid()));
-    // SAFETY: getuid/getgid have no preconditions and cannot fail.
-    let caller = unsafe { (libc::getuid(), libc::getgid()) };
+    let caller = (
+        rustix::process::getuid().as_raw(),
+        rustix::process::getgid().as_raw(),
+    );
     pick_ids(
         owner,
         std::env::var("SUDO_UID").ok().as_deref(),

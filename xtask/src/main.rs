@@ -25,6 +25,8 @@ tasks:
                                   --variant=FEATURES (repeatable) adds the corpus lint of a
                                   build with those cargo features, runs alternating with
                                   the plain build's
+  bench --only=tricks [--runs=N]  issue 12's tricks with and without: builds each variant
+                                  (target/tricks/), runs them interleaved, prints a table
   bench --rundev-only [--devctl=PATH] [--idle-secs=N]
                                   only the run-dev numbers (printed, not written)";
 

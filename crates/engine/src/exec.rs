@@ -44,45 +44,43 @@ pub struct OnInterrupt {
 
 /// Restores the terminal's settings when dropped.
 pub struct RawModeGuard {
-    fd: i32,
-    saved: libc::termios,
+    tty: std::io::Stdin,
+    saved: rustix::termios::Termios,
 }
 
 impl RawModeGuard {
-    /// Puts `fd` in raw mode (cfmakeraw), remembering the old settings.
-    pub fn enable(fd: i32) -> std::io::Result<RawModeGuard> {
-        // SAFETY: termios is plain old data; tcgetattr fills it or fails.
-        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let mut raw = saved;
-        // SAFETY: raw is a valid termios copied from tcgetattr.
-        unsafe { libc::cfmakeraw(&mut raw) };
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(RawModeGuard { fd, saved })
+    /// Puts stdin's terminal in raw mode (cfmakeraw), remembering the old
+    /// settings.
+    pub fn enable_stdin() -> std::io::Result<RawModeGuard> {
+        use rustix::termios::{tcgetattr, tcsetattr, OptionalActions};
+        let tty = std::io::stdin();
+        let saved = tcgetattr(&tty)?;
+        let mut raw = saved.clone();
+        raw.make_raw();
+        tcsetattr(&tty, OptionalActions::Now, &raw)?;
+        Ok(RawModeGuard { tty, saved })
     }
 }
 
 impl Drop for RawModeGuard {
     fn drop(&mut self) {
-        // SAFETY: restoring settings previously read from the same fd.
-        unsafe {
-            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
-        }
+        use rustix::termios::{tcsetattr, OptionalActions};
+        let _ = tcsetattr(&self.tty, OptionalActions::Now, &self.saved);
     }
 }
 
 /// The terminal's size (rows, cols) of `fd`, when it is a terminal.
-pub fn window_size(fd: i32) -> Option<(u16, u16)> {
-    // SAFETY: winsize is plain old data; ioctl fills it or fails.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    if unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } != 0 || ws.ws_row == 0 {
+pub fn window_size(fd: impl std::os::fd::AsFd) -> Option<(u16, u16)> {
+    let ws = rustix::termios::tcgetwinsize(fd).ok()?;
+    if ws.ws_row == 0 {
         return None;
     }
     Some((ws.ws_row, ws.ws_col))
+}
+
+/// The size of the terminal on stdout, else on stdin.
+fn terminal_size() -> Option<(u16, u16)> {
+    window_size(std::io::stdout()).or_else(|| window_size(std::io::stdin()))
 }
 
 /// True when fd 0 is /dev/null (nothing to forward).
@@ -91,12 +89,11 @@ pub fn stdin_is_dev_null() -> bool {
     let Ok(null) = std::fs::metadata("/dev/null") else {
         return false;
     };
-    // SAFETY: stat is plain old data; fstat fills it or fails.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(0, &mut st) } != 0 {
+    let Ok(st) = rustix::fs::fstat(std::io::stdin()) else {
         return false;
-    }
-    (st.st_mode & libc::S_IFMT) == libc::S_IFCHR && st.st_rdev == null.rdev()
+    };
+    rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::CharacterDevice
+        && st.st_rdev == null.rdev()
 }
 
 /// Reads stdin on a plain thread (a blocking read must not hold up the
@@ -165,7 +162,7 @@ pub async fn attach_interruptible(
     on_int: Option<OnInterrupt>,
 ) -> Result<i64> {
     let guard = if tty {
-        Some(RawModeGuard::enable(0).context("switching the terminal to raw mode")?)
+        Some(RawModeGuard::enable_stdin().context("switching the terminal to raw mode")?)
     } else {
         None
     };
@@ -190,7 +187,7 @@ pub async fn attach_interruptible(
     };
 
     if tty {
-        if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
+        if let Some((h, w)) = terminal_size() {
             let _ = eng
                 .docker
                 .resize_exec(
@@ -257,7 +254,7 @@ pub async fn attach_interruptible(
                 }
             },
             _ = winch.recv(), if tty => {
-                if let Some((h, w)) = window_size(1).or_else(|| window_size(0)) {
+                if let Some((h, w)) = terminal_size() {
                     let _ = eng.docker.resize_exec(id, ResizeExecOptions { height: h, width: w }).await;
                 }
             }

@@ -378,9 +378,15 @@ mod tests {
         symlink("loop2", p("loop1")).unwrap();
         symlink("loop1", p("loop2")).unwrap();
         assert!(why("loop1").contains("symlink loop"), "{}", why("loop1"));
-        let fifo = std::ffi::CString::new(p("fifo").to_str().unwrap()).unwrap();
-        // SAFETY: a valid C string.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        use rustix::fs::{mknodat, FileType, Mode, CWD};
+        mknodat(
+            CWD,
+            p("fifo"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
         assert!(matches!(entry(&p("fifo")), Entry::Special(w) if w.contains("named pipe")));
         let e = read_to_string_explained(&p("dangling")).unwrap_err();
         assert!(e.to_string().contains("dangling symlink"), "{e}");
