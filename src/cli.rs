@@ -312,7 +312,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::commands::task::TaskOpts { yes, dry_run },
             false,
         ),
-        Command::Tasks { json, names } => crate::commands::task::list(&cli.global, json, names),
+        Command::Tasks { json, names } => crate::commands::task::list(session, json, names),
         Command::Init { template, force } => {
             let dir = cli
                 .global

@@ -31,7 +31,7 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
         no_cache,
         pull,
         progress: progress_mode(global),
-        cwd: crate::session::current_dir(),
+        cwd: session.paths()?.cwd.clone(),
     };
     let eng = session.engine()?;
     session.runtime()?.block_on(async {

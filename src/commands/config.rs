@@ -8,12 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::Global;
 use crate::compose::ComposeFile;
 use crate::error::usage;
 use crate::fsutil::write_all_atomic;
 use crate::project::generate::{self, Input, HEADER};
-use crate::project::{self, Project};
+use crate::project::Project;
 use crate::{errln, outln};
 
 /// The generated compose file: its document, its text, the text of the
@@ -113,20 +112,6 @@ pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
 /// The file's text: header + YAML.
 pub fn to_text(doc: &ComposeFile) -> anyhow::Result<String> {
     Ok(format!("{HEADER}{}", crate::yaml::to_string(doc)?))
-}
-
-/// Loads the project named by the global flags (for what runs outside a
-/// command's [`crate::session::Session`]: the task list of `--help` and
-/// completion).
-pub fn load_project(global: &Global) -> anyhow::Result<Project> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| usage(format!("cannot read the current directory: {e}")))?;
-    let paths = project::discover(
-        &cwd,
-        global.project_dir.as_deref(),
-        global.env_file.as_deref(),
-    )?;
-    project::open(paths, &crate::session::host_env())
 }
 
 /// `.devctl/.env`, next to the compose file: compose reads it from the

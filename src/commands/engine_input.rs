@@ -42,11 +42,11 @@ pub enum AppServer {
 pub fn load_from(
     global: &Global,
     project: &crate::project::Project,
+    host: &Host,
     show_warnings: bool,
     must_write: bool,
 ) -> Result<Loaded> {
-    let host = Host::for_project(&project.paths.dir);
-    let rendered = render(project, &host)?;
+    let rendered = render(project, host)?;
     let path = project.paths.compose();
     if must_write {
         write_compose(project, &rendered)?;

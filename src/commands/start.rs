@@ -60,7 +60,7 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
                 )));
             }
         }
-        let report = converge_selected(global, &eng, plan, &selected).await?;
+        let report = converge_selected(global, &session.paths()?.cwd, eng, plan, &selected).await?;
         let Some(timeout) = opts.wait else {
             if let Some(url) = plan.app_url() {
                 if !global.quiet {
@@ -95,18 +95,20 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
 /// which start the service they run in.
 pub async fn start_services(
     global: &Global,
+    cwd: &std::path::Path,
     eng: &crate::engine::Engine,
     plan: &crate::engine::plan::Plan,
     services: &[String],
 ) -> Result<()> {
     let selected = plan.select(services).map_err(usage)?;
-    converge_selected(global, eng, plan, &selected).await?;
+    converge_selected(global, cwd, eng, plan, &selected).await?;
     Ok(())
 }
 
 /// Builds the missing images of `selected`, then converges them.
 async fn converge_selected(
     global: &Global,
+    cwd: &std::path::Path,
     eng: &crate::engine::Engine,
     plan: &crate::engine::plan::Plan,
     selected: &[&ServicePlan],
@@ -122,7 +124,7 @@ async fn converge_selected(
                     no_cache: false,
                     pull: false,
                     progress: progress_mode(global),
-                    cwd: crate::session::current_dir(),
+                    cwd: cwd.to_path_buf(),
                 };
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context, Result};
 
 use crate::cli::Global;
-use crate::commands::config::load_project;
 use crate::commands::engine_input::ProjectLock;
 use crate::engine::apply::running_container;
 use crate::engine::exec::{self, ExecRequest, OnInterrupt};
@@ -268,7 +267,14 @@ async fn run_in_container(
             crate::errln!("starting {service}…");
         }
         let _lock = ProjectLock::acquire(&project.paths.dir)?;
-        crate::commands::start::start_services(global, eng, plan, &[service.to_string()]).await?;
+        crate::commands::start::start_services(
+            global,
+            &project.paths.cwd,
+            eng,
+            plan,
+            &[service.to_string()],
+        )
+        .await?;
         req.container = running_container(eng, plan, service)
             .await?
             .unwrap_or_else(|| plan.container_name(service, 1));
@@ -297,8 +303,8 @@ async fn run_in_container(
 
 /// `devctl tasks`: name, where it runs, description (or JSON, or names
 /// only for shell completion: then every error is silent).
-pub fn list(global: &Global, json: bool, names: bool) -> Result<ExitCode> {
-    let project = match load_project(global) {
+pub fn list(session: &Session, json: bool, names: bool) -> Result<ExitCode> {
+    let project = match session.project() {
         Ok(p) => p,
         Err(_) if names => return Ok(ExitCode::SUCCESS),
         Err(e) => return Err(e),
@@ -332,7 +338,7 @@ pub fn list(global: &Global, json: bool, names: bool) -> Result<ExitCode> {
         crate::errln!("no tasks in devctl.toml (add a [tasks.NAME] table)");
         return Ok(ExitCode::SUCCESS);
     }
-    write!(out, "{}", table(&project))?;
+    write!(out, "{}", table(project))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -356,12 +362,13 @@ fn table(project: &Project) -> String {
 
 /// The "Tasks" heading of `devctl --help` (None without a project or tasks).
 pub fn help_section(global: &Global) -> Option<String> {
-    let project = load_project(global).ok()?;
+    let session = Session::new(global);
+    let project = session.project().ok()?;
     if project.config.tasks.is_empty() {
         return None;
     }
     Some(format!(
         "Tasks (devctl.toml; `devctl TASK [ARGS…]`):\n{}",
-        table(&project)
+        table(project)
     ))
 }

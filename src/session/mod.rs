@@ -128,9 +128,11 @@ impl<'g> Session<'g> {
         let project = self.project()?;
         let loaded = match how {
             Input::Write { show_warnings } => {
-                engine_input::load_from(self.global, project, show_warnings, true)?
+                engine_input::load_from(self.global, project, self.host()?, show_warnings, true)?
             }
-            Input::ReadOnly => engine_input::load_from(self.global, project, false, false)?,
+            Input::ReadOnly => {
+                engine_input::load_from(self.global, project, self.host()?, false, false)?
+            }
         };
         // A reader made it first and a writer asks now: the file is
         // written above; the plan is the same.

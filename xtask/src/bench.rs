@@ -208,39 +208,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         print!("{}", rundev(root, &devctl, idle_secs)?);
         return Ok(());
     }
-    // `--variant=FEATURES` (repeatable): devctl also built with these cargo
-    // features, its corpus lint measured against the plain build's, runs
-    // alternating (issue 12: a trick stays only where it moves a
-    // user-visible figure by 20 % or more). Variants are built first and
-    // copied aside, the plain build last, so target/release/devctl is plain.
-    let variants: Vec<&str> = args
-        .iter()
-        .filter_map(|a| a.strip_prefix("--variant="))
-        .collect();
-    let aside = root.join("target/bench-variants");
-    let mut variant_bins: Vec<(String, String)> = Vec::new();
-    for (i, features) in variants.iter().enumerate() {
-        let status = Command::new("cargo")
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                "devctl",
-                "--features",
-            ])
-            .arg(features)
-            .current_dir(root)
-            .status()?;
-        if !status.success() {
-            bail!("cargo build --release --features {features} failed");
-        }
-        std::fs::create_dir_all(&aside)?;
-        let bin = aside.join(format!("devctl-{i}"));
-        std::fs::copy(root.join("target/release/devctl"), &bin)
-            .with_context(|| format!("copying the --features {features} build"))?;
-        variant_bins.push((features.to_string(), bin.to_string_lossy().into_owned()));
-    }
     let status = Command::new("cargo")
         .args(["build", "--release", "--quiet", "-p", "devctl"])
         .current_dir(root)
@@ -279,25 +246,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             sample: ours,
             baseline: None,
         });
-        for (features, bin) in &variant_bins {
-            let mut with = argv.clone();
-            with[0] = bin.clone();
-            let (plain, trick) = measure_pair(&argv, &with, runs, root, &lint_ok)?;
-            let pair = format!("{bench}, with and without `--features {features}`");
-            let base = plain.median;
-            rows.push(Row {
-                bench: pair.clone(),
-                tool: "devctl lint-dockerfile --no-shellcheck (plain build)".into(),
-                sample: plain,
-                baseline: None,
-            });
-            rows.push(Row {
-                bench: pair,
-                tool: format!("the same, built with `--features {features}` (runs alternating)"),
-                sample: trick,
-                baseline: Some(base),
-            });
-        }
         if have("shellcheck") {
             argv.remove(2);
             let s = measure(&argv, runs.min(3), root, &lint_ok)?;

@@ -21,10 +21,7 @@ tasks:
                                   (idempotent: an up-to-date image is skipped)
   bench [--runs=N] [--no-write]   devctl side by side with hadolint, BuildKit's parser and
                                   docker-compose; writes BENCHMARKS.md; with the bookworm
-                                  fixture also run-dev's latency / idle CPU / watcher RSS;
-                                  --variant=FEATURES (repeatable) adds the corpus lint of a
-                                  build with those cargo features, runs alternating with
-                                  the plain build's
+                                  fixture also run-dev's latency / idle CPU / watcher RSS
   bench --only=tricks [--runs=N]  issue 12's tricks with and without: builds each variant
                                   (target/tricks/), runs them interleaved, prints a table
   bench --rundev-only [--devctl=PATH] [--idle-secs=N]
