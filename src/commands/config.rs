@@ -52,11 +52,30 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
     });
     warnings.extend(generated.warnings);
     register_secrets(&generated.doc);
+    // What secrets and configs read from the environment goes to
+    // `.devctl/.env`, where compose reads it too.
+    let mut vars = Vec::new();
+    for var in generate::environment_sources(&generated.doc) {
+        match p.env.vars.get(&var) {
+            Some(v) => {
+                crate::out::add_secrets([v.clone()]);
+                vars.push((var, v.clone()));
+            }
+            None => {
+                return Err(usage(format!(
+                    "{}: a secret or config reads the variable {var}, which is set neither in {} nor in the environment: add `{var}=…` to {}",
+                    p.paths.shown(&p.paths.config),
+                    p.paths.shown(&p.paths.env_file),
+                    p.paths.shown(&p.paths.env_file)
+                )))
+            }
+        }
+    }
     let text = to_text(&generated.doc)?;
     Ok(Rendered {
         doc: generated.doc,
         text,
-        env: generate::project_env(&p.name),
+        env: generate::project_env_with(&p.name, &vars),
         warnings,
     })
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::cli::Global;
 use crate::commands::build::progress_mode;
@@ -117,7 +117,20 @@ async fn converge_selected(
         futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
     let mut image_ids = HashMap::new();
     for (svc, id) in selected.iter().zip(ids) {
-        let id = match id? {
+        // pull_policy: `build` builds every time, `always` pulls every
+        // time (the image-only service's image), `missing`/`never` use
+        // what is there.
+        let mut id = id?;
+        if svc.pull_policy == "build" && svc.build.is_some() {
+            id = None;
+        }
+        if svc.pull_policy == "always" && svc.build.is_none() {
+            crate::engine::apply::pull(eng, &svc.image, svc.platform.as_deref())
+                .await
+                .with_context(|| format!("service {} has `pull_policy: always`", svc.name))?;
+            id = image_id(eng, &svc.image).await?;
+        }
+        let id = match id {
             Some(id) => id,
             None if svc.build.is_some() => {
                 let opts = BuildOptions {
@@ -132,8 +145,14 @@ async fn converge_selected(
                     None => bail!("the build of {} did not produce image {}", svc.name, svc.image),
                 }
             }
+            None if svc.pull_policy == "never" => bail!(
+                "service {}: image {} is not available locally and its pull_policy is `never`: `docker pull {}` or build it",
+                svc.name,
+                svc.image,
+                svc.image
+            ),
             None => bail!(
-                "service {}: image {} is not available locally (devctl does not pull: `docker pull {}`, or give the service a `build:`)",
+                "service {}: image {} is not available locally (devctl pulls only with `pull_policy = \"always\"`: `docker pull {}`, or give the service a `build:`)",
                 svc.name,
                 svc.image,
                 svc.image

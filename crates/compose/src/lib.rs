@@ -14,11 +14,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod keys;
 mod names;
 pub mod user;
 pub mod value;
 pub mod yaml;
 
+pub use keys::{FileObject, Network, SERVICE_KEYS};
 pub use names::{is_duration, normalize_project_name, parse_duration};
 pub use value::{
     Cgroup, Command, Condition, DependsOn, DependsOnEntry, Duration, ExtraHosts, KeyValues,
@@ -39,12 +41,21 @@ pub struct ComposeFile {
     #[serde(default)]
     pub services: Ordered<Service>,
     #[serde(default, skip_serializing_if = "Ordered::is_empty")]
+    pub networks: Ordered<Option<Network>>,
+    #[serde(default, skip_serializing_if = "Ordered::is_empty")]
     pub volumes: Ordered<Option<Volume>>,
+    #[serde(default, skip_serializing_if = "Ordered::is_empty")]
+    pub secrets: Ordered<FileObject>,
+    #[serde(default, skip_serializing_if = "Ordered::is_empty")]
+    pub configs: Ordered<FileObject>,
     /// Keys devctl does not model (see [`parse`]); never written.
     #[serde(flatten, skip_serializing)]
     pub unsupported: BTreeMap<String, yaml::Value>,
 }
 
+/// [`Service`] with the keys of [`with_service_keys!`] after its own.
+macro_rules! service_struct {
+    ({} { $($k:ident : $t:ty,)* }) => {
 /// One service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Service {
@@ -118,10 +129,17 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     #[serde(default, skip_serializing_if = "ExtraHosts::is_empty")]
     pub extra_hosts: ExtraHosts,
+    $(
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub $k: Option<$t>,
+    )*
     /// Keys devctl does not model (see [`parse`]); never written.
     #[serde(flatten, skip_serializing)]
     pub unsupported: BTreeMap<String, yaml::Value>,
 }
+    };
+}
+crate::with_service_keys!(service_struct! {});
 
 /// `build`: a context path, or the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,12 +228,14 @@ pub struct Healthcheck {
     pub disable: Option<bool>,
 }
 
-/// `deploy` (only `replicas`).
+/// `deploy`: `replicas` and `resources` (the rest is for swarm).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<keys::Resources>,
 }
 
 /// A top-level named volume.
@@ -250,12 +270,12 @@ pub struct Error {
 }
 
 /// Top-level keys devctl reads past without modelling them.
-const IGNORED_TOP_LEVEL: &[&str] = &["version", "networks"];
+const IGNORED_TOP_LEVEL: &[&str] = &["version"];
 
 /// Parses compose text (as devctl generates it: `$$` is a literal `$`,
 /// there is nothing else to interpolate). A key devctl does not model is an
-/// error naming it (`x-` extensions, `version` and `networks` at the top
-/// level are read past).
+/// error naming it (`x-` extensions and `version` at the top level are
+/// read past).
 pub fn parse(text: &str, file: &str) -> Result<ComposeFile, Error> {
     let fail = |key: Option<String>, message: String| Error {
         file: file.to_string(),

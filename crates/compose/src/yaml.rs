@@ -42,6 +42,26 @@ pub fn to_string_mapped<T: Serialize + ?Sized>(
     Ok(out)
 }
 
+/// The same value with every string value (not map keys) passed through
+/// `map`, by way of the YAML data model.
+pub fn map_value_strings<T: Serialize + DeserializeOwned>(
+    value: &T,
+    map: &dyn Fn(&str) -> String,
+) -> anyhow::Result<T> {
+    fn walk(v: &mut Value, map: &dyn Fn(&str) -> String) {
+        match v {
+            Value::String(s) => *s = map(s),
+            Value::Sequence(items) => items.iter_mut().for_each(|x| walk(x, map)),
+            Value::Mapping(m) => m.iter_mut().for_each(|(_, x)| walk(x, map)),
+            Value::Tagged(t) => walk(&mut t.value, map),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    let mut v = yaml_serde::to_value(value)?;
+    walk(&mut v, map);
+    Ok(yaml_serde::from_value(v)?)
+}
+
 fn map_strings(v: &mut Value, map: &dyn Fn(&str) -> String) {
     match v {
         Value::String(s) => *s = map(s),

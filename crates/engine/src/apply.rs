@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::models::{
-    ContainerSummary, ContainerSummaryStateEnum, NetworkCreateRequest, NetworkDisconnectRequest,
+    ContainerSummary, ContainerSummaryStateEnum, NetworkConnectRequest, NetworkDisconnectRequest,
     VolumeCreateRequest,
 };
 use bollard::query_parameters::{
@@ -24,7 +24,8 @@ use bollard::query_parameters::{
 use futures_util::future::join_all;
 
 use super::plan::{
-    Condition, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_PROJECT, LABEL_SERVICE,
+    Condition, NetworkPlan, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_PROJECT,
+    LABEL_SERVICE,
 };
 use super::{status_of, Engine};
 
@@ -144,46 +145,77 @@ fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
-/// Ensures the project network exists exactly once and returns its id
-/// (None when no service uses it). Creating is idempotent: what is there
-/// is used; and duplicates (a `start` killed while its create was in flight
-/// while the next `start` created another) are repaired, see
-/// [`pick_network`]. Containers are then attached by the network's id.
-pub async fn ensure_network(
+/// Ensures every network the services join exists exactly once and
+/// returns their ids by name. An external network must exist already.
+/// Creating is idempotent: what is there is used; and duplicates (a
+/// `start` killed while its create was in flight while the next `start`
+/// created another) are repaired, see [`pick_network`]. Containers are
+/// then attached by the network's id.
+pub async fn ensure_networks(
     eng: &Engine,
     plan: &Plan,
     existing: &[ContainerSummary],
-) -> Result<Option<String>> {
-    if !plan.needs_network {
-        return Ok(None);
+) -> Result<HashMap<String, String>> {
+    let ids = join_all(plan.networks.iter().map(|np| async move {
+        let id = if np.external {
+            external_network(eng, np).await?
+        } else {
+            ensure_network(eng, plan, np, existing).await?
+        };
+        Ok::<_, anyhow::Error>((np.name.clone(), id))
+    }))
+    .await;
+    ids.into_iter().collect()
+}
+
+/// The id of an external network, which must exist.
+async fn external_network(eng: &Engine, np: &NetworkPlan) -> Result<String> {
+    match eng
+        .docker
+        .inspect_network(&np.name, None::<InspectNetworkOptions>)
+        .await
+    {
+        Ok(n) => n
+            .id
+            .ok_or_else(|| anyhow!("the engine gave network {} no id", np.name)),
+        Err(e) if status_of(&e) == Some(404) => bail!(
+            "network {} is declared external but does not exist: create it with `docker network create {}` (or start the project that owns it)",
+            np.name,
+            np.name
+        ),
+        Err(e) => Err(anyhow!(e).context(format!("inspecting network {}", np.name))),
     }
+}
+
+/// [`ensure_networks`] for one network devctl makes.
+async fn ensure_network(
+    eng: &Engine,
+    plan: &Plan,
+    np: &NetworkPlan,
+    existing: &[ContainerSummary],
+) -> Result<String> {
+    let name = &np.name;
     let mut created_now = false;
     for round in 0..2 {
-        let cands = network_candidates(eng, plan, existing).await?;
+        let cands = network_candidates(eng, plan, name, existing).await?;
         if cands.is_empty() {
             if round == 1 {
                 bail!(
-                    "network {} vanished right after it was created: is another tool removing it?",
-                    plan.network
+                    "network {name} vanished right after it was created: is another tool removing it?"
                 );
             }
             eng.docker
-                .create_network(NetworkCreateRequest {
-                    name: plan.network.clone(),
-                    driver: Some("bridge".into()),
-                    labels: Some(plan.network_labels()),
-                    ..Default::default()
-                })
+                .create_network(np.create.clone())
                 .await
-                .with_context(|| format!("creating network {}", plan.network))?;
+                .with_context(|| format!("creating network {name}"))?;
             created_now = true;
             // List again: a create still in flight from a killed `start`
             // may have landed too.
             continue;
         }
-        let repair = pick_network(&plan.network, &cands)
+        let repair = pick_network(name, &cands)
             .map_err(|m| anyhow!(m))?
-            .ok_or_else(|| anyhow!("no network {}", plan.network))?;
+            .ok_or_else(|| anyhow!("no network {name}"))?;
         for id in &repair.remove {
             let cand = cands.iter().find(|c| &c.id == id);
             for c in cand
@@ -216,33 +248,29 @@ pub async fn ensure_network(
                 Err(e) if status_of(&e) == Some(404) => {}
                 Err(e) => {
                     return Err(anyhow!(e).context(format!(
-                        "removing the duplicate network {} ({})",
-                        plan.network,
+                        "removing the duplicate network {name} ({})",
                         short(id)
                     )))
                 }
             }
-            devctl_out::errln!(
-                " Network {} ({})  Removed (duplicate)",
-                plan.network,
-                short(id)
-            );
+            devctl_out::errln!(" Network {name} ({})  Removed (duplicate)", short(id));
         }
         if created_now && repair.remove.is_empty() {
-            devctl_out::errln!(" Network {}  Created", plan.network);
+            devctl_out::errln!(" Network {name}  Created");
         }
-        return Ok(Some(repair.keep));
+        return Ok(repair.keep);
     }
-    bail!("could not settle on one network {}", plan.network)
+    bail!("could not settle on one network {name}")
 }
 
 /// The networks named exactly like the project's, with who is attached.
 async fn network_candidates(
     eng: &Engine,
     plan: &Plan,
+    name: &str,
     existing: &[ContainerSummary],
 ) -> Result<Vec<NetCandidate>> {
-    let filters = HashMap::from([("name".to_string(), vec![plan.network.clone()])]);
+    let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
     let nets = eng
         .docker
         .list_networks(Some(
@@ -256,7 +284,7 @@ async fn network_candidates(
     // `name` filters by substring: keep the exact name only.
     let same: Vec<_> = nets
         .iter()
-        .filter(|n| n.name.as_deref() == Some(plan.network.as_str()))
+        .filter(|n| n.name.as_deref() == Some(name))
         .collect();
     let mut out = Vec::new();
     for n in &same {
@@ -379,11 +407,11 @@ pub async fn converge(
     image_ids: &HashMap<String, String>,
 ) -> Result<Report> {
     let existing = project_containers(eng, &plan.project).await?;
-    let (net, vols) = futures_util::join!(
-        ensure_network(eng, plan, &existing),
+    let (nets, vols) = futures_util::join!(
+        ensure_networks(eng, plan, &existing),
         ensure_volumes(eng, plan)
     );
-    let net = net?;
+    let nets = nets?;
     vols?;
     for svc in selected {
         for p in &svc.bind_sources {
@@ -408,8 +436,12 @@ pub async fn converge(
             .iter()
             .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
             .map(|c| {
-                let network = uses_network(svc).then_some(net.as_deref()).flatten();
-                Existing::from_summary(c, network.map(|id| (id, plan.network.as_str())))
+                let networks: Vec<(&str, &str)> = svc
+                    .networks
+                    .iter()
+                    .filter_map(|(n, _)| nets.get(n).map(|id| (id.as_str(), n.as_str())))
+                    .collect();
+                Existing::from_summary(c, &networks)
             })
             .collect();
         let actions = decide(
@@ -434,27 +466,34 @@ pub async fn converge(
                 Action::Start(n) => {
                     let name = plan.container_name(&svc.name, n);
                     start(eng, &name).await?;
+                    hooks(eng, svc, &name, "post_start", &svc.post_start).await?;
                     devctl_out::errln!(" Container {name}  Started");
                     report.started.push(name);
                 }
                 Action::Recreate(n, old) => {
                     let name = plan.container_name(&svc.name, n);
+                    hooks_if_running(eng, svc, &old, "pre_stop", &svc.pre_stop).await?;
                     remove(eng, &old, svc.stop_timeout).await?;
-                    create(eng, plan, svc, n, net.as_deref()).await?;
+                    create(eng, plan, svc, n, &nets).await?;
                     start(eng, &name).await?;
+                    hooks(eng, svc, &name, "post_start", &svc.post_start).await?;
                     devctl_out::errln!(" Container {name}  Recreated");
                     report.recreated.push(name);
                 }
                 Action::Create(n) => {
                     let name = plan.container_name(&svc.name, n);
-                    let adopted = create(eng, plan, svc, n, net.as_deref()).await?;
+                    let adopted = create(eng, plan, svc, n, &nets).await?;
                     start(eng, &name).await?;
+                    if !adopted {
+                        hooks(eng, svc, &name, "post_start", &svc.post_start).await?;
+                    }
                     if !adopted {
                         devctl_out::errln!(" Container {name}  Created");
                         report.created.push(name);
                     }
                 }
                 Action::Remove(id, name) => {
+                    hooks_if_running(eng, svc, &id, "pre_stop", &svc.pre_stop).await?;
                     remove(eng, &id, svc.stop_timeout).await?;
                     devctl_out::errln!(" Container {name}  Removed");
                     report.removed.push(name);
@@ -492,15 +531,13 @@ pub struct Existing {
 }
 
 impl Existing {
-    /// `network`: the project network's (id, name), when the service uses
-    /// it. Podman's container list gives the network's name where Docker
+    /// `networks`: the (id, name) of each network the service joins.
+    /// Podman's container list gives the network's name where Docker
     /// gives its id (and Podman refuses duplicate names), so an endpoint
     /// whose "id" is the name counts as attached too.
-    fn from_summary(c: &ContainerSummary, network: Option<(&str, &str)>) -> Existing {
-        let attached = match network {
-            None => true,
-            Some((id, net_name)) => c
-                .network_settings
+    fn from_summary(c: &ContainerSummary, networks: &[(&str, &str)]) -> Existing {
+        let on = |id: &str, net_name: &str| {
+            c.network_settings
                 .as_ref()
                 .and_then(|n| n.networks.as_ref())
                 .is_some_and(|nets| {
@@ -509,8 +546,9 @@ impl Existing {
                         Some(x) if !x.is_empty() && x != net_name => false,
                         _ => key == net_name,
                     })
-                }),
+                })
         };
+        let attached = networks.iter().all(|(id, name)| on(id, name));
         Existing {
             id: c.id.clone().unwrap_or_else(|| name_of(c)),
             name: name_of(c),
@@ -521,11 +559,6 @@ impl Existing {
             sound: attached && c.state != Some(ContainerSummaryStateEnum::DEAD),
         }
     }
-}
-
-/// The service's containers sit on the project network.
-fn uses_network(svc: &ServicePlan) -> bool {
-    svc.body.networking_config.is_some()
 }
 
 /// What converge does with one replica slot or one surplus container.
@@ -596,25 +629,32 @@ pub fn decide(
     out
 }
 
-/// Creates container `n`; returns true when it already existed (a
-/// concurrent `start` created it first) and was adopted.
-/// `network`: the project network's id; the container is attached by id
-/// (a name would be ambiguous if a duplicate appeared meanwhile).
+/// Creates container `n`, connects it to its other networks and copies
+/// its secrets and configs in; returns true when it already existed (a
+/// concurrent `start` created it first) and was adopted. `nets`: the
+/// networks' ids by name; the container is attached by id (a name would be
+/// ambiguous if a duplicate appeared meanwhile).
 async fn create(
     eng: &Engine,
     plan: &Plan,
     svc: &ServicePlan,
     n: u32,
-    network: Option<&str>,
+    nets: &HashMap<String, String>,
 ) -> Result<bool> {
     let name = plan.container_name(&svc.name, n);
-    let opts = CreateContainerOptionsBuilder::default().name(&name).build();
-    let mut body = plan.create_body(svc, n);
-    if let Some(id) = network {
-        attach_by_id(&mut body, &plan.network, id);
+    let mut opts = CreateContainerOptionsBuilder::default().name(&name);
+    if let Some(p) = &svc.platform {
+        opts = opts.platform(p);
     }
-    match eng.docker.create_container(Some(opts), body).await {
-        Ok(_) => Ok(false),
+    let mut body = plan.create_body(svc, n);
+    let endpoints = plan.endpoints(svc, n);
+    if let Some((net, _)) = endpoints.first() {
+        if let Some(id) = nets.get(net) {
+            attach_by_id(&mut body, net, id);
+        }
+    }
+    match eng.docker.create_container(Some(opts.build()), body).await {
+        Ok(_) => {}
         Err(e) if status_of(&e) == Some(409) => {
             // Someone else created it; adopt it when it has our config.
             let c = eng
@@ -629,15 +669,171 @@ async fn create(
                 .and_then(|l| l.get(LABEL_HASH))
                 .cloned();
             if hash.as_deref() == Some(svc.config_hash.as_str()) {
-                Ok(true)
-            } else {
-                bail!(
-                    "a container named {name} exists with a different configuration: `devctl down` removes it"
+                return Ok(true);
+            }
+            bail!(
+                "a container named {name} exists with a different configuration: `devctl down` removes it"
+            )
+        }
+        Err(e) => return Err(anyhow!(e).context(format!("creating container {name}"))),
+    }
+    for (net, ep) in endpoints.into_iter().skip(1) {
+        let id = nets.get(&net).cloned().unwrap_or(net.clone());
+        eng.docker
+            .connect_network(
+                &id,
+                NetworkConnectRequest {
+                    container: name.clone(),
+                    endpoint_config: Some(ep),
+                },
+            )
+            .await
+            .with_context(|| format!("connecting {name} to network {net}"))?;
+    }
+    if !svc.copies.is_empty() {
+        let tar = copies_tar(svc).context("packing the secrets and configs")?;
+        let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::default()
+            .path("/")
+            .build();
+        eng.docker
+            .upload_to_container(&name, Some(opts), bollard::body_full(tar.into()))
+            .await
+            .with_context(|| format!("copying the secrets and configs into {name}"))?;
+    }
+    Ok(false)
+}
+
+/// Pulls an image (`pull_policy: always`); the engine's error when it
+/// cannot (no registry, no such image) is the error.
+pub async fn pull(eng: &Engine, image: &str, platform: Option<&str>) -> Result<()> {
+    use futures_util::StreamExt;
+    let mut b = bollard::query_parameters::CreateImageOptionsBuilder::default().from_image(image);
+    if let Some(p) = platform {
+        b = b.platform(p);
+    }
+    let mut stream = eng.long().create_image(Some(b.build()), None, None);
+    while let Some(item) = stream.next().await {
+        let info = item.with_context(|| format!("pulling {image}"))?;
+        if let Some(e) = info.error_detail.and_then(|d| d.message) {
+            bail!("pulling {image}: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// The secrets and configs of `svc` as a tar archive rooted at `/`.
+fn copies_tar(svc: &ServicePlan) -> std::io::Result<Vec<u8>> {
+    let mut b = tar::Builder::new(Vec::new());
+    for c in &svc.copies {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(c.content.len() as u64);
+        h.set_mode(c.mode);
+        h.set_uid(c.uid);
+        h.set_gid(c.gid);
+        h.set_mtime(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, c.path.trim_start_matches('/'), c.content.as_slice())?;
+    }
+    b.into_inner()
+}
+
+/// Runs a service's hooks in a container, in order; one that fails (or
+/// exits non-zero) is an error with its last output lines.
+async fn hooks(
+    eng: &Engine,
+    svc: &ServicePlan,
+    container: &str,
+    which: &str,
+    list: &[super::plan::HookPlan],
+) -> Result<()> {
+    use bollard::exec::{StartExecOptions, StartExecResults};
+    use futures_util::StreamExt;
+    for h in list {
+        let exec = eng
+            .docker
+            .create_exec(
+                container,
+                bollard::models::ExecConfig {
+                    cmd: Some(h.cmd.clone()),
+                    user: h.user.clone(),
+                    working_dir: h.working_dir.clone(),
+                    privileged: Some(h.privileged),
+                    env: (!h.env.is_empty()).then(|| h.env.clone()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "running the {which} hook of service {} in {container}",
+                    svc.name
                 )
+            })?;
+        let mut out = String::new();
+        if let StartExecResults::Attached { mut output, .. } = eng
+            .long()
+            .start_exec(&exec.id, Some(StartExecOptions::default()))
+            .await
+            .with_context(|| format!("running the {which} hook of service {}", svc.name))?
+        {
+            while let Some(chunk) = output.next().await {
+                match chunk {
+                    Ok(c) => out.push_str(&String::from_utf8_lossy(&c.into_bytes())),
+                    Err(_) => break,
+                }
             }
         }
-        Err(e) => Err(anyhow!(e).context(format!("creating container {name}"))),
+        let code = eng
+            .docker
+            .inspect_exec(&exec.id)
+            .await
+            .ok()
+            .and_then(|i| i.exit_code)
+            .unwrap_or(-1);
+        if code != 0 {
+            let tail: Vec<&str> = out.lines().rev().take(10).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!(
+                "the {which} hook of service {} ({}) exited with {code} in {container}{}",
+                svc.name,
+                h.cmd.join(" "),
+                if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!(":\n  {}", tail.join("\n  "))
+                }
+            );
+        }
     }
+    Ok(())
+}
+
+/// [`hooks`] when the container is running (a stopped one has nothing to
+/// stop).
+async fn hooks_if_running(
+    eng: &Engine,
+    svc: &ServicePlan,
+    id: &str,
+    which: &str,
+    list: &[super::plan::HookPlan],
+) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let running = eng
+        .docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await
+        .ok()
+        .and_then(|c| c.state)
+        .and_then(|s| s.running)
+        .unwrap_or(false);
+    if running {
+        hooks(eng, svc, id, which, list).await?;
+    }
+    Ok(())
 }
 
 /// Replaces the network's name by its id in a create body.
@@ -805,12 +1001,16 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
                     || label(c, LABEL_SERVICE).is_some_and(|s| only.iter().any(|o| o == s))
             })
             .collect();
-        let timeout = svc
-            .and_then(|s| plan.service(s))
-            .and_then(|s| s.stop_timeout);
+        let sp = svc.and_then(|s| plan.service(s));
+        let timeout = sp.and_then(|s| s.stop_timeout);
         let results = join_all(batch.iter().map(|c| {
             let id = c.id.clone().unwrap_or_else(|| name_of(c));
-            async move { stop_one(eng, &id, timeout).await }
+            async move {
+                if let Some(sp) = sp {
+                    hooks(eng, sp, &id, "pre_stop", &sp.pre_stop).await?;
+                }
+                stop_one(eng, &id, timeout).await
+            }
         }))
         .await;
         for (c, r) in batch.iter().zip(results) {

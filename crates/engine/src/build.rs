@@ -571,6 +571,9 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     if let Some(t) = &build.target {
         b = b.target(t);
     }
+    if let Some(p) = &svc.platform {
+        b = b.platform(p);
+    }
     let mut labels = HashMap::new();
     labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
     labels.insert("com.docker.compose.service".to_string(), svc.name.clone());

@@ -16,8 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, HostConfigCgroupnsModeEnum,
-    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, DeviceMapping, EndpointIpamConfig, EndpointSettings, HealthConfig,
+    HostConfig, HostConfigCgroupnsModeEnum, HostConfigLogConfig, Ipam, IpamConfig,
+    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 
 use sha2::{Digest, Sha256};
@@ -39,6 +41,7 @@ pub const COMPOSE_VERSION: &str = "2.20.2";
 
 // ---------------------------------------------------------------- the document
 
+use devctl_compose::keys::{Device, Expose, FileObject, Hook};
 pub use devctl_compose::Condition;
 pub use devctl_compose::{normalize_project_name, parse_duration, ComposeFile as ComposeDoc};
 use devctl_compose::{Cgroup, PortSpec, StrOrList, VolumeMount};
@@ -73,10 +76,71 @@ pub struct PublishedPort {
     pub protocol: String,
 }
 
+/// A network the project's services use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkPlan {
+    /// The key in the compose file (`default` for the project network).
+    pub key: String,
+    /// The engine's name (`<project>_<key>` unless `name:` says otherwise;
+    /// an external network's key is its name).
+    pub name: String,
+    /// Made outside the project: must exist, is never created or removed.
+    pub external: bool,
+    /// The create request (labels included) of a network devctl makes.
+    pub create: NetworkCreateRequest,
+}
+
+/// A file written into a container before it starts (a secret or config
+/// whose content comes from the environment or the document).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CopyIn {
+    /// Absolute path in the container.
+    pub path: String,
+    pub content: Vec<u8>,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+}
+
+impl std::fmt::Debug for CopyIn {
+    // The content may be a secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyIn")
+            .field("path", &self.path)
+            .field("content", &format_args!("<{} bytes>", self.content.len()))
+            .field("mode", &format_args!("{:o}", self.mode))
+            .finish()
+    }
+}
+
+/// A `post_start` / `pre_stop` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookPlan {
+    pub cmd: Vec<String>,
+    pub user: Option<String>,
+    pub privileged: bool,
+    pub working_dir: Option<String>,
+    pub env: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ServicePlan {
     pub name: String,
+    /// `container_name:` (one replica only), else compose's `<project>-<service>-<n>`.
+    pub container_name: Option<String>,
     pub image: String,
+    /// `platform:` (passed to create, and to the build).
+    pub platform: Option<String>,
+    /// `pull_policy:` (`missing` when absent; `if_not_present` is `missing`).
+    pub pull_policy: String,
+    /// The networks the service's containers join (engine names), the
+    /// first one at create (in the body), the others connected before start.
+    pub networks: Vec<(String, EndpointSettings)>,
+    /// Files copied in after create (secrets and configs from the
+    /// environment or inline content).
+    pub copies: Vec<CopyIn>,
+    pub post_start: Vec<HookPlan>,
+    pub pre_stop: Vec<HookPlan>,
     pub build: Option<BuildPlan>,
     pub replicas: u32,
     pub depends_on: Vec<(String, Condition)>,
@@ -109,9 +173,12 @@ pub struct Plan {
     /// The compose project's working dir (the compose file's directory).
     pub working_dir: String,
     pub config_files: String,
+    /// The project network's engine name (`<project>_default`).
     pub network: String,
     /// True when some service uses the project network.
     pub needs_network: bool,
+    /// Every network some service joins, in name order (`default` among them).
+    pub networks: Vec<NetworkPlan>,
     pub volumes: Vec<VolumePlan>,
     /// Services in dependency order (dependencies first).
     pub services: Vec<ServicePlan>,
@@ -139,32 +206,59 @@ impl Plan {
         self.services.iter().find(|s| s.name == name)
     }
 
+    /// Container `n` of `service`: its `container_name`, or compose's
+    /// `<project>-<service>-<n>`.
     pub fn container_name(&self, service: &str, n: u32) -> String {
-        format!("{}-{}-{}", self.project, service, n)
+        match self
+            .service(service)
+            .and_then(|s| s.container_name.as_ref())
+        {
+            Some(name) => name.clone(),
+            None => format!("{}-{}-{}", self.project, service, n),
+        }
     }
 
+    /// The project network's (`default`) labels.
     pub fn network_labels(&self) -> HashMap<String, String> {
-        HashMap::from([
-            (LABEL_PROJECT.to_string(), self.project.clone()),
-            (LABEL_NETWORK.to_string(), "default".to_string()),
-            (LABEL_VERSION.to_string(), COMPOSE_VERSION.to_string()),
-        ])
+        network_labels(&self.project, "default")
     }
 
-    /// The create body of container `n` of `svc`, labels included.
+    pub fn network_plan(&self, name: &str) -> Option<&NetworkPlan> {
+        self.networks.iter().find(|n| n.name == name)
+    }
+
+    /// The endpoint settings of container `n` of `svc` on each of its
+    /// networks: the aliases compose gives (the service name and the
+    /// container name, then the service's own), in the service's order.
+    pub fn endpoints(&self, svc: &ServicePlan, n: u32) -> Vec<(String, EndpointSettings)> {
+        svc.networks
+            .iter()
+            .map(|(net, ep)| {
+                let mut ep = ep.clone();
+                let mut aliases = vec![svc.name.clone(), self.container_name(&svc.name, n)];
+                for a in ep.aliases.take().unwrap_or_default() {
+                    if !aliases.contains(&a) {
+                        aliases.push(a);
+                    }
+                }
+                ep.aliases = Some(aliases);
+                (net.clone(), ep)
+            })
+            .collect()
+    }
+
+    /// The create body of container `n` of `svc`, labels included; it
+    /// joins the service's first network (the others are connected before
+    /// it starts, see [`Plan::endpoints`]).
     pub fn create_body(&self, svc: &ServicePlan, n: u32) -> ContainerCreateBody {
         let mut body = svc.body.clone();
         let labels = body.labels.get_or_insert_with(HashMap::new);
         labels.insert(LABEL_NUMBER.to_string(), n.to_string());
         labels.insert(LABEL_HASH.to_string(), svc.config_hash.clone());
-        if let Some(eps) = body
-            .networking_config
-            .as_mut()
-            .and_then(|nc| nc.endpoints_config.as_mut())
-        {
-            if let Some(ep) = eps.get_mut(&self.network) {
-                ep.aliases = Some(vec![svc.name.clone(), self.container_name(&svc.name, n)]);
-            }
+        if let Some((net, ep)) = self.endpoints(svc, n).into_iter().next() {
+            body.networking_config = Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(net, ep)])),
+            });
         }
         body
     }
@@ -233,6 +327,15 @@ impl ServicePlan {
     }
 }
 
+/// The labels compose v2 gives a network of the project.
+pub fn network_labels(project: &str, key: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (LABEL_PROJECT.to_string(), project.to_string()),
+        (LABEL_NETWORK.to_string(), key.to_string()),
+        (LABEL_VERSION.to_string(), COMPOSE_VERSION.to_string()),
+    ])
+}
+
 /// A plan error: names the compose file and the key.
 fn err(file: &str, key: &str, msg: impl std::fmt::Display) -> String {
     format!("{file}: {key}: {msg}")
@@ -283,23 +386,49 @@ fn clean(p: &Path) -> PathBuf {
     out
 }
 
-/// `[ip:][host:]container[/proto]` → binding (compose's port syntax,
-/// read by [`PortSpec::parse`]; ranges are not supported here).
-fn parse_port(s: &str) -> Result<PublishedPort, String> {
+/// `[ip:][host:]container[/proto]` → bindings (compose's port syntax, read
+/// by [`PortSpec::parse`]). A container range publishes each port: on the
+/// same-length host range, or on ports the engine picks; a host range for
+/// one container port lets the engine pick one port of the range.
+fn parse_port(s: &str) -> Result<Vec<PublishedPort>, String> {
     let p = PortSpec::parse(s)?;
-    if p.container.contains('-') || p.host.as_deref().is_some_and(|h| h.contains('-')) {
-        return Err(format!("{s:?}: port ranges are not supported"));
+    let host_ip = p
+        .host_ip
+        .as_deref()
+        .map(|ip| ip.trim_start_matches('[').trim_end_matches(']').to_string())
+        .unwrap_or_default();
+    let protocol = p.proto.clone().unwrap_or_else(|| "tcp".to_string());
+    let range = |r: &str| -> (u16, u16) {
+        let (a, b) = r.split_once('-').unwrap_or((r, r));
+        (a.parse().unwrap_or(0), b.parse().unwrap_or(0))
+    };
+    let (c0, c1) = range(&p.container);
+    let one = |host_port: String, container_port: String| PublishedPort {
+        host_ip: host_ip.clone(),
+        host_port,
+        container_port,
+        protocol: protocol.clone(),
+    };
+    match p.host.as_deref() {
+        None => Ok((c0..=c1)
+            .map(|c| one(String::new(), c.to_string()))
+            .collect()),
+        Some(h) => {
+            let (h0, h1) = range(h);
+            if c0 == c1 {
+                Ok(vec![one(h.to_string(), c0.to_string())])
+            } else if h1 - h0 == c1 - c0 {
+                Ok((0..=(c1 - c0))
+                    .map(|i| one((h0 + i).to_string(), (c0 + i).to_string()))
+                    .collect())
+            } else {
+                Err(format!(
+                    "port `{s}` is invalid: the host range {h} and the container range {} are not the same length",
+                    p.container
+                ))
+            }
+        }
     }
-    Ok(PublishedPort {
-        host_ip: p
-            .host_ip
-            .as_deref()
-            .map(|ip| ip.trim_start_matches('[').trim_end_matches(']').to_string())
-            .unwrap_or_default(),
-        host_port: p.host.unwrap_or_default(),
-        container_port: p.container,
-        protocol: p.proto.unwrap_or_else(|| "tcp".to_string()),
-    })
 }
 
 /// Stable JSON: object keys sorted at every level.
@@ -358,7 +487,6 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             inputs.project
         ));
     }
-    let network = format!("{project}_default");
     let working_dir = base.display().to_string();
     // The generated files hold interpolated values (secrets included).
     let mut private_files = if base.file_name().is_some_and(|n| n == ".devctl") {
@@ -399,6 +527,87 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             external: def.external,
         });
     }
+
+    // Networks: the declared ones, and `default` (the project network)
+    // unless it is declared.
+    let kv = |k: &devctl_compose::KeyValues| -> HashMap<String, String> {
+        k.0.iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+            .collect()
+    };
+    let mut net_defs: Vec<NetworkPlan> = Vec::new();
+    let mut declared: Vec<(&String, devctl_compose::Network)> = doc
+        .networks
+        .iter()
+        .map(|(k, v)| (k, v.clone().unwrap_or_default()))
+        .collect();
+    declared.sort_by(|a, b| a.0.cmp(b.0));
+    let default_key = "default".to_string();
+    if !declared.iter().any(|(k, _)| *k == "default") {
+        declared.push((&default_key, devctl_compose::Network::default()));
+    }
+    for (key, def) in declared {
+        let name = match (&def.name, def.external) {
+            (Some(n), _) => n.clone(),
+            (None, true) => key.clone(),
+            (None, false) => format!("{project}_{key}"),
+        };
+        let mut labels = kv(&def.labels);
+        labels.extend(network_labels(&project, key));
+        let ipam = def.ipam.as_ref().map(|i| Ipam {
+            driver: i.driver.clone(),
+            config: (!i.config.is_empty()).then(|| {
+                i.config
+                    .iter()
+                    .map(|c| IpamConfig {
+                        subnet: c.subnet.clone(),
+                        ip_range: c.ip_range.clone(),
+                        gateway: c.gateway.clone(),
+                        auxiliary_addresses: (!c.aux_addresses.is_empty())
+                            .then(|| kv(&c.aux_addresses)),
+                    })
+                    .collect()
+            }),
+            options: (!i.options.is_empty()).then(|| kv(&i.options)),
+        });
+        net_defs.push(NetworkPlan {
+            key: key.clone(),
+            name: name.clone(),
+            external: def.external,
+            create: NetworkCreateRequest {
+                name,
+                driver: Some(def.driver.clone().unwrap_or_else(|| "bridge".into())),
+                internal: def.internal.then_some(true),
+                attachable: def.attachable.then_some(true),
+                enable_ipv6: def.enable_ipv6,
+                ipam,
+                options: (!def.driver_opts.is_empty()).then(|| kv(&def.driver_opts)),
+                labels: Some(labels),
+                ..Default::default()
+            },
+        });
+    }
+    let network = net_defs
+        .iter()
+        .find(|n| n.key == "default")
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| format!("{project}_default"));
+    let mut used_networks: Vec<String> = Vec::new();
+    // compose's project environment: the process, then `.env` beside the
+    // compose file (secrets and configs read from it).
+    let reads_env = doc
+        .secrets
+        .iter()
+        .chain(doc.configs.iter())
+        .any(|(_, o)| o.environment.is_some());
+    let dotenv: Vec<(String, String)> = if reads_env {
+        (inputs.read_file)(&base.join(".env"))
+            .ok()
+            .and_then(|t| devctl_envfile::parse_dotenv(&t).ok())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
 
     let mut services = Vec::new();
     let mut needs_network = false;
@@ -502,9 +711,18 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
 
         let mut ports = Vec::new();
         for p in &s.ports {
-            ports.push(parse_port(p).map_err(|m| e("ports", m))?);
+            ports.extend(parse_port(p).map_err(|m| e("ports", m))?);
         }
         let mut exposed = Vec::new();
+        for x in s.expose.iter().flatten() {
+            let (a, b, proto) = Expose::parse(&x.0).map_err(|m| e("expose", m))?;
+            for port in a..=b {
+                let k = format!("{port}/{proto}");
+                if !exposed.contains(&k) {
+                    exposed.push(k);
+                }
+            }
+        }
         let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
         for p in &ports {
             let k = format!("{}/{}", p.container_port, p.protocol);
@@ -525,12 +743,31 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             list.sort_by(|a, b| (&a.host_ip, &a.host_port).cmp(&(&b.host_ip, &b.host_port)));
         }
 
-        let depends_on: Vec<(String, Condition)> = s
+        let mut depends_on: Vec<(String, Condition)> = s
             .depends_on
             .0
             .iter()
             .map(|(d, entry)| (d.clone(), entry.condition))
             .collect();
+        // As compose: a linked service, or one whose volumes are used,
+        // starts first.
+        let implied = s
+            .links
+            .iter()
+            .flatten()
+            .map(|l| l.split_once(':').map_or(l.as_str(), |(t, _)| t))
+            .chain(s.volumes_from.iter().flatten().filter_map(|v| {
+                let v = v
+                    .strip_suffix(":ro")
+                    .or_else(|| v.strip_suffix(":rw"))
+                    .unwrap_or(v);
+                (!v.starts_with("container:")).then(|| v.strip_prefix("service:").unwrap_or(v))
+            }));
+        for t in implied {
+            if !depends_on.iter().any(|(d, _)| d == t) {
+                depends_on.push((t.to_string(), Condition::ServiceStarted));
+            }
+        }
         for (d, _) in &depends_on {
             if !doc.services.contains_key(d) {
                 return Err(e("depends_on", format!("no service named {d:?}")));
@@ -640,17 +877,86 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             }
             Some(m) => Some(m.to_string()),
         };
-        let networking_config = if network_mode.is_none() {
-            needs_network = true;
-            Some(NetworkingConfig {
-                endpoints_config: Some(HashMap::from([(
-                    network.clone(),
-                    EndpointSettings::default(),
-                )])),
-            })
-        } else {
-            None
-        };
+        if network_mode.is_some() && s.networks.is_some() {
+            return Err(e(
+                "networks",
+                "`networks` and `network_mode` cannot be used together: keep one".into(),
+            ));
+        }
+        let mut svc_networks: Vec<(String, EndpointSettings, i64)> = Vec::new();
+        if network_mode.is_none() {
+            let wanted: Vec<(String, devctl_compose::keys::ServiceNetwork)> = match &s.networks {
+                None => vec![("default".to_string(), Default::default())],
+                Some(n) => n.0 .0.clone(),
+            };
+            for (key, sn) in wanted {
+                let np = net_defs.iter().find(|n| n.key == key).ok_or_else(|| {
+                    e(
+                        "networks",
+                        format!("the service joins network {key:?}, which is not declared under the top-level `networks:`"),
+                    )
+                })?;
+                if key == "default" {
+                    needs_network = true;
+                }
+                if !used_networks.contains(&key) {
+                    used_networks.push(key.clone());
+                }
+                let ipam_config =
+                    (sn.ipv4_address.is_some() || sn.ipv6_address.is_some()).then(|| {
+                        EndpointIpamConfig {
+                            ipv4_address: sn.ipv4_address.clone(),
+                            ipv6_address: sn.ipv6_address.clone(),
+                            ..Default::default()
+                        }
+                    });
+                svc_networks.push((
+                    np.name.clone(),
+                    EndpointSettings {
+                        aliases: (!sn.aliases.is_empty()).then(|| sn.aliases.clone()),
+                        ipam_config,
+                        ..Default::default()
+                    },
+                    sn.priority.unwrap_or(0),
+                ));
+            }
+            // compose: highest priority first, then by name.
+            svc_networks.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        }
+        // Links reach the linked containers by an alias on the first network.
+        let mut links = Vec::new();
+        for l in s.links.iter().flatten() {
+            let (target, alias) = l.split_once(':').unwrap_or((l, l));
+            if !doc.services.contains_key(target) {
+                return Err(e(
+                    "links",
+                    format!("{l:?} links to no service named {target:?}"),
+                ));
+            }
+            let target_name = match doc
+                .services
+                .get(target)
+                .and_then(|t| t.container_name.as_ref())
+            {
+                Some(c) => c.as_str().to_string(),
+                None => format!("{project}-{target}-1"),
+            };
+            links.push(format!("{target_name}:{alias}"));
+        }
+        if let Some(first) = svc_networks.first_mut() {
+            if !links.is_empty() {
+                first.1.links = Some(links.clone());
+            }
+        }
+        let networking_config = (!svc_networks.is_empty()).then(|| NetworkingConfig {
+            endpoints_config: Some(
+                svc_networks
+                    .iter()
+                    .map(|(n, ep, _)| (n.clone(), ep.clone()))
+                    .collect(),
+            ),
+        });
+        let primary_network = svc_networks.first().map(|(n, _, _)| n.clone());
 
         let mut labels: HashMap<String, String> = s
             .labels
@@ -673,9 +979,197 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             labels.insert(LABEL_DEPENDS_ON.into(), d.join(","));
         }
 
+        // Secrets and configs: a file is bind-mounted read-only (as compose
+        // does); content from the environment or the document is copied in
+        // before the container starts.
+        let mut copies = Vec::new();
+        for (kind, refs, top, dir) in [
+            ("secrets", &s.secrets, &doc.secrets, "/run/secrets"),
+            ("configs", &s.configs, &doc.configs, ""),
+        ] {
+            for r in refs.iter().flatten() {
+                let obj: &FileObject = top.get(&r.source).ok_or_else(|| {
+                    e(
+                        kind,
+                        format!(
+                            "{:?} is not declared under the top-level `{kind}:`",
+                            r.source
+                        ),
+                    )
+                })?;
+                let target = match &r.target {
+                    Some(t) if t.starts_with('/') => t.clone(),
+                    Some(t) => format!("{dir}/{t}"),
+                    None => format!("{dir}/{}", r.source),
+                };
+                if let Some(f) = &obj.file {
+                    let path = resolve_path(&base, f, inputs.env);
+                    if kind == "secrets" && !private_files.contains(&path) {
+                        private_files.push(path.clone());
+                    }
+                    binds.push(format!("{}:{target}:ro", path.display()));
+                    continue;
+                }
+                let content = if let Some(var) = &obj.environment {
+                    (inputs.env)(var)
+                        .or_else(|| dotenv.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone()))
+                        .ok_or_else(|| {
+                            e(
+                                kind,
+                                format!(
+                                    "{:?} reads the variable {var}, which is set neither in the environment nor in {}",
+                                    r.source,
+                                    base.join(".env").display()
+                                ),
+                            )
+                        })?
+                } else if let Some(c) = &obj.content {
+                    c.clone()
+                } else {
+                    return Err(e(
+                        kind,
+                        format!(
+                            "{:?} is external: external {kind} exist in swarm only; give it a `file` or `environment`",
+                            r.source
+                        ),
+                    ));
+                };
+                let id = |v: &Option<String>, what: &str| -> Result<u64, String> {
+                    match v {
+                        None => Ok(0),
+                        Some(x) => x
+                            .parse()
+                            .map_err(|_| e(kind, format!("{what} {x:?} is not a number"))),
+                    }
+                };
+                copies.push(CopyIn {
+                    path: target,
+                    content: content.into_bytes(),
+                    mode: r.mode.unwrap_or(0o444),
+                    uid: id(&r.uid, "uid")?,
+                    gid: id(&r.gid, "gid")?,
+                });
+            }
+        }
+
+        let hooks = |k: &str, list: &Option<Vec<Hook>>| -> Result<Vec<HookPlan>, String> {
+            list.iter()
+                .flatten()
+                .map(|h| {
+                    Ok(HookPlan {
+                        cmd: to_list(&h.command, true).map_err(|m| e(k, m))?,
+                        user: h.user.clone(),
+                        privileged: h.privileged.unwrap_or(false),
+                        working_dir: h.working_dir.clone(),
+                        env: h
+                            .environment
+                            .0
+                            .iter()
+                            .filter_map(|(k, v)| {
+                                v.clone()
+                                    .or_else(|| (inputs.env)(k))
+                                    .map(|v| format!("{k}={v}"))
+                            })
+                            .collect(),
+                    })
+                })
+                .collect()
+        };
+        let post_start = hooks("post_start", &s.post_start)?;
+        let pre_stop = hooks("pre_stop", &s.pre_stop)?;
+
+        let bytes =
+            |k: &str, v: &Option<devctl_compose::keys::ByteSize>| -> Result<Option<i64>, String> {
+                v.as_ref()
+                    .map(|b| b.bytes())
+                    .transpose()
+                    .map_err(|m| e(k, m))
+            };
+        let limits = s
+            .deploy
+            .as_ref()
+            .and_then(|d| d.resources.as_ref())
+            .and_then(|r| r.limits.clone())
+            .unwrap_or_default();
+        let reservations = s
+            .deploy
+            .as_ref()
+            .and_then(|d| d.resources.as_ref())
+            .and_then(|r| r.reservations.clone())
+            .unwrap_or_default();
+        if reservations.cpus.is_some() || reservations.pids.is_some() {
+            return Err(e(
+                "deploy.resources.reservations",
+                "only `memory` can be reserved on a single engine (cpus and pids reservations are swarm scheduling hints): use limits".into(),
+            ));
+        }
+        let nano_cpus = match (&s.cpus, &limits.cpus) {
+            (Some(c), _) | (None, Some(c)) => Some(c.nano().map_err(|m| e("cpus", m))?),
+            (None, None) => None,
+        };
+        let memory = match bytes("mem_limit", &s.mem_limit)? {
+            Some(m) => Some(m),
+            None => bytes("deploy.resources.limits.memory", &limits.memory)?,
+        };
+        let memory_reservation = match bytes("mem_reservation", &s.mem_reservation)? {
+            Some(m) => Some(m),
+            None => bytes("deploy.resources.reservations.memory", &reservations.memory)?,
+        };
+        let mut devices = Vec::new();
+        for d in s.devices.iter().flatten() {
+            let (h, c, perm) = Device::parse(&d.0).map_err(|m| e("devices", m))?;
+            devices.push(DeviceMapping {
+                path_on_host: Some(h),
+                path_in_container: Some(c),
+                cgroup_permissions: Some(perm),
+            });
+        }
+        let mut volumes_from = Vec::new();
+        for v in s.volumes_from.iter().flatten() {
+            let (what, mode) = match v.rsplit_once(':') {
+                Some((w, m)) if m == "ro" || m == "rw" => (w, Some(m)),
+                _ => (v.as_str(), None),
+            };
+            let container = match what.strip_prefix("container:") {
+                Some(c) => c.to_string(),
+                None => {
+                    let svc = what.strip_prefix("service:").unwrap_or(what);
+                    if !doc.services.contains_key(svc) {
+                        return Err(e("volumes_from", format!("{v:?} names no service {svc:?}")));
+                    }
+                    match doc
+                        .services
+                        .get(svc)
+                        .and_then(|t| t.container_name.as_ref())
+                    {
+                        Some(c) => c.as_str().to_string(),
+                        None => format!("{project}-{svc}-1"),
+                    }
+                }
+            };
+            volumes_from.push(match mode {
+                Some(m) => format!("{container}:{m}"),
+                None => container,
+            });
+        }
+        let replicas = s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1);
+        if s.container_name.is_some() && replicas > 1 {
+            return Err(e(
+                "container_name",
+                format!("a service with `container_name` cannot have {replicas} replicas (container names are unique): drop one of the two"),
+            ));
+        }
+        let list = |v: &Option<StrOrList>| v.as_ref().map(|l| l.to_vec()).filter(|l| !l.is_empty());
+        let map =
+            |v: &Option<devctl_compose::KeyValues>| v.as_ref().map(kv).filter(|m| !m.is_empty());
+
         let user = s.user.clone();
         let body = ContainerCreateBody {
             image: Some(image.clone()),
+            hostname: s.hostname.clone(),
+            domainname: s.domainname.clone(),
+            tty: s.tty,
+            open_stdin: s.stdin_open,
             cmd: s
                 .command
                 .as_ref()
@@ -710,18 +1204,86 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 tmpfs,
                 restart_policy,
                 extra_hosts,
-                network_mode: Some(network_mode.clone().unwrap_or_else(|| network.clone())),
+                network_mode: network_mode.clone().or(primary_network.clone()),
+                dns: list(&s.dns),
+                dns_search: list(&s.dns_search),
+                dns_options: s.dns_opt.clone().filter(|l| !l.is_empty()),
+                ulimits: s.ulimits.as_ref().map(|u| {
+                    u.iter()
+                        .map(|(k, l)| ResourcesUlimits {
+                            name: Some(k.clone()),
+                            soft: Some(l.soft),
+                            hard: Some(l.hard),
+                        })
+                        .collect()
+                }),
+                shm_size: bytes("shm_size", &s.shm_size)?,
+                sysctls: map(&s.sysctls),
+                devices: (!devices.is_empty()).then_some(devices),
+                device_cgroup_rules: s.device_cgroup_rules.clone().filter(|l| !l.is_empty()),
+                group_add: s
+                    .group_add
+                    .as_ref()
+                    .map(|g| g.iter().map(|x| x.0.clone()).collect()),
+                pid_mode: s.pid.clone(),
+                ipc_mode: s.ipc.clone(),
+                uts_mode: s.uts.clone(),
+                userns_mode: s.userns_mode.clone(),
+                cgroup_parent: s.cgroup_parent.clone(),
+                runtime: s.runtime.clone(),
+                log_config: s.logging.as_ref().map(|l| HostConfigLogConfig {
+                    typ: l.driver.clone(),
+                    config: (!l.options.is_empty()).then(|| kv(&l.options)),
+                }),
+                memory,
+                memory_reservation,
+                memory_swap: bytes("memswap_limit", &s.memswap_limit)?,
+                memory_swappiness: s.mem_swappiness,
+                oom_kill_disable: s.oom_kill_disable,
+                oom_score_adj: s.oom_score_adj,
+                pids_limit: s.pids_limit.or(limits.pids),
+                nano_cpus,
+                cpu_shares: s.cpu_shares,
+                cpu_period: s.cpu_period,
+                cpu_quota: s.cpu_quota,
+                cpuset_cpus: s.cpuset.clone(),
+                volumes_from: (!volumes_from.is_empty()).then_some(volumes_from),
+                annotations: map(&s.annotations),
                 ..Default::default()
             }),
             networking_config,
             ..Default::default()
         };
-        let config_hash = config_hash(&body);
+        let mut config_hash = config_hash(&body);
+        if !copies.is_empty() || !post_start.is_empty() || !pre_stop.is_empty() {
+            // What is copied in (and the hooks) is part of the container's
+            // configuration: a changed secret recreates it.
+            let mut h = Sha256::new();
+            h.update(config_hash.as_bytes());
+            for c in &copies {
+                h.update(c.path.as_bytes());
+                h.update([0]);
+                h.update(&c.content);
+                h.update(format!("\0{:o}:{}:{}\0", c.mode, c.uid, c.gid).as_bytes());
+            }
+            h.update(format!("{post_start:?}{pre_stop:?}").as_bytes());
+            config_hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        }
         services.push(ServicePlan {
             name: name.clone(),
+            container_name: s.container_name.as_ref().map(|c| c.as_str().to_string()),
             image,
+            platform: s.platform.as_ref().map(|p| p.as_str().to_string()),
+            pull_policy: match s.pull_policy.as_ref().map(|p| p.as_str()) {
+                None | Some("if_not_present") => "missing".to_string(),
+                Some(p) => p.to_string(),
+            },
+            networks: svc_networks.into_iter().map(|(n, ep, _)| (n, ep)).collect(),
+            copies,
+            post_start,
+            pre_stop,
             build,
-            replicas: s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1),
+            replicas,
             depends_on,
             config_hash,
             user,
@@ -743,6 +1305,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         config_files: file,
         network,
         needs_network,
+        networks: net_defs
+            .into_iter()
+            .filter(|n| used_networks.contains(&n.key))
+            .collect(),
         volumes,
         services,
         private_files,
@@ -1064,7 +1630,7 @@ volumes:
         assert_eq!(parse_duration("1.5s").unwrap(), 1_500_000_000);
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("10x").is_err());
-        let p = parse_port("8000").unwrap();
+        let p = parse_port("8000").unwrap().remove(0);
         assert_eq!(
             (
                 p.host_ip.as_str(),
@@ -1073,7 +1639,7 @@ volumes:
             ),
             ("", "", "8000")
         );
-        let p = parse_port("127.0.0.1:80:8000/udp").unwrap();
+        let p = parse_port("127.0.0.1:80:8000/udp").unwrap().remove(0);
         assert_eq!(
             (
                 p.host_ip.as_str(),
@@ -1082,9 +1648,21 @@ volumes:
             ),
             ("127.0.0.1", "80", "udp")
         );
-        let p = parse_port("[::1]:80:8000").unwrap();
+        let p = parse_port("[::1]:80:8000").unwrap().remove(0);
         assert_eq!(p.host_ip, "::1");
-        assert!(parse_port("1-3:1-3").is_err());
+        // ranges: pairwise, engine-picked, or one of a host range
+        let r = parse_port("8000-8002:9000-9002").unwrap();
+        assert_eq!(
+            r.iter()
+                .map(|p| format!("{}>{}", p.host_port, p.container_port))
+                .collect::<Vec<_>>(),
+            ["8000>9000", "8001>9001", "8002>9002"]
+        );
+        assert_eq!(parse_port("9000-9001").unwrap().len(), 2);
+        let r = parse_port("8000-8010:80").unwrap();
+        assert_eq!((r.len(), r[0].host_port.as_str()), (1, "8000-8010"));
+        let e = parse_port("8000-8001:9000-9002").unwrap_err();
+        assert!(e.contains("not the same length"), "{e}");
         assert_eq!(normalize_project_name("My App.1"), "myapp1");
         let p = mk("services:\n  s:\n    image: x\n    command: echo 'a b' c\n    restart: on-failure:3\n    stop_grace_period: 1500ms\n    tmpfs: /run:size=1m\n    extra_hosts: ['h=1.2.3.4']\n    cgroup: private\n").unwrap();
         let b = &p.services[0].body;

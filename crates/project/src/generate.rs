@@ -6,7 +6,7 @@
 //! so each `$` in it is written `$$` (compose interpolates the file again).
 
 use devctl_compose::{
-    Build, ComposeFile, Deploy, Healthcheck, KeyValues, Service, StrOrList as Cmd, Volume,
+    Build, ComposeFile, Healthcheck, KeyValues, Service, StrOrList as Cmd, Volume,
 };
 use devctl_out::looks_secret;
 
@@ -28,6 +28,57 @@ pub fn project_env(project: &str) -> String {
     format!(
         "{HEADER}# compose reads this file next to compose.yaml: it names the project\nCOMPOSE_PROJECT_NAME={project}\n"
     )
+}
+
+/// [`project_env`] plus the variables that secrets and configs read
+/// (`environment = "VAR"`): compose takes them from this file, so the
+/// engine and `docker compose` see the same value. `vars` holds the
+/// values (from `.env` or the process environment).
+pub fn project_env_with(project: &str, vars: &[(String, String)]) -> String {
+    let mut out = project_env(project);
+    for (k, v) in vars {
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&dotenv_quote(v));
+        out.push('\n');
+    }
+    out
+}
+
+/// A value as a dotenv line reads it back unchanged: single quotes (no
+/// expansion) unless it holds one, then double quotes with `\`, `"`, `$`
+/// and newlines escaped.
+pub fn dotenv_quote(v: &str) -> String {
+    if !v.contains('\'') && !v.contains('\n') {
+        return format!("'{v}'");
+    }
+    let mut s = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '$' => s.push_str("\\$"),
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// The variables the document's secrets and configs read from the
+/// environment (`environment: VAR`), in order, once each.
+pub fn environment_sources(doc: &ComposeFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, o) in doc.secrets.iter().chain(doc.configs.iter()) {
+        if let Some(v) = &o.environment {
+            let v = v.replace("$$", "$");
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 /// Host facts and resolved settings the generator needs.
@@ -230,6 +281,21 @@ fn json_strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// Copies compose's pass-through keys ([`devctl_compose::with_service_keys`]),
+/// `$` escaped.
+macro_rules! copy_keys {
+    ({} { $($k:ident : $t:ty,)* }) => {
+        fn copy_service_keys(s: &mut Service, c: &Common) {
+            $(
+                if let Some(v) = &c.$k {
+                    s.$k = Some(devctl_compose::keys::map_strings(v, &escape));
+                }
+            )*
+        }
+    };
+}
+devctl_compose::with_service_keys! { copy_keys! {} }
+
 struct Gen<'a> {
     input: &'a Input<'a>,
     warnings: Vec<String>,
@@ -381,6 +447,7 @@ impl Gen<'_> {
         if let Some(h) = &c.extra_hosts {
             s.extra_hosts.0 = h.0.iter().map(|(h, ip)| (escape(h), escape(ip))).collect();
         }
+        copy_service_keys(s, c);
     }
 
     fn build(&self, b: &BuildSpec) -> Build {
@@ -513,10 +580,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
         s.deploy = spec
             .deploy
             .as_ref()
-            .and_then(|d| d.replicas)
-            .map(|replicas| Deploy {
-                replicas: Some(replicas),
-            });
+            .map(|d| devctl_compose::keys::map_strings(d, &escape));
         doc.services.insert(name.clone(), s);
     }
 
@@ -543,6 +607,24 @@ pub fn generate(input: &Input<'_>) -> Generated {
     }
     for (n, v) in names {
         doc.volumes.insert(n, Some(v));
+    }
+    for (n, net) in &cfg.networks {
+        doc.networks.insert(
+            n.clone(),
+            Some(devctl_compose::keys::map_strings(net, &escape)),
+        );
+    }
+    for (top, out) in [
+        (&cfg.secrets, &mut doc.secrets),
+        (&cfg.configs, &mut doc.configs),
+    ] {
+        for (n, obj) in top {
+            let mut o = devctl_compose::keys::map_strings(obj, &escape);
+            if let Some(f) = &obj.file {
+                o.file = Some(escape(&g.host_path(f)));
+            }
+            out.insert(n.clone(), o);
+        }
     }
 
     Generated {

@@ -36,6 +36,15 @@ pub struct Config {
     /// list one here to give it a driver or driver options).
     #[serde(default)]
     pub volumes: BTreeMap<String, VolumeSpec>,
+    /// Networks (services join `default` unless they name networks).
+    #[serde(default)]
+    pub networks: BTreeMap<String, devctl_compose::Network>,
+    /// Secrets, mounted at `/run/secrets/NAME` of the services that list them.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, devctl_compose::FileObject>,
+    /// Configs, mounted at `/NAME` of the services that list them.
+    #[serde(default)]
+    pub configs: BTreeMap<String, devctl_compose::FileObject>,
     /// Lint settings, validated by the linter's own config loader.
     pub lint: Option<toml::Table>,
     /// Named tasks (`devctl TASK`), checked by [`crate::tasks`].
@@ -180,10 +189,19 @@ pub struct WatchRule {
 }
 
 /// The compose service keys shared by `[app]` and `[services.*]`, listed
-/// once: `$then!` receives its own arguments and then this list, and
-/// generates [`Common`] or a section holding these keys.
+/// once: `$then!` receives its own arguments and then this list (devctl's
+/// keys and compose's pass-through ones), and generates [`Common`] or a
+/// section holding these keys.
 macro_rules! with_common_keys {
     ($then:ident ! $args:tt) => {
+        devctl_compose::with_service_keys! { join_keys! { $then ! $args } }
+    };
+}
+
+/// devctl's own shared keys, then compose's pass-through keys
+/// ([`devctl_compose::with_service_keys`]), each an `Option`.
+macro_rules! join_keys {
+    ({ $then:ident ! $args:tt } { $($k:ident : $t:ty,)* }) => {
         $then! { $args {
             environment: Option<KeyValues>,
             env_file: Option<StrOrList>,
@@ -214,6 +232,7 @@ macro_rules! with_common_keys {
             allow_docker_socket: bool,
             /// `security_opt: no-new-privileges:true` (default: on unless privileged).
             no_new_privileges: Option<bool>,
+            $( $k: Option<$t>, )*
         } }
     };
 }
@@ -529,8 +548,8 @@ mod tests {
             ),
             ("[volumes.v]\ndriver_opt = {}\n", "driver_opt"),
             (
-                "[services.db]\nimage = \"x\"\nnetworks = [\"a\"]\n",
-                "networks",
+                "[services.db]\nimage = \"x\"\nblkio_config = {}\n",
+                "blkio_config",
             ),
             ("bogus = 1\n", "bogus"),
         ] {
