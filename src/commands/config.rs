@@ -260,7 +260,9 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let global = session.global;
     let project = session.project()?;
-    let rendered = render(project, session.host()?)?;
+    // Rendered and planned: what `start` would reject stops `config` too,
+    // before anything is written.
+    let (rendered, _) = session.rendered()?;
     if check {
         check_dockerfile(project)?;
         write_compose_if_possible(project, &rendered, global.quiet);

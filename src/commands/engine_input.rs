@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::cli::Global;
-use crate::commands::config::{render, write_compose, write_compose_if_possible, Host};
+use crate::commands::config::{render, write_compose, write_compose_if_possible, Host, Rendered};
 use crate::engine::plan::{self, Inputs, Plan};
 use crate::error::usage;
 
@@ -48,6 +48,9 @@ pub fn load_from(
 ) -> Result<Loaded> {
     let rendered = render(project, host)?;
     let path = project.paths.compose();
+    // Planned before anything is written: what the plan rejects leaves the
+    // generated files as they were.
+    let mut plan = plan_rendered(project, &rendered)?;
     if must_write {
         write_compose(project, &rendered)?;
     } else {
@@ -58,7 +61,6 @@ pub fn load_from(
             crate::errln!("warning: {w}");
         }
     }
-    let mut plan = plan_from_text(&rendered.text, &path, &project.name)?;
     // The env file devctl read: in the document as the app's `env_file`
     // when there is an app, but a project of services alone reads it too.
     plan.add_private(&project.paths.env_file);
@@ -91,25 +93,42 @@ pub fn load_from(
     })
 }
 
-/// Plans from a compose document's text (env files read from disk, `${}`
-/// defaults from the process environment). `project` is the compose project
-/// name (the model's; the file has no `name:`, it is in `.devctl/.env`).
-pub fn plan_from_text(text: &str, compose_path: &Path, project: &str) -> Result<Plan> {
+/// Plans the rendered document (env files read from disk, `${}` defaults
+/// from the process environment; the `.env` beside the compose file is the
+/// one about to be written). An error the plan finds in a service is told
+/// at its devctl.toml line ([`crate::project::validate`]): every command
+/// that renders the project, `config --check` first, fails the same way.
+pub fn plan_rendered(project: &crate::project::Project, rendered: &Rendered) -> Result<Plan> {
+    let compose_path = project.paths.compose();
     let file = compose_path.display().to_string();
-    let doc = plan::parse(text, &file).map_err(usage)?;
+    let doc = plan::parse(&rendered.text, &file).map_err(usage)?;
+    let beside = compose_path.with_file_name(".env");
     // A broken or non-text env file is named (with its line and column).
-    let read = |p: &Path| crate::fsutil::read_to_string_explained(p);
+    let read = |p: &Path| {
+        if p == beside {
+            Ok(rendered.env.clone())
+        } else {
+            crate::fsutil::read_to_string_explained(p)
+        }
+    };
     let env = |k: &str| std::env::var(k).ok();
     plan::plan(
         &doc,
-        compose_path,
+        &compose_path,
         &Inputs {
-            project,
+            project: &project.name,
             read_file: &read,
             env: &env,
         },
     )
-    .map_err(usage)
+    .map_err(|e| match crate::project::validate::split_plan_error(&file, &e) {
+        Some((key, msg)) => {
+            let text = std::fs::read_to_string(&project.paths.config).unwrap_or_default();
+            let shown = project.paths.shown(&project.paths.config);
+            anyhow::Error::new(crate::project::validate::locate(&shown, &text, "app", key, msg))
+        }
+        None => usage(e),
+    })
 }
 
 /// Holds an exclusive lock on `<project>/.devctl/engine.lock` and on the

@@ -110,7 +110,7 @@ impl<'g> Session<'g> {
         }
         let project = self.project()?;
         let r = crate::commands::config::render(project, self.host()?)?;
-        let plan = engine_input::plan_from_text(&r.text, &project.paths.compose(), &project.name)?;
+        let plan = engine_input::plan_rendered(project, &r)?;
         let (r, p) = self.rendered.get_or_init(|| (r, plan));
         Ok((r, p))
     }

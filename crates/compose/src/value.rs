@@ -591,6 +591,17 @@ impl PortSpec {
             check(h)?;
         }
         check(container)?;
+        let len = |r: &str| {
+            r.split_once('-')
+                .map_or(0, |(a, b)| b.parse::<u32>().unwrap_or(0) - a.parse::<u32>().unwrap_or(0))
+        };
+        if let Some(h) = host {
+            if len(container) > 0 && len(h) != len(container) {
+                return Err(bad(&format!(
+                    "the host range `{h}` and the container range `{container}` are not the same length"
+                )));
+            }
+        }
         Ok(PortSpec {
             raw: s.to_string(),
             host_ip,
@@ -604,16 +615,63 @@ impl PortSpec {
 impl<'de> Deserialize<'de> for PortSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = PortSpec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a port number or a string such as \"5432:5432\"")
+                f.write_str("a port number, a string such as \"5432:5432\" or a table { target, published, host_ip, protocol }")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<PortSpec, E> {
                 PortSpec::parse(&v.to_string()).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<PortSpec, E> {
                 PortSpec::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PortSpec, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct T {
+                    target: Scalar,
+                    published: Option<Scalar>,
+                    host_ip: Option<String>,
+                    protocol: Option<String>,
+                    mode: Option<String>,
+                    /// Metadata only (compose keeps it for display).
+                    #[allow(dead_code)]
+                    name: Option<String>,
+                    #[allow(dead_code)]
+                    app_protocol: Option<String>,
+                }
+                let t = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if let Some(m) = &t.mode {
+                    if m != "host" && m != "ingress" {
+                        return Err(de::Error::custom(format!(
+                            "port mode `{m}` is invalid: use `host` or `ingress`"
+                        )));
+                    }
+                }
+                let mut s = String::new();
+                if let Some(ip) = &t.host_ip {
+                    if ip.contains(':') && !ip.starts_with('[') {
+                        s.push_str(&format!("[{ip}]:"));
+                    } else {
+                        s.push_str(ip);
+                        s.push(':');
+                    }
+                }
+                match &t.published {
+                    Some(p) => {
+                        s.push_str(&p.0);
+                        s.push(':');
+                    }
+                    None if t.host_ip.is_some() => s.push(':'),
+                    None => {}
+                }
+                s.push_str(&t.target.0);
+                if let Some(p) = &t.protocol {
+                    s.push('/');
+                    s.push_str(p);
+                }
+                self.visit_str(&s)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<PortSpec, E> {
                 if !checked(v) {
@@ -634,12 +692,140 @@ impl<'de> Deserialize<'de> for PortSpec {
 
 // ------------------------------------------------------------------ volumes
 
-/// A service volume, `SOURCE:TARGET[:MODE]` or `TARGET` (anonymous).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A service volume, `SOURCE:TARGET[:MODE]` or `TARGET` (anonymous), or
+/// compose's long syntax (a table with `type`, `source`, `target`,
+/// `read_only`, `bind`, `volume`, `tmpfs`), read into the same shape.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VolumeMount {
     pub source: Option<String>,
     pub target: String,
     pub mode: Option<String>,
+    /// `type = "tmpfs"`: the tmpfs options (`size=…,mode=…`, maybe empty).
+    pub tmpfs: Option<String>,
+    /// Long syntax `bind.create_host_path = false`: a missing source is an
+    /// error instead of being created.
+    pub no_create_host_path: bool,
+}
+
+/// Compose's long volume syntax.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumeTable {
+    #[serde(rename = "type")]
+    kind: String,
+    source: Option<String>,
+    target: String,
+    #[serde(default)]
+    read_only: bool,
+    bind: Option<BindOptions>,
+    volume: Option<VolumeOptions>,
+    tmpfs: Option<TmpfsOptions>,
+    /// Accepted and ignored, as by compose on Linux.
+    #[allow(dead_code)]
+    consistency: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindOptions {
+    propagation: Option<String>,
+    create_host_path: Option<bool>,
+    selinux: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumeOptions {
+    #[serde(default)]
+    nocopy: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TmpfsOptions {
+    size: Option<Scalar>,
+    mode: Option<Scalar>,
+}
+
+impl VolumeTable {
+    fn into_mount(self) -> Result<VolumeMount, String> {
+        let mut opts: Vec<String> = Vec::new();
+        if self.read_only {
+            opts.push("ro".into());
+        }
+        let t = &self.target;
+        match self.kind.as_str() {
+            "bind" | "volume" => {
+                let src = self.source.clone().ok_or_else(|| {
+                    format!("volume for `{t}`: a {} mount needs a `source`", self.kind)
+                })?;
+                if self.kind == "volume" && (src.starts_with('/') || src.starts_with('.') || src.starts_with('~')) {
+                    return Err(format!("volume for `{t}`: type `volume` takes a volume name, not the path `{src}` (use type `bind`)"));
+                }
+                if self.kind == "bind" && !(src.starts_with('/') || src.starts_with('.') || src.starts_with('~') || src.contains('$')) {
+                    return Err(format!("volume for `{t}`: type `bind` takes a host path; write `./{src}` for a path in the project"));
+                }
+                let mut no_create = false;
+                if let Some(b) = &self.bind {
+                    if self.kind != "bind" {
+                        return Err(format!("volume for `{t}`: `bind` options need type `bind`"));
+                    }
+                    if let Some(p) = &b.propagation {
+                        opts.push(p.clone());
+                    }
+                    if let Some(z) = &b.selinux {
+                        if z != "z" && z != "Z" {
+                            return Err(format!("volume for `{t}`: selinux is `z` (shared) or `Z` (private), not `{z}`"));
+                        }
+                        opts.push(z.clone());
+                    }
+                    no_create = b.create_host_path == Some(false);
+                }
+                if let Some(v) = &self.volume {
+                    if v.nocopy {
+                        opts.push("nocopy".into());
+                    }
+                }
+                let mode = (!opts.is_empty()).then(|| opts.join(","));
+                let short = match &mode {
+                    Some(m) => format!("{src}:{t}:{m}"),
+                    None => format!("{src}:{t}"),
+                };
+                let mut m = if checked(&short) {
+                    VolumeMount::parse(&short)?
+                } else {
+                    VolumeMount { source: Some(src), target: t.clone(), mode, ..VolumeMount::default() }
+                };
+                m.no_create_host_path = no_create;
+                Ok(m)
+            }
+            "tmpfs" => {
+                if !t.starts_with('/') {
+                    return Err(format!("tmpfs `{t}`: the container path must be absolute"));
+                }
+                let mut o = Vec::new();
+                if let Some(tm) = &self.tmpfs {
+                    if let Some(sz) = &tm.size {
+                        o.push(format!("size={}", sz.0));
+                    }
+                    if let Some(md) = &tm.mode {
+                        o.push(format!("mode={}", md.0));
+                    }
+                }
+                if self.read_only {
+                    o.push("ro".into());
+                }
+                Ok(VolumeMount {
+                    target: t.clone(),
+                    tmpfs: Some(o.join(",")),
+                    ..VolumeMount::default()
+                })
+            }
+            other => Err(format!(
+                "volume for `{t}`: type `{other}` is not supported (use `bind`, `volume` or `tmpfs`)"
+            )),
+        }
+    }
 }
 
 impl VolumeMount {
@@ -692,6 +878,7 @@ impl VolumeMount {
             source: source.map(str::to_string),
             target: target.to_string(),
             mode: mode.map(str::to_string),
+            ..VolumeMount::default()
         })
     }
 
@@ -706,23 +893,27 @@ impl VolumeMount {
 impl<'de> Deserialize<'de> for VolumeMount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = VolumeMount;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a volume such as \"db-data:/var/lib/postgresql/data\"")
+                f.write_str("a volume such as \"db-data:/var/lib/postgresql/data\" or a table { type, source, target }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VolumeMount, E> {
                 if !checked(v) {
                     return Ok(VolumeMount {
-                        source: None,
                         target: v.to_string(),
-                        mode: None,
+                        ..VolumeMount::default()
                     });
                 }
                 VolumeMount::parse(v).map_err(E::custom)
             }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VolumeMount, A::Error> {
+                VolumeTable::deserialize(de::value::MapAccessDeserializer::new(map))?
+                    .into_mount()
+                    .map_err(de::Error::custom)
+            }
         }
-        d.deserialize_str(V)
+        d.deserialize_any(V)
     }
 }
 

@@ -386,12 +386,22 @@ impl Gen<'_> {
             let p = self.port(name, p);
             s.ports.push(escape(&p));
         }
-        for v in &c.volumes {
-            let v = self.volume(name, v);
-            s.volumes.push(v);
-        }
         if let Some(t) = &c.tmpfs {
             s.tmpfs = t.to_vec().iter().map(|x| escape(x)).collect();
+        }
+        for v in &c.volumes {
+            // A long-syntax tmpfs is compose's `tmpfs:` entry.
+            if let Some(o) = &v.tmpfs {
+                let entry = if o.is_empty() {
+                    v.target.clone()
+                } else {
+                    format!("{}:{o}", v.target)
+                };
+                s.tmpfs.push(escape(&entry));
+                continue;
+            }
+            let v = self.volume(name, v);
+            s.volumes.push(v);
         }
         if let Some(d) = &c.depends_on {
             for (svc, entry) in &d.0 {

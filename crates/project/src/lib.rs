@@ -13,6 +13,7 @@ pub mod interp;
 pub mod load;
 pub mod model;
 pub mod tasks;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 
