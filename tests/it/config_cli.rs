@@ -22,7 +22,7 @@ const EXAMPLES: &[&str] = &[
     "test-workers",
 ];
 
-fn manifest_dir() -> PathBuf {
+pub(crate) fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -167,7 +167,7 @@ fn examples_match_their_design() {
 /// The compose-spec schema, compiled as draft 7. Its `$schema` is written
 /// `https://json-schema.org/draft-07/schema` (https, no `#`), a URI the
 /// jsonschema crate does not recognise, so the draft is set explicitly.
-fn compose_validator() -> Option<jsonschema::Validator> {
+pub(crate) fn compose_validator() -> Option<jsonschema::Validator> {
     let schema = compose_schema()?;
     Some(
         jsonschema::options()
@@ -543,7 +543,7 @@ fn examples_are_accepted_by_docker_compose() {
 /// Docker Compose v2 (the CLI plugin `scripts/install-test-deps.sh` installs,
 /// pinned): whether `docker compose version` works; under CI=true a missing
 /// plugin fails.
-fn compose_v2_ready() -> bool {
+pub(crate) fn compose_v2_ready() -> bool {
     let ok = Command::new("docker")
         .args(["compose", "version"])
         .output()

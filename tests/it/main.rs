@@ -5,6 +5,7 @@ mod support;
 
 mod architecture;
 mod build_secrets;
+mod compose_surface;
 mod config_cli;
 mod data_state;
 mod doctor_e2e;

@@ -320,8 +320,19 @@ fn env_files_never_reach_a_build_context() {
             .and_then(|n| n.as_str())
             .unwrap_or("example")
             .to_string();
-        let plan =
-            devctl::commands::engine_input::plan_from_text(&text, &compose, &project).unwrap();
+        let doc = devctl::engine::plan::parse(&text, &compose.display().to_string()).unwrap();
+        let read = |p: &Path| std::fs::read_to_string(p);
+        let env = |k: &str| std::env::var(k).ok();
+        let plan = devctl::engine::plan::plan(
+            &doc,
+            &compose,
+            &devctl::engine::plan::Inputs {
+                project: &project,
+                read_file: &read,
+                env: &env,
+            },
+        )
+        .unwrap();
         for svc in &plan.services {
             let Some(build) = &svc.build else { continue };
             let ig = read_ignore(build).unwrap();
