@@ -118,6 +118,10 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     #[serde(default, skip_serializing_if = "ExtraHosts::is_empty")]
     pub extra_hosts: ExtraHosts,
+    /// Compose profiles: the service starts only when one is active (or it
+    /// is named on the command line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     /// Keys devctl does not model (see [`parse`]); never written.
     #[serde(flatten, skip_serializing)]
     pub unsupported: BTreeMap<String, yaml::Value>,

@@ -381,6 +381,7 @@ impl Gen<'_> {
         if let Some(h) = &c.extra_hosts {
             s.extra_hosts.0 = h.0.iter().map(|(h, ip)| (escape(h), escape(ip))).collect();
         }
+        s.profiles = c.profiles.iter().map(|x| escape(x)).collect();
     }
 
     fn build(&self, b: &BuildSpec) -> Build {

@@ -209,6 +209,9 @@ macro_rules! with_common_keys {
             stop_signal: Option<String>,
             stop_grace_period: Option<Duration>,
             extra_hosts: Option<ExtraHosts>,
+            /// Compose profiles (`--profile`, `COMPOSE_PROFILES`).
+            #[serde(default)]
+            profiles: Vec<String>,
             /// Opt-in for mounting the Docker socket (root-equivalent).
             #[serde(default)]
             allow_docker_socket: bool,
@@ -475,6 +478,7 @@ pub const COMMON_SERVICE_KEYS: &[&str] = &[
     "stop_signal",
     "stop_grace_period",
     "extra_hosts",
+    "profiles",
     "allow_docker_socket",
     "no_new_privileges",
 ];
