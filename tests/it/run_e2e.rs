@@ -82,12 +82,25 @@ fn run_rm_passes_options_and_the_exit_code_and_leaves_no_container() {
     }
     let t = project("runrm");
     let (out, err) = t.ok(&[
-        "run", "--rm", "-e", "A=from-e", "-u", "1234", "-w", "/tmp", "tool", "sh", "-c",
+        "run",
+        "--rm",
+        "-e",
+        "A=from-e",
+        "-u",
+        "1234",
+        "-w",
+        "/tmp",
+        "tool",
+        "sh",
+        "-c",
         "echo \"$A $(id -u) $(pwd)\"",
     ]);
     assert_eq!(out, "from-e 1234 /tmp\n", "{err}");
     // the dependency was started first, the one-off is gone
-    assert!(t.containers().contains(&format!("{}-db-1", t.name)), "{err}");
+    assert!(
+        t.containers().contains(&format!("{}-db-1", t.name)),
+        "{err}"
+    );
     assert!(oneoffs(&t).is_empty(), "{:?}", oneoffs(&t));
     // the service's command, user and workdir when not overridden
     let (out, _) = t.ok(&["run", "--rm", "--no-deps", "tool"]);
@@ -229,7 +242,10 @@ fn oneoff_tasks_run_in_a_fresh_container_that_is_removed() {
     assert!(oneoffs(&t).is_empty(), "{:?}", oneoffs(&t));
     assert!(!t.containers().iter().any(|c| c.ends_with("-lone-1")));
     let (out, _) = t.ok(&["--dry-run", "once"]);
-    assert!(out.contains("in a one-off container of service lone"), "{out}");
+    assert!(
+        out.contains("in a one-off container of service lone"),
+        "{out}"
+    );
     // Ctrl-C: removed too
     let child = t
         .cmd(&["hang"])
@@ -298,8 +314,21 @@ fn restart_restarts_and_sh_takes_exec_flags() {
     t.code(&["restart", "nope"], 2);
     // sh: -e, -u, -w, -T, --index
     let (out, _) = t.ok(&[
-        "sh", "-T", "-e", "A=1", "-e", "B=two", "-u", "1234", "-w", "/tmp", "lone", "--", "sh",
-        "-c", "echo \"$A $B $(id -u) $(pwd)\"",
+        "sh",
+        "-T",
+        "-e",
+        "A=1",
+        "-e",
+        "B=two",
+        "-u",
+        "1234",
+        "-w",
+        "/tmp",
+        "lone",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$A $B $(id -u) $(pwd)\"",
     ]);
     assert_eq!(out, "1 two 1234 /tmp\n");
     let host = |c: &str| docker_out(&["inspect", "-f", "{{.Config.Hostname}}", c]);
