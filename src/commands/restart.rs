@@ -21,7 +21,7 @@ pub fn run(session: &Session, services: &[String]) -> Result<ExitCode> {
     }
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
-        let done = apply::restart(&eng, &loaded.plan, services).await?;
+        let done = apply::restart(eng, &loaded.plan, services).await?;
         if done.is_empty() && !session.global.quiet {
             crate::errln!("no container to restart (`devctl start` creates them)");
         }

@@ -286,7 +286,7 @@ fn profiled_services_start_only_when_active_or_named() {
     assert!(t.containers().contains(&upd));
     t.ok(&["down"]);
     t.ok(&["start", "--no-wait", "upd"]);
-    assert_eq!(t.containers(), [upd.clone()]);
+    assert_eq!(t.containers(), std::slice::from_ref(&upd));
     // run names it too
     let (out, _) = t.ok(&["run", "--rm", "upd", "echo", "ran"]);
     assert_eq!(out, "ran\n");
@@ -338,4 +338,52 @@ fn restart_restarts_and_sh_takes_exec_flags() {
     assert_eq!(out.trim(), host(&l1).trim());
     let (_, err) = t.code(&["sh", "--index", "3", "lone", "--", "true"], 1);
     assert!(err.contains("replica 3"), "{err}");
+}
+
+#[test]
+fn run_passes_a_terminal_unless_dash_t() {
+    if !engine_ready() {
+        return;
+    }
+    let t = project("runtty");
+    let check = "if [ -t 0 ] && [ -t 1 ]; then echo tty-yes; else echo tty-no; fi; exit 5";
+    let (out, _) = t.code(&["run", "--rm", "--no-deps", "tool", "sh", "-c", check], 5);
+    assert_eq!(out, "tty-no\n");
+    // under a pseudo-terminal: a TTY, unless -T
+    let script = r#"
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+buf = b""
+while True:
+    try:
+        d = os.read(fd, 1024)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(buf.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+"#;
+    for (flag, want) in [(None, "tty-yes"), (Some("-T"), "tty-no")] {
+        let mut args = vec![env!("CARGO_BIN_EXE_devctl"), "run", "--rm", "--no-deps"];
+        args.extend(flag);
+        args.extend(["tool", "sh", "-c", check]);
+        let o = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .args(&args)
+            .current_dir(t.path())
+            .env("HOME", t.home.path())
+            .env_remove("DOCKER_HOST")
+            .output()
+            .expect("python3 runs");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(5), "{flag:?}: {out}");
+        assert!(out.contains(want), "{flag:?}: {out}");
+    }
+    assert!(oneoffs(&t).is_empty(), "{:?}", oneoffs(&t));
 }
