@@ -165,8 +165,10 @@ fn a_kept_one_off_is_named_and_labelled_as_compose_does_and_down_removes_it() {
     // ps lists it (as `docker compose ps -a` does); start leaves it alone
     let (ps, _) = t.ok(&["ps"]);
     assert!(ps.contains(name.as_str()), "{ps}");
-    t.ok(&["start", "--no-wait", "db"]);
+    // (converge of the same service: the one-off is not one of its replicas)
+    t.ok(&["start", "--no-wait", "tool"]);
     assert_eq!(oneoffs(&t).len(), 1);
+    assert!(t.containers().contains(&format!("{}-tool-1", t.name)));
     // --service-ports publishes the service's ports
     t.ok(&["run", "--no-deps", "--service-ports", "tool", "true"]);
     let published: Vec<String> = oneoffs(&t)
@@ -386,4 +388,106 @@ sys.exit(os.waitstatus_to_exitcode(st))
         assert!(out.contains(want), "{flag:?}: {out}");
     }
     assert!(oneoffs(&t).is_empty(), "{:?}", oneoffs(&t));
+}
+
+#[test]
+fn a_dependency_on_a_disabled_profiled_service_is_refused_as_compose_does() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new(
+        "profdep",
+        "",
+        &format!(
+            r#"
+[services.upd]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+profiles = ["update"]
+
+[services.web]
+image = "{FIXTURE}"
+command = ["sleep", "1000"]
+init = true
+depends_on = ["upd"]
+"#
+        ),
+    );
+    let (_, err) = t.code(&["start", "--no-wait", "app"], 2);
+    assert!(
+        err.contains("error: service \"web\" depends on service \"upd\", which is not enabled: its profiles are update; activate one (`--profile update` or COMPOSE_PROFILES), or name upd on the command line\n"),
+        "{err}"
+    );
+    assert!(t.containers().is_empty(), "{:?}", t.containers());
+    // docker compose rejects the same file
+    let compose = |extra: &[&str]| {
+        let dir = t.path().join(".devctl");
+        let file = dir.join("compose.yaml");
+        let mut args = vec![
+            "compose".to_string(),
+            "--project-directory".to_string(),
+            dir.display().to_string(),
+            "-f".to_string(),
+            file.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        docker(&args)
+    };
+    let o = compose(&["config", "--quiet"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("depends on undefined service"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(compose(&["--profile", "update", "config", "--quiet"])
+        .status
+        .success());
+    // ps does not care; with the profile, web starts after upd
+    t.ok(&["ps"]);
+    t.ok(&["--profile", "update", "start", "--no-wait", "web"]);
+    let have = t.containers();
+    assert_eq!(
+        have,
+        [format!("{}-upd-1", t.name), format!("{}-web-1", t.name)]
+    );
+}
+
+#[test]
+fn stop_and_restart_leave_a_running_one_off_alone_and_down_removes_it() {
+    if !engine_ready() {
+        return;
+    }
+    let t = project("runstop");
+    let child = t
+        .cmd(&["run", "--rm", "--no-deps", "tool", "sleep", "324"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !running_oneoff(&t, "sleep 324") {
+        assert!(Instant::now() < deadline, "never got ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (name, _) = oneoffs(&t).remove(0);
+    let started = || docker_out(&["inspect", "-f", "{{.State.StartedAt}}", &name]);
+    let before = started();
+    t.ok(&["stop"]);
+    t.ok(&["restart", "tool"]);
+    assert!(running_oneoff(&t, "sleep 324"));
+    assert_eq!(started(), before);
+    t.ok(&["down"]);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    // down stops it (SIGTERM: the command's 143) and removes it; when the
+    // removal wins the race to the exit code, devctl says so
+    match o.status.code() {
+        Some(143) => {}
+        Some(1) => assert!(err.contains("was removed while it ran"), "{err}"),
+        other => panic!("exit {other:?}: {err}"),
+    }
+    assert!(oneoffs(&t).is_empty());
 }

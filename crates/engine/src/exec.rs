@@ -464,11 +464,21 @@ pub async fn attach_container(eng: &Engine, id: &str, tty: bool, stdin: bool) ->
     }
     // The stream ends when the process exits; the state can lag a tick.
     for _ in 0..500 {
-        let c = eng
+        let c = match eng
             .docker
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
-            .with_context(|| format!("reading the exit code of container {id}"))?;
+        {
+            Ok(c) => c,
+            Err(e) if super::status_of(&e) == Some(404) => {
+                return Err(anyhow!(
+                    "container {id} was removed while it ran (`devctl down`?)"
+                ))
+            }
+            Err(e) => {
+                return Err(anyhow!(e).context(format!("reading the exit code of container {id}")))
+            }
+        };
         let state = c.state.unwrap_or_default();
         if state.running != Some(true) {
             return Ok(state.exit_code.unwrap_or(0));
