@@ -491,3 +491,19 @@ fn stop_and_restart_leave_a_running_one_off_alone_and_down_removes_it() {
     }
     assert!(oneoffs(&t).is_empty());
 }
+
+#[test]
+fn run_in_the_app_builds_its_image_and_runs_as_its_user_in_its_workdir() {
+    if !engine_ready() {
+        return;
+    }
+    let t = project("runapp");
+    // nothing built, nothing running: the image is built first
+    let (out, err) = t.ok(&["run", "--rm", "--no-deps", "app", "sh", "-c", "id -un; pwd"]);
+    assert_eq!(out, "app\n/app\n", "{err}");
+    assert!(oneoffs(&t).is_empty());
+    assert!(t.containers().is_empty(), "{:?}", t.containers());
+    // the never-root rule does not stop an explicit -u
+    let (out, _) = t.ok(&["run", "--rm", "--no-deps", "-u", "0", "app", "id", "-u"]);
+    assert_eq!(out, "0\n");
+}
