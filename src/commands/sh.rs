@@ -141,3 +141,26 @@ pub fn run(
     // `attach` returned, and std flushes stdout on the way out.
     Ok(ExitCode::from((code & 0xff) as u8))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_flags_split_at_the_first_equals_and_key_alone_reads_the_environment() {
+        let p = |v: &[&str]| env_pairs(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            p(&["A=1", "B=x=y", "C="]).unwrap(),
+            [
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "x=y".to_string()),
+                ("C".to_string(), String::new())
+            ]
+        );
+        // PATH is set for the test process; an unset key is dropped
+        let got = p(&["PATH", "DEVCTL_SURELY_UNSET_VAR"]).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "PATH");
+        assert!(p(&["=1"]).is_err());
+    }
+}
