@@ -49,6 +49,9 @@ pub struct Global {
     /// When to use colour (NO_COLOR is honoured for `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Activate a compose profile (repeatable; default: COMPOSE_PROFILES; `*` all)
+    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    pub profile: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,11 +151,21 @@ pub enum Command {
         #[arg(value_name = "SERVICE")]
         services: Vec<String>,
     },
+    /// Restart the containers of the services (default: all)
+    Restart {
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+    },
+    /// Run a command in a new one-off container of a service (exit code passed through)
+    Run(Box<crate::commands::run::RunArgs>),
     /// A shell, or `-- CMD…`, in a running service container (exit code passed through)
     Sh {
         /// The service (default: app)
         #[arg(value_name = "SERVICE")]
         service: Option<String>,
+        #[command(flatten)]
+        opts: crate::commands::sh::ShOpts,
         /// The command and its arguments (after `--`)
         #[arg(last = true, value_name = "CMD")]
         cmd: Vec<String>,
@@ -351,7 +364,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::commands::logs::run(session, follow, &services)
         }
         Command::RunDev => crate::commands::rundev::run(session),
-        Command::Sh { service, cmd } => crate::commands::sh::run(session, service.as_deref(), &cmd),
+        Command::Sh { service, opts, cmd } => {
+            crate::commands::sh::run(session, service.as_deref(), &opts, &cmd)
+        }
+        Command::Restart { services } => crate::commands::restart::run(session, &services),
+        Command::Run(args) => crate::commands::run::run(session, &args),
         Command::Doctor { json } => crate::commands::doctor::run(session, json),
         Command::Completions { shell } => completions(shell),
         Command::LintDockerfile(args) => crate::commands::lint::run(&args, &cli.global),
@@ -372,6 +389,7 @@ fn help_with_tasks() -> Option<ExitCode> {
         verbose: 0,
         quiet: false,
         color: ColorChoice::Auto,
+        profile: Vec::new(),
     };
     let mut help = false;
     let mut it = args.iter();

@@ -26,7 +26,9 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
         show_warnings: true,
     })?;
     let plan = &loaded.plan;
-    let selected = plan.select(services).map_err(usage)?;
+    // The services the active profiles enable (and those named), as
+    // `docker compose build` builds them.
+    let selected = plan.select(services, &session.profiles()).map_err(usage)?;
     let opts = BuildOptions {
         no_cache,
         pull,

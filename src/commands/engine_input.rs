@@ -121,14 +121,18 @@ pub fn plan_rendered(project: &crate::project::Project, rendered: &Rendered) -> 
             env: &env,
         },
     )
-    .map_err(|e| match crate::project::validate::split_plan_error(&file, &e) {
-        Some((key, msg)) => {
-            let text = std::fs::read_to_string(&project.paths.config).unwrap_or_default();
-            let shown = project.paths.shown(&project.paths.config);
-            anyhow::Error::new(crate::project::validate::locate(&shown, &text, "app", key, msg))
-        }
-        None => usage(e),
-    })
+    .map_err(
+        |e| match crate::project::validate::split_plan_error(&file, &e) {
+            Some((key, msg)) => {
+                let text = std::fs::read_to_string(&project.paths.config).unwrap_or_default();
+                let shown = project.paths.shown(&project.paths.config);
+                anyhow::Error::new(crate::project::validate::locate(
+                    &shown, &text, "app", key, msg,
+                ))
+            }
+            None => usage(e),
+        },
+    )
 }
 
 /// Holds an exclusive lock on `<project>/.devctl/engine.lock` and on the

@@ -12,6 +12,8 @@ pub mod lint;
 pub mod logs;
 
 pub mod ps;
+pub mod restart;
+pub mod run;
 pub mod rundev;
 pub mod sh;
 pub mod start;

@@ -32,7 +32,7 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
     let rt = session.runtime()?;
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
-    let selected = plan.select(services).map_err(usage)?;
+    let selected = plan.select(services, &session.profiles()).map_err(usage)?;
     let app_selected = selected.iter().any(|s| s.name == "app");
     if let (Some(u), true, false) = (&loaded.unwritable, app_selected, global.quiet) {
         crate::errln!("warning: {}\nfix: {}", u.problem(), u.fix());
@@ -99,20 +99,33 @@ pub async fn start_services(
     eng: &crate::engine::Engine,
     plan: &crate::engine::plan::Plan,
     services: &[String],
+    profiles: &[String],
 ) -> Result<()> {
-    let selected = plan.select(services).map_err(usage)?;
+    let selected = plan.select(services, profiles).map_err(usage)?;
     converge_selected(global, cwd, eng, plan, &selected).await?;
     Ok(())
 }
 
 /// Builds the missing images of `selected`, then converges them.
-async fn converge_selected(
+pub async fn converge_selected(
     global: &Global,
     cwd: &std::path::Path,
     eng: &crate::engine::Engine,
     plan: &crate::engine::plan::Plan,
     selected: &[&ServicePlan],
 ) -> Result<crate::engine::apply::Report> {
+    let image_ids = image_ids(global, cwd, eng, selected).await?;
+    converge(eng, plan, selected, &image_ids).await
+}
+
+/// The image id of each of `selected` (by service name), building the
+/// missing images of services that have a `build:`.
+pub async fn image_ids(
+    global: &Global,
+    cwd: &std::path::Path,
+    eng: &crate::engine::Engine,
+    selected: &[&ServicePlan],
+) -> Result<HashMap<String, String>> {
     let ids =
         futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
     let mut image_ids = HashMap::new();
@@ -160,7 +173,7 @@ async fn converge_selected(
         };
         image_ids.insert(svc.name.clone(), id);
     }
-    converge(eng, plan, selected, &image_ids).await
+    Ok(image_ids)
 }
 
 /// The containers `start` waits for: every replica of the selected services

@@ -76,17 +76,38 @@ pub fn run(
     } else {
         None
     };
+    let profiles = session.profiles();
     let last = steps.len().saturating_sub(1);
     for (i, step) in steps.iter().enumerate() {
         let Some(argv) = &step.argv else { continue };
-        let code: i64 =
-            match (Place::of(step.spec), &engine, plan) {
-                (Place::Host, _, _) => run_host(&project, step, argv)?,
-                (Place::Service(svc), Some((rt, eng)), Some(plan)) => rt.block_on(
-                    run_in_container(global, eng, plan, &project, &svc, step, argv, i == last),
-                )?,
-                _ => return Err(anyhow!("internal: task `{}` has no engine", step.name)),
-            };
+        let code: i64 = match (Place::of(step.spec), &engine, plan) {
+            (Place::Host, _, _) => run_host(&project, step, argv)?,
+            (Place::Service(svc), Some((rt, eng)), Some(plan)) if step.spec.oneoff => {
+                rt.block_on(run_oneoff(
+                    global,
+                    eng,
+                    plan,
+                    project,
+                    &profiles,
+                    &svc,
+                    step,
+                    argv,
+                    i == last,
+                ))?
+            }
+            (Place::Service(svc), Some((rt, eng)), Some(plan)) => rt.block_on(run_in_container(
+                global,
+                eng,
+                plan,
+                project,
+                &profiles,
+                &svc,
+                step,
+                argv,
+                i == last,
+            ))?,
+            _ => return Err(anyhow!("internal: task `{}` has no engine", step.name)),
+        };
         if code != 0 {
             if i != last {
                 crate::errln!(
@@ -127,6 +148,17 @@ fn describe(
                     project.paths.dir.display()
                 ));
                 env.extend(project.env.from_file.keys().map(String::as_str));
+            }
+            Place::Service(name) if step.spec.oneoff => {
+                let svc = plan
+                    .and_then(|p| p.service(&name))
+                    .ok_or_else(|| usage(format!("task `{}`: no service {name:?}", step.name)))?;
+                s.push_str(&format!(
+                    "[{i}/{n}] {}: in a one-off container of service {name} (removed after; user {}, workdir {})\n",
+                    step.name,
+                    svc.user.as_deref().unwrap_or("the image's"),
+                    svc.working_dir.as_deref().unwrap_or("the image's"),
+                ));
             }
             Place::Service(name) => {
                 let svc = plan
@@ -218,6 +250,7 @@ async fn run_in_container(
     eng: &crate::engine::Engine,
     plan: &crate::engine::plan::Plan,
     project: &Project,
+    profiles: &[String],
     service: &str,
     step: &Step<'_>,
     argv: &[String],
@@ -273,6 +306,7 @@ async fn run_in_container(
             eng,
             plan,
             &[service.to_string()],
+            profiles,
         )
         .await?;
         req.container = running_container(eng, plan, service)
@@ -297,6 +331,52 @@ async fn run_in_container(
             user: svc.user.clone(),
             script: kill,
         }),
+    )
+    .await
+}
+
+/// Runs the task in a fresh one-off container of the service (`oneoff =
+/// true`), as `devctl run --rm SERVICE ARGV…` does: its dependencies
+/// started first, the task's env added, removed after (also on Ctrl-C).
+#[allow(clippy::too_many_arguments)]
+async fn run_oneoff(
+    global: &Global,
+    eng: &crate::engine::Engine,
+    plan: &crate::engine::plan::Plan,
+    project: &Project,
+    profiles: &[String],
+    service: &str,
+    step: &Step<'_>,
+    argv: &[String],
+    is_last: bool,
+) -> Result<i64> {
+    // The dependencies run without the terminal: only the last task reads it.
+    let tty = is_last && std::io::stdin().is_terminal() && crate::out::stdout_is_terminal();
+    let req = crate::commands::run::Request {
+        service: service.to_string(),
+        oneoff: crate::engine::plan::OneOff {
+            cmd: Some(argv.to_vec()),
+            env: step
+                .spec
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            tty,
+            stdin: tty || (is_last && !exec::stdin_is_dev_null()),
+            ..Default::default()
+        },
+        rm: true,
+        no_deps: false,
+    };
+    crate::commands::run::run_oneoff(
+        global,
+        &project.paths.cwd,
+        &project.paths.dir,
+        eng,
+        plan,
+        profiles,
+        req,
     )
     .await
 }

@@ -192,6 +192,37 @@ impl<'g> Session<'g> {
     }
 }
 
+impl Session<'_> {
+    /// The active compose profiles: `--profile` (repeatable) when given,
+    /// else `COMPOSE_PROFILES` (comma-separated), as compose v2 reads them.
+    pub fn profiles(&self) -> Vec<String> {
+        active_profiles(
+            &self.global.profile,
+            std::env::var("COMPOSE_PROFILES").ok().as_deref(),
+        )
+    }
+}
+
+/// `--profile` values win over `COMPOSE_PROFILES` (compose's
+/// `WithDefaultProfiles`); empty entries are dropped.
+pub fn active_profiles(flags: &[String], env: Option<&str>) -> Vec<String> {
+    let list: Vec<String> = if flags.is_empty() {
+        env.unwrap_or("").split(',').map(str::to_string).collect()
+    } else {
+        flags.to_vec()
+    };
+    list.into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// A process environment variable (`devctl run -e KEY` takes its value
+/// from here, as compose does).
+pub fn env_var(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
 /// Host facts for the generator: uid/gid and home.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -266,5 +297,19 @@ pub fn tty_env(tty: bool) -> Vec<String> {
         )]
     } else {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_flags_win_over_compose_profiles() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(active_profiles(&[], Some("a, b,,")), s(&["a", "b"]));
+        assert_eq!(active_profiles(&s(&["x"]), Some("a,b")), s(&["x"]));
+        assert!(active_profiles(&[], None).is_empty());
+        assert!(active_profiles(&[], Some("")).is_empty());
     }
 }

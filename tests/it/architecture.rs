@@ -289,7 +289,8 @@ fn only_out_prints() {
         // The exempt raw passthrough: `devctl sh` copies the container's own
         // terminal byte stream (a TTY exec: prompts, escape sequences, the
         // echo of keystrokes) to stdout/stderr as it comes; it is what the
-        // user's own shell in the container prints, not devctl's output.
+        // user's own shell in the container prints, not devctl's output;
+        // `devctl run` passes a one-off container's stream the same way.
         "crates/engine/src/exec.rs",
     ];
     let mut offenders = Vec::new();

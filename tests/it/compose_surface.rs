@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use crate::config_cli::manifest_dir;
 use crate::config_cli::{compose_v2_ready, compose_validator};
 use crate::e2e_support::{docker, docker_out, engine_ready, TestProject, FIXTURE};
-use crate::config_cli::manifest_dir;
 use crate::support::{corpus, files_under, Project};
 
 /// The keys README.md's table lists (backticked words outside parentheses).
@@ -22,7 +22,10 @@ fn readme_keys() -> BTreeSet<String> {
     let table = &readme[start..];
     let table = &table[..table.find("\n\n").unwrap_or(table.len())];
     let mut out = BTreeSet::new();
-    for row in table.lines().filter(|l| l.starts_with("| `") || l.starts_with("| both") || l.starts_with("| top")) {
+    for row in table
+        .lines()
+        .filter(|l| l.starts_with("| `") || l.starts_with("| both") || l.starts_with("| top"))
+    {
         let Some(keys) = row.trim_end_matches('|').rsplit('|').next() else {
             continue;
         };
@@ -69,25 +72,56 @@ fn readme_lists_exactly_the_supported_service_keys() {
 /// that devctl does its own way, with the reason; anything else a corpus
 /// file uses must be supported.
 const NOT_EXPRESSED: &[(&str, &str)] = &[
-    ("develop", "compose watch: devctl's dev loop is `run-dev` with [[assets.watch]]"),
-    ("provider", "a provider service is run by a plugin, not by the engine"),
-    ("models", "AI models are run by Docker Model Runner, not by the engine"),
-    ("include", "other compose files: devctl.toml is one file (devctl.local.toml overrides it)"),
-    ("pre_start", "not in the Compose Specification (compose-spec 170098b)"),
+    (
+        "develop",
+        "compose watch: devctl's dev loop is `run-dev` with [[assets.watch]]",
+    ),
+    (
+        "provider",
+        "a provider service is run by a plugin, not by the engine",
+    ),
+    (
+        "models",
+        "AI models are run by Docker Model Runner, not by the engine",
+    ),
+    (
+        "include",
+        "other compose files: devctl.toml is one file (devctl.local.toml overrides it)",
+    ),
+    (
+        "pre_start",
+        "not in the Compose Specification (compose-spec 170098b)",
+    ),
     ("wrongField", "docker compose's own test of an invalid key"),
-    ("mac_address", "Engine API 1.41 takes no per-endpoint MAC address"),
-    ("build.dockerfile_inline", "issue 15 (BuildKit): an inline Dockerfile"),
-    ("build.platforms", "issue 15 (BuildKit): multi-platform builds"),
-    ("build.additional_contexts", "issue 15 (BuildKit): named contexts"),
+    (
+        "mac_address",
+        "Engine API 1.41 takes no per-endpoint MAC address",
+    ),
+    (
+        "build.dockerfile_inline",
+        "issue 15 (BuildKit): an inline Dockerfile",
+    ),
+    (
+        "build.platforms",
+        "issue 15 (BuildKit): multi-platform builds",
+    ),
+    (
+        "build.additional_contexts",
+        "issue 15 (BuildKit): named contexts",
+    ),
     ("build.secrets", "issue 15 (BuildKit): build secrets"),
     ("build.ssh", "issue 15 (BuildKit): SSH forwarding"),
     ("build.entitlements", "issue 15 (BuildKit): entitlements"),
     ("build.privileged", "issue 15 (BuildKit): privileged builds"),
-    ("build.labels", "issue 15 (BuildKit): image labels from the build"),
+    (
+        "build.labels",
+        "issue 15 (BuildKit): image labels from the build",
+    ),
     ("build.tags", "issue 15 (BuildKit): extra tags"),
-    ("deploy.restart_policy", "swarm's restart policy: devctl takes `restart`"),
-    ("extends", "devctl.toml's `extends` is not implemented yet"),
-    ("scale", "devctl takes `deploy.replicas`"),
+    (
+        "deploy.restart_policy",
+        "swarm's restart policy: devctl takes `restart`",
+    ),
 ];
 
 /// The keys a compose file uses that devctl.toml has no place for.
@@ -106,7 +140,9 @@ fn unsupported_keys(doc: &serde_json::Value) -> BTreeSet<String> {
             _ => &[],
         }
     };
-    let top = ["services", "volumes", "networks", "secrets", "configs", "version", "name"];
+    let top = [
+        "services", "volumes", "networks", "secrets", "configs", "version", "name",
+    ];
     let mut out = BTreeSet::new();
     let Some(map) = doc.as_object() else {
         return out;
@@ -255,7 +291,10 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     let (_, err) = t.ok(&["config", "--check"]);
     assert!(!err.contains("s3cr3t"), "{err}");
     let text = std::fs::read_to_string(t.path().join(".devctl/compose.yaml")).unwrap();
-    assert!(!text.contains("s3cr3t"), "the secret's value is not in the compose file");
+    assert!(
+        !text.contains("s3cr3t"),
+        "the secret's value is not in the compose file"
+    );
     // compose-spec schema and compose v2 accept it as written
     let doc: serde_json::Value = devctl::yaml::from_str(&text).unwrap();
     if let Some(v) = compose_validator() {
@@ -293,7 +332,9 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     assert_eq!(cfg["Tty"], true);
     assert_eq!(cfg["OpenStdin"], true);
     let exposed: BTreeSet<&String> = cfg["ExposedPorts"].as_object().unwrap().keys().collect();
-    for p in ["3000/tcp", "4000/udp", "4001/udp", "8100/tcp", "8101/tcp", "8200/tcp"] {
+    for p in [
+        "3000/tcp", "4000/udp", "4001/udp", "8100/tcp", "8101/tcp", "8200/tcp",
+    ] {
         assert!(exposed.contains(&p.to_string()), "{p}: {exposed:?}");
     }
     assert_eq!(hc["Dns"][0], "192.0.2.53");
@@ -326,15 +367,32 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
         .iter()
         .map(|b| b.as_str().unwrap())
         .collect();
-    assert!(binds.iter().any(|b| b.ends_with("/key.txt:/run/secrets/key:ro")), "{binds:?}");
-    assert!(binds.iter().any(|b| b.ends_with("/data:/data:ro")), "{binds:?}");
+    assert!(
+        binds
+            .iter()
+            .any(|b| b.ends_with("/key.txt:/run/secrets/key:ro")),
+        "{binds:?}"
+    );
+    assert!(
+        binds.iter().any(|b| b.ends_with("/data:/data:ro")),
+        "{binds:?}"
+    );
     // networks, aliases, the fixed address
     let nets = w["NetworkSettings"]["Networks"].as_object().unwrap();
     let front = &nets[&format!("{}_front", t.name)];
     let back = &nets[&format!("{}_back", t.name)];
-    assert!(front["Aliases"].as_array().unwrap().contains(&"www".into()), "{front}");
+    assert!(
+        front["Aliases"].as_array().unwrap().contains(&"www".into()),
+        "{front}"
+    );
     assert_eq!(back["IPAMConfig"]["IPv4Address"], "172.31.251.10");
-    let internal = docker_out(&["network", "inspect", "-f", "{{.Internal}}", &format!("{}_back", t.name)]);
+    let internal = docker_out(&[
+        "network",
+        "inspect",
+        "-f",
+        "{{.Internal}}",
+        &format!("{}_back", t.name),
+    ]);
     assert_eq!(internal, "true");
     // the hook ran, the secrets and configs are there with their modes
     let sh = |c: &str, script: &str| docker_out(&["exec", c, "sh", "-c", script]);
@@ -347,21 +405,35 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     // db: a link reaches web by its alias on the shared network; a device
     let db = format!("{}-db-1", t.name);
     let d = inspect(&db);
-    assert_eq!(d["HostConfig"]["Devices"][0]["PathInContainer"], "/dev/devnull");
-    assert_eq!(sh(&db, "getent hosts webalias | cut -d' ' -f1"), "172.31.251.10");
+    assert_eq!(
+        d["HostConfig"]["Devices"][0]["PathInContainer"],
+        "/dev/devnull"
+    );
+    assert_eq!(
+        sh(&db, "getent hosts webalias | cut -d' ' -f1"),
+        "172.31.251.10"
+    );
     // nothing changed: nothing touched
     let (_, err) = t.ok(&["start"]);
-    assert!(!err.contains("Recreated") && !err.contains("Created"), "{err}");
+    assert!(
+        !err.contains("Recreated") && !err.contains("Created"),
+        "{err}"
+    );
     // a changed secret value recreates the container
     t.write(".env", "SURFACE_TOKEN=another-surface-value\n");
     let (_, err) = t.ok(&["start"]);
-    assert!(err.contains(&format!("Container {web}  Recreated")), "{err}");
+    assert!(
+        err.contains(&format!("Container {web}  Recreated")),
+        "{err}"
+    );
     assert!(!err.contains("another-surface"), "{err}");
     assert_eq!(sh(&web, "cat /run/secrets/token"), "another-surface-value");
     t.ok(&["down"]);
     for n in ["front", "back"] {
         assert!(
-            !docker(&["network", "inspect", &format!("{}_{n}", t.name)]).status.success(),
+            !docker(&["network", "inspect", &format!("{}_{n}", t.name)])
+                .status
+                .success(),
             "down removes network {n}"
         );
     }
@@ -382,8 +454,14 @@ fn an_external_network_shared_by_two_projects_resolves_an_alias() {
             "[networks.shared]\nexternal = true\nname = \"{net}\"\n\n[services.s]\nimage = \"{FIXTURE}\"\ncommand = [\"sleep\", \"3600\"]\nnetworks = {{ shared = {{ aliases = [\"{alias}\"] }}, default = {{}} }}\n"
         )
     };
-    a.write("devctl.toml", &format!("[project]\nname = \"{}\"\n\n{}", a.name, svc("db-of-a")));
-    b.write("devctl.toml", &format!("[project]\nname = \"{}\"\n\n{}", b.name, svc("web-of-b")));
+    a.write(
+        "devctl.toml",
+        &format!("[project]\nname = \"{}\"\n\n{}", a.name, svc("db-of-a")),
+    );
+    b.write(
+        "devctl.toml",
+        &format!("[project]\nname = \"{}\"\n\n{}", b.name, svc("web-of-b")),
+    );
     // missing: a clear error naming the network and the fix
     let (_, err) = a.code(&["start"], 1);
     assert!(
@@ -444,7 +522,10 @@ fn config_check_finds_what_start_would_reject_at_the_devctl_toml_line() {
     ];
     for (toml, stderr) in cases {
         let p = Project::new().file("devctl.toml", *toml);
-        p.devctl(&["config", "--check"]).stderr(*stderr).status(2).run();
+        p.devctl(&["config", "--check"])
+            .stderr(*stderr)
+            .status(2)
+            .run();
         p.devctl(&["config"]).stderr(*stderr).status(2).run();
         assert!(
             !p.path().join(".devctl/compose.yaml").exists(),
@@ -484,5 +565,155 @@ fn new_key_values_are_checked_at_their_position() {
         .run();
 }
 
-#[allow(dead_code)]
-fn _unused(_: &Path) {}
+#[test]
+fn secrets_and_configs_need_one_source_and_an_existing_file() {
+    let p = Project::new().file("devctl.toml", "[secrets.s]\nfile = \"./nope.txt\"\n");
+    p.devctl(&["config", "--check"])
+        .stderr(
+            "error: devctl.toml:2:9: [secrets.s] file `./nope.txt` does not exist ([TMP]/nope.txt): create it, or point `file` at it\n 2 | file = \"./nope.txt\"\n   |         ^^^^^^^^^^\n",
+        )
+        .status(2)
+        .run();
+    let p = Project::new().file("devctl.toml", "[secrets.s]\ncontent = \"pw\"\n");
+    p.devctl(&["config", "--check"])
+        .stderr_contains("a secret takes `file` or `environment`")
+        .status(2)
+        .run();
+    let p = Project::new().file("devctl.toml", "[configs.c]\n");
+    p.devctl(&["config", "--check"])
+        .stderr_contains("[configs.c] needs exactly one of `file`, `environment` or `content`")
+        .status(2)
+        .run();
+    // an environment secret whose variable is unset
+    let p = Project::new().file(
+        "devctl.toml",
+        "[secrets.s]\nenvironment = \"NOT_SET_ANYWHERE\"\n[services.a]\nimage = \"x\"\nsecrets = [\"s\"]\n",
+    );
+    p.devctl(&["config", "--check"])
+        .env_remove("NOT_SET_ANYWHERE")
+        .stderr_contains("reads the variable NOT_SET_ANYWHERE, which is set neither in .env nor in the environment")
+        .status(2)
+        .run();
+}
+
+/// Copies a directory tree (the fixture) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The reference project's compose file as a devctl.toml
+/// (tests/fixtures/reference-shaped): plain `devctl start` starts db, the
+/// app (nvm mount, stdin_open/tty), the `cli` service built from its
+/// sub-folder and `docs`, not the two profiled `update` services; the
+/// generated file is accepted by docker compose v2; `--profile update`
+/// runs them.
+#[test]
+fn the_reference_shaped_project_starts_without_its_profiled_services() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("ref", "", "");
+    std::fs::remove_file(t.path().join("devctl.toml")).unwrap();
+    copy_tree(
+        &manifest_dir().join("tests/fixtures/reference-shaped"),
+        t.path(),
+    );
+    let toml = std::fs::read_to_string(t.path().join("devctl.toml")).unwrap();
+    t.write(
+        "devctl.toml",
+        &toml.replace(
+            "name = \"reference-shaped\"",
+            &format!("name = \"{}\"", t.name),
+        ),
+    );
+    let (app, db, docs) = (
+        crate::e2e_support::free_port(),
+        crate::e2e_support::free_port(),
+        crate::e2e_support::free_port(),
+    );
+    t.write(
+        ".env",
+        &format!("AUTO_START_SERVER=true\nAPP_PORT={app}\nDB_PORT={db}\nDOCS_PORT={docs}\n"),
+    );
+    std::fs::create_dir_all(t.home.path().join(".nvm")).unwrap();
+    t.ok(&["config", "--check"]);
+    if compose_v2_ready() {
+        let out = Command::new("docker")
+            .args(["compose", "-f", ".devctl/compose.yaml", "config", "-q"])
+            .current_dir(t.path())
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_PROFILES")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (_, err) = t.ok(&["start"]);
+    let running = t.containers();
+    let want: Vec<String> = ["app", "cli", "db", "docs"]
+        .iter()
+        .map(|s| format!("{}-{s}-1", t.name))
+        .collect();
+    assert_eq!(running, want, "{err}");
+    // the app: nvm mount, stdin/tty, served on its port
+    let inspect: serde_json::Value =
+        serde_json::from_str(&docker_out(&["inspect", &format!("{}-app-1", t.name)])).unwrap();
+    assert_eq!(inspect[0]["Config"]["OpenStdin"], true);
+    assert_eq!(inspect[0]["Config"]["Tty"], true);
+    let binds = inspect[0]["HostConfig"]["Binds"].to_string();
+    assert!(binds.contains("/.nvm:/home/app/.nvm"), "{binds}");
+    let body = |port: u16, path: &str| {
+        let o = docker_out(&[
+            "exec",
+            &format!("{}-db-1", t.name),
+            "wget",
+            "-qO-",
+            &format!("http://{path}:{port}/"),
+        ]);
+        o
+    };
+    assert_eq!(body(8000, "app"), "hello from the reference-shaped app");
+    assert_eq!(body(8000, "docs"), "<h1>docs</h1>");
+    // a task in the db container writes into the shared dumps folder
+    t.ok(&["dump-db", "x.sql"]);
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("database_dumps/x.sql")).unwrap(),
+        "dump\n"
+    );
+    assert_eq!(
+        docker_out(&[
+            "exec",
+            &format!("{}-cli-1", t.name),
+            "cat",
+            "/app/database_dumps/x.sql"
+        ]),
+        "dump"
+    );
+    // the profile
+    t.ok(&[
+        "--profile",
+        "update",
+        "start",
+        "--no-wait",
+        "poetry_update",
+        "npm_update",
+    ]);
+    let all = t.containers();
+    assert!(
+        all.contains(&format!("{}-poetry_update-1", t.name))
+            && all.contains(&format!("{}-npm_update-1", t.name)),
+        "{all:?}"
+    );
+}

@@ -20,6 +20,7 @@ mod load;
 mod parser_conformance;
 mod parser_differential;
 mod remote_e2e;
+mod run_e2e;
 mod rundev_e2e;
 mod safety;
 mod secrets;

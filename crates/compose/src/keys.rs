@@ -68,6 +68,7 @@ macro_rules! with_service_keys {
             volumes_from: ::std::vec::Vec<::std::string::String>,
             secrets: ::std::vec::Vec<$crate::keys::FileRef>,
             configs: ::std::vec::Vec<$crate::keys::FileRef>,
+            scale: u32,
         } }
     };
 }

@@ -129,6 +129,10 @@ pub struct Service {
     pub stop_grace_period: Option<Duration>,
     #[serde(default, skip_serializing_if = "ExtraHosts::is_empty")]
     pub extra_hosts: ExtraHosts,
+    /// Compose profiles: the service starts only when one is active (or it
+    /// is named on the command line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     $(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub $k: Option<$t>,

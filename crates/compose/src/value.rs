@@ -592,8 +592,9 @@ impl PortSpec {
         }
         check(container)?;
         let len = |r: &str| {
-            r.split_once('-')
-                .map_or(0, |(a, b)| b.parse::<u32>().unwrap_or(0) - a.parse::<u32>().unwrap_or(0))
+            r.split_once('-').map_or(0, |(a, b)| {
+                b.parse::<u32>().unwrap_or(0) - a.parse::<u32>().unwrap_or(0)
+            })
         };
         if let Some(h) = host {
             if len(container) > 0 && len(h) != len(container) {

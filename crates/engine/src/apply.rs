@@ -18,14 +18,14 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectContainerOptions, InspectNetworkOptions,
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptions, StartContainerOptions,
-    StopContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptions, RestartContainerOptionsBuilder,
+    StartContainerOptions, StopContainerOptionsBuilder,
 };
 use futures_util::future::join_all;
 
 use super::plan::{
-    Condition, NetworkPlan, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_PROJECT,
-    LABEL_SERVICE,
+    Condition, NetworkPlan, OneOff, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_ONEOFF,
+    LABEL_PROJECT, LABEL_SERVICE,
 };
 use super::{status_of, Engine};
 
@@ -62,6 +62,12 @@ pub fn name_of(c: &ContainerSummary) -> String {
 
 fn label<'a>(c: &'a ContainerSummary, k: &str) -> Option<&'a str> {
     c.labels.as_ref().and_then(|l| l.get(k)).map(String::as_str)
+}
+
+/// A one-off container (`devctl run`, `docker compose run`): converge,
+/// `stop`, `restart` and `sh` leave it alone; `down` removes it.
+pub fn is_oneoff(c: &ContainerSummary) -> bool {
+    label(c, LABEL_ONEOFF) == Some("True")
 }
 
 fn is_running(c: &ContainerSummary) -> bool {
@@ -406,6 +412,23 @@ pub async fn converge(
     selected: &[&ServicePlan],
     image_ids: &HashMap<String, String>,
 ) -> Result<Report> {
+    // Annotations are Engine API 1.43's: an older engine would drop them.
+    if let Some(svc) = selected.iter().find(|s| {
+        s.body
+            .host_config
+            .as_ref()
+            .is_some_and(|h| h.annotations.is_some())
+    }) {
+        let v = eng.docker.client_version();
+        if (v.major_version, v.minor_version) < (1, 43) {
+            bail!(
+                "service {} has `annotations`, which need Docker Engine API 1.43; this engine speaks {}.{}: remove them or upgrade the engine",
+                svc.name,
+                v.major_version,
+                v.minor_version
+            );
+        }
+    }
     let existing = project_containers(eng, &plan.project).await?;
     let (nets, vols) = futures_util::join!(
         ensure_networks(eng, plan, &existing),
@@ -434,7 +457,7 @@ pub async fn converge(
             .ok_or_else(|| anyhow!("no image id for service {}", svc.name))?;
         let mine: Vec<Existing> = existing
             .iter()
-            .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()))
+            .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()) && !is_oneoff(c))
             .map(|c| {
                 let networks: Vec<(&str, &str)> = svc
                     .networks
@@ -677,7 +700,21 @@ async fn create(
         }
         Err(e) => return Err(anyhow!(e).context(format!("creating container {name}"))),
     }
-    for (net, ep) in endpoints.into_iter().skip(1) {
+    finish_create(eng, svc, &name, endpoints.into_iter().skip(1), nets).await?;
+    Ok(false)
+}
+
+/// After a create: the container joins its other networks and gets its
+/// secrets and configs, before it starts.
+async fn finish_create(
+    eng: &Engine,
+    svc: &ServicePlan,
+    name: &str,
+    rest: impl Iterator<Item = (String, bollard::models::EndpointSettings)>,
+    nets: &HashMap<String, String>,
+) -> Result<()> {
+    let name = name.to_string();
+    for (net, ep) in rest {
         let id = nets.get(&net).cloned().unwrap_or(net.clone());
         eng.docker
             .connect_network(
@@ -700,7 +737,7 @@ async fn create(
             .await
             .with_context(|| format!("copying the secrets and configs into {name}"))?;
     }
-    Ok(false)
+    Ok(())
 }
 
 /// Pulls an image (`pull_policy: always`); the engine's error when it
@@ -895,7 +932,9 @@ async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
     }
 }
 
-async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> Result<()> {
+/// Waits until the dependencies of `svc` meet their `depends_on`
+/// conditions (healthy, completed successfully).
+pub async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> Result<()> {
     for (dep, cond) in &svc.depends_on {
         if *cond == Condition::ServiceStarted {
             continue;
@@ -988,7 +1027,7 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
     for svc in order {
         let batch: Vec<&ContainerSummary> = list
             .iter()
-            .filter(|c| is_running(c))
+            .filter(|c| is_running(c) && !is_oneoff(c))
             .filter(|c| {
                 let s = label(c, LABEL_SERVICE);
                 match svc {
@@ -1020,6 +1059,112 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
         }
     }
     Ok(stopped)
+}
+
+/// Restarts the containers of the services in `only` (all when empty),
+/// running or stopped, in dependency order, as `docker compose restart`
+/// does: one-off containers are left alone, each service's dependencies
+/// must meet their conditions first. Returns the names restarted.
+pub async fn restart(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<String>> {
+    let list = project_containers(eng, &plan.project).await?;
+    let mut done = Vec::new();
+    for svc in &plan.services {
+        if !only.is_empty() && !only.contains(&svc.name) {
+            continue;
+        }
+        let batch: Vec<&ContainerSummary> = list
+            .iter()
+            .filter(|c| label(c, LABEL_SERVICE) == Some(svc.name.as_str()) && !is_oneoff(c))
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
+        wait_for_dependencies(eng, plan, svc).await?;
+        let mut opts = RestartContainerOptionsBuilder::default();
+        if let Some(t) = svc.stop_timeout {
+            opts = opts.t(t as i32);
+        }
+        let opts = opts.build();
+        let results = join_all(batch.iter().map(|c| {
+            let id = c.id.clone().unwrap_or_else(|| name_of(c));
+            let opts = opts.clone();
+            async move {
+                eng.for_stop(svc.stop_timeout)
+                    .restart_container(&id, Some(opts))
+                    .await
+            }
+        }))
+        .await;
+        for (c, r) in batch.iter().zip(results) {
+            r.with_context(|| format!("restarting container {}", name_of(c)))?;
+            devctl_out::errln!(" Container {}  Restarted", name_of(c));
+            done.push(name_of(c));
+        }
+    }
+    Ok(done)
+}
+
+/// Makes what a one-off container of `svc` needs (the project network, the
+/// named volumes, missing bind-mount sources) and creates it, named as
+/// compose names one-offs ([`Plan::oneoff_name`]). Returns its name.
+pub async fn create_oneoff(
+    eng: &Engine,
+    plan: &Plan,
+    svc: &ServicePlan,
+    o: &OneOff,
+) -> Result<String> {
+    let existing = project_containers(eng, &plan.project).await?;
+    let (nets, vols) = futures_util::join!(
+        ensure_networks(eng, plan, &existing),
+        ensure_volumes(eng, plan)
+    );
+    let nets = nets?;
+    vols?;
+    for p in &svc.bind_sources {
+        if !p.exists() {
+            std::fs::create_dir_all(p).with_context(|| {
+                format!(
+                    "creating the bind-mount source {} of service {}",
+                    p.display(),
+                    svc.name
+                )
+            })?;
+        }
+    }
+    let name = plan.oneoff_name(&svc.name, &o.slug);
+    let mut body = plan.oneoff_body(svc, o);
+    let endpoints = plan.oneoff_endpoints(svc, &name);
+    if let Some((net, _)) = endpoints.first() {
+        if let Some(id) = nets.get(net) {
+            attach_by_id(&mut body, net, id);
+        }
+    }
+    let mut opts = CreateContainerOptionsBuilder::default().name(&name);
+    if let Some(p) = &svc.platform {
+        opts = opts.platform(p);
+    }
+    eng.docker
+        .create_container(Some(opts.build()), body)
+        .await
+        .with_context(|| format!("creating container {name}"))?;
+    finish_create(eng, svc, &name, endpoints.into_iter().skip(1), &nets).await?;
+    Ok(name)
+}
+
+/// A fresh compose slug: 64 hex digits from the kernel's random source
+/// (compose's `stringid.GenerateRandomID`).
+pub fn new_slug() -> Result<String> {
+    use std::io::Read;
+    let mut b = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .context("reading /dev/urandom for the one-off container's slug")?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// Removes a container (stopped first, at once), gone already or not.
+pub async fn remove_now(eng: &Engine, id: &str) -> Result<()> {
+    remove(eng, id, Some(0)).await
 }
 
 /// Removes the project's containers and network; with `volumes`, its
@@ -1138,7 +1283,7 @@ pub async fn running_container(eng: &Engine, plan: &Plan, service: &str) -> Resu
     let list = project_containers(eng, &plan.project).await?;
     let mut mine: Vec<&ContainerSummary> = list
         .iter()
-        .filter(|c| label(c, LABEL_SERVICE) == Some(service) && is_running(c))
+        .filter(|c| label(c, LABEL_SERVICE) == Some(service) && is_running(c) && !is_oneoff(c))
         .collect();
     mine.sort_by_key(|c| {
         label(c, LABEL_NUMBER)

@@ -319,3 +319,173 @@ async fn run_detached_script(eng: &Engine, k: &OnInterrupt) {
         while output.next().await.is_some() {}
     }
 }
+
+/// How long a one-off container gets after a forwarded signal before it is
+/// killed (the same grace as a task's Ctrl-C).
+const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs a created one-off container attached to this process, as `docker
+/// run` does: attach (stdin when `stdin`), start, resize the TTY, pump,
+/// and return its exit code. SIGINT, SIGTERM and SIGHUP are forwarded to
+/// the container; when it has not ended `SIGNAL_GRACE` later it is
+/// killed. An interrupted run returns 128 + the signal's number. The
+/// caller removes the container (`--rm`).
+pub async fn attach_container(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i64> {
+    use bollard::query_parameters::{
+        AttachContainerOptionsBuilder, InspectContainerOptions, KillContainerOptionsBuilder,
+        ResizeContainerTTYOptionsBuilder, StartContainerOptions,
+    };
+    use tokio::signal::unix::{signal, SignalKind};
+    // Signal handlers first: a Ctrl-C from here on is forwarded.
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut winch =
+        signal(SignalKind::window_change()).context("installing the SIGWINCH handler")?;
+    let attached = eng
+        .long()
+        .attach_container(
+            id,
+            Some(
+                AttachContainerOptionsBuilder::default()
+                    .stdin(stdin)
+                    .stdout(true)
+                    .stderr(true)
+                    .stream(true)
+                    .logs(false)
+                    .build(),
+            ),
+        )
+        .await
+        .with_context(|| format!("attaching to container {id}"))?;
+    let bollard::container::AttachContainerResults {
+        mut output,
+        mut input,
+    } = attached;
+    let guard = if tty {
+        Some(RawModeGuard::enable_stdin().context("switching the terminal to raw mode")?)
+    } else {
+        None
+    };
+    eng.medium()
+        .start_container(id, None::<StartContainerOptions>)
+        .await
+        .with_context(|| format!("starting container {id}"))?;
+    let resize = |eng: &Engine| {
+        let docker = eng.docker.clone();
+        let id = id.to_string();
+        async move {
+            if let Some((h, w)) = terminal_size() {
+                let opts = ResizeContainerTTYOptionsBuilder::default()
+                    .h(i32::from(h))
+                    .w(i32::from(w))
+                    .build();
+                let _ = docker.resize_container_tty(&id, opts).await;
+            }
+        }
+    };
+    if tty {
+        resize(eng).await;
+    }
+    let mut stdin_open = stdin;
+    let mut stdin_rx = if stdin_open {
+        stdin_channel()
+    } else {
+        tokio::sync::mpsc::channel(1).1
+    };
+    let kill = |sig: &'static str| {
+        let docker = eng.docker.clone();
+        let id = id.to_string();
+        async move {
+            let opts = KillContainerOptionsBuilder::default().signal(sig).build();
+            let _ = docker.kill_container(&id, Some(opts)).await;
+        }
+    };
+    let mut interrupted: Option<i64> = None;
+    // Armed by the first forwarded signal.
+    let deadline = tokio::time::sleep(std::time::Duration::from_secs(86_400));
+    tokio::pin!(deadline);
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
+    loop {
+        tokio::select! {
+            item = output.next() => match item {
+                None => break,
+                Some(Ok(LogOutput::StdErr { message })) => {
+                    stderr.write_all(&message)?;
+                    stderr.flush()?;
+                }
+                Some(Ok(LogOutput::StdOut { message }))
+                | Some(Ok(LogOutput::Console { message }))
+                | Some(Ok(LogOutput::StdIn { message })) => {
+                    stdout.write_all(&message)?;
+                    stdout.flush()?;
+                }
+                Some(Err(e)) => return Err(anyhow!(e).context("reading the container's output")),
+            },
+            chunk = stdin_rx.recv(), if stdin_open => match chunk {
+                Some(data) => {
+                    if input.write_all(&data).await.is_err() {
+                        stdin_open = false;
+                    } else {
+                        let _ = input.flush().await;
+                    }
+                }
+                None => {
+                    stdin_open = false;
+                    let _ = input.shutdown().await;
+                }
+            },
+            _ = winch.recv(), if tty => resize(eng).await,
+            _ = int.recv() => {
+                interrupted.get_or_insert(128 + 2);
+                kill("SIGINT").await;
+                deadline.as_mut().reset(tokio::time::Instant::now() + SIGNAL_GRACE);
+            }
+            _ = term.recv() => {
+                interrupted.get_or_insert(128 + 15);
+                kill("SIGTERM").await;
+                deadline.as_mut().reset(tokio::time::Instant::now() + SIGNAL_GRACE);
+            }
+            _ = hup.recv() => {
+                interrupted.get_or_insert(128 + 1);
+                kill("SIGHUP").await;
+                deadline.as_mut().reset(tokio::time::Instant::now() + SIGNAL_GRACE);
+            }
+            _ = &mut deadline, if interrupted.is_some() => {
+                kill("SIGKILL").await;
+                deadline.as_mut().reset(tokio::time::Instant::now() + SIGNAL_GRACE);
+            }
+        }
+    }
+    drop(guard);
+    if let Some(code) = interrupted {
+        return Ok(code);
+    }
+    // The stream ends when the process exits; the state can lag a tick.
+    for _ in 0..500 {
+        let c = match eng
+            .docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) if super::status_of(&e) == Some(404) => {
+                return Err(anyhow!(
+                    "container {id} was removed while it ran (`devctl down`?)"
+                ))
+            }
+            Err(e) => {
+                return Err(anyhow!(e).context(format!("reading the exit code of container {id}")))
+            }
+        };
+        let state = c.state.unwrap_or_default();
+        if state.running != Some(true) {
+            return Ok(state.exit_code.unwrap_or(0));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    Err(anyhow!(
+        "the output of container {id} ended but it is still running"
+    ))
+}

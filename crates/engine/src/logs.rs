@@ -60,12 +60,15 @@ pub async fn logs(
     color: bool,
 ) -> Result<()> {
     let mut colors: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // One-off containers (`devctl run`) print to their own terminal; as in
+    // `docker compose logs`, they are not followed here.
     let wanted = |c: &bollard::models::ContainerSummary| {
-        services.is_empty()
-            || c.labels
-                .as_ref()
-                .and_then(|l| l.get(LABEL_SERVICE))
-                .is_some_and(|s| services.iter().any(|x| x == s))
+        !super::apply::is_oneoff(c)
+            && (services.is_empty()
+                || c.labels
+                    .as_ref()
+                    .and_then(|l| l.get(LABEL_SERVICE))
+                    .is_some_and(|s| services.iter().any(|x| x == s)))
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut streams = select_all(Vec::<LogStream<'_>>::new());

@@ -151,9 +151,36 @@ pub struct ServicePlan {
     /// Host paths bind-mounted into the container (created when missing).
     pub bind_sources: Vec<PathBuf>,
     pub stop_timeout: Option<i64>,
+    /// Compose `profiles`: the service is selected only when one is active
+    /// (see [`Plan::select`]).
+    pub profiles: Vec<String>,
     /// The create body without the per-container labels.
     pub body: ContainerCreateBody,
 }
+
+/// What `devctl run` changes in a service's container (compose's
+/// `applyRunOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct OneOff {
+    /// compose's `com.docker.compose.slug`: 64 hex digits, random.
+    pub slug: String,
+    /// Replaces the service's command.
+    pub cmd: Option<Vec<String>>,
+    /// Replaces the service's entrypoint (and, without `cmd`, drops its
+    /// command).
+    pub entrypoint: Option<Vec<String>>,
+    /// `KEY=VALUE` pairs over the service's environment.
+    pub env: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub tty: bool,
+    /// Attach and keep stdin open.
+    pub stdin: bool,
+    /// Publish the service's ports (`--service-ports`).
+    pub service_ports: bool,
+}
+
+pub const LABEL_SLUG: &str = "com.docker.compose.slug";
 
 #[derive(Debug, Clone)]
 pub struct VolumePlan {
@@ -263,18 +290,56 @@ impl Plan {
         body
     }
 
-    /// Services named on the command line plus everything they depend on,
-    /// in dependency order; all services when `only` is empty.
-    pub fn select(&self, only: &[String]) -> Result<Vec<&ServicePlan>, String> {
+    /// The services a command starts or builds, as compose v2 selects
+    /// them: a service with `profiles` is enabled only when one of them is
+    /// in `profiles` (`*` enables all) or when it is named in `only`
+    /// (naming a service activates its profiles, compose's
+    /// `WithServicesEnabled`); an enabled service that depends on one that
+    /// is not is an error, as in compose. With `only` empty: every enabled
+    /// service; else the named ones and everything they depend on. In
+    /// dependency order.
+    pub fn select(
+        &self,
+        only: &[String],
+        profiles: &[String],
+    ) -> Result<Vec<&ServicePlan>, String> {
+        for s in only {
+            if self.service(s).is_none() {
+                return Err(format!("no service {s:?} (services: {})", self.names()));
+            }
+        }
+        let mut active: Vec<&str> = profiles.iter().map(String::as_str).collect();
+        let given = active.clone();
+        for s in only.iter().filter_map(|s| self.service(s)) {
+            if !s.enabled_by(&given) {
+                active.extend(s.profiles.iter().map(String::as_str));
+            }
+        }
+        let enabled = |s: &ServicePlan| s.enabled_by(&active);
+        for s in self.services.iter().filter(|s| enabled(s)) {
+            for (d, _) in &s.depends_on {
+                match self.service(d) {
+                    Some(dep) if !enabled(dep) => {
+                        return Err(format!(
+                            "service {:?} depends on service {d:?}, which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {d} on the command line",
+                            s.name,
+                            dep.profiles.join(", "),
+                            dep.profiles.first().map(String::as_str).unwrap_or(""),
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+        }
         if only.is_empty() {
-            return Ok(self.services.iter().collect());
+            return Ok(self.services.iter().filter(|s| enabled(s)).collect());
         }
         let mut wanted: Vec<String> = Vec::new();
         let mut stack: Vec<String> = only.to_vec();
         while let Some(s) = stack.pop() {
-            let svc = self
-                .service(&s)
-                .ok_or_else(|| format!("no service {s:?} (services: {})", self.names()))?;
+            let Some(svc) = self.service(&s) else {
+                continue;
+            };
             if !wanted.contains(&s) {
                 wanted.push(s);
                 stack.extend(svc.depends_on.iter().map(|(d, _)| d.clone()));
@@ -285,6 +350,109 @@ impl Plan {
             .iter()
             .filter(|s| wanted.contains(&s.name))
             .collect())
+    }
+
+    /// The name of a one-off container, as compose v2 names it:
+    /// `<project>-<service>-run-<the slug's first 12 characters>`.
+    pub fn oneoff_name(&self, service: &str, slug: &str) -> String {
+        let short = slug.get(..12).unwrap_or(slug);
+        format!("{}-{service}-run-{short}", self.project)
+    }
+
+    /// The create body of a one-off container of `svc` (`devctl run`), as
+    /// compose v2 makes it: labelled `oneoff=True` with the slug and no
+    /// container number, its ports published only with `service_ports`, no
+    /// restart policy, its own name as its only network alias, and the
+    /// command, entrypoint, environment, user, workdir and stdin/TTY of
+    /// `o`.
+    pub fn oneoff_body(&self, svc: &ServicePlan, o: &OneOff) -> ContainerCreateBody {
+        let name = self.oneoff_name(&svc.name, &o.slug);
+        let mut body = svc.body.clone();
+        let labels = body.labels.get_or_insert_with(HashMap::new);
+        labels.insert(LABEL_ONEOFF.to_string(), "True".to_string());
+        labels.insert(LABEL_SLUG.to_string(), o.slug.clone());
+        labels.insert(LABEL_HASH.to_string(), svc.config_hash.clone());
+        if let Some(e) = &o.entrypoint {
+            body.entrypoint = Some(e.clone());
+            if o.cmd.is_none() {
+                body.cmd = Some(Vec::new());
+            }
+        }
+        if let Some(c) = &o.cmd {
+            body.cmd = Some(c.clone());
+        }
+        if !o.env.is_empty() {
+            let env = body.env.get_or_insert_with(Vec::new);
+            for (k, v) in &o.env {
+                let kv = format!("{k}={v}");
+                match env
+                    .iter_mut()
+                    .find(|e| e.split_once('=').map_or(e.as_str(), |x| x.0) == k)
+                {
+                    Some(slot) => *slot = kv,
+                    None => env.push(kv),
+                }
+            }
+        }
+        if o.user.is_some() {
+            body.user = o.user.clone();
+        }
+        if o.workdir.is_some() {
+            body.working_dir = o.workdir.clone();
+        }
+        body.tty = Some(o.tty);
+        body.open_stdin = Some(o.stdin);
+        body.stdin_once = Some(o.stdin);
+        body.attach_stdin = Some(o.stdin);
+        body.attach_stdout = Some(true);
+        body.attach_stderr = Some(true);
+        if let Some(hc) = body.host_config.as_mut() {
+            hc.restart_policy = None;
+            if !o.service_ports {
+                hc.port_bindings = None;
+            }
+        }
+        if !o.service_ports {
+            // The ports' container ports were exposed for the bindings.
+            let published: Vec<String> = svc
+                .ports
+                .iter()
+                .map(|p| format!("{}/{}", p.container_port, p.protocol))
+                .collect();
+            if let Some(x) = body.exposed_ports.as_mut() {
+                x.retain(|k| !published.contains(k));
+            }
+            if body.exposed_ports.as_ref().is_some_and(|x| x.is_empty()) {
+                body.exposed_ports = None;
+            }
+        }
+        // Its first network at create, named by its own name only (the
+        // others are connected before it starts: [`Plan::oneoff_endpoints`]).
+        body.networking_config =
+            self.oneoff_endpoints(svc, &name)
+                .into_iter()
+                .next()
+                .map(|(n, ep)| NetworkingConfig {
+                    endpoints_config: Some(HashMap::from([(n, ep)])),
+                });
+        body
+    }
+
+    /// A one-off container's endpoints: the service's networks, the only
+    /// alias its own name (compose's `run` without `--use-aliases`).
+    pub fn oneoff_endpoints(
+        &self,
+        svc: &ServicePlan,
+        name: &str,
+    ) -> Vec<(String, EndpointSettings)> {
+        svc.networks
+            .iter()
+            .map(|(n, ep)| {
+                let mut ep = ep.clone();
+                ep.aliases = Some(vec![name.to_string()]);
+                (n.clone(), ep)
+            })
+            .collect()
     }
 
     pub fn names(&self) -> String {
@@ -305,6 +473,15 @@ impl Plan {
 }
 
 impl ServicePlan {
+    /// Whether the service is enabled when `profiles` are active: it has
+    /// none, or one of them is active, or `*` is.
+    pub fn enabled_by(&self, profiles: &[&str]) -> bool {
+        self.profiles.is_empty()
+            || profiles
+                .iter()
+                .any(|p| *p == "*" || self.profiles.iter().any(|s| s == p))
+    }
+
     /// `host:port` of the first published TCP port (a wildcard host IP as
     /// 127.0.0.1, IPv6 in brackets).
     pub fn published_addr(&self) -> Option<String> {
@@ -1052,6 +1229,30 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             }
         }
 
+        // Two mounts at one container path: the engine refuses the create.
+        {
+            let mut seen: Vec<(&str, &str)> = Vec::new();
+            let bind_targets = binds
+                .iter()
+                .filter_map(|b| b.split(':').nth(1))
+                .map(|t| ("volumes", t));
+            let others = anon_volumes
+                .iter()
+                .map(|t| ("volumes", t.as_str()))
+                .chain(tmpfs.iter().flatten().map(|(t, _)| ("tmpfs", t.as_str())))
+                .chain(copies.iter().map(|c| ("secrets", c.path.as_str())));
+            for (key, t) in bind_targets.chain(others) {
+                let t = t.trim_end_matches('/');
+                if let Some((_, first)) = seen.iter().find(|(_, x)| *x == t) {
+                    return Err(e(
+                        key,
+                        format!("two mounts at {first} in the container: give each volume, tmpfs, secret or config its own target"),
+                    ));
+                }
+                seen.push((key, t));
+            }
+        }
+
         let hooks = |k: &str, list: &Option<Vec<Hook>>| -> Result<Vec<HookPlan>, String> {
             list.iter()
                 .flatten()
@@ -1152,7 +1353,10 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 None => container,
             });
         }
-        let replicas = s.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1);
+        let replicas = s
+            .scale
+            .or_else(|| s.deploy.as_ref().and_then(|d| d.replicas))
+            .unwrap_or(1);
         if s.container_name.is_some() && replicas > 1 {
             return Err(e(
                 "container_name",
@@ -1291,6 +1495,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             ports,
             bind_sources,
             stop_timeout,
+            profiles: s.profiles.clone(),
             body,
         });
     }
@@ -1614,13 +1819,146 @@ volumes:
     fn select_pulls_in_dependencies() {
         let p = mk(BASIC).unwrap();
         let names: Vec<&str> = p
-            .select(&["app".to_string()])
+            .select(&["app".to_string()], &[])
             .unwrap()
             .iter()
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(names, ["db", "app"]);
-        assert!(p.select(&["zzz".to_string()]).is_err());
+        assert!(p.select(&["zzz".to_string()], &[]).is_err());
+    }
+
+    const PROFILED: &str = r#"
+services:
+  app:
+    image: x
+  db:
+    image: x
+  update_x:
+    image: x
+    profiles: [update]
+    depends_on: [db]
+  update_y:
+    image: x
+    profiles: [update]
+  docs:
+    image: x
+    profiles: [docs, all]
+"#;
+
+    fn names(sel: Result<Vec<&ServicePlan>, String>) -> Vec<String> {
+        let mut v: Vec<String> = sel.unwrap().iter().map(|s| s.name.clone()).collect();
+        v.sort();
+        v
+    }
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn select_follows_compose_profiles() {
+        let p = mk(PROFILED).unwrap();
+        // no profile: only the services without profiles
+        assert_eq!(names(p.select(&[], &[])), ["app", "db"]);
+        // an active profile adds its services; `*` all of them
+        assert_eq!(
+            names(p.select(&[], &strs(&["update"]))),
+            ["app", "db", "update_x", "update_y"]
+        );
+        assert_eq!(names(p.select(&[], &strs(&["all"]))), ["app", "db", "docs"]);
+        assert_eq!(p.select(&[], &strs(&["*"])).unwrap().len(), 5);
+        assert_eq!(names(p.select(&[], &strs(&["nope"]))), ["app", "db"]);
+        // naming a profiled service enables it (and its dependencies)
+        assert_eq!(
+            names(p.select(&strs(&["update_x"]), &[])),
+            ["db", "update_x"]
+        );
+        assert_eq!(names(p.select(&strs(&["app"]), &[])), ["app"]);
+    }
+
+    #[test]
+    fn a_dependency_on_a_disabled_service_is_an_error_as_in_compose() {
+        let text = format!("{PROFILED}  web:\n    image: x\n    depends_on: [docs]\n");
+        let p = mk(&text).unwrap();
+        let e = p.select(&[], &[]).unwrap_err();
+        assert!(
+            e.contains("\"web\" depends on service \"docs\"") && e.contains("--profile docs"),
+            "{e}"
+        );
+        // even when another service is named (compose checks the project)
+        assert!(p.select(&strs(&["app"]), &[]).is_err());
+        // the profile active, or the dependency named: fine
+        assert!(p.select(&[], &strs(&["docs"])).is_ok());
+        assert_eq!(
+            names(p.select(&strs(&["docs", "web"]), &[])),
+            ["docs", "web"]
+        );
+    }
+
+    #[test]
+    fn oneoff_body_is_compose_runs() {
+        let p = mk(BASIC).unwrap();
+        let app = p.service("app").unwrap();
+        let slug = "0123456789abcdef".repeat(4);
+        assert_eq!(p.oneoff_name("app", &slug), "my_app-app-run-0123456789ab");
+        let plain = p.oneoff_body(
+            app,
+            &OneOff {
+                slug: slug.clone(),
+                ..Default::default()
+            },
+        );
+        let l = plain.labels.as_ref().unwrap();
+        assert_eq!(l[LABEL_ONEOFF], "True");
+        assert_eq!(l[LABEL_SLUG], slug);
+        assert_eq!(l[LABEL_SERVICE], "app");
+        assert!(!l.contains_key(LABEL_NUMBER));
+        // the service's command and user; no ports, no restart policy
+        assert_eq!(plain.cmd, app.body.cmd);
+        assert_eq!(plain.user.as_deref(), Some("app"));
+        let hc = plain.host_config.as_ref().unwrap();
+        assert!(hc.port_bindings.is_none() && plain.exposed_ports.is_none());
+        let ep = &plain.networking_config.unwrap().endpoints_config.unwrap()["my_app_default"];
+        assert_eq!(
+            ep.aliases.as_deref().unwrap(),
+            ["my_app-app-run-0123456789ab"]
+        );
+        let o = OneOff {
+            slug,
+            cmd: Some(strs(&["echo", "hi"])),
+            entrypoint: None,
+            env: vec![("A".into(), "1".into())],
+            user: Some("1000".into()),
+            workdir: Some("/tmp".into()),
+            tty: true,
+            stdin: true,
+            service_ports: true,
+        };
+        let b = p.oneoff_body(app, &o);
+        assert_eq!(b.cmd.as_deref().unwrap(), ["echo", "hi"]);
+        assert_eq!(b.env.as_deref().unwrap(), ["A=1"]);
+        assert_eq!(
+            (
+                b.user.as_deref(),
+                b.working_dir.as_deref(),
+                b.tty,
+                b.open_stdin
+            ),
+            (Some("1000"), Some("/tmp"), Some(true), Some(true))
+        );
+        assert!(b.host_config.unwrap().port_bindings.is_some());
+        // an entrypoint without a command drops the service's command
+        let b = p.oneoff_body(
+            app,
+            &OneOff {
+                entrypoint: Some(strs(&["env"])),
+                cmd: None,
+                ..o
+            },
+        );
+        assert_eq!(b.entrypoint.as_deref().unwrap(), ["env"]);
+        assert_eq!(b.cmd.as_deref().unwrap(), [] as [&str; 0]);
     }
 
     #[test]

@@ -458,6 +458,7 @@ impl Gen<'_> {
             s.extra_hosts.0 = h.0.iter().map(|(h, ip)| (escape(h), escape(ip))).collect();
         }
         copy_service_keys(s, c);
+        s.profiles = c.profiles.iter().map(|x| escape(x)).collect();
     }
 
     fn build(&self, b: &BuildSpec) -> Build {

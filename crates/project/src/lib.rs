@@ -6,6 +6,7 @@
 
 pub mod build_args;
 pub mod env;
+pub mod extends;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod hostpath;
@@ -237,6 +238,14 @@ pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
         let abs = load::absolute_host_path(&dir, home, src);
         sockets.reach(&abs).map(|what| (abs, what))
     })
+    .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
+    validate::check_files(
+        &display,
+        text,
+        &loaded.config,
+        &|p| load::absolute_host_path(&dir, home, p),
+        &|p| std::path::Path::new(p).exists(),
+    )
     .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
     let name =
         project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;

@@ -113,6 +113,7 @@ pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
     } else {
         raw
     };
+    let config = super::extends::resolve(file, text, config)?;
     check(file, text, &config)?;
     super::tasks::check(file, text, &config)?;
     super::build_args::check(file, text, &config, env)?;

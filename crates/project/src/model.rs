@@ -227,6 +227,9 @@ macro_rules! join_keys {
             stop_signal: Option<String>,
             stop_grace_period: Option<Duration>,
             extra_hosts: Option<ExtraHosts>,
+            /// Compose profiles (`--profile`, `COMPOSE_PROFILES`).
+            #[serde(default)]
+            profiles: Vec<String>,
             /// Opt-in for mounting the Docker socket (root-equivalent).
             #[serde(default)]
             allow_docker_socket: bool,
@@ -268,6 +271,14 @@ macro_rules! section_struct {
                 Common {
                     $($c: self.$c.clone(),)*
                 }
+            }
+
+            /// Takes what `base` sets and this section does not
+            /// ([`crate::extends`]'s rules).
+            pub fn inherit(&mut self, base: &Self) {
+                use crate::extends::Inherit;
+                $(self.$f.inherit(&base.$f);)*
+                $(self.$c.inherit(&base.$c);)*
             }
         }
     };
@@ -323,6 +334,8 @@ service_struct! {
         pub working_dir: Option<AbsPath>,
         pub init: Option<bool>,
         pub deploy: Option<Deploy>,
+        /// Another `[services.*]` whose keys this one inherits.
+        pub extends: Option<crate::extends::Extends>,
     }
 }
 
@@ -473,6 +486,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "working_dir",
     "init",
     "deploy",
+    "extends",
 ];
 pub const COMMON_SERVICE_KEYS: &[&str] = &[
     "environment",
@@ -494,6 +508,7 @@ pub const COMMON_SERVICE_KEYS: &[&str] = &[
     "stop_signal",
     "stop_grace_period",
     "extra_hosts",
+    "profiles",
     "allow_docker_socket",
     "no_new_privileges",
 ];

@@ -18,6 +18,8 @@ pub const BUILTIN_COMMANDS: &[&str] = &[
     "stop",
     "down",
     "ps",
+    "restart",
+    "run",
     "logs",
     "sh",
     "doctor",
@@ -229,8 +231,8 @@ pub fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         if !is_task_name(name) {
             return err(name, None, format!("task name {name:?}: use letters, digits, `-` and `_`, starting with a letter or digit"));
         }
-        if t.oneoff {
-            return err(name, Some("oneoff"), format!("[tasks.{name}]: `oneoff` is not supported yet: run the task in the service's running container (drop `oneoff`), or use `host = true` with `docker compose -f .devctl/compose.yaml run --rm`"));
+        if t.oneoff && t.host {
+            return err(name, Some("oneoff"), format!("[tasks.{name}]: `oneoff = true` runs in a fresh container of the service, `host = true` on the host: drop one of them"));
         }
         if t.host && t.service.is_some() {
             return err(name, Some("service"), format!("[tasks.{name}]: `host = true` runs on the host: drop `service`, or drop `host`"));
@@ -691,8 +693,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("did you mean `db`"), "{e}");
-        let e = load("[app]\n[tasks.a]\nrun = \"x\"\noneoff = true\n").unwrap_err();
-        assert!(e.to_string().contains("not supported yet"), "{e}");
+        load("[app]\n[tasks.a]\nrun = \"x\"\noneoff = true\n").unwrap();
+        let e = load("[app]\n[tasks.a]\nrun = \"x\"\noneoff = true\nhost = true\n").unwrap_err();
+        assert!(e.to_string().contains("drop one of them"), "{e}");
         let e = load("[app]\n[tasks.a]\nrun = \"x\"\nargs = \"some\"\n").unwrap_err();
         assert!(e.to_string().contains("append"), "{e}");
         // "append" (the default) takes a dependency's arguments

@@ -17,15 +17,21 @@ pub fn locate(file: &str, text: &str, app: &str, key_path: &str, message: &str) 
     let mut parts = key_path.splitn(3, '.');
     let (top, name, key) = (parts.next(), parts.next(), parts.next());
     let (header, key, shown) = match (top, name) {
-        (Some("services"), Some(n)) if n == app => {
-            ("[app]".to_string(), key.unwrap_or(""), format!("[app] {}", key.unwrap_or("")))
-        }
+        (Some("services"), Some(n)) if n == app => (
+            "[app]".to_string(),
+            key.unwrap_or(""),
+            format!("[app] {}", key.unwrap_or("")),
+        ),
         (Some("services"), Some(n)) => (
             format!("[services.{n}]"),
             key.unwrap_or(""),
             format!("[services.{n}] {}", key.unwrap_or("")),
         ),
-        (Some(t), Some(n)) => (format!("[{t}.{n}]"), key.unwrap_or(""), format!("[{t}.{n}]")),
+        (Some(t), Some(n)) => (
+            format!("[{t}.{n}]"),
+            key.unwrap_or(""),
+            format!("[{t}.{n}]"),
+        ),
         _ => ("the top level".to_string(), key_path, key_path.to_string()),
     };
     // The key's own first segment (`healthcheck.interval` is under `healthcheck`).
@@ -52,6 +58,77 @@ pub fn split_plan_error<'a>(file: &str, err: &'a str) -> Option<(&'a str, &'a st
     is_key.then_some((key, msg))
 }
 
+/// The host files devctl.toml names that must exist before anything runs
+/// (the engine would make a missing bind source an empty directory): a
+/// secret's or config's `file`, and a long-syntax bind with
+/// `create_host_path = false`. `exists` is asked about each absolute path.
+pub fn check_files(
+    file: &str,
+    text: &str,
+    c: &crate::model::Config,
+    abs: &dyn Fn(&str) -> String,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<(), ConfigError> {
+    let at = |needle: &str, msg: String| {
+        let span = text
+            .find(&format!("\"{needle}\""))
+            .map(|i| i + 1..i + 1 + needle.len());
+        Err(ConfigError::at(file, text, span, msg))
+    };
+    for (kind, top) in [("secrets", &c.secrets), ("configs", &c.configs)] {
+        for (name, o) in top {
+            if o.sources() != 1 {
+                let span = text
+                    .find(&format!("[{kind}.{name}]"))
+                    .map(|i| i..i + kind.len() + name.len() + 3);
+                let what = if kind == "secrets" {
+                    "`file` or `environment`"
+                } else {
+                    "`file`, `environment` or `content`"
+                };
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    span,
+                    format!("[{kind}.{name}] needs exactly one of {what}"),
+                ));
+            }
+            if kind == "secrets" && o.content.is_some() {
+                return at(
+                    "content",
+                    format!("[secrets.{name}]: a secret takes `file` or `environment` (inline `content` is for configs: a secret's value belongs in .env)"),
+                );
+            }
+            if let Some(f) = &o.file {
+                if !exists(&abs(f)) {
+                    return at(
+                        f,
+                        format!("[{kind}.{name}] file `{f}` does not exist ({}): create it, or point `file` at it", abs(f)),
+                    );
+                }
+            }
+        }
+    }
+    let services = c
+        .app
+        .iter()
+        .map(|a| a.volumes.clone())
+        .chain(c.services.values().map(|s| s.volumes.clone()));
+    for vols in services {
+        for v in vols.iter().filter(|v| v.no_create_host_path) {
+            if let Some(src) = &v.source {
+                if !exists(&abs(src)) {
+                    return at(
+                        src,
+                        format!("bind source `{src}` does not exist ({}) and `create_host_path` is false: create it", abs(src)),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,7 +148,13 @@ mod tests {
             e.to_string().lines().next().unwrap(),
             "devctl.toml:6:1: [services.web] ports: port `1-3:1-2` is invalid"
         );
-        let e = locate("devctl.toml", TOML, "app", "services.web.healthcheck.interval", "bad");
+        let e = locate(
+            "devctl.toml",
+            TOML,
+            "app",
+            "services.web.healthcheck.interval",
+            "bad",
+        );
         assert_eq!(e.line, 7);
         let e = locate("devctl.toml", TOML, "app", "services.app.ports", "bad");
         assert_eq!((e.line, e.message.as_str()), (1, "[app] ports: bad"));
