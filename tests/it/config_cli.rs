@@ -1325,13 +1325,13 @@ fn bad_misspelt_key() {
     assert_bad(
         &[(
             "devctl.toml",
-            "[services.db]\nimage = \"p\"\nnetworks = [\"a\"]\n",
+            "[services.db]\nimage = \"p\"\nnetwork_mod = \"host\"\n",
         )],
         &[],
         indoc! {r#"
-            error: devctl.toml:3:1: unknown key `networks` in [services.db]; did you mean `network_mode`?
-             3 | networks = ["a"]
-               | ^^^^^^^^
+            error: devctl.toml:3:1: unknown key `network_mod` in [services.db]; did you mean `network_mode`?
+             3 | network_mod = "host"
+               | ^^^^^^^^^^^
         "#},
     );
 }
@@ -1739,7 +1739,11 @@ fn a_service_env_file_that_is_not_text_or_does_not_parse_is_named_masked() {
     p.devctl(&["ps"])
         .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
         .status(2)
-        .stderr("error: [TMP]/.devctl/compose.yaml: services.w.env_file: cannot read [TMP]/w.env: line 2, column 3: invalid UTF-8 (byte 0xff): an env file must be UTF-8 text without NUL bytes\n")
+        .stderr(indoc! {"
+            error: devctl.toml:5:1: [services.w] env_file: cannot read [TMP]/w.env: line 2, column 3: invalid UTF-8 (byte 0xff): an env file must be UTF-8 text without NUL bytes
+             5 | env_file = \"w.env\"
+               | ^^^^^^^^
+        "})
         .run();
     let p = Project::new()
         .file("devctl.toml", toml)
@@ -1749,7 +1753,7 @@ fn a_service_env_file_that_is_not_text_or_does_not_parse_is_named_masked() {
         .env("DOCKER_HOST", "unix:///nonexistent/devctl-test.sock")
         .status(2)
         .stderr(indoc! {"
-            error: [TMP]/.devctl/compose.yaml: services.w.env_file: [TMP]/w.env:2:18: cannot parse this line: expected KEY=value (quote a value holding spaces or special characters)
+            error: devctl.toml: [services.w] env_file: [TMP]/w.env:2:18: cannot parse this line: expected KEY=value (quote a value holding spaces or special characters)
              2 | API_TOKEN=********
                |                  ^
         "})

@@ -940,7 +940,8 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     .unwrap_or(v);
                 (!v.starts_with("container:")).then(|| v.strip_prefix("service:").unwrap_or(v))
             }));
-        for t in implied {
+        // (an unknown one is the `links` / `volumes_from` error below)
+        for t in implied.filter(|t| doc.services.contains_key(*t)) {
             if !depends_on.iter().any(|(d, _)| d == t) {
                 depends_on.push((t.to_string(), Condition::ServiceStarted));
             }

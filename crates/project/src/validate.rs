@@ -36,6 +36,11 @@ pub fn locate(file: &str, text: &str, app: &str, key_path: &str, message: &str) 
     };
     // The key's own first segment (`healthcheck.interval` is under `healthcheck`).
     let first = key.split('.').next().unwrap_or(key);
+    if message.contains('\n') {
+        // The message shows its own source line (an env file's): one
+        // snippet is enough.
+        return ConfigError::at(file, text, None, format!("{}: {message}", shown.trim_end()));
+    }
     let span = locate_key(text, &header, first)
         .or_else(|| text.find(&header).map(|i| i..i + header.len()))
         .or_else(|| {
