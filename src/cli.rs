@@ -40,6 +40,9 @@ pub struct Global {
     /// Read local settings from this file instead of <project>/.env
     #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
+    /// The Docker context to use (as `docker --context`; default: DOCKER_HOST, DOCKER_CONTEXT, the docker CLI's current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
     /// More output
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -262,7 +265,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let engine_addr = crate::session::engine_config().addr();
+    let engine_addr = crate::session::engine_config(&cli.global).shown_addr();
     match run(cli) {
         Ok(code) => code,
         Err(err) if crate::engine::lost_connection(&err, &engine_addr).is_some() => {
@@ -369,6 +372,7 @@ fn help_with_tasks() -> Option<ExitCode> {
     let mut global = Global {
         project_dir: None,
         env_file: None,
+        context: None,
         verbose: 0,
         quiet: false,
         color: ColorChoice::Auto,

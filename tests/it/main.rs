@@ -6,6 +6,7 @@ mod support;
 mod architecture;
 mod build_secrets;
 mod config_cli;
+mod context_e2e;
 mod data_state;
 mod doctor_e2e;
 mod e2e_support;
