@@ -35,6 +35,8 @@ pub enum AppServer {
     Off,
     /// AUTO_START_SERVER is on but `[app]` has no `server`.
     Missing,
+    /// `[app].command` replaces devctl's script: the app runs that.
+    Own,
 }
 
 /// devctl.toml → compose file (written when it changed; with `must_write`
@@ -59,6 +61,7 @@ pub fn load_from(
         }
     }
     let mut plan = plan_from_text(&rendered.text, &path, &project.name)?;
+    plan.set_app(project.config.app_name());
     // The env file devctl read: in the document as the app's `env_file`
     // when there is an app, but a project of services alone reads it too.
     plan.add_private(&project.paths.env_file);
@@ -68,6 +71,7 @@ pub fn load_from(
             .app
             .as_ref()
             .map(|a| match (project.auto_start.on, a.server.is_some()) {
+                _ if a.command.is_some() => AppServer::Own,
                 (true, true) => AppServer::On,
                 (true, false) => AppServer::Missing,
                 (false, _) => AppServer::Off,

@@ -596,7 +596,9 @@ pub fn gather(session: &Session) -> Facts {
 
     let local = engine_addr.starts_with("unix://");
     let app_image = plan.as_ref().and_then(|(_, pl)| {
-        pl.service("app")
+        pl.app
+            .as_deref()
+            .and_then(|a| pl.service(a))
             .filter(|_| app_user.is_some())
             .map(|s| (s.image.clone(), true))
     });

@@ -89,7 +89,10 @@ impl<'g> Session<'g> {
         if let Some(p) = self.project.get() {
             return Ok(p);
         }
-        let p = crate::project::open(self.paths()?.clone(), &host_env())?;
+        let host = self.host()?;
+        let mut env = host_env();
+        env.app_ids = (host.uid, host.gid);
+        let p = crate::project::open(self.paths()?.clone(), &env)?;
         Ok(self.project.get_or_init(|| p))
     }
 
@@ -98,7 +101,7 @@ impl<'g> Session<'g> {
         if let Some(h) = self.host.get() {
             return Ok(h);
         }
-        let h = Host::for_project(&self.project()?.paths.dir);
+        let h = Host::for_project(&self.paths()?.dir);
         Ok(self.host.get_or_init(|| h))
     }
 
@@ -110,7 +113,9 @@ impl<'g> Session<'g> {
         }
         let project = self.project()?;
         let r = crate::commands::config::render(project, self.host()?)?;
-        let plan = engine_input::plan_from_text(&r.text, &project.paths.compose(), &project.name)?;
+        let mut plan =
+            engine_input::plan_from_text(&r.text, &project.paths.compose(), &project.name)?;
+        plan.set_app(project.config.app_name());
         let (r, p) = self.rendered.get_or_init(|| (r, plan));
         Ok((r, p))
     }
@@ -269,6 +274,7 @@ pub fn host_env() -> crate::project::HostEnv {
     crate::project::HostEnv {
         vars: process_env(),
         home: home(),
+        app_ids: (0, 0),
     }
 }
 

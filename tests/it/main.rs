@@ -3,6 +3,7 @@
 
 mod support;
 
+mod app_e2e;
 mod architecture;
 mod build_secrets;
 mod config_cli;

@@ -164,6 +164,10 @@ pub struct HostEnv {
     pub vars: Vec<(String, String)>,
     /// The user's home, for `~` in host paths.
     pub home: String,
+    /// The host uid/gid devctl gives the app (before root is mapped to
+    /// 1000): `${APP_UID}`/`${APP_GID}` in devctl.toml, unless the env file
+    /// or the environment sets them.
+    pub app_ids: (u32, u32),
 }
 
 /// Reads and checks devctl.toml and the env file. Every error is a usage
@@ -216,7 +220,9 @@ pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
             )))
         }
     };
-    let env = Env::merge(dotenv, host.vars.clone());
+    let mut env = Env::merge(dotenv, host.vars.clone());
+    env.set_default("APP_UID", generate::app_id(host.app_ids.0).to_string());
+    env.set_default("APP_GID", generate::app_id(host.app_ids.1).to_string());
     // From here on nothing devctl prints shows these values.
     devctl_out::add_secrets(env::secret_values(&env));
     devctl_out::add_secrets(env::referenced_secret_values(&env, text));

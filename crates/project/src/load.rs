@@ -348,12 +348,7 @@ fn find_span(text: &str, needle: &str) -> Option<Range<usize>> {
     text.find(needle).map(|i| i..i + needle.len())
 }
 
-fn is_service_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-}
+use super::model::is_service_name;
 
 /// `path` cleaned lexically as Go's `filepath.Clean` does: repeated `/`,
 /// `.` and a trailing `/` dropped, `..` taking the previous component off
@@ -435,8 +430,9 @@ pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
     };
     if let Some(app) = &c.app {
         let common = app.common();
-        one(&mut out, "app", &common);
-        out.push(("app".into(), ".".into(), common.allow_docker_socket));
+        let app_name = app.service_name();
+        one(&mut out, app_name, &common);
+        out.push((app_name.into(), ".".into(), common.allow_docker_socket));
         let nvm_wanted = c.nvm.is_some()
             || c.assets
                 .as_ref()
@@ -444,7 +440,7 @@ pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
         if nvm_wanted {
             let nvm = c.nvm.clone().unwrap_or_default();
             if nvm.dir != "volume" {
-                out.push(("app".into(), nvm.dir, common.allow_docker_socket));
+                out.push((app_name.into(), nvm.dir, common.allow_docker_socket));
             }
         }
     }
@@ -499,14 +495,35 @@ pub fn check_socket_reach(
 fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
     let err = |span: Option<Range<usize>>, msg: String| Err(ConfigError::at(file, text, span, msg));
     let mut names: Vec<&str> = c.services.keys().map(String::as_str).collect();
-    if c.app.is_some() {
-        if c.services.contains_key("app") {
+    if let Some(app) = &c.app {
+        let n = app.service_name();
+        if c.services.contains_key(n) {
+            let what = if app.name.is_some() {
+                format!("the app service of [app] (`name = \"{n}\"`)")
+            } else {
+                "the app service of [app] (named `app` by default)".to_string()
+            };
             return err(
-                service_span(text, "app"),
-                "[services.app] clashes with the app service of [app]: rename it".into(),
+                service_span(text, n),
+                format!("[services.{n}] clashes with {what}: rename one of them (`name` in [app] names the app service)"),
             );
         }
-        names.push("app");
+        names.push(n);
+        if app.command.is_some() {
+            for k in ["server", "migrate"] {
+                let set = if k == "server" {
+                    app.server.is_some()
+                } else {
+                    app.migrate.is_some()
+                };
+                if set {
+                    return err(
+                        locate_key(text, "[app]", k).or_else(|| locate_key(text, "[app]", "command")),
+                        format!("[app] sets both `command` and `{k}`: `command` replaces the script devctl generates from `migrate`, `server` and AUTO_START_SERVER, so `{k}` would never run; remove `{k}`, or `command` to let devctl run migrate and the server"),
+                    );
+                }
+            }
+        }
     }
     for (name, s) in &c.services {
         if !is_service_name(name) {
@@ -545,7 +562,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         .map(|(n, s)| (n.as_str(), s.common()))
         .collect();
     if let Some(app) = &c.app {
-        all.push(("app", app.common()));
+        all.push((app.service_name(), app.common()));
         for k in ["APP_UID", "APP_GID"] {
             if app.build_args.contains_key(k) {
                 return err(
@@ -560,7 +577,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             for (d, _) in &dep.0 {
                 if d == name {
                     return err(
-                        dep_span(text, name, d),
+                        dep_span(text, c.app_name(), name, d),
                         format!("service `{name}` depends on itself (depends_on cycle: {name} -> {name}): remove `{d}` from its depends_on"),
                     );
                 }
@@ -569,7 +586,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return err(
-                        dep_span(text, name, d),
+                        dep_span(text, c.app_name(), name, d),
                         format!("service `{name}` depends on `{d}`, which is not defined{hint}"),
                     );
                 }
@@ -579,7 +596,8 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             check_socket(file, text, name, v, common.allow_docker_socket)?;
         }
         if common.network_mode.as_deref() == Some("host") {
-            let app_port = *name == "app" && c.app.as_ref().is_some_and(|a| a.port.is_some());
+            let app_port =
+                Some(*name) == c.app_name() && c.app.as_ref().is_some_and(|a| a.port.is_some());
             if !common.ports.is_empty() || app_port {
                 return err(
                     find_span(text, "network_mode").or_else(|| service_span(text, name)),
@@ -636,7 +654,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         let n = chain.len();
         let (from, to) = (chain[n - 2], chain[n - 1]);
         return err(
-            dep_span(text, from, to),
+            dep_span(text, c.app_name(), from, to),
             format!(
                 "depends_on cycle: {}; no service of it can start first: remove one of these dependencies",
                 chain.join(" -> ")
@@ -697,8 +715,8 @@ pub fn find_cycle<'a>(graph: &[(&'a str, Vec<&'a str>)]) -> Option<Vec<&'a str>>
 /// Where `service`'s depends_on names `dep` (the quoted name in a list, or
 /// the key in a table or a `[services.x.depends_on]` header), falling back
 /// to its depends_on key, then to the service.
-fn dep_span(text: &str, service: &str, dep: &str) -> Option<Range<usize>> {
-    let headers: Vec<String> = if service == "app" {
+fn dep_span(text: &str, app: Option<&str>, service: &str, dep: &str) -> Option<Range<usize>> {
+    let headers: Vec<String> = if Some(service) == app {
         vec!["[app".into()]
     } else {
         vec![
@@ -1298,5 +1316,82 @@ mod tests {
             &env(&[("RUN_AS", "1000")])
         )
         .is_ok());
+    }
+
+    #[test]
+    fn the_app_service_name_is_checked_and_must_not_clash() {
+        let e = err("[app]\nname = \"-web\"\n");
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        assert!(e.message.contains("service name `-web` is invalid"), "{e}");
+        let e = err("[app]\nname = \"web\"\n\n[services.web]\nimage = \"x\"\n");
+        assert_eq!(
+            e.to_string(),
+            "devctl.toml:4:1: [services.web] clashes with the app service of [app] (`name = \"web\"`): rename one of them (`name` in [app] names the app service)\n 4 | [services.web]\n   | ^^^^^^^^^^^^^^"
+        );
+        // `app` is free for a service once the app is called otherwise
+        let ok = load(
+            "devctl.toml",
+            "[app]\nname = \"web\"\n\n[services.app]\nimage = \"x\"\ndepends_on = [\"web\"]\n",
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(ok.config.app_name(), Some("web"));
+        let e =
+            err("[app]\nname = \"web\"\n\n[services.db]\nimage = \"x\"\ndepends_on = [\"app\"]\n");
+        assert!(
+            e.message.contains("depends on `app`, which is not defined"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn command_replaces_server_and_migrate_so_not_both() {
+        let e = err("[app]\nserver = \"httpd\"\ncommand = \"run\"\n");
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+        assert!(
+            e.message.starts_with(
+                "[app] sets both `command` and `server`: `command` replaces the script"
+            ),
+            "{e}"
+        );
+        let e = err("[app]\ncommand = [\"run\"]\nmigrate = \"m\"\n");
+        assert_eq!((e.line, e.col), (3, 1), "{e}");
+        assert!(e.message.contains("`migrate` would never run"), "{e}");
+    }
+
+    #[test]
+    fn mount_options_are_what_compose_takes() {
+        let e = err("[app]\nmount_options = [\"z\", \"zz\"]\n");
+        assert_eq!((e.line, e.col), (2, 23), "{e}");
+        assert!(
+            e.message
+                .contains("mount option `zz` is not one compose takes"),
+            "{e}"
+        );
+        assert!(load(
+            "devctl.toml",
+            "[app]\nmount_options = [\"Z\", \"ro\", \"delegated\"]\n",
+            &env(&[])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn app_uid_and_gid_interpolate_and_the_environment_wins() {
+        let mut e = env(&[]);
+        e.set_default("APP_UID", "1234".into());
+        e.set_default("APP_GID", "99".into());
+        let text = "[app]\n[app.build_args]\nUSERID = \"${APP_UID}\"\nGROUPID = \"${APP_GID}\"\n";
+        let l = load("devctl.toml", text, &e).unwrap();
+        let args = &l.config.app.unwrap().build_args;
+        assert_eq!(
+            (args["USERID"].0.as_str(), args["GROUPID"].0.as_str()),
+            ("1234", "99")
+        );
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let mut e = env(&[("APP_UID", "5")]);
+        e.set_default("APP_UID", "1234".into());
+        let l = load("devctl.toml", text, &e).unwrap();
+        assert_eq!(l.config.app.unwrap().build_args["USERID"].0, "5");
     }
 }
