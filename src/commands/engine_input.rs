@@ -64,7 +64,9 @@ pub fn load_from(
     plan.set_app(project.config.app_name());
     // The env file devctl read: in the document as the app's `env_file`
     // when there is an app, but a project of services alone reads it too.
-    plan.add_private(&project.paths.env_file);
+    for f in &project.paths.env_files {
+        plan.add_private(f);
+    }
     let app_server =
         project
             .config

@@ -670,8 +670,13 @@ pub fn project(f: &Facts) -> Check {
             "project",
             T,
             format!(
-                "{}: devctl.toml loads, {} service{}",
+                "{}: devctl.toml loads{}, {} service{}",
                 p.name,
+                if p.local_config {
+                    " (devctl.local.toml merged over it)"
+                } else {
+                    ""
+                },
                 p.services,
                 if p.services == 1 { "" } else { "s" }
             ),
@@ -810,7 +815,11 @@ pub fn app_uid(f: &Facts, p: &ProjectFacts) -> Check {
                     "uid",
                     T,
                     format!("user {} is not in /etc/passwd of {}", img.user, img.image),
-                    "create the user in the Dockerfile with the build args: `useradd -u \"$APP_UID\" app` (or `adduser -D -u \"$APP_UID\" app`)",
+                    {
+                        let name = img.user.split(':').next().unwrap_or(&img.user);
+                        let [arg, add, user] = crate::compose::user::create_user_lines(name, false);
+                        format!("add these lines to the app stage of the Dockerfile, then `devctl build`: `{arg}`, `{add}` (Alpine/BusyBox: `RUN adduser -D -u ${{APP_UID}} {name}`), `{user}`")
+                    },
                 ),
                 Some(uid) if uid == host_uid => ok(
                     "uid",

@@ -286,6 +286,8 @@ pub struct ProjectFacts {
     pub warnings: Vec<String>,
     pub env_file: String,
     pub env_exists: bool,
+    /// devctl.local.toml is merged over devctl.toml.
+    pub local_config: bool,
     pub auto_start_raw: Option<String>,
     #[serde(skip)]
     pub auto_start: AutoStart,
@@ -709,8 +711,15 @@ pub fn gather(session: &Session) -> Facts {
             name: p.name.clone(),
             services: pl.services.len(),
             warnings,
-            env_file: p.paths.shown(&p.paths.env_file),
-            env_exists: p.env_file_exists,
+            env_file: p
+                .paths
+                .env_files
+                .iter()
+                .map(|f| p.paths.shown(f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            env_exists: !p.env_files_read.is_empty(),
+            local_config: p.local_in_use,
             auto_start_raw: p.env.get("AUTO_START_SERVER").map(str::to_string),
             auto_start: p.auto_start.clone(),
             ports_checked: local,

@@ -79,7 +79,7 @@ impl<'g> Session<'g> {
         let p = crate::project::discover(
             &cwd,
             self.global.project_dir.as_deref(),
-            self.global.env_file.as_deref(),
+            &self.global.env_file,
         )?;
         Ok(self.paths.get_or_init(|| p))
     }

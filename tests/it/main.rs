@@ -18,6 +18,7 @@ mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
 mod load;
+mod overrides_cli;
 mod parser_conformance;
 mod parser_differential;
 mod remote_e2e;

@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn the_docker_cli_order() {
-        let n = |i: Inputs| name(&i).map(|(n, s)| (n, s));
+        let n = |i: Inputs| name(&i);
         assert_eq!(
             n(inputs("f", "tcp://h:1", "e", "c")),
             Some(("f".into(), Source::Flag))

@@ -40,8 +40,9 @@ pub struct Input<'a> {
     pub project_dir: &'a str,
     /// The host user's home (for `~` in paths).
     pub home: &'a str,
-    /// Absolute path of the env file when it exists (passed as `env_file`).
-    pub env_file: Option<&'a str>,
+    /// Absolute paths of the env files that exist, in order (passed to
+    /// the app as `env_file`).
+    pub env_files: &'a [String],
     pub auto_start: bool,
     pub host_uid: u32,
     pub host_gid: u32,
@@ -453,7 +454,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
         s.user = Some(escape(app.user.as_str()));
         s.working_dir = Some(escape(app.workdir.as_str()));
         s.init = Some(true);
-        if let Some(f) = input.env_file {
+        for f in input.env_files {
             s.env_file.push(escape(f));
         }
         if let Some(port) = app.port {
@@ -578,7 +579,7 @@ mod tests {
             project: "demo",
             project_dir: "/src/demo",
             home: "/home/dev",
-            env_file: Some("/src/demo/.env"),
+            env_files: &["/src/demo/.env".to_string()],
             auto_start: auto,
             host_uid: uid,
             host_gid: uid,

@@ -87,36 +87,231 @@ pub struct Loaded {
 /// Parses, interpolates and checks devctl.toml.
 pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
     let raw: Config = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    if !text.contains('$') {
+        checks(file, text, &raw, env)?;
+        return Ok(Loaded {
+            config: raw,
+            warnings: Vec::new(),
+        });
+    }
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    finish(file, text, table, env)
+}
+
+/// Interpolates the table read from `text`, then deserialises and checks it.
+fn finish(
+    file: &str,
+    text: &str,
+    mut table: toml::Table,
+    env: &Env,
+) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
-    let config = if text.contains('$') {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
-        let mut unset = Vec::new();
-        for (key, value) in table.iter_mut() {
-            if key == "tasks" {
-                super::tasks::protect_arg_refs(value);
-            }
-            if key != "lint" {
-                interpolate_value(value, env, &mut unset)
-                    .map_err(|e| interp_error(file, text, &e))?;
-            }
+    let mut unset = Vec::new();
+    for (key, value) in table.iter_mut() {
+        if key == "tasks" {
+            super::tasks::protect_arg_refs(value);
         }
-        for var in unset {
-            warnings.push(format!(
-                "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
-            ));
+        if key != "lint" {
+            interpolate_value(value, env, &mut unset).map_err(|e| interp_error(file, text, &e))?;
         }
-        match Config::deserialize(toml::Value::Table(table.clone())) {
-            Ok(c) => c,
-            Err(e) => return Err(after_interpolation_error(file, text, &table, &e)),
-        }
-    } else {
-        raw
+    }
+    for var in unset {
+        warnings.push(format!(
+            "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
+        ));
+    }
+    let config = match Config::deserialize(toml::Value::Table(table.clone())) {
+        Ok(c) => c,
+        Err(e) => return Err(after_interpolation_error(file, text, &table, &e)),
     };
-    check(file, text, &config)?;
-    super::tasks::check(file, text, &config)?;
-    super::build_args::check(file, text, &config, env)?;
+    checks(file, text, &config, env)?;
     Ok(Loaded { config, warnings })
+}
+
+fn checks(file: &str, text: &str, config: &Config, env: &Env) -> Result<(), ConfigError> {
+    check(file, text, config)?;
+    super::tasks::check(file, text, config)?;
+    super::build_args::check(file, text, config, env)
+}
+
+/// The file next to devctl.toml that is merged over it (not committed).
+pub const LOCAL_FILE: &str = "devctl.local.toml";
+
+/// devctl.toml and devctl.local.toml as one text to find errors in: the
+/// local file first (its values win, so a key it sets is found there),
+/// then devctl.toml; [`Sources::blame`] turns a position in it back into
+/// the file and line it came from.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub main_file: String,
+    pub local_file: Option<String>,
+    /// The text positions are found in.
+    pub text: String,
+    /// How many lines of [`Sources::text`] are the local file's.
+    local_lines: usize,
+}
+
+impl Sources {
+    pub fn new(main_file: &str, main_text: &str, local: Option<(&str, &str)>) -> Sources {
+        match local {
+            None => Sources {
+                main_file: main_file.to_string(),
+                local_file: None,
+                text: main_text.to_string(),
+                local_lines: 0,
+            },
+            Some((file, text)) => {
+                let mut joined = text.to_string();
+                if !joined.is_empty() && !joined.ends_with('\n') {
+                    joined.push('\n');
+                }
+                let local_lines = joined.matches('\n').count();
+                joined.push_str(main_text);
+                Sources {
+                    main_file: main_file.to_string(),
+                    local_file: Some(file.to_string()),
+                    text: joined,
+                    local_lines,
+                }
+            }
+        }
+    }
+
+    /// An error located in [`Sources::text`], named by the file and line
+    /// it is on.
+    pub fn blame(&self, mut e: ConfigError) -> ConfigError {
+        match &self.local_file {
+            Some(local) if e.line >= 1 && e.line <= self.local_lines => e.file = local.clone(),
+            _ => {
+                if e.line > self.local_lines {
+                    e.line -= self.local_lines;
+                }
+                e.file = self.main_file.clone();
+            }
+        }
+        e
+    }
+}
+
+/// devctl.toml with devctl.local.toml (when there is one) merged over it
+/// ([`merge_local`]), interpolated and checked. Each file is first read
+/// as written (syntax, keys, types: errors at its own line and column);
+/// the merged document's errors name the file the offending value came
+/// from.
+pub fn load_layered(
+    file: &str,
+    text: &str,
+    local: Option<(&str, &str)>,
+    env: &Env,
+) -> Result<Loaded, ConfigError> {
+    let Some((local_file, local_text)) = local else {
+        return load(file, text, env);
+    };
+    let _: Config = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let over: toml::Table =
+        toml::from_str(local_text).map_err(|e| toml_error(local_file, local_text, &e))?;
+    // A local file may leave out what devctl.toml gives (a watch rule's
+    // `run`…): only a missing key is left to the merged check.
+    if let Err(e) = toml::from_str::<Config>(local_text) {
+        if !e.message().starts_with("missing field") {
+            return Err(toml_error(local_file, local_text, &e));
+        }
+    }
+    merge_local(&mut table, over, &[]);
+    let sources = Sources::new(file, text, Some((local_file, local_text)));
+    finish(file, &sources.text, table, env).map_err(|e| sources.blame(e))
+}
+
+/// Service keys whose lists the local file adds to (entries already there
+/// are not repeated), as docker-compose.override.yml adds to them.
+const APPENDED: &[&str] = &[
+    "ports",
+    "expose",
+    "dns",
+    "dns_search",
+    "tmpfs",
+    "env_file",
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "depends_on",
+    "extra_hosts",
+];
+
+/// Merges `over` (devctl.local.toml) into `base` (devctl.toml) as compose
+/// merges docker-compose.override.yml: tables key by key, recursively;
+/// scalars and other lists replace. In a service (`[app]`,
+/// `[services.NAME]`) the lists of [`APPENDED`] are added to, `volumes`
+/// merge by container path (an entry for a path already mounted replaces
+/// it), and `environment`/`labels` written as lists merge by name.
+/// `command`, `entrypoint` and everything else are replaced.
+pub fn merge_local(base: &mut toml::Table, over: toml::Table, path: &[&str]) {
+    let in_service = path == ["app"] || (path.len() == 2 && path[0] == "services");
+    for (k, v) in over {
+        let slot = base.get_mut(&k);
+        match (slot, v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                let mut p = path.to_vec();
+                p.push(&k);
+                merge_local(b, o, &p);
+            }
+            (Some(toml::Value::Array(b)), toml::Value::Array(o)) if in_service => {
+                match k.as_str() {
+                    "volumes" => {
+                        for entry in o {
+                            let t = mount_target(&entry);
+                            match b.iter_mut().find(|x| t.is_some() && mount_target(x) == t) {
+                                Some(slot) => *slot = entry,
+                                None => b.push(entry),
+                            }
+                        }
+                    }
+                    "environment" | "labels" => {
+                        for entry in o {
+                            let name = |v: &toml::Value| {
+                                v.as_str()
+                                    .map(|s| s.split('=').next().unwrap_or(s).to_string())
+                            };
+                            let n = name(&entry);
+                            match b.iter_mut().find(|x| n.is_some() && name(x) == n) {
+                                Some(slot) => *slot = entry,
+                                None => b.push(entry),
+                            }
+                        }
+                    }
+                    k if APPENDED.contains(&k) => {
+                        for entry in o {
+                            if !b.contains(&entry) {
+                                b.push(entry);
+                            }
+                        }
+                    }
+                    _ => *b = o,
+                }
+            }
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The container path of a `volumes` entry (`src:/target[:mode]`, `/target`,
+/// or a table's `target`).
+fn mount_target(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) => {
+            let parts: Vec<&str> = s.split(':').collect();
+            Some(match parts.as_slice() {
+                [t] => t.to_string(),
+                [_, t, ..] => t.to_string(),
+                [] => return None,
+            })
+        }
+        toml::Value::Table(t) => t.get("target").and_then(|x| x.as_str()).map(str::to_string),
+        _ => None,
+    }
 }
 
 /// An error found only once variables were interpolated: find its key by
@@ -1393,5 +1588,127 @@ mod tests {
         e.set_default("APP_UID", "1234".into());
         let l = load("devctl.toml", text, &e).unwrap();
         assert_eq!(l.config.app.unwrap().build_args["USERID"].0, "5");
+    }
+
+    fn layered(main: &str, local: &str) -> Result<Loaded, ConfigError> {
+        load_layered(
+            "devctl.toml",
+            main,
+            Some(("devctl.local.toml", local)),
+            &env(&[]),
+        )
+    }
+
+    #[test]
+    fn the_local_file_merges_over_devctl_toml_as_compose_overrides() {
+        let main = "[app]\nport = 8000\ncommand = [\"a\", \"b\"]\nports = [\"9000:9000\"]\nvolumes = [\"./a:/a\", \"./b:/b:ro\"]\nenvironment = [\"A=1\", \"B=2\"]\n\n[services.db]\nimage = \"postgres:16\"\nenvironment = { X = \"1\", Y = \"2\" }\n";
+        let local = "[app]\ncommand = [\"c\"]\nports = [\"9000:9000\", \"9001:9001\"]\nvolumes = [\"./other:/b\", \"./c:/c\"]\nenvironment = [\"B=3\"]\nmount_options = [\"z\"]\n\n[services.db.environment]\nY = \"local\"\n\n[services.cache]\nimage = \"redis:7\"\n";
+        let c = layered(main, local).unwrap().config;
+        let app = c.app.unwrap();
+        assert_eq!(app.port.unwrap().0, 8000);
+        // command replaces, ports append (no repeat), volumes merge by target
+        assert_eq!(
+            app.command,
+            Some(crate::model::CommandSpec::Many(vec!["c".into()]))
+        );
+        assert_eq!(app.ports.len(), 2);
+        let vols: Vec<String> = app
+            .volumes
+            .iter()
+            .map(|v| format!("{}:{}", v.source.as_deref().unwrap_or(""), v.target))
+            .collect();
+        assert_eq!(vols, ["./a:/a", "./other:/b", "./c:/c"]);
+        let env: Vec<(String, Option<String>)> = app.environment.unwrap().0;
+        assert_eq!(
+            env,
+            [
+                ("A".into(), Some("1".into())),
+                ("B".into(), Some("3".into()))
+            ]
+        );
+        assert_eq!(app.mount_options.len(), 1);
+        let db = &c.services["db"];
+        assert_eq!(
+            db.environment.as_ref().unwrap().0,
+            [
+                ("X".into(), Some("1".into())),
+                ("Y".into(), Some("local".into()))
+            ]
+        );
+        assert!(c.services.contains_key("cache"));
+    }
+
+    #[test]
+    fn errors_name_the_file_the_value_came_from() {
+        let main = "[project]\nname = \"demo\"\n\n[app]\nport = 8000\n";
+        // a wrong key or type in the local file: its own line and column
+        let e = layered(main, "[app]\nprot = 1\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.local.toml", 2, 1),
+            "{e}"
+        );
+        let e = layered(main, "\n[app]\nport = \"x\"\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.local.toml", 3, 8),
+            "{e}"
+        );
+        let e = layered(main, "[app\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 1), "{e}");
+        // devctl.toml's own errors stay devctl.toml's
+        let e = layered("[app]\nport = 0\n", "[app]\nuser = \"web\"\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.toml", 2, 8),
+            "{e}"
+        );
+        // found only in the merged document: where the value is
+        let e = layered(
+            main,
+            "[services.db]\nimage = \"x\"\ndepends_on = [\"nope\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 3), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("devctl.local.toml:3:15: service `db` depends on `nope`"),
+            "{e}"
+        );
+        let e = layered(
+            "[app]\nport = 8000\n\n[services.db]\nimage = \"x\"\ndepends_on = [\"nope\"]\n",
+            "[app]\nport = 8001\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.toml", 6), "{e}");
+        // a rule of [app] whose parts are in both files
+        let e = layered("[app]\nserver = \"httpd\"\n", "[app]\ncommand = \"run\"\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("[app] sets both `command` and `server`"),
+            "{e}"
+        );
+        // after interpolation, in the local file
+        let e = load_layered(
+            "devctl.toml",
+            main,
+            Some(("devctl.local.toml", "[app]\nport = \"${P}\"\n")),
+            &env(&[("P", "x")]),
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 2), "{e}");
+    }
+
+    #[test]
+    fn a_local_file_may_leave_out_what_devctl_toml_gives() {
+        // a partial [services.db]: `image` comes from devctl.toml
+        let c = layered(
+            "[services.db]\nimage = \"postgres:16\"\n",
+            "[services.db]\nports = [\"5432:5432\"]\n",
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.services["db"].image.as_deref(), Some("postgres:16"));
+        assert_eq!(c.services["db"].ports.len(), 1);
     }
 }

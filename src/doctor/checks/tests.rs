@@ -34,6 +34,7 @@ fn project_facts() -> ProjectFacts {
         warnings: vec![],
         env_file: ".env".into(),
         env_exists: true,
+        local_config: false,
         auto_start_raw: Some("true".into()),
         auto_start: auto_start_server(Some("true")),
         ports_checked: true,
