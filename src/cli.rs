@@ -384,11 +384,14 @@ fn help_with_tasks() -> Option<ExitCode> {
             "-h" | "--help" | "help" if !help => help = true,
             "-C" | "--project-dir" => global.project_dir = Some(PathBuf::from(it.next()?)),
             "--env-file" => global.env_file.push(PathBuf::from(it.next()?)),
+            "--context" => global.context = Some(it.next()?.clone()),
             _ => {
                 if let Some(v) = a.strip_prefix("--project-dir=") {
                     global.project_dir = Some(PathBuf::from(v));
                 } else if let Some(v) = a.strip_prefix("--env-file=") {
                     global.env_file.push(PathBuf::from(v));
+                } else if let Some(v) = a.strip_prefix("--context=") {
+                    global.context = Some(v.to_string());
                 } else {
                     return None;
                 }

@@ -79,3 +79,27 @@ run = "hostname"
         "{body}"
     );
 }
+
+#[test]
+fn start_shows_the_dockerfile_lines_when_the_image_lacks_the_app_user() {
+    if !engine_ready() {
+        return;
+    }
+    let e = TestProject::new("nouser", "", "");
+    e.write(
+        "devctl.toml",
+        &format!(
+            "[project]\nname = \"{}\"\n\n[app]\nuser = \"ghost\"\ncommand = [\"sleep\", \"60\"]\n",
+            e.name
+        ),
+    );
+    e.write("Dockerfile", "FROM devctl-fixture/busybox:1\nUSER ghost\n");
+    let (out, err) = e.code(&["start"], 2);
+    assert_eq!(out, "");
+    let tail = format!(
+        "error: service `app` ([app] in devctl.toml): image {}-app:dev: user `ghost`: there is no user `ghost` in the image's /etc/passwd; create it in the Dockerfile the image is built from with these lines (`adduser -D -u ${{APP_UID}} ghost` on Alpine/BusyBox), then `devctl build`:\n    ARG APP_UID=1000\n    RUN useradd --create-home --uid ${{APP_UID}} ghost\n    USER ghost\n",
+        e.name
+    );
+    assert!(err.ends_with(&tail), "{err}");
+    assert!(e.containers().is_empty(), "{:?}", e.containers());
+}

@@ -229,6 +229,12 @@ mod tests {
             .unwrap_err()
             .contains("no user `web`"));
         assert!(resolve("app", None).unwrap_err().contains("no /etc/passwd"));
+        let e = resolve("web", Some(PASSWD)).unwrap_err();
+        assert!(
+            e.starts_with("user `web`: there is no user `web` in the image's /etc/passwd")
+                && e.ends_with(":\n    ARG APP_UID=1000\n    RUN useradd --create-home --uid ${APP_UID} web\n    USER web"),
+            "{e}"
+        );
     }
 
     #[test]

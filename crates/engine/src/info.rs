@@ -211,7 +211,7 @@ pub async fn ensure_user_not_root(
                 .with_context(|| {
                     format!("reading /etc/passwd of {image} to resolve user `{user}`")
                 })?;
-            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("{e} (image {image})")))
+            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("image {image}: {e}")))
         }
     }
 }
