@@ -958,7 +958,9 @@ pub fn env(p: &ProjectFacts) -> Check {
         Some(v) => format!("AUTO_START_SERVER={v:?}"),
         None => "AUTO_START_SERVER unset".to_string(),
     };
-    let effect = if p.auto_start.on {
+    let effect = if p.app_command {
+        "[app].command runs (it replaces devctl's migrate/server script: AUTO_START_SERVER is the command's to read)"
+    } else if p.auto_start.on {
         "on: the app container migrates and runs the server"
     } else {
         "off: the app container idles (`devctl sh` opens a shell)"

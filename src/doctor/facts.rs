@@ -288,6 +288,8 @@ pub struct ProjectFacts {
     pub env_exists: bool,
     /// devctl.local.toml is merged over devctl.toml.
     pub local_config: bool,
+    /// `[app].command` replaces the generated migrate/server script.
+    pub app_command: bool,
     pub auto_start_raw: Option<String>,
     #[serde(skip)]
     pub auto_start: AutoStart,
@@ -720,6 +722,7 @@ pub fn gather(session: &Session) -> Facts {
                 .join(", "),
             env_exists: !p.env_files_read.is_empty(),
             local_config: p.local_in_use,
+            app_command: p.config.app.as_ref().is_some_and(|a| a.command.is_some()),
             auto_start_raw: p.env.get("AUTO_START_SERVER").map(str::to_string),
             auto_start: p.auto_start.clone(),
             ports_checked: local,

@@ -35,6 +35,7 @@ fn project_facts() -> ProjectFacts {
         env_file: ".env".into(),
         env_exists: true,
         local_config: false,
+        app_command: false,
         auto_start_raw: Some("true".into()),
         auto_start: auto_start_server(Some("true")),
         ports_checked: true,
@@ -516,6 +517,13 @@ fn env_outcomes() {
     p.auto_start_raw = None;
     p.auto_start = auto_start_server(None);
     assert!(env(&p).detail.contains("unset") && env(&p).detail.contains("idles"));
+    p.app_command = true;
+    assert!(
+        env(&p).detail.contains("[app].command runs"),
+        "{}",
+        env(&p).detail
+    );
+    p.app_command = false;
     p.env_exists = false;
     let c = env(&p);
     assert_eq!(c.status, Status::Warn);
