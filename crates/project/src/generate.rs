@@ -431,7 +431,10 @@ pub fn generate(input: &Input<'_>) -> Generated {
         args.insert("APP_UID", Some(app_id(input.host_uid).to_string()));
         args.insert("APP_GID", Some(app_id(input.host_gid).to_string()));
         s.image = Some(escape(
-            &app.image.clone().unwrap_or_else(|| g.image_for(name)),
+            // an image name is lowercase; a service name need not be
+            &app.image
+                .clone()
+                .unwrap_or_else(|| g.image_for(&name.to_ascii_lowercase())),
         ));
         s.build = Some(Build {
             context: escape(&g.host_path(&app.context)),
@@ -982,6 +985,11 @@ allow_docker_socket = true
         assert_eq!(web.volumes, vec!["/src/demo:/app:z,cached"]);
         // `.env` is devctl's own env file: listed once, first
         assert_eq!(web.env_file, vec!["/src/demo/.env", "/src/demo/extra.env"]);
+        let g = gen_with("[app]\nname = \"Web\"\n", true, 1);
+        assert_eq!(
+            g.doc.services.get("Web").unwrap().image.as_deref(),
+            Some("demo-web:dev")
+        );
         // a command string is compose's string form, `$` escaped
         let g = gen_with("[app]\ncommand = \"run $$HOME\"\n", false, 1);
         let app = g.doc.services.get("app").unwrap();
