@@ -114,7 +114,9 @@ pub fn engine(f: &Facts) -> Check {
     const T: &str = "engine";
     match &f.engine {
         Err(e) => {
-            let fix = if e.contains("ermission denied") {
+            let fix = if let Some(ctx) = &f.engine_context {
+                format!("the Docker context `{ctx}` points at {}: start the engine there, or pick another context (`--context NAME`, DOCKER_CONTEXT, or `docker context use default`)", f.engine_addr)
+            } else if e.contains("ermission denied") {
                 "your user may not use the engine's socket: add it to the socket's group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Docker".to_string()
             } else if f.local_engine() {
                 "start the engine (`sudo systemctl start docker`, or `systemctl --user start docker` for rootless), or point DOCKER_HOST at a running one".to_string()

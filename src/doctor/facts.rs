@@ -18,8 +18,10 @@ use crate::session::Session;
 /// Everything the checks look at.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
-    /// `DOCKER_HOST` or the default socket.
+    /// `DOCKER_HOST`, the Docker context's endpoint, or the default socket.
     pub engine_addr: String,
+    /// The Docker context the address comes from (not `default`).
+    pub engine_context: Option<String>,
     /// The engine's answers, or why it could not be reached.
     pub engine: Result<EngineFacts, String>,
     pub host: HostFacts,
@@ -770,6 +772,7 @@ pub fn gather(session: &Session) -> Facts {
 
     Facts {
         engine_addr,
+        engine_context: session.engine_config.context.clone(),
         engine,
         host,
         socket,

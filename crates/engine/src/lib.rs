@@ -213,7 +213,11 @@ pub fn client(config: &Config) -> anyhow::Result<Engine> {
     let shown = config.shown_addr();
     if let Some((host, port)) = ssh_port_in_url(&addr) {
         return Err(usage(format!(
-            "DOCKER_HOST={addr}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost"
+            "{}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost",
+            match &config.context {
+                Some(c) => format!("docker context `{c}` ({addr})"),
+                None => format!("DOCKER_HOST={addr}"),
+            }
         )));
     }
     let timeouts = Timeouts::of(config)?;

@@ -52,6 +52,7 @@ fn project_facts() -> ProjectFacts {
 fn facts() -> Facts {
     Facts {
         engine_addr: "unix:///var/run/docker.sock".into(),
+        engine_context: None,
         engine: Ok(engine_facts()),
         host: HostFacts {
             uid: 1000,
@@ -161,6 +162,12 @@ fn engine_outcomes() {
     f.engine_addr = "ssh://dev@box".into();
     f.engine = Err("ssh: connection refused".into());
     assert!(engine(&f).fix.unwrap().contains("ssh://dev@box"));
+
+    f.engine_context = Some("box".into());
+    assert_eq!(
+        engine(&f).fix.unwrap(),
+        "the Docker context `box` points at ssh://dev@box: start the engine there, or pick another context (`--context NAME`, DOCKER_CONTEXT, or `docker context use default`)"
+    );
 }
 
 #[test]
