@@ -37,9 +37,12 @@ pub struct Global {
     /// Project directory (default: the nearest ancestor holding devctl.toml)
     #[arg(short = 'C', long = "project-dir", global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
-    /// Read local settings from this file instead of <project>/.env
+    /// Read local settings from this file instead of <project>/.env (repeatable: later files win)
     #[arg(long, global = true, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
+    pub env_file: Vec<PathBuf>,
+    /// The Docker context to use (as `docker --context`; default: DOCKER_HOST, DOCKER_CONTEXT, the docker CLI's current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
     /// More output
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -275,7 +278,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let engine_addr = crate::session::engine_config().addr();
+    let engine_addr = crate::session::engine_config(&cli.global).shown_addr();
     match run(cli) {
         Ok(code) => code,
         Err(err) if crate::engine::lost_connection(&err, &engine_addr).is_some() => {
@@ -385,7 +388,8 @@ fn help_with_tasks() -> Option<ExitCode> {
         .collect::<Option<_>>()?;
     let mut global = Global {
         project_dir: None,
-        env_file: None,
+        env_file: Vec::new(),
+        context: None,
         verbose: 0,
         quiet: false,
         color: ColorChoice::Auto,
@@ -397,12 +401,15 @@ fn help_with_tasks() -> Option<ExitCode> {
         match a.as_str() {
             "-h" | "--help" | "help" if !help => help = true,
             "-C" | "--project-dir" => global.project_dir = Some(PathBuf::from(it.next()?)),
-            "--env-file" => global.env_file = Some(PathBuf::from(it.next()?)),
+            "--env-file" => global.env_file.push(PathBuf::from(it.next()?)),
+            "--context" => global.context = Some(it.next()?.clone()),
             _ => {
                 if let Some(v) = a.strip_prefix("--project-dir=") {
                     global.project_dir = Some(PathBuf::from(v));
                 } else if let Some(v) = a.strip_prefix("--env-file=") {
-                    global.env_file = Some(PathBuf::from(v));
+                    global.env_file.push(PathBuf::from(v));
+                } else if let Some(v) = a.strip_prefix("--context=") {
+                    global.context = Some(v.to_string());
                 } else {
                     return None;
                 }

@@ -21,6 +21,8 @@ use crate::{errln, outln};
 pub struct Rendered {
     pub doc: ComposeFile,
     pub text: String,
+    /// The comment lines the file starts with ([`header`]).
+    pub header: String,
     /// `.devctl/.env`: `COMPOSE_PROJECT_NAME=<project>` (the compose file
     /// has no `name:`, which docker-compose 1.29 rejects).
     pub env: String,
@@ -32,9 +34,18 @@ pub use crate::session::Host;
 /// Model → compose text (pure apart from nothing: `host` is passed in).
 pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
     let dir = p.paths.dir.to_string_lossy().into_owned();
-    let env_file = p.paths.env_file.to_string_lossy().into_owned();
+    let env_files: Vec<String> = p
+        .env_files_read
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
     let mut warnings = p.warnings.clone();
-    if p.auto_start.on && p.config.app.as_ref().is_some_and(|a| a.server.is_none()) {
+    if p.auto_start.on
+        && p.config
+            .app
+            .as_ref()
+            .is_some_and(|a| a.server.is_none() && a.command.is_none())
+    {
         warnings.push(
             "AUTO_START_SERVER is on but [app] has no `server` command: the app container idles"
                 .to_string(),
@@ -45,7 +56,7 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
         project: &p.name,
         project_dir: &dir,
         home: &host.home,
-        env_file: p.env_file_exists.then_some(env_file.as_str()),
+        env_files: &env_files,
         auto_start: p.auto_start.on,
         host_uid: host.uid,
         host_gid: host.gid,
@@ -55,6 +66,13 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
     // What secrets and configs read from the environment goes to
     // `.devctl/.env`, where compose reads it too.
     let mut vars = Vec::new();
+    let env_names = p
+        .paths
+        .env_files
+        .iter()
+        .map(|f| p.paths.shown(f))
+        .collect::<Vec<_>>()
+        .join(", ");
     for var in generate::environment_sources(&generated.doc) {
         match p.env.vars.get(&var) {
             Some(v) => {
@@ -65,16 +83,18 @@ pub fn render(p: &Project, host: &Host) -> anyhow::Result<Rendered> {
                 return Err(usage(format!(
                     "{}: a secret or config reads the variable {var}, which is set neither in {} nor in the environment: add `{var}=…` to {}",
                     p.paths.shown(&p.paths.config),
-                    p.paths.shown(&p.paths.env_file),
-                    p.paths.shown(&p.paths.env_file)
+                    env_names,
+                    env_names
                 )))
             }
         }
     }
-    let text = to_text(&generated.doc)?;
+    let header = header(p);
+    let text = to_text(&generated.doc, &header)?;
     Ok(Rendered {
         doc: generated.doc,
         text,
+        header,
         env: generate::project_env_with(&p.name, &vars),
         warnings,
     })
@@ -116,7 +136,7 @@ pub const MASKED_NOTE: &str =
 /// string of the document scrubbed as a whole scalar (so the text is
 /// still valid YAML: the mask is a quoted string), under a note saying how
 /// to see the real values when anything was masked.
-pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
+pub fn masked_text(doc: &ComposeFile, header: &str) -> anyhow::Result<String> {
     let scrubber = crate::out::scrubber();
     let yaml =
         crate::yaml::to_string_mapped(&generate::masked(doc), &|s| scrubber.scrub(s).into_owned())?;
@@ -125,13 +145,27 @@ pub fn masked_text(doc: &ComposeFile) -> anyhow::Result<String> {
     } else {
         MASKED_NOTE
     };
-    Ok(format!("{HEADER}{note}{yaml}"))
+    Ok(format!("{header}{note}{yaml}"))
 }
 
 /// The file's text: header + YAML.
-pub fn to_text(doc: &ComposeFile) -> anyhow::Result<String> {
-    Ok(format!("{HEADER}{}", crate::yaml::to_string(doc)?))
+pub fn to_text(doc: &ComposeFile, header: &str) -> anyhow::Result<String> {
+    Ok(format!("{header}{}", crate::yaml::to_string(doc)?))
 }
+
+/// The generated file's first lines: [`HEADER`], and when
+/// devctl.local.toml is in use a line saying so.
+pub fn header(p: &Project) -> String {
+    if p.local_in_use {
+        format!("{HEADER}{LOCAL_NOTE}")
+    } else {
+        HEADER.to_string()
+    }
+}
+
+/// The header line of a document that devctl.local.toml changed.
+pub const LOCAL_NOTE: &str =
+    "# with devctl.local.toml merged over devctl.toml (a local file, not committed)\n";
 
 /// `.devctl/.env`, next to the compose file: compose reads it from the
 /// compose file's directory.
@@ -246,7 +280,81 @@ pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
             )));
         }
     }
+    if let Some((line, msg)) = app_user_missing(&df, app.target.as_deref(), app.user.as_str()) {
+        return Err(usage(format!("{shown}:{line}: {msg}")));
+    }
     Ok(())
+}
+
+/// The non-root rule seen from the Dockerfile (pure): devctl runs the app
+/// as `[app].user` (a name by default, `app`), never as root, so the app
+/// stage must have that user. When neither the stage nor a stage it builds
+/// on creates a user (`useradd`/`adduser` in a RUN) or switches to a
+/// non-root USER, the image cannot have it (unless its base image does,
+/// which devctl cannot see; `USER <name>` then says so): the FROM line and
+/// the message with the lines to add, for Alpine/BusyBox bases with
+/// `adduser`. A uid as `[app].user` needs no user in the image.
+pub fn app_user_missing(
+    df: &crate::dockerfile::Dockerfile,
+    target: Option<&str>,
+    user: &str,
+) -> Option<(usize, String)> {
+    use crate::compose::user::{check_spelling, create_user_hint, Spelled};
+    let Ok(Spelled::Name(name)) = check_spelling(user) else {
+        return None;
+    };
+    let insts = &df.instructions;
+    let froms: Vec<usize> = (0..insts.len())
+        .filter(|&i| insts[i].keyword == "from")
+        .collect();
+    let stage_name = |f: usize| match insts[f].args.as_slice() {
+        [_, kw, n, ..] if kw.eq_ignore_ascii_case("as") => Some(n.as_str()),
+        _ => None,
+    };
+    let app = match target {
+        Some(t) => froms
+            .iter()
+            .position(|&f| stage_name(f).is_some_and(|n| n.eq_ignore_ascii_case(t)))?,
+        None => froms.len().checked_sub(1)?,
+    };
+    let is_root = |u: &str| {
+        let u = u.split(':').next().unwrap_or(u);
+        u.is_empty() || u == "root" || u.trim_start_matches(['+', '-']).bytes().all(|b| b == b'0')
+    };
+    // the stage and the stages it builds on (`FROM base`), nearest first
+    let mut stage = Some(app);
+    let mut seen = Vec::new();
+    let mut base_image = "";
+    while let Some(s) = stage.filter(|s| !seen.contains(s)) {
+        seen.push(s);
+        let end = froms.get(s + 1).copied().unwrap_or(insts.len());
+        for i in &insts[froms[s] + 1..end] {
+            let creates = i.keyword == "run" && {
+                let line = i.args.join(" ");
+                line.contains("useradd") || line.contains("adduser")
+            };
+            let switches = i.keyword == "user" && i.args.first().is_some_and(|u| !is_root(u));
+            if creates || switches {
+                return None;
+            }
+        }
+        base_image = insts[froms[s]].args.first().map_or("", String::as_str);
+        stage = froms[..s]
+            .iter()
+            .rposition(|&f| stage_name(f).is_some_and(|n| n.eq_ignore_ascii_case(base_image)));
+    }
+    let busybox = base_image.contains("alpine") || base_image.contains("busybox");
+    let what = match stage_name(froms[app]) {
+        Some(n) => format!("the app stage `{n}`"),
+        None => "the app stage (the last one)".to_string(),
+    };
+    Some((
+        insts[froms[app]].start_line(),
+        format!(
+            "{what} has no non-root user: devctl runs the app as `{name}` ([app].user in devctl.toml), never as root, and the stage neither creates a user nor switches to one; add these lines to it (after its FROM), then `devctl build`:{}",
+            create_user_hint(&name, busybox)
+        ),
+    ))
 }
 
 fn display_rel(dir: &Path, p: &Path) -> String {
@@ -286,8 +394,13 @@ pub fn run(
     if check {
         if !global.quiet {
             let n = rendered.doc.services.0.len();
+            let local = if project.local_in_use {
+                format!(" + {}", crate::project::load::LOCAL_FILE)
+            } else {
+                String::new()
+            };
             outln!(
-                "{}: ok ({n} service{})",
+                "{}{local}: ok ({n} service{})",
                 project.paths.config.display(),
                 if n == 1 { "" } else { "s" }
             )?;
@@ -296,7 +409,7 @@ pub fn run(
         // asked for: the real values, unscrubbed
         crate::out::print_unscrubbed(&rendered.text)?;
     } else {
-        crate::out::print(&masked_text(&rendered.doc)?)?;
+        crate::out::print(&masked_text(&rendered.doc, &rendered.header)?)?;
     }
     Ok(ExitCode::SUCCESS)
 }

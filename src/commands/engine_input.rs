@@ -35,6 +35,8 @@ pub enum AppServer {
     Off,
     /// AUTO_START_SERVER is on but `[app]` has no `server`.
     Missing,
+    /// `[app].command` replaces devctl's script: the app runs that.
+    Own,
 }
 
 /// devctl.toml → compose file (written when it changed; with `must_write`
@@ -63,13 +65,16 @@ pub fn load_from(
     }
     // The env file devctl read: in the document as the app's `env_file`
     // when there is an app, but a project of services alone reads it too.
-    plan.add_private(&project.paths.env_file);
+    for f in &project.paths.env_files {
+        plan.add_private(f);
+    }
     let app_server =
         project
             .config
             .app
             .as_ref()
             .map(|a| match (project.auto_start.on, a.server.is_some()) {
+                _ if a.command.is_some() => AppServer::Own,
                 (true, true) => AppServer::On,
                 (true, false) => AppServer::Missing,
                 (false, _) => AppServer::Off,
@@ -112,7 +117,8 @@ pub fn plan_rendered(project: &crate::project::Project, rendered: &Rendered) -> 
         }
     };
     let env = |k: &str| std::env::var(k).ok();
-    plan::plan(
+    let app = project.config.app_name();
+    let mut plan = plan::plan(
         &doc,
         &compose_path,
         &Inputs {
@@ -127,12 +133,18 @@ pub fn plan_rendered(project: &crate::project::Project, rendered: &Rendered) -> 
                 let text = std::fs::read_to_string(&project.paths.config).unwrap_or_default();
                 let shown = project.paths.shown(&project.paths.config);
                 anyhow::Error::new(crate::project::validate::locate(
-                    &shown, &text, "app", key, msg,
+                    &shown,
+                    &text,
+                    app.unwrap_or(""),
+                    key,
+                    msg,
                 ))
             }
             None => usage(e),
         },
-    )
+    )?;
+    plan.set_app(app);
+    Ok(plan)
 }
 
 /// Holds an exclusive lock on `<project>/.devctl/engine.lock` and on the

@@ -98,7 +98,7 @@ impl Template {
 
 /// Lines `init` makes sure `.gitignore` has: devctl's generated files, and the
 /// local settings that must never be committed.
-pub const GITIGNORE_ENTRIES: &[&str] = &[".devctl/", ".env"];
+pub const GITIGNORE_ENTRIES: &[&str] = &[".devctl/", ".env", "devctl.local.toml"];
 
 /// The project name as compose normalises it: lowercase, only `a-z 0-9 _ -`,
 /// starting with a letter or digit. `app` when nothing is left.
@@ -245,7 +245,7 @@ impl fmt::Display for Outcome {
             }
             Outcome::GitignoreOk => write!(
                 f,
-                "left .gitignore alone (already ignores .devctl/ and .env)"
+                "left .gitignore alone (already ignores .devctl/, .env and devctl.local.toml)"
             ),
         }
     }
@@ -568,7 +568,7 @@ mod tests {
             "x",
             true,
             |_| true,
-            Some(".devctl/\n.env\n"),
+            Some(".devctl/\n.env\ndevctl.local.toml\n"),
         );
         assert!(actions[..4]
             .iter()
@@ -579,20 +579,26 @@ mod tests {
     #[test]
     fn gitignore_is_created_appended_and_left_alone() {
         let (created, added) = gitignore_update(None).unwrap();
-        assert_eq!(added, [".devctl/", ".env"]);
+        assert_eq!(added, [".devctl/", ".env", "devctl.local.toml"]);
         assert!(created.lines().any(|l| l == ".devctl/"));
 
         let (appended, added) = gitignore_update(Some("target\n*.swp")).unwrap();
-        assert_eq!(appended, "target\n*.swp\n.devctl/\n.env\n");
-        assert_eq!(added, [".devctl/", ".env"]);
+        assert_eq!(
+            appended,
+            "target\n*.swp\n.devctl/\n.env\ndevctl.local.toml\n"
+        );
+        assert_eq!(added, [".devctl/", ".env", "devctl.local.toml"]);
 
         assert_eq!(gitignore_update(Some(&created)), None);
-        assert_eq!(gitignore_update(Some("/.devctl\n/.env\n")), None);
-        let (_, added) = gitignore_update(Some(".devctl\n")).unwrap();
-        assert_eq!(added, [".env"]);
+        assert_eq!(
+            gitignore_update(Some("/.devctl\n/.env\n/devctl.local.toml\n")),
+            None
+        );
+        let (_, added) = gitignore_update(Some(".devctl\n.env\n")).unwrap();
+        assert_eq!(added, ["devctl.local.toml"]);
         // A longer pattern is not the entry.
         let (_, added) = gitignore_update(Some(".devctl/cache\n.env.local\n")).unwrap();
-        assert_eq!(added, [".devctl/", ".env"]);
+        assert_eq!(added, [".devctl/", ".env", "devctl.local.toml"]);
     }
 
     #[test]

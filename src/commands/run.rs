@@ -153,8 +153,15 @@ pub async fn run_oneoff(
         // The never-root rule for the service's own user (`-u` is the
         // caller's explicit choice, as with `docker compose run -u`).
         if let (None, Some(user)) = (&req.oneoff.user, &svc.user) {
-            crate::engine::info::ensure_user_not_root(eng, &svc.name, user, image, &svc.image)
-                .await?;
+            crate::engine::info::ensure_user_not_root(
+                eng,
+                &svc.name,
+                plan.is_app(&svc.name),
+                user,
+                image,
+                &svc.image,
+            )
+            .await?;
         }
         if !req.no_deps {
             apply::wait_for_dependencies(eng, plan, svc).await?;

@@ -316,7 +316,9 @@ pub fn run(session: &Session) -> Result<ExitCode> {
     })?;
     let plan = &loaded.plan;
     let svc = plan
-        .service("app")
+        .app
+        .as_deref()
+        .and_then(|a| plan.service(a))
         .ok_or_else(|| usage("the compose file has no app service"))?;
     let auto = project.auto_start.on;
     if !global.quiet && !auto {
@@ -332,7 +334,7 @@ pub fn run(session: &Session) -> Result<ExitCode> {
         &nvm_cfg.install,
         nvm_wanted && assets.toolchain == Toolchain::Nvm,
         filter,
-        plan.container_name("app", 1),
+        plan.container_name(&svc.name, 1),
         svc.user.clone(),
         svc.working_dir.clone(),
         plan.project.clone(),

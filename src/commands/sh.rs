@@ -75,7 +75,9 @@ pub fn run(
             .service(s)
             .ok_or_else(|| usage(format!("no service {s:?} (services: {})", plan.names())))?,
         None => plan
-            .service("app")
+            .app
+            .as_deref()
+            .and_then(|a| plan.service(a))
             .or_else(|| plan.services.first())
             .ok_or_else(|| usage("the compose file has no services"))?,
     };

@@ -12,7 +12,7 @@ use crate::commands::build::progress_mode;
 use crate::commands::engine_input::{AppServer, Loaded, ProjectLock};
 use crate::engine::apply::{converge, image_id};
 use crate::engine::build::{build_service, BuildOptions};
-use crate::engine::plan::ServicePlan;
+use crate::engine::plan::{Plan, ServicePlan};
 use crate::engine::ready::{self, Outcome, Target, Verdict};
 use crate::error::usage;
 use crate::session::{Input, Session};
@@ -33,7 +33,7 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let plan = &loaded.plan;
     let selected = plan.select(services, &session.profiles()).map_err(usage)?;
-    let app_selected = selected.iter().any(|s| s.name == "app");
+    let app_selected = selected.iter().any(|s| plan.is_app(&s.name));
     if let (Some(u), true, false) = (&loaded.unwritable, app_selected, global.quiet) {
         crate::errln!("warning: {}\nfix: {}", u.problem(), u.fix());
     }
@@ -46,8 +46,9 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
             loaded.app_server,
             opts.force,
         ) {
-            let app = plan.container_name("app", 1);
-            let hash = plan.service("app").map_or("", |s| s.config_hash.as_str());
+            let name = plan.app.as_deref().unwrap_or_default();
+            let app = plan.container_name(name, 1);
+            let hash = plan.service(name).map_or("", |s| s.config_hash.as_str());
             if let Some(lines) = ready::crashed_on_write(&eng, &app, hash).await? {
                 let last = lines
                     .last()
@@ -78,7 +79,7 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
         let width = targets.iter().map(|t| label(t).len()).max().unwrap_or(0);
         let failed = ready::wait(&eng, targets, timeout, |o| {
             if !global.quiet {
-                let _ = crate::outln!("{}", ready_line(o, width, loaded.app_server));
+                let _ = crate::outln!("{}", ready_line(o, width, plan, loaded.app_server));
             }
         })
         .await?;
@@ -186,7 +187,7 @@ fn targets(
     let plan = &loaded.plan;
     let mut out = Vec::new();
     for svc in selected {
-        let server = svc.name == "app" && loaded.app_server == Some(AppServer::On);
+        let server = plan.is_app(&svc.name) && loaded.app_server == Some(AppServer::On);
         for n in 1..=svc.replicas {
             let container = plan.container_name(&svc.name, n);
             out.push(Target {
@@ -213,14 +214,14 @@ fn label(t: &Target) -> &str {
 
 /// `app  ready in 1.4 s  http://127.0.0.1:8000/`, or what the app does
 /// when its server is off.
-pub fn ready_line(o: &Outcome, width: usize, app: Option<AppServer>) -> String {
+pub fn ready_line(o: &Outcome, width: usize, plan: &Plan, app: Option<AppServer>) -> String {
     let t = &o.target;
     let name = format!("{:<width$}", label(t));
     let took = ready::secs(o.took);
     if o.verdict == Verdict::Completed {
         return format!("{name}  completed (exit 0) in {took}");
     }
-    let is_app = t.service == "app";
+    let is_app = plan.is_app(&t.service);
     match (is_app, app) {
         (true, Some(AppServer::Off)) => format!(
             "{name}  running, server off (AUTO_START_SERVER is not true): nothing serves {}; \
@@ -262,7 +263,7 @@ fn failure_message(loaded: &Loaded, o: &Outcome, lines: &[String]) -> String {
         }
     }
     let (uid, gid) = loaded.app_ids;
-    if let (Some(u), "app") = (&loaded.unwritable, t.service.as_str()) {
+    if let (Some(u), true) = (&loaded.unwritable, loaded.plan.is_app(&t.service)) {
         if ready::is_write_failure(&lines) {
             msg.push_str(&format!("\n{}\nfix: {}", u.problem(), u.fix()));
             return msg;

@@ -51,7 +51,7 @@ pub fn run(
     })?;
     let needs_engine = steps
         .iter()
-        .any(|s| s.argv.is_some() && Place::of(s.spec) != Place::Host);
+        .any(|s| s.argv.is_some() && Place::of(s.spec, project.config.app_name()) != Place::Host);
     let loaded = if needs_engine {
         Some(session.engine_input(Input::ReadOnly)?)
     } else {
@@ -80,7 +80,11 @@ pub fn run(
     let last = steps.len().saturating_sub(1);
     for (i, step) in steps.iter().enumerate() {
         let Some(argv) = &step.argv else { continue };
-        let code: i64 = match (Place::of(step.spec), &engine, plan) {
+        let code: i64 = match (
+            Place::of(step.spec, project.config.app_name()),
+            &engine,
+            plan,
+        ) {
             (Place::Host, _, _) => run_host(&project, step, argv)?,
             (Place::Service(svc), Some((rt, eng)), Some(plan)) if step.spec.oneoff => {
                 rt.block_on(run_oneoff(
@@ -140,7 +144,7 @@ fn describe(
         let Some(argv) = &step.argv else { continue };
         i += 1;
         let mut env: Vec<&str> = Vec::new();
-        match Place::of(step.spec) {
+        match Place::of(step.spec, project.config.app_name()) {
             Place::Host => {
                 s.push_str(&format!(
                     "[{i}/{n}] {}: on the host in {}\n",
@@ -403,7 +407,7 @@ pub fn list(session: &Session, json: bool, names: bool) -> Result<ExitCode> {
             .map(|(n, s)| {
                 serde_json::json!({
                     "name": n,
-                    "runs_in": tasks::place_label(s),
+                    "runs_in": tasks::place_label(s, project.config.app_name()),
                     "host": s.host,
                     "description": s.description,
                     "usage": tasks::usage_line(n, s),
@@ -426,7 +430,10 @@ pub fn list(session: &Session, json: bool, names: bool) -> Result<ExitCode> {
 fn table(project: &Project) -> String {
     let t = &project.config.tasks;
     let w = t.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-    let places: Vec<String> = t.values().map(tasks::place_label).collect();
+    let places: Vec<String> = t
+        .values()
+        .map(|s| tasks::place_label(s, project.config.app_name()))
+        .collect();
     let pw = places.iter().map(|p| p.chars().count()).max().unwrap_or(0);
     let mut s = String::new();
     for ((n, spec), place) in t.iter().zip(&places) {

@@ -114,7 +114,9 @@ pub fn engine(f: &Facts) -> Check {
     const T: &str = "engine";
     match &f.engine {
         Err(e) => {
-            let fix = if e.contains("ermission denied") {
+            let fix = if let Some(ctx) = &f.engine_context {
+                format!("the Docker context `{ctx}` points at {}: start the engine there, or pick another context (`--context NAME`, DOCKER_CONTEXT, or `docker context use default`)", f.engine_addr)
+            } else if e.contains("ermission denied") {
                 "your user may not use the engine's socket: add it to the socket's group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Docker".to_string()
             } else if f.local_engine() {
                 "start the engine (`sudo systemctl start docker`, or `systemctl --user start docker` for rootless), or point DOCKER_HOST at a running one".to_string()
@@ -670,8 +672,13 @@ pub fn project(f: &Facts) -> Check {
             "project",
             T,
             format!(
-                "{}: devctl.toml loads, {} service{}",
+                "{}: devctl.toml loads{}, {} service{}",
                 p.name,
+                if p.local_config {
+                    " (devctl.local.toml merged over it)"
+                } else {
+                    ""
+                },
                 p.services,
                 if p.services == 1 { "" } else { "s" }
             ),
@@ -810,7 +817,11 @@ pub fn app_uid(f: &Facts, p: &ProjectFacts) -> Check {
                     "uid",
                     T,
                     format!("user {} is not in /etc/passwd of {}", img.user, img.image),
-                    "create the user in the Dockerfile with the build args: `useradd -u \"$APP_UID\" app` (or `adduser -D -u \"$APP_UID\" app`)",
+                    {
+                        let name = img.user.split(':').next().unwrap_or(&img.user);
+                        let [arg, add, user] = crate::compose::user::create_user_lines(name, false);
+                        format!("add these lines to the app stage of the Dockerfile, then `devctl build`: `{arg}`, `{add}` (Alpine/BusyBox: `RUN adduser -D -u ${{APP_UID}} {name}`), `{user}`")
+                    },
                 ),
                 Some(uid) if uid == host_uid => ok(
                     "uid",
@@ -949,7 +960,9 @@ pub fn env(p: &ProjectFacts) -> Check {
         Some(v) => format!("AUTO_START_SERVER={v:?}"),
         None => "AUTO_START_SERVER unset".to_string(),
     };
-    let effect = if p.auto_start.on {
+    let effect = if p.app_command {
+        "[app].command runs (it replaces devctl's migrate/server script: AUTO_START_SERVER is the command's to read)"
+    } else if p.auto_start.on {
         "on: the app container migrates and runs the server"
     } else {
         "off: the app container idles (`devctl sh` opens a shell)"

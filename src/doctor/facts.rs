@@ -18,8 +18,10 @@ use crate::session::Session;
 /// Everything the checks look at.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
-    /// `DOCKER_HOST` or the default socket.
+    /// `DOCKER_HOST`, the Docker context's endpoint, or the default socket.
     pub engine_addr: String,
+    /// The Docker context the address comes from (not `default`).
+    pub engine_context: Option<String>,
     /// The engine's answers, or why it could not be reached.
     pub engine: Result<EngineFacts, String>,
     pub host: HostFacts,
@@ -286,6 +288,10 @@ pub struct ProjectFacts {
     pub warnings: Vec<String>,
     pub env_file: String,
     pub env_exists: bool,
+    /// devctl.local.toml is merged over devctl.toml.
+    pub local_config: bool,
+    /// `[app].command` replaces the generated migrate/server script.
+    pub app_command: bool,
     pub auto_start_raw: Option<String>,
     #[serde(skip)]
     pub auto_start: AutoStart,
@@ -596,7 +602,9 @@ pub fn gather(session: &Session) -> Facts {
 
     let local = engine_addr.starts_with("unix://");
     let app_image = plan.as_ref().and_then(|(_, pl)| {
-        pl.service("app")
+        pl.app
+            .as_deref()
+            .and_then(|a| pl.service(a))
             .filter(|_| app_user.is_some())
             .map(|s| (s.image.clone(), true))
     });
@@ -707,8 +715,16 @@ pub fn gather(session: &Session) -> Facts {
             name: p.name.clone(),
             services: pl.services.len(),
             warnings,
-            env_file: p.paths.shown(&p.paths.env_file),
-            env_exists: p.env_file_exists,
+            env_file: p
+                .paths
+                .env_files
+                .iter()
+                .map(|f| p.paths.shown(f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            env_exists: !p.env_files_read.is_empty(),
+            local_config: p.local_in_use,
+            app_command: p.config.app.as_ref().is_some_and(|a| a.command.is_some()),
             auto_start_raw: p.env.get("AUTO_START_SERVER").map(str::to_string),
             auto_start: p.auto_start.clone(),
             ports_checked: local,
@@ -756,6 +772,7 @@ pub fn gather(session: &Session) -> Facts {
 
     Facts {
         engine_addr,
+        engine_context: session.engine_config.context.clone(),
         engine,
         host,
         socket,

@@ -57,7 +57,7 @@ impl<'g> Session<'g> {
     pub fn new(global: &'g Global) -> Session<'g> {
         Session {
             global,
-            engine_config: engine_config(),
+            engine_config: engine_config(global),
             paths: OnceLock::new(),
             project: OnceLock::new(),
             host: OnceLock::new(),
@@ -79,7 +79,7 @@ impl<'g> Session<'g> {
         let p = crate::project::discover(
             &cwd,
             self.global.project_dir.as_deref(),
-            self.global.env_file.as_deref(),
+            &self.global.env_file,
         )?;
         Ok(self.paths.get_or_init(|| p))
     }
@@ -89,7 +89,10 @@ impl<'g> Session<'g> {
         if let Some(p) = self.project.get() {
             return Ok(p);
         }
-        let p = crate::project::open(self.paths()?.clone(), &host_env())?;
+        let host = self.host()?;
+        let mut env = host_env();
+        env.app_ids = (host.uid, host.gid);
+        let p = crate::project::open(self.paths()?.clone(), &env)?;
         Ok(self.project.get_or_init(|| p))
     }
 
@@ -98,7 +101,7 @@ impl<'g> Session<'g> {
         if let Some(h) = self.host.get() {
             return Ok(h);
         }
-        let h = Host::for_project(&self.project()?.paths.dir);
+        let h = Host::for_project(&self.paths()?.dir);
         Ok(self.host.get_or_init(|| h))
     }
 
@@ -244,12 +247,53 @@ impl Host {
     }
 }
 
-/// How to reach the engine: `DOCKER_HOST` and `DEVCTL_ENGINE_TIMEOUT` as
-/// set for this process.
-pub fn engine_config() -> devctl_engine::Config {
+/// How to reach the engine: `DOCKER_HOST`, the Docker context (`--context`,
+/// `DOCKER_CONTEXT`, the docker CLI's current context; see
+/// [`devctl_engine::context`]) and `DEVCTL_ENGINE_TIMEOUT` as set for this
+/// process.
+pub fn engine_config(global: &Global) -> devctl_engine::Config {
+    use devctl_engine::context;
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let docker_host = var("DOCKER_HOST");
+    let config_dir = var("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&home()).join(".docker"));
+    let read = |p: &Path| std::fs::read_to_string(p).ok();
+    let inputs = context::Inputs {
+        flag: global.context.clone(),
+        docker_host: docker_host.clone(),
+        docker_context: var("DOCKER_CONTEXT"),
+        current: read(&config_dir.join("config.json"))
+            .as_deref()
+            .and_then(context::current_context),
+    };
+    let chosen = context::name(&inputs);
+    let (mut host, mut context_error) = (docker_host, None);
+    if let Some(c) = &chosen {
+        let meta_root = config_dir.join("contexts").join("meta");
+        let meta_path = meta_root.join(context::meta_dir(&c.0)).join("meta.json");
+        let known: Vec<String> = std::fs::read_dir(&meta_root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|d| read(&d.path().join("meta.json")))
+            .filter_map(|t| context::parse_meta(&t).ok().map(|(n, _)| n))
+            .collect();
+        match context::resolve(
+            Some(c),
+            read(&meta_path).as_deref(),
+            &shown(&meta_path),
+            &known,
+        ) {
+            Ok(h) => host = h,
+            Err(e) => context_error = Some(e),
+        }
+    }
     devctl_engine::Config {
-        docker_host: std::env::var("DOCKER_HOST").ok(),
+        docker_host: host,
         timeout: std::env::var(devctl_engine::TIMEOUT_ENV).ok(),
+        context: chosen.map(|(n, _)| n),
+        context_error,
     }
 }
 
@@ -259,6 +303,7 @@ pub fn host_env() -> crate::project::HostEnv {
     crate::project::HostEnv {
         vars: process_env(),
         home: home(),
+        app_ids: (0, 0),
     }
 }
 

@@ -410,7 +410,10 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
         "/dev/devnull"
     );
     assert_eq!(
-        sh(&db, "ping -c1 -W2 webalias | sed -n 's/^PING webalias (\\([0-9.]*\\)).*/\\1/p'"),
+        sh(
+            &db,
+            "ping -c1 -W2 webalias | sed -n 's/^PING webalias (\\([0-9.]*\\)).*/\\1/p'"
+        ),
         "172.31.251.10"
     );
     // nothing changed: nothing touched

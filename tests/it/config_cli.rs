@@ -9,7 +9,7 @@ use std::process::Command;
 
 use devctl::commands::config::to_text;
 use devctl::project::env::{parse_dotenv, Env};
-use devctl::project::generate::{generate, Input};
+use devctl::project::generate::{generate, Input, HEADER};
 use devctl::project::load::load;
 
 use crate::support::Project;
@@ -62,14 +62,14 @@ fn generate_example(name: &str) -> (String, Vec<String>) {
         project: &project,
         project_dir: &format!("/home/dev/src/{name}"),
         home: "/home/dev",
-        env_file: Some(&format!("/home/dev/src/{name}/.env")),
+        env_files: &[format!("/home/dev/src/{name}/.env")],
         auto_start: auto.on,
         host_uid: 1000,
         host_gid: 1000,
     });
     let mut warnings = loaded.warnings;
     warnings.extend(g.warnings);
-    (to_text(&g.doc).unwrap(), warnings)
+    (to_text(&g.doc, HEADER).unwrap(), warnings)
 }
 
 /// The generated compose file of each example is an insta snapshot

@@ -428,7 +428,7 @@ impl Drop for RoMount {
 fn read_only_project_checks_and_refuses_writes_naming_the_path() {
     let p = Project::new()
         .file("devctl.toml", TOML)
-        .file("Dockerfile", "FROM scratch\n");
+        .file("Dockerfile", "FROM scratch\nUSER app\n");
     let view = tempfile::tempdir().unwrap();
     let ro = view.path().join("ro");
     let Some(_m) = RoMount::new(p.path(), &ro) else {

@@ -30,7 +30,7 @@ fn init_writes_the_django_project_and_says_so() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -82,7 +82,7 @@ fn init_never_overwrites_without_force() {
             wrote .dockerignore
             skipped .env.example (exists; --force overwrites)
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -103,7 +103,7 @@ fn init_never_overwrites_without_force() {
             skipped .dockerignore (exists; --force overwrites)
             skipped .env.example (exists; --force overwrites)
             skipped bash/run.sh (exists; --force overwrites)
-            left .gitignore alone (already ignores .devctl/ and .env)
+            left .gitignore alone (already ignores .devctl/, .env and devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -130,7 +130,7 @@ fn init_force_overwrites() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -147,12 +147,12 @@ fn init_appends_to_gitignore_once() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            updated .gitignore (added .devctl/, .env)
+            updated .gitignore (added .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
     let once = read(&p, ".gitignore");
-    assert_eq!(once, "target\n*.log\n.devctl/\n.env\n");
+    assert_eq!(once, "target\n*.log\n.devctl/\n.env\ndevctl.local.toml\n");
     p.devctl(&["init", "--force"])
         .stdout(indoc! {"
             wrote devctl.toml (replaced the existing file: --force)
@@ -160,7 +160,7 @@ fn init_appends_to_gitignore_once() {
             wrote .dockerignore (replaced the existing file: --force)
             wrote .env.example (replaced the existing file: --force)
             wrote bash/run.sh (replaced the existing file: --force)
-            left .gitignore alone (already ignores .devctl/ and .env)
+            left .gitignore alone (already ignores .devctl/, .env and devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -177,11 +177,14 @@ fn init_keeps_an_equivalent_gitignore_entry() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            updated .gitignore (added .env)
+            updated .gitignore (added .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
-    assert_eq!(read(&p, ".gitignore"), "/.devctl\n.env\n");
+    assert_eq!(
+        read(&p, ".gitignore"),
+        "/.devctl\n.env\ndevctl.local.toml\n"
+    );
 }
 
 #[test]
@@ -194,7 +197,7 @@ fn run_script_is_executable_and_production_ready() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -233,7 +236,7 @@ fn run_script_passes_shellcheck() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -258,7 +261,7 @@ fn minimal_template() {
             wrote Dockerfile
             wrote .dockerignore
             wrote .env.example
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -298,7 +301,7 @@ fn init_writes_into_the_dash_c_dir() {
             wrote Dockerfile
             wrote .dockerignore
             wrote .env.example
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();
@@ -329,7 +332,7 @@ fn quiet_keeps_the_file_lines_and_drops_the_hint() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
         "})
         .run();
     assert!(!out.stdout().contains("next:"), "{}", out.stdout());
@@ -348,7 +351,7 @@ fn init_needs_no_docker() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();

@@ -3,10 +3,12 @@
 
 mod support;
 
+mod app_e2e;
 mod architecture;
 mod build_secrets;
 mod compose_surface;
 mod config_cli;
+mod context_e2e;
 mod data_state;
 mod doctor_e2e;
 mod e2e_support;
@@ -17,6 +19,7 @@ mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
 mod load;
+mod overrides_cli;
 mod parser_conformance;
 mod parser_differential;
 mod remote_e2e;

@@ -398,7 +398,7 @@ fn django_template_scaffolds_the_tasks_a_django_team_uses() {
             wrote .dockerignore
             wrote .env.example
             wrote bash/run.sh
-            wrote .gitignore (ignores .devctl/, .env)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
             next: cp .env.example .env, then devctl build && devctl start
         "})
         .run();

@@ -47,6 +47,26 @@ pub fn go_atoi(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// The Dockerfile lines that give an image the non-root user `name` with
+/// devctl's `APP_UID` build arg as its uid: `useradd`, or BusyBox/Alpine's
+/// `adduser` when `busybox`.
+pub fn create_user_lines(name: &str, busybox: bool) -> [String; 3] {
+    let add = if busybox {
+        format!("RUN adduser -D -u ${{APP_UID}} {name}")
+    } else {
+        format!("RUN useradd --create-home --uid ${{APP_UID}} {name}")
+    };
+    ["ARG APP_UID=1000".to_string(), add, format!("USER {name}")]
+}
+
+/// [`create_user_lines`] as a message shows them: indented, one a line.
+pub fn create_user_hint(name: &str, busybox: bool) -> String {
+    create_user_lines(name, busybox)
+        .iter()
+        .map(|l| format!("\n    {l}"))
+        .collect()
+}
+
 fn root_error(spec: &str, why: &str) -> String {
     format!("user `{spec}` {why}: the user must not be root, devctl never runs a container as root; use a non-root user, e.g. `app` (created in the Dockerfile with `useradd -u \"$APP_UID\" app`) or a uid such as `1000`")
 }
@@ -114,7 +134,10 @@ pub fn resolve(spec: &str, etc_passwd: Option<&str>) -> Result<u32, String> {
                 return Err(format!("user `{spec}`: the image has no /etc/passwd to look `{name}` up in; create the user in the Dockerfile or use a uid such as `1000`"));
             };
             match passwd_uid(passwd, &name) {
-                None => Err(format!("user `{spec}`: there is no user `{name}` in the image's /etc/passwd; create it in the Dockerfile (`useradd -u \"$APP_UID\" {name}`) or use a uid such as `1000`")),
+                None => Err(format!(
+                    "user `{spec}`: there is no user `{name}` in the image's /etc/passwd; create it in the Dockerfile the image is built from with these lines (`adduser -D -u ${{APP_UID}} {name}` on Alpine/BusyBox), then `devctl build`:{}",
+                    create_user_hint(&name, false)
+                )),
                 Some(0) => Err(root_error(spec, "is uid 0 (root) in the image's /etc/passwd")),
                 Some(n) if (1..=MAX_UID).contains(&n) => Ok(n as u32),
                 Some(n) => Err(format!("user `{spec}`: the image's /etc/passwd gives `{name}` the uid {n}, which the runtime cannot use; give it a uid such as `1000`")),
@@ -206,6 +229,12 @@ mod tests {
             .unwrap_err()
             .contains("no user `web`"));
         assert!(resolve("app", None).unwrap_err().contains("no /etc/passwd"));
+        let e = resolve("web", Some(PASSWD)).unwrap_err();
+        assert!(
+            e.starts_with("user `web`: there is no user `web` in the image's /etc/passwd")
+                && e.ends_with(":\n    ARG APP_UID=1000\n    RUN useradd --create-home --uid ${APP_UID} web\n    USER web"),
+            "{e}"
+        );
     }
 
     #[test]

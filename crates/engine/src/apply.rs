@@ -480,7 +480,15 @@ pub async fn converge(
                 .iter()
                 .any(|a| matches!(a, Action::Create(_) | Action::Recreate(..)))
             {
-                super::info::ensure_user_not_root(eng, &svc.name, user, image, &svc.image).await?;
+                super::info::ensure_user_not_root(
+                    eng,
+                    &svc.name,
+                    plan.is_app(&svc.name),
+                    user,
+                    image,
+                    &svc.image,
+                )
+                .await?;
             }
         }
         for action in actions {

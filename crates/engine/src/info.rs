@@ -190,12 +190,13 @@ async fn image_passwd_labelled(eng: &Engine, image: &str, label: &str) -> Result
 pub async fn ensure_user_not_root(
     eng: &Engine,
     service: &str,
+    is_app: bool,
     user: &str,
     image_id: &str,
     image: &str,
 ) -> Result<u32> {
     use devctl_compose::user::{check_spelling, resolve, Spelled};
-    let table = if service == "app" {
+    let table = if is_app {
         "[app]".to_string()
     } else {
         format!("[services.{service}]")
@@ -210,7 +211,7 @@ pub async fn ensure_user_not_root(
                 .with_context(|| {
                     format!("reading /etc/passwd of {image} to resolve user `{user}`")
                 })?;
-            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("{e} (image {image})")))
+            resolve(user, passwd.as_deref()).map_err(|e| refuse(format!("image {image}: {e}")))
         }
     }
 }

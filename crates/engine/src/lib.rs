@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod build;
+pub mod context;
 pub mod exec;
 pub mod info;
 pub mod jobs;
@@ -88,10 +89,17 @@ impl Timeouts {
 /// (this crate reads no environment variable itself).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
-    /// `DOCKER_HOST` (unset or empty: the local socket).
+    /// `DOCKER_HOST`, or the Docker context's endpoint (unset or empty:
+    /// the local socket).
     pub docker_host: Option<String>,
     /// [`TIMEOUT_ENV`] (unset or empty: the defaults).
     pub timeout: Option<String>,
+    /// The Docker context in use when it is not `default` (named in
+    /// messages), see [`context`].
+    pub context: Option<String>,
+    /// Why the context cannot be used (unknown, no endpoint): the error of
+    /// every connection attempt (exit 2).
+    pub context_error: Option<String>,
 }
 
 impl Config {
@@ -101,6 +109,15 @@ impl Config {
             .clone()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| DEFAULT_HOST.to_string())
+    }
+
+    /// The address as messages name it: with the Docker context it came
+    /// from, when that is not `default`.
+    pub fn shown_addr(&self) -> String {
+        match &self.context {
+            Some(c) => format!("{} (docker context `{c}`)", self.addr()),
+            None => self.addr(),
+        }
     }
 }
 
@@ -189,10 +206,18 @@ pub async fn connect(config: &Config) -> anyhow::Result<Engine> {
 /// [`unreachable_if_lost`] so an unreachable engine still gives the one
 /// exit-2 line [`connect`] gives.
 pub fn client(config: &Config) -> anyhow::Result<Engine> {
+    if let Some(e) = &config.context_error {
+        return Err(usage(e.clone()));
+    }
     let addr = config.addr();
+    let shown = config.shown_addr();
     if let Some((host, port)) = ssh_port_in_url(&addr) {
         return Err(usage(format!(
-            "DOCKER_HOST={addr}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost"
+            "{}: the ssh transport cannot take a port in the URL; add `Host dockerhost` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://[user@]dockerhost",
+            match &config.context {
+                Some(c) => format!("docker context `{c}` ({addr})"),
+                None => format!("DOCKER_HOST={addr}"),
+            }
         )));
     }
     let timeouts = Timeouts::of(config)?;
@@ -201,11 +226,11 @@ pub fn client(config: &Config) -> anyhow::Result<Engine> {
     } else {
         Docker::connect_with_local_defaults()
     }
-    .map_err(|e| unreachable(&addr, e))?
+    .map_err(|e| unreachable(&shown, e))?
     .with_timeout(timeouts.short);
     Ok(Engine {
         docker,
-        addr,
+        addr: shown,
         timeouts,
     })
 }

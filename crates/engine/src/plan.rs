@@ -215,6 +215,10 @@ pub struct Plan {
     /// (`--env-file`) is added by `commands::engine_input` when the
     /// document does not name it (no `[app]`).
     pub private_files: Vec<PathBuf>,
+    /// The service devctl builds from the project's Dockerfile (`[app]`,
+    /// named by `[app].name`), set by the caller ([`Plan::set_app`]): the
+    /// document does not say which service it is.
+    pub app: Option<String>,
 }
 
 impl Plan {
@@ -463,11 +467,25 @@ impl Plan {
             .join(", ")
     }
 
-    /// The URL of the first published TCP port (of `app` when it has one).
+    /// Names the app service (see [`Plan::app`]).
+    pub fn set_app(&mut self, name: Option<&str>) {
+        self.app = name.map(str::to_string);
+    }
+
+    /// True when `service` is the app service.
+    pub fn is_app(&self, service: &str) -> bool {
+        self.app.as_deref() == Some(service)
+    }
+
+    /// The URL of the first published TCP port (of the app service when
+    /// it has one).
     pub fn app_url(&self) -> Option<String> {
-        let mut order: Vec<&ServicePlan> =
-            self.services.iter().filter(|s| s.name == "app").collect();
-        order.extend(self.services.iter().filter(|s| s.name != "app"));
+        let mut order: Vec<&ServicePlan> = self
+            .services
+            .iter()
+            .filter(|s| self.is_app(&s.name))
+            .collect();
+        order.extend(self.services.iter().filter(|s| !self.is_app(&s.name)));
         order.iter().find_map(|s| s.url())
     }
 }
@@ -1518,6 +1536,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         volumes,
         services,
         private_files,
+        app: None,
     })
 }
 
@@ -2015,5 +2034,14 @@ services:
         assert_eq!(hc.tmpfs.as_ref().unwrap()["/run"], "size=1m");
         assert_eq!(hc.extra_hosts.as_deref().unwrap(), ["h:1.2.3.4"]);
         assert_eq!(hc.cgroupns_mode, Some(HostConfigCgroupnsModeEnum::PRIVATE));
+    }
+
+    #[test]
+    fn app_url_is_the_app_service_s_by_the_name_it_is_given() {
+        let mut p = mk("services:\n  db:\n    image: x\n    ports: [\"127.0.0.1:5432:5432\"]\n  web:\n    image: y\n    ports: [\"127.0.0.1:8000:8000\"]\n").unwrap();
+        assert_eq!(p.app_url().as_deref(), Some("http://127.0.0.1:5432/"));
+        p.set_app(Some("web"));
+        assert!(p.is_app("web") && !p.is_app("db"));
+        assert_eq!(p.app_url().as_deref(), Some("http://127.0.0.1:8000/"));
     }
 }

@@ -26,6 +26,12 @@ impl Env {
         Env { vars, from_file }
     }
 
+    /// A value devctl provides (`APP_UID`): the env file and the process
+    /// environment win over it.
+    pub fn set_default(&mut self, key: &str, value: String) {
+        self.vars.entry(key.to_string()).or_insert(value);
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars.get(key).map(String::as_str)
     }

@@ -92,9 +92,18 @@ keep!(
     crate::model::UserName,
     crate::model::Port,
     crate::model::Publish,
+    crate::model::ServiceName,
     Extends,
 );
-by_value!(String, Scalar, PortSpec, Expose, Hook, FileRef);
+by_value!(
+    String,
+    Scalar,
+    PortSpec,
+    Expose,
+    Hook,
+    FileRef,
+    crate::model::MountOption
+);
 
 impl MergeKey for VolumeMount {
     fn merge_key(&self) -> Option<String> {

@@ -278,7 +278,7 @@ fn fuzz_devctl_toml_loader() {
                         project: "fuzz",
                         project_dir: "/src/fuzz",
                         home: "/home/u",
-                        env_file: Some("/src/fuzz/.env"),
+                        env_files: &["/src/fuzz/.env".to_string()],
                         auto_start: true,
                         host_uid: 1000,
                         host_gid: 1000,

@@ -91,8 +91,9 @@ pub struct Input<'a> {
     pub project_dir: &'a str,
     /// The host user's home (for `~` in paths).
     pub home: &'a str,
-    /// Absolute path of the env file when it exists (passed as `env_file`).
-    pub env_file: Option<&'a str>,
+    /// Absolute paths of the env files that exist, in order (passed to
+    /// the app as `env_file`).
+    pub env_files: &'a [String],
     pub auto_start: bool,
     pub host_uid: u32,
     pub host_gid: u32,
@@ -499,6 +500,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
     let mut doc = ComposeFile::default();
 
     if let Some(app) = &cfg.app {
+        let name = app.service_name();
         let mut s = Service::default();
         let mut args = KeyValues::default();
         for (k, v) in &app.build_args {
@@ -507,7 +509,10 @@ pub fn generate(input: &Input<'_>) -> Generated {
         args.insert("APP_UID", Some(app_id(input.host_uid).to_string()));
         args.insert("APP_GID", Some(app_id(input.host_gid).to_string()));
         s.image = Some(escape(
-            &app.image.clone().unwrap_or_else(|| g.image_for("app")),
+            // an image name is lowercase; a service name need not be
+            &app.image
+                .clone()
+                .unwrap_or_else(|| g.image_for(&name.to_ascii_lowercase())),
         ));
         s.build = Some(Build {
             context: escape(&g.host_path(&app.context)),
@@ -515,19 +520,22 @@ pub fn generate(input: &Input<'_>) -> Generated {
             target: app.target.as_ref().map(|t| escape(t)),
             args,
         });
-        s.command = Some(Cmd::Many(vec![
-            "sh".into(),
-            "-c".into(),
-            escape(&app_script(
-                app.migrate.as_ref(),
-                app.server.as_ref(),
-                input.auto_start,
-            )),
-        ]));
+        s.command = Some(match &app.command {
+            Some(c) => c.map(escape),
+            None => Cmd::Many(vec![
+                "sh".into(),
+                "-c".into(),
+                escape(&app_script(
+                    app.migrate.as_ref(),
+                    app.server.as_ref(),
+                    input.auto_start,
+                )),
+            ]),
+        });
         s.user = Some(escape(app.user.as_str()));
         s.working_dir = Some(escape(app.workdir.as_str()));
         s.init = Some(true);
-        if let Some(f) = input.env_file {
+        for f in input.env_files {
             s.env_file.push(escape(f));
         }
         if let Some(port) = app.port {
@@ -536,14 +544,16 @@ pub fn generate(input: &Input<'_>) -> Generated {
                 None => ("127.0.0.1".into(), None),
             };
             let host = host.unwrap_or(port.0);
-            g.warn_publish("app", &ip, &host.to_string());
+            g.warn_publish(name, &ip, &host.to_string());
             s.ports.push(format!("{ip}:{host}:{}", port.0));
         }
-        s.volumes.push(escape(&format!(
-            "{}:{}",
-            g.host_path("."),
-            app.workdir.as_str()
-        )));
+        let mut source = format!("{}:{}", g.host_path("."), app.workdir.as_str());
+        if !app.mount_options.is_empty() {
+            let opts: Vec<&str> = app.mount_options.iter().map(|o| o.as_str()).collect();
+            source.push(':');
+            source.push_str(&opts.join(","));
+        }
+        s.volumes.push(escape(&source));
         let nvm_wanted = cfg.nvm.is_some()
             || cfg
                 .assets
@@ -568,8 +578,16 @@ pub fn generate(input: &Input<'_>) -> Generated {
                     .push(escape(&format!("{}:{target}", g.host_path(&nvm.dir))));
             }
         }
-        g.common("app", &mut s, &app.common());
-        doc.services.insert("app", s);
+        g.common(name, &mut s, &app.common());
+        // `env_file = [".env", …]` names the file devctl already passes:
+        // once, where devctl put it (first; later files win, as in compose).
+        let mut seen = Vec::new();
+        s.env_file.retain(|f| {
+            let first = !seen.contains(f);
+            seen.push(f.clone());
+            first
+        });
+        doc.services.insert(name, s);
     }
 
     for (name, spec) in &cfg.services {
@@ -657,7 +675,7 @@ mod tests {
             project: "demo",
             project_dir: "/src/demo",
             home: "/home/dev",
-            env_file: Some("/src/demo/.env"),
+            env_files: &["/src/demo/.env".to_string()],
             auto_start: auto,
             host_uid: uid,
             host_gid: uid,
@@ -1037,5 +1055,37 @@ allow_docker_socket = true
             app_script(Some(&one("worker &")), Some(&one("httpd")), true),
             "set -e; worker &\nexec httpd"
         );
+    }
+
+    #[test]
+    fn the_app_service_takes_its_name_command_and_mount_options() {
+        let g = gen_with(
+            "[app]\nname = \"web\"\nport = 8000\ncommand = [\"gunicorn\", \"-b\", \"0.0.0.0:8000\"]\nmount_options = [\"z\", \"cached\"]\nenv_file = [\".env\", \"extra.env\"]\n",
+            true,
+            1234,
+        );
+        assert_eq!(g.doc.services.keys().collect::<Vec<_>>(), ["web"]);
+        let web = g.doc.services.get("web").unwrap();
+        assert_eq!(web.image.as_deref(), Some("demo-web:dev"));
+        assert_eq!(
+            web.command,
+            Some(Cmd::Many(vec![
+                "gunicorn".into(),
+                "-b".into(),
+                "0.0.0.0:8000".into()
+            ]))
+        );
+        assert_eq!(web.volumes, vec!["/src/demo:/app:z,cached"]);
+        // `.env` is devctl's own env file: listed once, first
+        assert_eq!(web.env_file, vec!["/src/demo/.env", "/src/demo/extra.env"]);
+        let g = gen_with("[app]\nname = \"Web\"\n", true, 1);
+        assert_eq!(
+            g.doc.services.get("Web").unwrap().image.as_deref(),
+            Some("demo-web:dev")
+        );
+        // a command string is compose's string form, `$` escaped
+        let g = gen_with("[app]\ncommand = \"run $$HOME\"\n", false, 1);
+        let app = g.doc.services.get("app").unwrap();
+        assert_eq!(app.command, Some(Cmd::One("run $$HOME".into())));
     }
 }

@@ -33,8 +33,12 @@ pub const COMPOSE_FILE: &str = ".devctl/compose.yaml";
 pub struct Paths {
     pub dir: PathBuf,
     pub config: PathBuf,
-    pub env_file: PathBuf,
-    /// True when `--env-file` named it (then it must exist).
+    /// `devctl.local.toml` next to devctl.toml (read when it exists).
+    pub local_config: PathBuf,
+    /// The env files, in order (later ones win): `--env-file`s, or
+    /// `<project>/.env`.
+    pub env_files: Vec<PathBuf>,
+    /// True when `--env-file` named them (then each must exist).
     pub env_explicit: bool,
     /// The current directory (canonical), which messages show paths from.
     pub cwd: PathBuf,
@@ -47,12 +51,12 @@ impl Paths {
 }
 
 /// Finds the project: `-C DIR` (which must hold devctl.toml), else the
-/// nearest ancestor of `cwd` holding devctl.toml. `--env-file` is taken
-/// relative to `cwd`; the default is `<project>/.env`.
+/// nearest ancestor of `cwd` holding devctl.toml. Each `--env-file` is
+/// taken relative to `cwd`; the default is `<project>/.env`.
 pub fn discover(
     cwd: &Path,
     project_dir: Option<&Path>,
-    env_file: Option<&Path>,
+    env_files: &[PathBuf],
 ) -> anyhow::Result<Paths> {
     let dir = match project_dir {
         Some(d) => {
@@ -85,14 +89,16 @@ pub fn discover(
         }
     };
     let dir = dir.canonicalize().unwrap_or(dir);
-    let (env_file, env_explicit) = match env_file {
-        Some(p) => (cwd.join(p), true),
-        None => (dir.join(".env"), false),
+    let (env_files, env_explicit) = if env_files.is_empty() {
+        (vec![dir.join(".env")], false)
+    } else {
+        (env_files.iter().map(|p| cwd.join(p)).collect(), true)
     };
     Ok(Paths {
         config: dir.join(CONFIG_FILE),
+        local_config: dir.join(load::LOCAL_FILE),
         dir,
-        env_file,
+        env_files,
         env_explicit,
         cwd: cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf()),
     })
@@ -150,8 +156,11 @@ pub struct Project {
     pub config: Config,
     pub name: String,
     pub env: Env,
-    /// The env file exists (so it is passed to the app as `env_file`).
-    pub env_file_exists: bool,
+    /// The env files that exist and were read, in order (passed to the
+    /// app as `env_file`).
+    pub env_files_read: Vec<PathBuf>,
+    /// devctl.local.toml was merged over devctl.toml.
+    pub local_in_use: bool,
     pub auto_start: AutoStart,
     /// Warnings from loading (unset variables, AUTO_START_SERVER).
     pub warnings: Vec<String>,
@@ -166,18 +175,108 @@ pub struct HostEnv {
     pub vars: Vec<(String, String)>,
     /// The user's home, for `~` in host paths.
     pub home: String,
+    /// The host uid/gid devctl gives the app (before root is mapped to
+    /// 1000): `${APP_UID}`/`${APP_GID}` in devctl.toml, unless the env file
+    /// or the environment sets them.
+    pub app_ids: (u32, u32),
 }
 
 /// Reads and checks devctl.toml and the env file. Every error is a usage
 /// error (exit 2) naming the file and position.
 pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
     let display = paths.shown(&paths.config);
-    let env_display = paths.shown(&paths.env_file);
     let bytes =
         std::fs::read(&paths.config).map_err(|e| usage(format!("{display}: cannot read: {e}")))?;
     let text =
         devctl_text::decode(&bytes).map_err(|bad| usage(bad.message(&display, CONFIG_FILE)))?;
-    let why = match devctl_fsutil::entry(&paths.env_file) {
+    let local_display = paths.shown(&paths.local_config);
+    let local_text = match devctl_fsutil::entry(&paths.local_config) {
+        devctl_fsutil::Entry::Missing => None,
+        devctl_fsutil::Entry::File => {
+            let bytes = std::fs::read(&paths.local_config)
+                .map_err(|e| usage(format!("{local_display}: cannot read: {e}")))?;
+            Some(
+                devctl_text::decode(&bytes)
+                    .map_err(|bad| usage(bad.message(&local_display, load::LOCAL_FILE)))?
+                    .to_string(),
+            )
+        }
+        devctl_fsutil::Entry::Broken(why) | devctl_fsutil::Entry::Special(why) => {
+            return Err(usage(format!(
+                "{local_display} {why}: make it a readable file or remove it"
+            )))
+        }
+    };
+    let local = local_text.as_deref().map(|t| (local_display.as_str(), t));
+    let mut dotenv = Vec::new();
+    let mut env_files_read = Vec::new();
+    for env_file in &paths.env_files {
+        // later files win, as with compose's repeated --env-file
+        if let Some(pairs) = read_env_file(&paths, env_file)? {
+            dotenv.extend(pairs);
+            env_files_read.push(env_file.clone());
+        }
+    }
+    let mut env = Env::merge(dotenv, host.vars.clone());
+    env.set_default("APP_UID", generate::app_id(host.app_ids.0).to_string());
+    env.set_default("APP_GID", generate::app_id(host.app_ids.1).to_string());
+    // From here on nothing devctl prints shows these values.
+    devctl_out::add_secrets(env::secret_values(&env));
+    devctl_out::add_secrets(env::referenced_secret_values(&env, text));
+    if let Some((_, t)) = local {
+        devctl_out::add_secrets(env::referenced_secret_values(&env, t));
+    }
+    // Errors quote devctl.toml after interpolation: never a secret's value.
+    let loaded = load::load_layered(&display, text, local, &env)
+        .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
+    let sources = load::Sources::new(&display, text, local);
+    // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
+    let sockets = hostpath::Sockets::of_this_host(&|k| {
+        host.vars
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    });
+    let home = &host.home;
+    let dir = paths.dir.to_string_lossy();
+    let socket_warnings =
+        load::check_socket_reach(&display, &sources.text, &loaded.config, &|src| {
+            let abs = load::absolute_host_path(&dir, home, src);
+            sockets.reach(&abs).map(|what| (abs, what))
+        })
+        .map_err(|e| usage(devctl_out::scrub(&sources.blame(e).to_string())))?;
+    validate::check_files(
+        &display,
+        &sources.text,
+        &loaded.config,
+        &|p| load::absolute_host_path(&dir, home, p),
+        &|p| std::path::Path::new(p).exists(),
+    )
+    .map_err(|e| usage(devctl_out::scrub(&sources.blame(e).to_string())))?;
+    let name =
+        project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
+    let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
+    let mut warnings = loaded.warnings;
+    warnings.extend(socket_warnings);
+    if let Some(w) = &auto_start.warning {
+        warnings.push(w.clone());
+    }
+    Ok(Project {
+        paths,
+        config: loaded.config,
+        name,
+        env,
+        env_files_read,
+        local_in_use: local.is_some(),
+        auto_start,
+        warnings,
+    })
+}
+
+/// One env file's pairs; `None` when the default `.env` is absent.
+fn read_env_file(paths: &Paths, env_file: &Path) -> anyhow::Result<Option<Vec<(String, String)>>> {
+    let env_display = paths.shown(env_file);
+    let why = match devctl_fsutil::entry(env_file) {
         devctl_fsutil::Entry::Broken(why) => Some(why),
         // `--env-file <(sops -d …)`: a pipe named on purpose is read.
         devctl_fsutil::Entry::Special(why) if !paths.env_explicit => Some(why),
@@ -193,7 +292,7 @@ pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
             }
         )));
     }
-    let (dotenv, env_file_exists) = match std::fs::read(&paths.env_file) {
+    match std::fs::read(env_file) {
         Ok(bytes) => {
             let t = devctl_text::decode(&bytes).map_err(|mut bad| {
                 // the line up to the bad byte may hold a secret's value
@@ -207,63 +306,13 @@ pub fn open(paths: Paths, host: &HostEnv) -> anyhow::Result<Project> {
                 }
                 usage(msg)
             })?;
-            (pairs, true)
+            Ok(Some(pairs))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !paths.env_explicit => {
-            (Vec::new(), false)
-        }
-        Err(e) => {
-            return Err(usage(format!(
-                "{env_display}: cannot read the env file: {e}"
-            )))
-        }
-    };
-    let env = Env::merge(dotenv, host.vars.clone());
-    // From here on nothing devctl prints shows these values.
-    devctl_out::add_secrets(env::secret_values(&env));
-    devctl_out::add_secrets(env::referenced_secret_values(&env, text));
-    // Errors quote devctl.toml after interpolation: never a secret's value.
-    let loaded =
-        load::load(&display, text, &env).map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
-    // The Docker-socket rule on resolved paths (symlinks, `..`, parents).
-    let sockets = hostpath::Sockets::of_this_host(&|k| {
-        host.vars
-            .iter()
-            .find(|(name, _)| name == k)
-            .map(|(_, v)| v.clone())
-    });
-    let home = &host.home;
-    let dir = paths.dir.to_string_lossy();
-    let socket_warnings = load::check_socket_reach(&display, text, &loaded.config, &|src| {
-        let abs = load::absolute_host_path(&dir, home, src);
-        sockets.reach(&abs).map(|what| (abs, what))
-    })
-    .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
-    validate::check_files(
-        &display,
-        text,
-        &loaded.config,
-        &|p| load::absolute_host_path(&dir, home, p),
-        &|p| std::path::Path::new(p).exists(),
-    )
-    .map_err(|e| usage(devctl_out::scrub(&e.to_string())))?;
-    let name =
-        project_name(&loaded.config, &paths.dir).map_err(|e| usage(format!("{display}: {e}")))?;
-    let auto_start = env::auto_start_server(env.get("AUTO_START_SERVER"));
-    let mut warnings = loaded.warnings;
-    warnings.extend(socket_warnings);
-    if let Some(w) = &auto_start.warning {
-        warnings.push(w.clone());
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !paths.env_explicit => Ok(None),
+        Err(e) => Err(usage(format!(
+            "{env_display}: cannot read the env file: {e}"
+        ))),
     }
-    Ok(Project {
-        paths,
-        config: loaded.config,
-        name,
-        env,
-        env_file_exists,
-        auto_start,
-        warnings,
-    })
 }
 
 #[cfg(test)]
@@ -276,22 +325,22 @@ mod tests {
         let root = d.path().canonicalize().unwrap();
         std::fs::write(root.join(CONFIG_FILE), "").unwrap();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
-        let p = discover(&root.join("a/b"), None, None).unwrap();
+        let p = discover(&root.join("a/b"), None, &[]).unwrap();
         assert_eq!(p.dir, root);
-        assert_eq!(p.env_file, root.join(".env"));
+        assert_eq!(p.env_files, [root.join(".env")]);
         assert!(!p.env_explicit);
-        let p = discover(&root.join("a"), None, Some(Path::new("x.env"))).unwrap();
-        assert_eq!(p.env_file, root.join("a/x.env"));
+        let p = discover(&root.join("a"), None, &["x.env".into(), "/y.env".into()]).unwrap();
+        assert_eq!(p.env_files, [root.join("a/x.env"), PathBuf::from("/y.env")]);
         assert!(p.env_explicit);
     }
 
     #[test]
     fn dash_c_must_hold_devctl_toml() {
         let d = tempfile::tempdir().unwrap();
-        let e = discover(d.path(), Some(Path::new(".")), None).unwrap_err();
+        let e = discover(d.path(), Some(Path::new(".")), &[]).unwrap_err();
         assert!(e.to_string().contains("has no devctl.toml"), "{e}");
         assert!(crate::error::is_config_error(&e));
-        let e = discover(d.path(), Some(Path::new("missing")), None).unwrap_err();
+        let e = discover(d.path(), Some(Path::new("missing")), &[]).unwrap_err();
         assert!(e.to_string().contains("no such directory"));
     }
 

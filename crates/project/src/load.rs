@@ -87,37 +87,234 @@ pub struct Loaded {
 /// Parses, interpolates and checks devctl.toml.
 pub fn load(file: &str, text: &str, env: &Env) -> Result<Loaded, ConfigError> {
     let raw: Config = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    if !text.contains('$') {
+        let config = checks(file, text, raw, env)?;
+        return Ok(Loaded {
+            config,
+            warnings: Vec::new(),
+        });
+    }
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    finish(file, text, table, env)
+}
+
+/// Interpolates the table read from `text`, then deserialises and checks it.
+fn finish(
+    file: &str,
+    text: &str,
+    mut table: toml::Table,
+    env: &Env,
+) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
-    let config = if text.contains('$') {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
-        let mut unset = Vec::new();
-        for (key, value) in table.iter_mut() {
-            if key == "tasks" {
-                super::tasks::protect_arg_refs(value);
-            }
-            if key != "lint" {
-                interpolate_value(value, env, &mut unset)
-                    .map_err(|e| interp_error(file, text, &e))?;
-            }
+    let mut unset = Vec::new();
+    for (key, value) in table.iter_mut() {
+        if key == "tasks" {
+            super::tasks::protect_arg_refs(value);
         }
-        for var in unset {
-            warnings.push(format!(
-                "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
-            ));
+        if key != "lint" {
+            interpolate_value(value, env, &mut unset).map_err(|e| interp_error(file, text, &e))?;
         }
-        match Config::deserialize(toml::Value::Table(table.clone())) {
-            Ok(c) => c,
-            Err(e) => return Err(after_interpolation_error(file, text, &table, &e)),
-        }
-    } else {
-        raw
+    }
+    for var in unset {
+        warnings.push(format!(
+            "the {var} variable is not set (in .env or the environment): defaulting to a blank string"
+        ));
+    }
+    let config = match Config::deserialize(toml::Value::Table(table.clone())) {
+        Ok(c) => c,
+        Err(e) => return Err(after_interpolation_error(file, text, &table, &e)),
     };
+    let config = checks(file, text, config, env)?;
+    Ok(Loaded { config, warnings })
+}
+
+/// `extends` resolved, then the checks of the whole model.
+fn checks(file: &str, text: &str, config: Config, env: &Env) -> Result<Config, ConfigError> {
     let config = super::extends::resolve(file, text, config)?;
     check(file, text, &config)?;
     super::tasks::check(file, text, &config)?;
     super::build_args::check(file, text, &config, env)?;
-    Ok(Loaded { config, warnings })
+    Ok(config)
+}
+
+/// The file next to devctl.toml that is merged over it (not committed).
+pub const LOCAL_FILE: &str = "devctl.local.toml";
+
+/// devctl.toml and devctl.local.toml as one text to find errors in: the
+/// local file first (its values win, so a key it sets is found there),
+/// then devctl.toml; [`Sources::blame`] turns a position in it back into
+/// the file and line it came from.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub main_file: String,
+    pub local_file: Option<String>,
+    /// The text positions are found in.
+    pub text: String,
+    /// How many lines of [`Sources::text`] are the local file's.
+    local_lines: usize,
+}
+
+impl Sources {
+    pub fn new(main_file: &str, main_text: &str, local: Option<(&str, &str)>) -> Sources {
+        match local {
+            None => Sources {
+                main_file: main_file.to_string(),
+                local_file: None,
+                text: main_text.to_string(),
+                local_lines: 0,
+            },
+            Some((file, text)) => {
+                let mut joined = text.to_string();
+                if !joined.is_empty() && !joined.ends_with('\n') {
+                    joined.push('\n');
+                }
+                let local_lines = joined.matches('\n').count();
+                joined.push_str(main_text);
+                Sources {
+                    main_file: main_file.to_string(),
+                    local_file: Some(file.to_string()),
+                    text: joined,
+                    local_lines,
+                }
+            }
+        }
+    }
+
+    /// An error located in [`Sources::text`], named by the file and line
+    /// it is on.
+    pub fn blame(&self, mut e: ConfigError) -> ConfigError {
+        match &self.local_file {
+            Some(local) if e.line >= 1 && e.line <= self.local_lines => e.file = local.clone(),
+            _ => {
+                if e.line > self.local_lines {
+                    e.line -= self.local_lines;
+                }
+                e.file = self.main_file.clone();
+            }
+        }
+        e
+    }
+}
+
+/// devctl.toml with devctl.local.toml (when there is one) merged over it
+/// ([`merge_local`]), interpolated and checked. Each file is first read
+/// as written (syntax, keys, types: errors at its own line and column);
+/// the merged document's errors name the file the offending value came
+/// from.
+pub fn load_layered(
+    file: &str,
+    text: &str,
+    local: Option<(&str, &str)>,
+    env: &Env,
+) -> Result<Loaded, ConfigError> {
+    let Some((local_file, local_text)) = local else {
+        return load(file, text, env);
+    };
+    let _: Config = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let over: toml::Table =
+        toml::from_str(local_text).map_err(|e| toml_error(local_file, local_text, &e))?;
+    // A local file may leave out what devctl.toml gives (a watch rule's
+    // `run`…): only a missing key is left to the merged check.
+    if let Err(e) = toml::from_str::<Config>(local_text) {
+        if !e.message().starts_with("missing field") {
+            return Err(toml_error(local_file, local_text, &e));
+        }
+    }
+    merge_local(&mut table, over, &[]);
+    let sources = Sources::new(file, text, Some((local_file, local_text)));
+    finish(file, &sources.text, table, env).map_err(|e| sources.blame(e))
+}
+
+/// Service keys whose lists the local file adds to (entries already there
+/// are not repeated), as docker-compose.override.yml adds to them.
+const APPENDED: &[&str] = &[
+    "ports",
+    "expose",
+    "dns",
+    "dns_search",
+    "tmpfs",
+    "env_file",
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "depends_on",
+    "extra_hosts",
+];
+
+/// Merges `over` (devctl.local.toml) into `base` (devctl.toml) as compose
+/// merges docker-compose.override.yml: tables key by key, recursively;
+/// scalars and other lists replace. In a service (`[app]`,
+/// `[services.NAME]`) the lists of [`APPENDED`] are added to, `volumes`
+/// merge by container path (an entry for a path already mounted replaces
+/// it), and `environment`/`labels` written as lists merge by name.
+/// `command`, `entrypoint` and everything else are replaced.
+pub fn merge_local(base: &mut toml::Table, over: toml::Table, path: &[&str]) {
+    let in_service = path == ["app"] || (path.len() == 2 && path[0] == "services");
+    for (k, v) in over {
+        let slot = base.get_mut(&k);
+        match (slot, v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                let mut p = path.to_vec();
+                p.push(&k);
+                merge_local(b, o, &p);
+            }
+            (Some(toml::Value::Array(b)), toml::Value::Array(o)) if in_service => {
+                match k.as_str() {
+                    "volumes" => {
+                        for entry in o {
+                            let t = mount_target(&entry);
+                            match b.iter_mut().find(|x| t.is_some() && mount_target(x) == t) {
+                                Some(slot) => *slot = entry,
+                                None => b.push(entry),
+                            }
+                        }
+                    }
+                    "environment" | "labels" => {
+                        for entry in o {
+                            let name = |v: &toml::Value| {
+                                v.as_str()
+                                    .map(|s| s.split('=').next().unwrap_or(s).to_string())
+                            };
+                            let n = name(&entry);
+                            match b.iter_mut().find(|x| n.is_some() && name(x) == n) {
+                                Some(slot) => *slot = entry,
+                                None => b.push(entry),
+                            }
+                        }
+                    }
+                    k if APPENDED.contains(&k) => {
+                        for entry in o {
+                            if !b.contains(&entry) {
+                                b.push(entry);
+                            }
+                        }
+                    }
+                    _ => *b = o,
+                }
+            }
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The container path of a `volumes` entry (`src:/target[:mode]`, `/target`,
+/// or a table's `target`).
+fn mount_target(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) => {
+            let parts: Vec<&str> = s.split(':').collect();
+            Some(match parts.as_slice() {
+                [t] => t.to_string(),
+                [_, t, ..] => t.to_string(),
+                [] => return None,
+            })
+        }
+        toml::Value::Table(t) => t.get("target").and_then(|x| x.as_str()).map(str::to_string),
+        _ => None,
+    }
 }
 
 /// An error found only once variables were interpolated: find its key by
@@ -349,12 +546,7 @@ fn find_span(text: &str, needle: &str) -> Option<Range<usize>> {
     text.find(needle).map(|i| i..i + needle.len())
 }
 
-fn is_service_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-}
+use super::model::is_service_name;
 
 /// `path` cleaned lexically as Go's `filepath.Clean` does: repeated `/`,
 /// `.` and a trailing `/` dropped, `..` taking the previous component off
@@ -436,8 +628,9 @@ pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
     };
     if let Some(app) = &c.app {
         let common = app.common();
-        one(&mut out, "app", &common);
-        out.push(("app".into(), ".".into(), common.allow_docker_socket));
+        let app_name = app.service_name();
+        one(&mut out, app_name, &common);
+        out.push((app_name.into(), ".".into(), common.allow_docker_socket));
         let nvm_wanted = c.nvm.is_some()
             || c.assets
                 .as_ref()
@@ -445,7 +638,7 @@ pub fn bind_mounts(c: &Config) -> Vec<(String, String, bool)> {
         if nvm_wanted {
             let nvm = c.nvm.clone().unwrap_or_default();
             if nvm.dir != "volume" {
-                out.push(("app".into(), nvm.dir, common.allow_docker_socket));
+                out.push((app_name.into(), nvm.dir, common.allow_docker_socket));
             }
         }
     }
@@ -500,14 +693,35 @@ pub fn check_socket_reach(
 fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
     let err = |span: Option<Range<usize>>, msg: String| Err(ConfigError::at(file, text, span, msg));
     let mut names: Vec<&str> = c.services.keys().map(String::as_str).collect();
-    if c.app.is_some() {
-        if c.services.contains_key("app") {
+    if let Some(app) = &c.app {
+        let n = app.service_name();
+        if c.services.contains_key(n) {
+            let what = if app.name.is_some() {
+                format!("the app service of [app] (`name = \"{n}\"`)")
+            } else {
+                "the app service of [app] (named `app` by default)".to_string()
+            };
             return err(
-                service_span(text, "app"),
-                "[services.app] clashes with the app service of [app]: rename it".into(),
+                service_span(text, n),
+                format!("[services.{n}] clashes with {what}: rename one of them (`name` in [app] names the app service)"),
             );
         }
-        names.push("app");
+        names.push(n);
+        if app.command.is_some() {
+            for k in ["server", "migrate"] {
+                let set = if k == "server" {
+                    app.server.is_some()
+                } else {
+                    app.migrate.is_some()
+                };
+                if set {
+                    return err(
+                        locate_key(text, "[app]", k).or_else(|| locate_key(text, "[app]", "command")),
+                        format!("[app] sets both `command` and `{k}`: `command` replaces the script devctl generates from `migrate`, `server` and AUTO_START_SERVER, so `{k}` would never run; remove `{k}`, or `command` to let devctl run migrate and the server"),
+                    );
+                }
+            }
+        }
     }
     for (name, s) in &c.services {
         if !is_service_name(name) {
@@ -546,7 +760,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         .map(|(n, s)| (n.as_str(), s.common()))
         .collect();
     if let Some(app) = &c.app {
-        all.push(("app", app.common()));
+        all.push((app.service_name(), app.common()));
         for k in ["APP_UID", "APP_GID"] {
             if app.build_args.contains_key(k) {
                 return err(
@@ -561,7 +775,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             for (d, _) in &dep.0 {
                 if d == name {
                     return err(
-                        dep_span(text, name, d),
+                        dep_span(text, c.app_name(), name, d),
                         format!("service `{name}` depends on itself (depends_on cycle: {name} -> {name}): remove `{d}` from its depends_on"),
                     );
                 }
@@ -570,7 +784,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return err(
-                        dep_span(text, name, d),
+                        dep_span(text, c.app_name(), name, d),
                         format!("service `{name}` depends on `{d}`, which is not defined{hint}"),
                     );
                 }
@@ -580,7 +794,8 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             check_socket(file, text, name, v, common.allow_docker_socket)?;
         }
         if common.network_mode.as_deref() == Some("host") {
-            let app_port = *name == "app" && c.app.as_ref().is_some_and(|a| a.port.is_some());
+            let app_port =
+                Some(*name) == c.app_name() && c.app.as_ref().is_some_and(|a| a.port.is_some());
             if !common.ports.is_empty() || app_port {
                 return err(
                     find_span(text, "network_mode").or_else(|| service_span(text, name)),
@@ -637,7 +852,7 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         let n = chain.len();
         let (from, to) = (chain[n - 2], chain[n - 1]);
         return err(
-            dep_span(text, from, to),
+            dep_span(text, c.app_name(), from, to),
             format!(
                 "depends_on cycle: {}; no service of it can start first: remove one of these dependencies",
                 chain.join(" -> ")
@@ -698,8 +913,8 @@ pub fn find_cycle<'a>(graph: &[(&'a str, Vec<&'a str>)]) -> Option<Vec<&'a str>>
 /// Where `service`'s depends_on names `dep` (the quoted name in a list, or
 /// the key in a table or a `[services.x.depends_on]` header), falling back
 /// to its depends_on key, then to the service.
-fn dep_span(text: &str, service: &str, dep: &str) -> Option<Range<usize>> {
-    let headers: Vec<String> = if service == "app" {
+fn dep_span(text: &str, app: Option<&str>, service: &str, dep: &str) -> Option<Range<usize>> {
+    let headers: Vec<String> = if Some(service) == app {
         vec!["[app".into()]
     } else {
         vec![
@@ -1299,5 +1514,204 @@ mod tests {
             &env(&[("RUN_AS", "1000")])
         )
         .is_ok());
+    }
+
+    #[test]
+    fn the_app_service_name_is_checked_and_must_not_clash() {
+        let e = err("[app]\nname = \"-web\"\n");
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        assert!(e.message.contains("service name `-web` is invalid"), "{e}");
+        let e = err("[app]\nname = \"web\"\n\n[services.web]\nimage = \"x\"\n");
+        assert_eq!(
+            e.to_string(),
+            "devctl.toml:4:1: [services.web] clashes with the app service of [app] (`name = \"web\"`): rename one of them (`name` in [app] names the app service)\n 4 | [services.web]\n   | ^^^^^^^^^^^^^^"
+        );
+        // `app` is free for a service once the app is called otherwise
+        let ok = load(
+            "devctl.toml",
+            "[app]\nname = \"web\"\n\n[services.app]\nimage = \"x\"\ndepends_on = [\"web\"]\n",
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(ok.config.app_name(), Some("web"));
+        let e =
+            err("[app]\nname = \"web\"\n\n[services.db]\nimage = \"x\"\ndepends_on = [\"app\"]\n");
+        assert!(
+            e.message.contains("depends on `app`, which is not defined"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn command_replaces_server_and_migrate_so_not_both() {
+        let e = err("[app]\nserver = \"httpd\"\ncommand = \"run\"\n");
+        assert_eq!((e.line, e.col), (2, 1), "{e}");
+        assert!(
+            e.message.starts_with(
+                "[app] sets both `command` and `server`: `command` replaces the script"
+            ),
+            "{e}"
+        );
+        let e = err("[app]\ncommand = [\"run\"]\nmigrate = \"m\"\n");
+        assert_eq!((e.line, e.col), (3, 1), "{e}");
+        assert!(e.message.contains("`migrate` would never run"), "{e}");
+    }
+
+    #[test]
+    fn mount_options_are_what_compose_takes() {
+        let e = err("[app]\nmount_options = [\"z\", \"zz\"]\n");
+        assert_eq!((e.line, e.col), (2, 23), "{e}");
+        assert!(
+            e.message
+                .contains("mount option `zz` is not one compose takes"),
+            "{e}"
+        );
+        assert!(load(
+            "devctl.toml",
+            "[app]\nmount_options = [\"Z\", \"ro\", \"delegated\"]\n",
+            &env(&[])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn app_uid_and_gid_interpolate_and_the_environment_wins() {
+        let mut e = env(&[]);
+        e.set_default("APP_UID", "1234".into());
+        e.set_default("APP_GID", "99".into());
+        let text = "[app]\n[app.build_args]\nUSERID = \"${APP_UID}\"\nGROUPID = \"${APP_GID}\"\n";
+        let l = load("devctl.toml", text, &e).unwrap();
+        let args = &l.config.app.unwrap().build_args;
+        assert_eq!(
+            (args["USERID"].0.as_str(), args["GROUPID"].0.as_str()),
+            ("1234", "99")
+        );
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let mut e = env(&[("APP_UID", "5")]);
+        e.set_default("APP_UID", "1234".into());
+        let l = load("devctl.toml", text, &e).unwrap();
+        assert_eq!(l.config.app.unwrap().build_args["USERID"].0, "5");
+    }
+
+    fn layered(main: &str, local: &str) -> Result<Loaded, ConfigError> {
+        load_layered(
+            "devctl.toml",
+            main,
+            Some(("devctl.local.toml", local)),
+            &env(&[]),
+        )
+    }
+
+    #[test]
+    fn the_local_file_merges_over_devctl_toml_as_compose_overrides() {
+        let main = "[app]\nport = 8000\ncommand = [\"a\", \"b\"]\nports = [\"9000:9000\"]\nvolumes = [\"./a:/a\", \"./b:/b:ro\"]\nenvironment = [\"A=1\", \"B=2\"]\n\n[services.db]\nimage = \"postgres:16\"\nenvironment = { X = \"1\", Y = \"2\" }\n";
+        let local = "[app]\ncommand = [\"c\"]\nports = [\"9000:9000\", \"9001:9001\"]\nvolumes = [\"./other:/b\", \"./c:/c\"]\nenvironment = [\"B=3\"]\nmount_options = [\"z\"]\n\n[services.db.environment]\nY = \"local\"\n\n[services.cache]\nimage = \"redis:7\"\n";
+        let c = layered(main, local).unwrap().config;
+        let app = c.app.unwrap();
+        assert_eq!(app.port.unwrap().0, 8000);
+        // command replaces, ports append (no repeat), volumes merge by target
+        assert_eq!(
+            app.command,
+            Some(crate::model::CommandSpec::Many(vec!["c".into()]))
+        );
+        assert_eq!(app.ports.len(), 2);
+        let vols: Vec<String> = app
+            .volumes
+            .iter()
+            .map(|v| format!("{}:{}", v.source.as_deref().unwrap_or(""), v.target))
+            .collect();
+        assert_eq!(vols, ["./a:/a", "./other:/b", "./c:/c"]);
+        let env: Vec<(String, Option<String>)> = app.environment.unwrap().0;
+        assert_eq!(
+            env,
+            [
+                ("A".into(), Some("1".into())),
+                ("B".into(), Some("3".into()))
+            ]
+        );
+        assert_eq!(app.mount_options.len(), 1);
+        let db = &c.services["db"];
+        assert_eq!(
+            db.environment.as_ref().unwrap().0,
+            [
+                ("X".into(), Some("1".into())),
+                ("Y".into(), Some("local".into()))
+            ]
+        );
+        assert!(c.services.contains_key("cache"));
+    }
+
+    #[test]
+    fn errors_name_the_file_the_value_came_from() {
+        let main = "[project]\nname = \"demo\"\n\n[app]\nport = 8000\n";
+        // a wrong key or type in the local file: its own line and column
+        let e = layered(main, "[app]\nprot = 1\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.local.toml", 2, 1),
+            "{e}"
+        );
+        let e = layered(main, "\n[app]\nport = \"x\"\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.local.toml", 3, 8),
+            "{e}"
+        );
+        let e = layered(main, "[app\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 1), "{e}");
+        // devctl.toml's own errors stay devctl.toml's
+        let e = layered("[app]\nport = 0\n", "[app]\nuser = \"web\"\n").unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.line, e.col),
+            ("devctl.toml", 2, 8),
+            "{e}"
+        );
+        // found only in the merged document: where the value is
+        let e = layered(
+            main,
+            "[services.db]\nimage = \"x\"\ndepends_on = [\"nope\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 3), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("devctl.local.toml:3:15: service `db` depends on `nope`"),
+            "{e}"
+        );
+        let e = layered(
+            "[app]\nport = 8000\n\n[services.db]\nimage = \"x\"\ndepends_on = [\"nope\"]\n",
+            "[app]\nport = 8001\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.toml", 6), "{e}");
+        // a rule of [app] whose parts are in both files
+        let e = layered("[app]\nserver = \"httpd\"\n", "[app]\ncommand = \"run\"\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("[app] sets both `command` and `server`"),
+            "{e}"
+        );
+        // after interpolation, in the local file
+        let e = load_layered(
+            "devctl.toml",
+            main,
+            Some(("devctl.local.toml", "[app]\nport = \"${P}\"\n")),
+            &env(&[("P", "x")]),
+        )
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("devctl.local.toml", 2), "{e}");
+    }
+
+    #[test]
+    fn a_local_file_may_leave_out_what_devctl_toml_gives() {
+        // a partial [services.db]: `image` comes from devctl.toml
+        let c = layered(
+            "[services.db]\nimage = \"postgres:16\"\n",
+            "[services.db]\nports = [\"5432:5432\"]\n",
+        )
+        .unwrap()
+        .config;
+        assert_eq!(c.services["db"].image.as_deref(), Some("postgres:16"));
+        assert_eq!(c.services["db"].ports.len(), 1);
     }
 }

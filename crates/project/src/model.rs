@@ -300,6 +300,8 @@ with_common_keys!(common_struct! {});
 service_struct! {
     /// `[app]`: the service built from the project's Dockerfile.
     pub struct AppSection {
+        /// The app's compose service name (default `app`).
+        pub name: Option<ServiceName>,
         #[serde(default = "default_dockerfile")]
         pub dockerfile: String,
         /// Build context relative to the project dir.
@@ -316,6 +318,13 @@ service_struct! {
         pub workdir: AbsPath,
         pub server: Option<CommandSpec>,
         pub migrate: Option<CommandSpec>,
+        /// The container's command, outright: no migrate/server script is
+        /// generated (AUTO_START_SERVER is then the user's).
+        pub command: Option<CommandSpec>,
+        /// Options of the source mount (`./:/app:z`), as compose's short
+        /// volume syntax takes them.
+        #[serde(default)]
+        pub mount_options: Vec<MountOption>,
         /// Image name (default `<project>-app:dev`, prefixed by the registry).
         pub image: Option<String>,
         #[serde(default)]
@@ -338,6 +347,67 @@ service_struct! {
         pub extends: Option<crate::extends::Extends>,
     }
 }
+
+/// The app service's name when none is given.
+pub const DEFAULT_APP_NAME: &str = "app";
+
+impl AppSection {
+    /// The app's compose service name: `name`, default `app`.
+    pub fn service_name(&self) -> &str {
+        self.name.as_ref().map_or(DEFAULT_APP_NAME, |n| n.as_str())
+    }
+}
+
+impl Config {
+    /// The app service's name, when there is an `[app]`.
+    pub fn app_name(&self) -> Option<&str> {
+        self.app.as_ref().map(AppSection::service_name)
+    }
+}
+
+/// A compose service name: letters, digits, `.`, `_`, `-`, starting with a
+/// letter or digit.
+pub fn is_service_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+devctl_compose::checked_string!(
+    /// `[app].name`: a compose service name.
+    ServiceName, "a service name", |s| {
+        if is_service_name(s) { Ok(()) } else {
+            Err(format!("service name `{s}` is invalid: use letters, digits, `.`, `_`, `-`, starting with a letter or digit (e.g. `web`)"))
+        }
+    }
+);
+
+/// The options compose's short volume syntax takes after the target.
+pub const MOUNT_OPTIONS: &[&str] = &[
+    "ro",
+    "rw",
+    "z",
+    "Z",
+    "cached",
+    "delegated",
+    "consistent",
+    "shared",
+    "rshared",
+    "slave",
+    "rslave",
+    "private",
+    "rprivate",
+];
+
+devctl_compose::checked_string!(
+    /// One of `[app].mount_options` (see [`MOUNT_OPTIONS`]).
+    MountOption, "a mount option such as `z`, `Z`, `ro` or `cached`", |s| {
+        if MOUNT_OPTIONS.contains(&s) { Ok(()) } else {
+            Err(format!("mount option `{s}` is not one compose takes for a bind mount: use one of {}", MOUNT_OPTIONS.join(", ")))
+        }
+    }
+);
 
 fn default_dockerfile() -> String {
     "Dockerfile".into()

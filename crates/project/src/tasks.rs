@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::load::{find_cycle, suggest, ConfigError};
-use super::model::{Config, StrOrList, TaskArgs, TaskSpec};
+use super::model::{Config, StrOrList, TaskArgs, TaskSpec, DEFAULT_APP_NAME};
 
 /// devctl's own commands: a task cannot take one of these names
 /// (`cli::tests` checks the list against the clap definitions).
@@ -38,22 +38,29 @@ pub enum Place {
 }
 
 impl Place {
-    pub fn of(spec: &TaskSpec) -> Place {
+    /// Where `spec` runs; `app` is the app service's name (default: the
+    /// app service, `app` when there is no [app], which the load check
+    /// refuses).
+    pub fn of(spec: &TaskSpec, app: Option<&str>) -> Place {
         if spec.host {
             Place::Host
         } else {
-            Place::Service(spec.service.clone().unwrap_or_else(|| "app".into()))
+            Place::Service(
+                spec.service
+                    .clone()
+                    .unwrap_or_else(|| app.unwrap_or(DEFAULT_APP_NAME).into()),
+            )
         }
     }
 }
 
 /// Where a task runs, as listed: the service, `host`, or `deps` for a
 /// task that only runs its dependencies.
-pub fn place_label(spec: &TaskSpec) -> String {
+pub fn place_label(spec: &TaskSpec, app: Option<&str>) -> String {
     if spec.run.is_none() && spec.service.is_none() && !spec.host {
         "deps".into()
     } else {
-        Place::of(spec).to_string()
+        Place::of(spec, app).to_string()
     }
 }
 
@@ -217,8 +224,8 @@ pub fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
         ))
     };
     let mut services: Vec<&str> = c.services.keys().map(String::as_str).collect();
-    if c.app.is_some() {
-        services.push("app");
+    if let Some(app) = c.app_name() {
+        services.push(app);
     }
     for (name, t) in &c.tasks {
         if BUILTIN_COMMANDS.contains(&name.as_str()) {
@@ -238,7 +245,10 @@ pub fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             return err(name, Some("service"), format!("[tasks.{name}]: `host = true` runs on the host: drop `service`, or drop `host`"));
         }
         if !t.host && (t.run.is_some() || t.service.is_some()) {
-            let svc = t.service.as_deref().unwrap_or("app");
+            let svc = t
+                .service
+                .as_deref()
+                .unwrap_or(c.app_name().unwrap_or(DEFAULT_APP_NAME));
             if !services.contains(&svc) {
                 let mut m = match &t.service {
                     Some(_) => format!("[tasks.{name}]: no service `{svc}`"),
@@ -712,5 +722,16 @@ mod tests {
                 vec![w.to_string()]
             );
         }
+    }
+
+    #[test]
+    fn a_task_runs_in_the_app_service_by_its_name() {
+        let c = load("[app]\nname = \"web\"\n[tasks.t]\nrun = \"true\"\n").unwrap();
+        let t = &c.tasks["t"];
+        assert_eq!(Place::of(t, c.app_name()), Place::Service("web".into()));
+        assert_eq!(place_label(t, c.app_name()), "web");
+        let e = load("[app]\nname = \"web\"\n[tasks.t]\nservice = \"app\"\nrun = \"true\"\n")
+            .unwrap_err();
+        assert!(e.message.contains("no service `app`"), "{e}");
     }
 }

@@ -34,6 +34,8 @@ fn project_facts() -> ProjectFacts {
         warnings: vec![],
         env_file: ".env".into(),
         env_exists: true,
+        local_config: false,
+        app_command: false,
         auto_start_raw: Some("true".into()),
         auto_start: auto_start_server(Some("true")),
         ports_checked: true,
@@ -50,6 +52,7 @@ fn project_facts() -> ProjectFacts {
 fn facts() -> Facts {
     Facts {
         engine_addr: "unix:///var/run/docker.sock".into(),
+        engine_context: None,
         engine: Ok(engine_facts()),
         host: HostFacts {
             uid: 1000,
@@ -159,6 +162,12 @@ fn engine_outcomes() {
     f.engine_addr = "ssh://dev@box".into();
     f.engine = Err("ssh: connection refused".into());
     assert!(engine(&f).fix.unwrap().contains("ssh://dev@box"));
+
+    f.engine_context = Some("box".into());
+    assert_eq!(
+        engine(&f).fix.unwrap(),
+        "the Docker context `box` points at ssh://dev@box: start the engine there, or pick another context (`--context NAME`, DOCKER_CONTEXT, or `docker context use default`)"
+    );
 }
 
 #[test]
@@ -515,6 +524,13 @@ fn env_outcomes() {
     p.auto_start_raw = None;
     p.auto_start = auto_start_server(None);
     assert!(env(&p).detail.contains("unset") && env(&p).detail.contains("idles"));
+    p.app_command = true;
+    assert!(
+        env(&p).detail.contains("[app].command runs"),
+        "{}",
+        env(&p).detail
+    );
+    p.app_command = false;
     p.env_exists = false;
     let c = env(&p);
     assert_eq!(c.status, Status::Warn);
