@@ -247,7 +247,7 @@ pub fn write_compose_if_possible(p: &Project, rendered: &Rendered, quiet: bool) 
 /// `--check` extras: the app's Dockerfile parses and has the target stage.
 pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
     let Some(app) = &p.config.app else {
-        return Ok(());
+        return check_service_targets(p);
     };
     let path = p.paths.dir.join(&app.context).join(&app.dockerfile);
     let shown = display_rel(&p.paths.dir, &path);
@@ -282,6 +282,45 @@ pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
     }
     if let Some((line, msg)) = app_user_missing(&df, app.target.as_deref(), app.user.as_str()) {
         return Err(usage(format!("{shown}:{line}: {msg}")));
+    }
+    check_service_targets(p)
+}
+
+/// `--check`: every `[services.*].build.target` names a stage of its
+/// Dockerfile (the build would fail on it after sending the context).
+fn check_service_targets(p: &Project) -> anyhow::Result<()> {
+    for (name, s) in &p.config.services {
+        let Some(b) = &s.build else { continue };
+        let Some(target) = &b.target else { continue };
+        let text = match &b.dockerfile_inline {
+            Some(t) => t.clone(),
+            None => {
+                let path = p
+                    .paths
+                    .dir
+                    .join(&b.context)
+                    .join(b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+                let shown = display_rel(&p.paths.dir, &path);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    usage(format!("{shown}: cannot read the Dockerfile of service {name}: {e}"))
+                })?;
+                crate::text::decode(&bytes)
+                    .map_err(|bad| usage(bad.message(&shown, "a Dockerfile")))?
+                    .to_string()
+            }
+        };
+        // A Dockerfile that does not parse is the build's to report.
+        let Ok(df) = crate::dockerfile::parse(&text) else { continue };
+        let found = df.instructions.iter().any(|i| {
+            i.keyword == "from"
+                && matches!(i.args.as_slice(), [_, kw, n, ..] if kw.eq_ignore_ascii_case("as") && n.eq_ignore_ascii_case(target))
+        });
+        if !found {
+            return Err(usage(format!(
+                "{}: no build stage named `{target}` in the Dockerfile of service {name} ([services.{name}].build.target): add `FROM … AS {target}` or change the target",
+                p.paths.shown(&p.paths.config)
+            )));
+        }
     }
     Ok(())
 }

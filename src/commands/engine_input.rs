@@ -130,15 +130,28 @@ pub fn plan_rendered(project: &crate::project::Project, rendered: &Rendered) -> 
     .map_err(
         |e| match crate::project::validate::split_plan_error(&file, &e) {
             Some((key, msg)) => {
-                let text = std::fs::read_to_string(&project.paths.config).unwrap_or_default();
+                // Found in devctl.toml or devctl.local.toml, whichever
+                // gives the key (the local file wins, as in the merge).
+                let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
                 let shown = project.paths.shown(&project.paths.config);
-                anyhow::Error::new(crate::project::validate::locate(
+                let local_shown = project.paths.shown(&project.paths.local_config);
+                let main = read(&project.paths.config);
+                let local = project
+                    .local_in_use
+                    .then(|| read(&project.paths.local_config));
+                let sources = crate::project::load::Sources::new(
                     &shown,
-                    &text,
+                    &main,
+                    local.as_deref().map(|t| (local_shown.as_str(), t)),
+                );
+                let e = crate::project::validate::locate(
+                    &shown,
+                    &sources.text,
                     app.unwrap_or(""),
                     key,
                     msg,
-                ))
+                );
+                anyhow::Error::new(sources.blame(e))
             }
             None => usage(e),
         },

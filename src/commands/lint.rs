@@ -222,6 +222,9 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
             dockerfile: Option<String>,
             #[serde(default)]
             target: Option<String>,
+            /// Not a file to lint (written into the build context).
+            #[serde(default)]
+            dockerfile_inline: Option<String>,
         },
     }
     #[derive(serde::Deserialize)]
@@ -254,9 +257,14 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
                 target: None,
             }),
             Some(Build::Table {
+                dockerfile_inline: Some(_),
+                ..
+            }) => {}
+            Some(Build::Table {
                 context,
                 dockerfile,
                 target,
+                dockerfile_inline: None,
             }) => out.push(ProjectBuild {
                 context: context.unwrap_or_else(|| ".".into()),
                 dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),

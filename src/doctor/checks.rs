@@ -89,8 +89,39 @@ pub fn all(f: &Facts) -> Vec<Check> {
         out.push(nvm(f, p));
         out.push(env(p));
         out.push(special(f, p));
+        if !p.external_networks.is_empty() {
+            out.push(networks(p));
+        }
     }
     out
+}
+
+/// The external networks the services join exist (start would stop there).
+pub fn networks(p: &ProjectFacts) -> Check {
+    const T: &str = "external networks";
+    let missing: Vec<&str> = p
+        .external_networks
+        .iter()
+        .filter(|(_, found)| *found == Ok(false))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let names: Vec<&str> = p.external_networks.iter().map(|(n, _)| n.as_str()).collect();
+    if !missing.is_empty() {
+        return fail(
+            "networks",
+            T,
+            format!("declared external but not on the engine: {}", missing.join(", ")),
+            missing
+                .iter()
+                .map(|n| format!("`docker network create {n}`"))
+                .collect::<Vec<_>>()
+                .join(", then "),
+        );
+    }
+    if let Some((n, Err(e))) = p.external_networks.iter().find(|(_, f)| f.is_err()) {
+        return warn("networks", T, format!("cannot check {n}: {e}"), "run `devctl doctor` again when the engine answers");
+    }
+    ok("networks", T, format!("found: {}", names.join(", ")))
 }
 
 fn api_at_least(v: &str, major: u32, minor: u32) -> Option<bool> {

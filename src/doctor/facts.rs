@@ -308,6 +308,9 @@ pub struct ProjectFacts {
     pub unwritable: Option<crate::session::ownership::Unwritable>,
     /// run-dev's inotify needs, when there are watch rules.
     pub inotify: Option<InotifyFacts>,
+    /// The external networks the services join: found on the engine
+    /// (Err: the engine could not say).
+    pub external_networks: Vec<(String, Result<bool, String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -520,18 +523,29 @@ fn bind_test(ip: &str, port: u16, protocol: &str) -> Bind {
 }
 
 /// The engine's facts plus who publishes which port (None: unreachable).
+type ImageFacts = Option<(Result<bool, String>, Result<Option<String>, String>)>;
+
 async fn engine_side(
     config: &crate::engine::Config,
     project_image: Option<(String, bool)>,
+    externals: &[String],
 ) -> (
     Result<EngineFacts, String>,
     Vec<PortOwner>,
-    Option<(Result<bool, String>, Result<Option<String>, String>)>,
+    ImageFacts,
+    Vec<(String, Result<bool, String>)>,
 ) {
     let eng = match crate::engine::connect(config).await {
         Ok(e) => e,
-        Err(e) => return (Err(e.to_string()), Vec::new(), None),
+        Err(e) => return (Err(e.to_string()), Vec::new(), None, Vec::new()),
     };
+    let mut networks = Vec::new();
+    for n in externals {
+        let found = crate::engine::info::network_exists(&eng, n)
+            .await
+            .map_err(|e| format!("{e:#}"));
+        networks.push((n.clone(), found));
+    }
     let facts = crate::engine::info::engine_facts(&eng)
         .await
         .map_err(|e| format!("{e:#}"));
@@ -553,7 +567,7 @@ async fn engine_side(
         }
         None => None,
     };
-    (facts, owners, image)
+    (facts, owners, image, networks)
 }
 
 /// Gathers every fact (bounded in time: an engine that does not answer
@@ -608,12 +622,22 @@ pub fn gather(session: &Session) -> Facts {
             .filter(|_| app_user.is_some())
             .map(|s| (s.image.clone(), true))
     });
+    let externals: Vec<String> = plan
+        .as_ref()
+        .map(|(_, pl)| {
+            pl.networks
+                .iter()
+                .filter(|n| n.external)
+                .map(|n| n.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let rt = crate::engine::runtime();
-    let (engine, owners, image) = match rt {
+    let (engine, owners, image, external_networks) = match rt {
         Ok(rt) => rt.block_on(async {
             match tokio::time::timeout(
                 Duration::from_secs(20),
-                engine_side(&session.engine_config, app_image.clone()),
+                engine_side(&session.engine_config, app_image.clone(), &externals),
             )
             .await
             {
@@ -622,10 +646,11 @@ pub fn gather(session: &Session) -> Facts {
                     Err(format!("no answer from {engine_addr} within 20 s")),
                     Vec::new(),
                     None,
+                    Vec::new(),
                 ),
             }
         }),
-        Err(e) => (Err(e.to_string()), Vec::new(), None),
+        Err(e) => (Err(e.to_string()), Vec::new(), None, Vec::new()),
     };
     let disk = disk_facts(local, &engine);
 
@@ -745,6 +770,7 @@ pub fn gather(session: &Session) -> Facts {
                     crate::project::generate::app_id(host_info.gid),
                 )
             }),
+            external_networks,
             inotify: p
                 .config
                 .assets

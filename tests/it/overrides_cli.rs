@@ -76,7 +76,8 @@ fn env_files_repeat_later_wins_and_each_reaches_the_app() {
             "[project]\nname = \"demo\"\n\n[app]\nenv_file = [\".env\", \"b.env\"]\nenvironment = { A = \"${A}\", B = \"${B}\" }\n",
         )
         .file("a.env", "A=1\nB=1\n")
-        .file("b.env", "B=2\n");
+        .file("b.env", "B=2\n")
+        .file(".env", "C=3\n");
     let d = p
         .devctl(&["--env-file", "a.env", "--env-file", "b.env", "config"])
         .env_remove("A")
@@ -88,7 +89,8 @@ fn env_files_repeat_later_wins_and_each_reaches_the_app() {
     let tmp = tmp.display();
     assert!(out.contains("      A: \"1\"\n      B: \"2\"\n"), "{out}");
     // both env files, in order; b.env (named by the app too) once; `.env`
-    // does not exist but the app names it: passed through as written
+    // is not devctl's env file here but the app names it: passed through
+    // (one that does not exist fails `config`, as it would fail `start`)
     assert!(
         out.contains(&format!(
             "    env_file:\n    - {tmp}/a.env\n    - {tmp}/b.env\n    - {tmp}/.env\n"

@@ -490,7 +490,7 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
     let project = dir.path().to_path_buf();
     std::fs::write(
         project.join("devctl.toml"),
-        "[project]\nname = \"devctlbench\"\n\n[services.app]\nbuild = { context = \".\", dockerfile = \"Dockerfile\" }\ncommand = [\"sleep\", \"86400\"]\ninit = true\n\n[services.worker]\nimage = \"devctl-fixture/busybox:1\"\ncommand = [\"sleep\", \"86400\"]\ninit = true\n",
+        "[project]\nname = \"devctlbench\"\n\n[services.app]\nbuild = { context = \".\", dockerfile = \"Dockerfile\" }\ncommand = [\"sleep\", \"86400\"]\ninit = true\n\n[services.worker]\nimage = \"devctl-fixture/busybox:1\"\ncommand = [\"sleep\", \"86400\"]\ninit = true\n\n[tasks.t]\nservice = \"app\"\nrun = [\"true\"]\n",
     )?;
     std::fs::write(
         project.join("Dockerfile"),
@@ -549,6 +549,24 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
             tool: "docker exec <container> true".into(),
             sample: theirs,
             baseline: Some(base_sh),
+        });
+
+        // A task is `sh` plus devctl.toml's task table (issue 14): it
+        // should cost what `sh` costs.
+        let bench_task = "a task (`devctl t`, run = [\"true\"]) vs `sh -- true` (runs interleaved)".to_string();
+        let (ours_t, sh_t) = measure_pair(&dv(&["t"]), &dv(&["sh", "--", "true"]), runs, &project, &ok0)?;
+        let base_t = ours_t.median;
+        rows.push(Row {
+            bench: bench_task.clone(),
+            tool: "devctl t".into(),
+            sample: ours_t,
+            baseline: None,
+        });
+        rows.push(Row {
+            bench: bench_task,
+            tool: "devctl sh -- true".into(),
+            sample: sh_t,
+            baseline: Some(base_t),
         });
 
         let bench_build = "`build` with nothing changed".to_string();

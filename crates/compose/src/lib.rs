@@ -155,6 +155,9 @@ pub struct Build {
     pub target: Option<String>,
     #[serde(skip_serializing_if = "KeyValues::is_empty")]
     pub args: KeyValues,
+    /// The Dockerfile itself, instead of a `dockerfile` path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_inline: Option<String>,
 }
 
 impl Default for Build {
@@ -164,6 +167,7 @@ impl Default for Build {
             dockerfile: None,
             target: None,
             args: KeyValues::default(),
+            dockerfile_inline: None,
         }
     }
 }
@@ -181,6 +185,7 @@ struct BuildTable {
     target: Option<String>,
     #[serde(default)]
     args: KeyValues,
+    dockerfile_inline: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Build {
@@ -190,7 +195,7 @@ impl<'de> Deserialize<'de> for Build {
         impl<'de> Visitor<'de> for V {
             type Value = Build;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, target, args }")
+                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Build, E> {
                 Ok(Build {
@@ -200,11 +205,17 @@ impl<'de> Deserialize<'de> for Build {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Build, A::Error> {
                 let t = BuildTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if t.dockerfile.is_some() && t.dockerfile_inline.is_some() {
+                    return Err(de::Error::custom(
+                        "`dockerfile` and `dockerfile_inline` cannot be used together: keep one",
+                    ));
+                }
                 Ok(Build {
                     context: t.context,
                     dockerfile: t.dockerfile,
                     target: t.target,
                     args: t.args,
+                    dockerfile_inline: t.dockerfile_inline,
                 })
             }
         }

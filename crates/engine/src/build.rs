@@ -13,7 +13,7 @@ use bollard::query_parameters::BuildImageOptionsBuilder;
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::plan::{BuildPlan, ServicePlan};
+use super::plan::{BuildPlan, ServicePlan, INLINE_DOCKERFILE};
 use super::Engine;
 use devctl_dockerignore::DockerIgnore;
 
@@ -433,8 +433,27 @@ impl Write for ChanWriter {
 /// permission bits and mtimes kept, owner 0:0 without names, symlinks
 /// stored as links.
 pub fn write_tar(context: &Path, entries: &[String], w: impl Write) -> Result<()> {
+    write_tar_with(context, entries, None, w)
+}
+
+/// [`write_tar`] plus one file given by its contents (an inline Dockerfile).
+pub fn write_tar_with(
+    context: &Path,
+    entries: &[String],
+    extra: Option<(&str, &[u8])>,
+    w: impl Write,
+) -> Result<()> {
     let mut tb = tar::Builder::new(w);
-    for rel in entries {
+    if let Some((name, bytes)) = extra {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        tb.append_data(&mut h, name, bytes)
+            .context("sending the build context")?;
+    }
+    for rel in entries.iter().filter(|r| extra.is_none_or(|(n, _)| n != r.as_str())) {
         let abs = context.join(rel);
         let add = |tb: &mut tar::Builder<_>| -> std::io::Result<()> {
             let meta = std::fs::symlink_metadata(&abs)?;
@@ -501,6 +520,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     let df = build.context.join(&build.dockerfile);
     match std::fs::metadata(&df) {
+        _ if build.inline.is_some() => {}
         Ok(m) if m.is_file() => {}
         // A Dockerfile in a directory devctl cannot search is unreadable,
         // not missing.
@@ -545,12 +565,13 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let context = build.context.clone();
+    let inline = build.inline.clone();
     let tar_thread = std::thread::spawn(move || -> Result<()> {
         let w = ChanWriter {
             tx,
             buf: Vec::with_capacity(CHUNK),
         };
-        write_tar(&context, &entries, w)
+        write_tar_with(&context, &entries, inline.as_ref().map(|t| (INLINE_DOCKERFILE, t.as_bytes())), w)
     });
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
@@ -1021,6 +1042,7 @@ mod private_tests {
             dockerfile: "Dockerfile".into(),
             target: None,
             args: Default::default(),
+            inline: None,
             private: private.clone(),
         };
         assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));

@@ -122,6 +122,19 @@ pub async fn published_ports(eng: &Engine) -> Result<Vec<PortOwner>> {
 }
 
 /// The image's id when it exists locally.
+/// Whether a network of this name (or id) exists.
+pub async fn network_exists(eng: &Engine, name: &str) -> Result<bool> {
+    match eng
+        .docker
+        .inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if crate::status_of(&e) == Some(404) => Ok(false),
+        Err(e) => Err(anyhow::anyhow!(e).context(format!("inspecting network {name}"))),
+    }
+}
+
 pub async fn image_exists(eng: &Engine, image: &str) -> Result<bool> {
     match eng.docker.inspect_image(image).await {
         Ok(_) => Ok(true),

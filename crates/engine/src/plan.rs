@@ -64,9 +64,15 @@ pub struct BuildPlan {
     pub dockerfile: String,
     pub target: Option<String>,
     pub args: BTreeMap<String, String>,
+    /// `dockerfile_inline`: the Dockerfile's text, sent in the context as
+    /// [`INLINE_DOCKERFILE`] (and `dockerfile` names that).
+    pub inline: Option<String>,
     /// [`Plan::private_files`], for the build of this service.
     pub private: Vec<PathBuf>,
 }
+
+/// The name an inline Dockerfile has in the build context devctl sends.
+pub const INLINE_DOCKERFILE: &str = ".devctl-inline.Dockerfile";
 
 #[derive(Debug, Clone)]
 pub struct PublishedPort {
@@ -824,9 +830,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 }
                 Some(BuildPlan {
                     context: resolve_path(&base, &b.context, inputs.env),
-                    dockerfile: b.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
+                    dockerfile: match (&b.dockerfile_inline, &b.dockerfile) {
+                        (Some(_), _) => INLINE_DOCKERFILE.to_string(),
+                        (None, d) => d.clone().unwrap_or_else(|| "Dockerfile".into()),
+                    },
                     target: b.target.clone(),
                     args: argmap,
+                    inline: b.dockerfile_inline.clone(),
                     private: Vec::new(),
                 })
             }

@@ -485,6 +485,7 @@ impl Gen<'_> {
             dockerfile: b.dockerfile.as_ref().map(|x| escape(x)),
             target: b.target.as_ref().map(|x| escape(x)),
             args,
+            dockerfile_inline: b.dockerfile_inline.as_ref().map(|x| escape(x)),
         }
     }
 }
@@ -519,6 +520,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
             dockerfile: Some(escape(&app.dockerfile)),
             target: app.target.as_ref().map(|t| escape(t)),
             args,
+            dockerfile_inline: None,
         });
         s.command = Some(match &app.command {
             Some(c) => c.map(escape),

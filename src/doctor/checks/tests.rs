@@ -46,6 +46,7 @@ fn project_facts() -> ProjectFacts {
         app_ids: None,
         unwritable: None,
         inotify: None,
+        external_networks: vec![],
     }
 }
 
@@ -778,4 +779,16 @@ fn counts_watch_dirs_without_ignored_ones() {
     }
     // root, a, a/b, c
     assert_eq!(crate::doctor::facts::count_watch_dirs(t.path(), 1000), 4);
+}
+
+#[test]
+fn external_networks_must_exist() {
+    let mut p = project_facts();
+    p.external_networks = vec![("shared".into(), Ok(true))];
+    let c = networks(&p);
+    assert_eq!(c.status, Status::Ok, "{c:?}");
+    p.external_networks = vec![("shared".into(), Ok(true)), ("gone".into(), Ok(false))];
+    let c = networks(&p);
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.fix.as_deref().unwrap_or("").contains("docker network create gone"), "{c:?}");
 }
