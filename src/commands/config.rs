@@ -302,7 +302,9 @@ fn check_service_targets(p: &Project) -> anyhow::Result<()> {
                     .join(b.dockerfile.as_deref().unwrap_or("Dockerfile"));
                 let shown = display_rel(&p.paths.dir, &path);
                 let bytes = std::fs::read(&path).map_err(|e| {
-                    usage(format!("{shown}: cannot read the Dockerfile of service {name}: {e}"))
+                    usage(format!(
+                        "{shown}: cannot read the Dockerfile of service {name}: {e}"
+                    ))
                 })?;
                 crate::text::decode(&bytes)
                     .map_err(|bad| usage(bad.message(&shown, "a Dockerfile")))?
@@ -310,7 +312,9 @@ fn check_service_targets(p: &Project) -> anyhow::Result<()> {
             }
         };
         // A Dockerfile that does not parse is the build's to report.
-        let Ok(df) = crate::dockerfile::parse(&text) else { continue };
+        let Ok(df) = crate::dockerfile::parse(&text) else {
+            continue;
+        };
         let found = df.instructions.iter().any(|i| {
             i.keyword == "from"
                 && matches!(i.args.as_slice(), [_, kw, n, ..] if kw.eq_ignore_ascii_case("as") && n.eq_ignore_ascii_case(target))

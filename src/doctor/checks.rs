@@ -105,12 +105,19 @@ pub fn networks(p: &ProjectFacts) -> Check {
         .filter(|(_, found)| *found == Ok(false))
         .map(|(n, _)| n.as_str())
         .collect();
-    let names: Vec<&str> = p.external_networks.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = p
+        .external_networks
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
     if !missing.is_empty() {
         return fail(
             "networks",
             T,
-            format!("declared external but not on the engine: {}", missing.join(", ")),
+            format!(
+                "declared external but not on the engine: {}",
+                missing.join(", ")
+            ),
             missing
                 .iter()
                 .map(|n| format!("`docker network create {n}`"))
@@ -119,7 +126,12 @@ pub fn networks(p: &ProjectFacts) -> Check {
         );
     }
     if let Some((n, Err(e))) = p.external_networks.iter().find(|(_, f)| f.is_err()) {
-        return warn("networks", T, format!("cannot check {n}: {e}"), "run `devctl doctor` again when the engine answers");
+        return warn(
+            "networks",
+            T,
+            format!("cannot check {n}: {e}"),
+            "run `devctl doctor` again when the engine answers",
+        );
     }
     ok("networks", T, format!("found: {}", names.join(", ")))
 }

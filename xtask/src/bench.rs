@@ -553,8 +553,15 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
 
         // A task is `sh` plus devctl.toml's task table (issue 14): it
         // should cost what `sh` costs.
-        let bench_task = "a task (`devctl t`, run = [\"true\"]) vs `sh -- true` (runs interleaved)".to_string();
-        let (ours_t, sh_t) = measure_pair(&dv(&["t"]), &dv(&["sh", "--", "true"]), runs, &project, &ok0)?;
+        let bench_task =
+            "a task (`devctl t`, run = [\"true\"]) vs `sh -- true` (runs interleaved)".to_string();
+        let (ours_t, sh_t) = measure_pair(
+            &dv(&["t"]),
+            &dv(&["sh", "--", "true"]),
+            runs,
+            &project,
+            &ok0,
+        )?;
         let base_t = ours_t.median;
         rows.push(Row {
             bench: bench_task.clone(),

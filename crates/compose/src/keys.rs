@@ -670,6 +670,44 @@ impl FileObject {
     }
 }
 
+/// `deploy.restart_policy`: `condition` (`none`, `on-failure`, `any`) and
+/// `max_attempts` (`delay` and `window` are swarm's: read, not used).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestartPolicy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<RestartCondition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<crate::value::Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::value::Duration>,
+}
+
+crate::checked_string!(
+    /// `deploy.restart_policy.condition`.
+    RestartCondition, "`none`, `on-failure` or `any`", |s| {
+        if matches!(s, "none" | "on-failure" | "any") { Ok(()) } else {
+            Err(format!("restart condition `{s}` is invalid: use `none`, `on-failure` or `any`"))
+        }
+    }
+);
+
+impl RestartPolicy {
+    /// The `restart` it stands for, as compose maps it.
+    pub fn as_restart(&self) -> String {
+        match self.condition.as_ref().map(|c| c.as_str()) {
+            Some("none") => "no".to_string(),
+            Some("on-failure") => match self.max_attempts {
+                Some(n) if n > 0 => format!("on-failure:{n}"),
+                _ => "on-failure".to_string(),
+            },
+            _ => "always".to_string(),
+        }
+    }
+}
+
 /// `deploy.resources`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

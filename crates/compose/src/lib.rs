@@ -158,6 +158,12 @@ pub struct Build {
     /// The Dockerfile itself, instead of a `dockerfile` path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile_inline: Option<String>,
+    /// Labels of the built image.
+    #[serde(skip_serializing_if = "KeyValues::is_empty")]
+    pub labels: KeyValues,
+    /// More names for the built image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl Default for Build {
@@ -168,6 +174,8 @@ impl Default for Build {
             target: None,
             args: KeyValues::default(),
             dockerfile_inline: None,
+            labels: KeyValues::default(),
+            tags: Vec::new(),
         }
     }
 }
@@ -186,6 +194,10 @@ struct BuildTable {
     #[serde(default)]
     args: KeyValues,
     dockerfile_inline: Option<String>,
+    #[serde(default)]
+    labels: KeyValues,
+    #[serde(default)]
+    tags: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for Build {
@@ -195,7 +207,7 @@ impl<'de> Deserialize<'de> for Build {
         impl<'de> Visitor<'de> for V {
             type Value = Build;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args }")
+                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Build, E> {
                 Ok(Build {
@@ -216,6 +228,8 @@ impl<'de> Deserialize<'de> for Build {
                     target: t.target,
                     args: t.args,
                     dockerfile_inline: t.dockerfile_inline,
+                    labels: t.labels,
+                    tags: t.tags,
                 })
             }
         }
@@ -251,6 +265,9 @@ pub struct Deploy {
     pub replicas: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<keys::Resources>,
+    /// Used when the service has no `restart` (as compose does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<keys::RestartPolicy>,
 }
 
 /// A top-level named volume.

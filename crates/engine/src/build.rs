@@ -453,7 +453,10 @@ pub fn write_tar_with(
         tb.append_data(&mut h, name, bytes)
             .context("sending the build context")?;
     }
-    for rel in entries.iter().filter(|r| extra.is_none_or(|(n, _)| n != r.as_str())) {
+    for rel in entries
+        .iter()
+        .filter(|r| extra.is_none_or(|(n, _)| n != r.as_str()))
+    {
         let abs = context.join(rel);
         let add = |tb: &mut tar::Builder<_>| -> std::io::Result<()> {
             let meta = std::fs::symlink_metadata(&abs)?;
@@ -571,7 +574,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             tx,
             buf: Vec::with_capacity(CHUNK),
         };
-        write_tar_with(&context, &entries, inline.as_ref().map(|t| (INLINE_DOCKERFILE, t.as_bytes())), w)
+        write_tar_with(
+            &context,
+            &entries,
+            inline.as_ref().map(|t| (INLINE_DOCKERFILE, t.as_bytes())),
+            w,
+        )
     });
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
@@ -595,7 +603,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     if let Some(p) = &svc.platform {
         b = b.platform(p);
     }
-    let mut labels = HashMap::new();
+    let mut labels = build.labels.clone();
     labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
     labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
     let b = b.labels(&labels);
@@ -701,6 +709,21 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         );
     }
     tar_result?;
+    for t in &build.tags {
+        // `repo[:tag]`: the tag is after the last `:` that follows the last `/`.
+        let (repo, tag) = match t.rsplit_once(':') {
+            Some((r, tag)) if !tag.contains('/') => (r, tag),
+            _ => (t.as_str(), "latest"),
+        };
+        let o = bollard::query_parameters::TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag)
+            .build();
+        eng.docker
+            .tag_image(&svc.image, Some(o))
+            .await
+            .with_context(|| format!("tagging {} as {t}", svc.image))?;
+    }
     if opts.progress != Progress::Quiet {
         devctl_out::errln!(
             " Image {}  Built ({:.1}s)",
@@ -1043,6 +1066,8 @@ mod private_tests {
             target: None,
             args: Default::default(),
             inline: None,
+            labels: Default::default(),
+            tags: Vec::new(),
             private: private.clone(),
         };
         assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));

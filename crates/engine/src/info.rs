@@ -126,7 +126,10 @@ pub async fn published_ports(eng: &Engine) -> Result<Vec<PortOwner>> {
 pub async fn network_exists(eng: &Engine, name: &str) -> Result<bool> {
     match eng
         .docker
-        .inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>)
+        .inspect_network(
+            name,
+            None::<bollard::query_parameters::InspectNetworkOptions>,
+        )
         .await
     {
         Ok(_) => Ok(true),

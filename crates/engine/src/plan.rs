@@ -67,6 +67,10 @@ pub struct BuildPlan {
     /// `dockerfile_inline`: the Dockerfile's text, sent in the context as
     /// [`INLINE_DOCKERFILE`] (and `dockerfile` names that).
     pub inline: Option<String>,
+    /// `build.labels` (devctl adds compose's project and service labels).
+    pub labels: HashMap<String, String>,
+    /// `build.tags`: more names the built image gets.
+    pub tags: Vec<String>,
     /// [`Plan::private_files`], for the build of this service.
     pub private: Vec<PathBuf>,
 }
@@ -837,6 +841,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     target: b.target.clone(),
                     args: argmap,
                     inline: b.dockerfile_inline.clone(),
+                    labels: b
+                        .labels
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+                        .collect(),
+                    tags: b.tags.clone(),
                     private: Vec::new(),
                 })
             }
@@ -1010,7 +1021,17 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             }
         };
 
-        let restart_policy = match s.restart.as_ref().map(|r| r.as_str()) {
+        let from_deploy = s
+            .deploy
+            .as_ref()
+            .and_then(|d| d.restart_policy.as_ref())
+            .map(|r| r.as_restart());
+        let restart_policy = match s
+            .restart
+            .as_ref()
+            .map(|r| r.as_str())
+            .or(from_deploy.as_deref())
+        {
             None => None,
             Some(r) => {
                 let (n, max) = match r.split_once(':') {

@@ -486,6 +486,8 @@ impl Gen<'_> {
             target: b.target.as_ref().map(|x| escape(x)),
             args,
             dockerfile_inline: b.dockerfile_inline.as_ref().map(|x| escape(x)),
+            labels: devctl_compose::keys::map_strings(&b.labels, &escape),
+            tags: b.tags.iter().map(|t| escape(t)).collect(),
         }
     }
 }
@@ -521,6 +523,8 @@ pub fn generate(input: &Input<'_>) -> Generated {
             target: app.target.as_ref().map(|t| escape(t)),
             args,
             dockerfile_inline: None,
+            labels: Default::default(),
+            tags: Vec::new(),
         });
         s.command = Some(match &app.command {
             Some(c) => c.map(escape),

@@ -790,5 +790,11 @@ fn external_networks_must_exist() {
     p.external_networks = vec![("shared".into(), Ok(true)), ("gone".into(), Ok(false))];
     let c = networks(&p);
     assert_eq!(c.status, Status::Fail, "{c:?}");
-    assert!(c.fix.as_deref().unwrap_or("").contains("docker network create gone"), "{c:?}");
+    assert!(
+        c.fix
+            .as_deref()
+            .unwrap_or("")
+            .contains("docker network create gone"),
+        "{c:?}"
+    );
 }
