@@ -768,7 +768,35 @@ fn the_reference_shaped_project_starts_without_its_profiled_services() {
         ]),
         "dump"
     );
-    // the profile
+    // their fab tasks, each a devctl task
+    let (names, _) = t.ok(&["tasks", "--names"]);
+    for task in [
+        "setup",
+        "manage",
+        "createsuperuser",
+        "format",
+        "test",
+        "psql",
+        "dump-db",
+        "restore-db",
+        "delete-db",
+        "delete-local-renditions",
+        "update-deps",
+        "pull-production-data",
+    ] {
+        assert!(names.lines().any(|l| l == task), "{task}: {names}");
+    }
+    let (out, _) = t.ok(&["test", "--lint", "--parallel"]);
+    assert_eq!(out, "lint\nmanage.py test --lint --parallel\n");
+    // pull: the cli container fetches, then restore-db runs with its flag
+    let (out, _) = t.ok(&["--yes", "pull-production-data"]);
+    assert!(out.contains("restored production.sql"), "{out}");
+    assert!(out.ends_with("production data pulled\n"), "{out}");
+    assert!(
+        !t.path().join("database_dumps/production.sql").exists(),
+        "--delete-dump-on-success removed the dump"
+    );
+    // the profile (what their update_deps task runs)
     t.ok(&[
         "--profile",
         "update",
