@@ -34,6 +34,7 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
         pull,
         progress: progress_mode(global),
         cwd: session.paths()?.cwd.clone(),
+        stamps: Some(std::path::PathBuf::from(&plan.working_dir)),
     };
     let eng = session.engine()?;
     session.runtime()?.block_on(async {

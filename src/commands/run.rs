@@ -148,7 +148,7 @@ pub async fn run_oneoff(
         if !req.no_deps && !deps.is_empty() {
             crate::commands::start::converge_selected(global, cwd, eng, plan, &deps).await?;
         }
-        let ids = crate::commands::start::image_ids(global, cwd, eng, &[svc]).await?;
+        let ids = crate::commands::start::image_ids(global, cwd, eng, plan, &[svc]).await?;
         let image = ids.get(&svc.name).map(String::as_str).unwrap_or_default();
         // The never-root rule for the service's own user (`-u` is the
         // caller's explicit choice, as with `docker compose run -u`).

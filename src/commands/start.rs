@@ -115,7 +115,7 @@ pub async fn converge_selected(
     plan: &crate::engine::plan::Plan,
     selected: &[&ServicePlan],
 ) -> Result<crate::engine::apply::Report> {
-    let image_ids = image_ids(global, cwd, eng, selected).await?;
+    let image_ids = image_ids(global, cwd, eng, plan, selected).await?;
     converge(eng, plan, selected, &image_ids).await
 }
 
@@ -125,6 +125,7 @@ pub async fn image_ids(
     global: &Global,
     cwd: &std::path::Path,
     eng: &crate::engine::Engine,
+    plan: &crate::engine::plan::Plan,
     selected: &[&ServicePlan],
 ) -> Result<HashMap<String, String>> {
     let ids =
@@ -152,6 +153,7 @@ pub async fn image_ids(
                     pull: false,
                     progress: progress_mode(global),
                     cwd: cwd.to_path_buf(),
+                    stamps: Some(std::path::PathBuf::from(&plan.working_dir)),
                 };
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {

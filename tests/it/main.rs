@@ -6,6 +6,7 @@ mod support;
 mod app_e2e;
 mod architecture;
 mod build_secrets;
+mod build_stamp_e2e;
 mod compose_surface;
 mod config_cli;
 mod context_e2e;

@@ -36,6 +36,9 @@ pub struct BuildOptions {
     /// The current directory (canonical): paths in messages are shown
     /// from it.
     pub cwd: PathBuf,
+    /// Where build stamps live (`.devctl/`): a build whose inputs match
+    /// its stamp is skipped ([`super::stamp`]). None: always build.
+    pub stamps: Option<PathBuf>,
 }
 
 /// The ignore file of a build: `<Dockerfile>.dockerignore` next to the
@@ -566,6 +569,36 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     let entries = files.entries;
 
+    // Nothing changed since the last build of an image that still exists:
+    // no build at all.
+    let settings = super::stamp::settings_key(svc, build);
+    let stamp_file = opts
+        .stamps
+        .as_ref()
+        .map(|d| super::stamp::path(d, &svc.name));
+    // --no-cache and --pull always build (and stamp what they built).
+    if let Some(f) = stamp_file.as_ref().filter(|_| !opts.no_cache && !opts.pull) {
+        if let Some(st) = super::stamp::read(f) {
+            if st.settings == settings
+                && super::apply::image_id(eng, &svc.image).await?.as_deref()
+                    == Some(st.image_id.as_str())
+                && super::stamp::unchanged(&st, &build.context, &entries)
+            {
+                if opts.progress != Progress::Quiet {
+                    devctl_out::errln!(" Image {}  Up to date", svc.image);
+                }
+                return Ok(());
+            }
+        }
+    }
+    // The stamp is of the files as they are sent: hashed before, written
+    // after the build only if nothing changed meanwhile.
+    let before = match &stamp_file {
+        Some(_) => super::stamp::files(&build.context, &entries).ok(),
+        None => None,
+    };
+    let stamp_entries = entries.clone();
+
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let context = build.context.clone();
     let inline = build.inline.clone();
@@ -723,6 +756,32 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             .tag_image(&svc.image, Some(o))
             .await
             .with_context(|| format!("tagging {} as {t}", svc.image))?;
+    }
+    if let (Some(file), Some(files), Some(id)) = (
+        stamp_file.as_ref(),
+        before,
+        super::apply::image_id(eng, &svc.image).await?,
+    ) {
+        let stamp = super::stamp::Stamp {
+            settings,
+            image_id: id,
+            files,
+        };
+        let made = if super::stamp::unchanged(&stamp, &build.context, &stamp_entries) {
+            super::stamp::write(file, &stamp)
+        } else {
+            // edited while it was sent: the next build builds
+            Err(std::io::Error::other(
+                "the context changed during the build",
+            ))
+        };
+        if let Err(e) = made {
+            // Only the next build's shortcut is lost.
+            let _ = std::fs::remove_file(file);
+            if opts.progress != Progress::Quiet {
+                devctl_out::errln!("note: build stamp {} not written: {e}", file.display());
+            }
+        }
     }
     if opts.progress != Progress::Quiet {
         devctl_out::errln!(

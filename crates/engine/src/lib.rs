@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod logs;
 pub mod plan;
 pub mod ready;
+pub mod stamp;
 
 use std::time::Duration;
 
