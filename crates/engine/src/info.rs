@@ -158,7 +158,13 @@ async fn image_passwd_labelled(eng: &Engine, image: &str, label: &str) -> Result
     let body = bollard::models::ContainerCreateBody {
         image: Some(image.to_string()),
         cmd: Some(vec!["true".to_string()]),
-        labels: Some(HashMap::from([(label.to_string(), "1".to_string())])),
+        // The image's compose labels (devctl labels what it builds) are
+        // blanked: a probe left by a killed `start` is no project container.
+        labels: Some(HashMap::from([
+            (label.to_string(), "1".to_string()),
+            (crate::plan::LABEL_PROJECT.to_string(), String::new()),
+            (crate::plan::LABEL_SERVICE.to_string(), String::new()),
+        ])),
         ..Default::default()
     };
     let created = eng
