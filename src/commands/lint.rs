@@ -752,17 +752,19 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         None
     } else {
         let env = shellcheck::Env::from_lookup(&|k| std::env::var_os(k));
-        shellcheck::find(&env, settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
-            bin,
-            timeout: settings.shellcheck_timeout,
-            cache: Some(Arc::new(shellcheck::Cache::new(
-                if args.no_shellcheck_cache {
-                    None
-                } else {
-                    shellcheck::Cache::default_dir(&env)
-                },
-            ))),
-        })
+        let cache_dir = if args.no_shellcheck_cache {
+            None
+        } else {
+            shellcheck::Cache::default_dir(&env)
+        };
+        // The binaries' versions are remembered with the results.
+        shellcheck::find_remembered(&env, settings.shellcheck_timeout, cache_dir.as_deref()).map(
+            |bin| shellcheck::Runner {
+                bin,
+                timeout: settings.shellcheck_timeout,
+                cache: Some(Arc::new(shellcheck::Cache::new(cache_dir))),
+            },
+        )
     };
     if verbose {
         if let Some(r) = &runner {

@@ -1437,8 +1437,8 @@ fn counting_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
         &script,
         format!(
             r#"#!/bin/sh
-if [ "$1" = --version ]; then echo 'version: 0.11.0'; exit 0; fi
-echo run >> {}
+if [ "$1" = --version ]; then echo version >> {0}; echo 'version: 0.11.0'; exit 0; fi
+echo run >> {0}
 sep=''
 printf '['
 for a in "$@"; do
@@ -1496,12 +1496,14 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
             })
             .collect()
     };
-    let runs = || {
+    let count = |what: &str| {
         std::fs::read_to_string(&log)
             .unwrap_or_default()
             .lines()
+            .filter(|l| *l == what)
             .count()
     };
+    let runs = || count("run");
     let first = sc(&run());
     let expected: Vec<(String, u64)> = vec![
         ("a/Dockerfile".into(), 2),
@@ -1511,14 +1513,19 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
     ];
     assert_eq!(first, expected);
     // one script, four RUNs: one shellcheck process
-    assert_eq!(runs(), 1);
-    let entries = std::fs::read_dir(cache.join("devctl/shellcheck"))
+    assert_eq!((runs(), count("version")), (1, 1));
+    let names: Vec<String> = std::fs::read_dir(cache.join("devctl/shellcheck"))
         .unwrap()
-        .count();
-    assert_eq!(entries, 1);
-    // the second run reads the cache: same findings, no process
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // one result, and the binary's version
+    assert_eq!(names.iter().filter(|n| n.ends_with(".json")).count(), 1, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.ends_with(".version")).count(), 1, "{names:?}");
+    assert_eq!(names.len(), 2, "{names:?}");
+    // the second run reads the cache: same findings, no process at all (not
+    // even the version probe)
     assert_eq!(sc(&run()), expected);
-    assert_eq!(runs(), 1);
+    assert_eq!((runs(), count("version")), (1, 1));
     // --no-shellcheck-cache checks again
     p.lint(&["lint-dockerfile", "--no-shellcheck-cache", "a/Dockerfile"])
         .env("PATH", &bin)
@@ -1535,7 +1542,7 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
                | ^
         "})
         .run();
-    assert_eq!(runs(), 2);
+    assert_eq!((runs(), count("version")), (2, 2));
 }
 
 #[test]
