@@ -1519,8 +1519,16 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     // one result, and the binary's version
-    assert_eq!(names.iter().filter(|n| n.ends_with(".json")).count(), 1, "{names:?}");
-    assert_eq!(names.iter().filter(|n| n.ends_with(".version")).count(), 1, "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".json")).count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".version")).count(),
+        1,
+        "{names:?}"
+    );
     assert_eq!(names.len(), 2, "{names:?}");
     // the second run reads the cache: same findings, no process at all (not
     // even the version probe)

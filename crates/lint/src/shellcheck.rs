@@ -461,7 +461,7 @@ pub fn find_remembered(env: &Env, timeout: Duration, dir: Option<&Path>) -> Opti
         };
         if best
             .as_ref()
-            .map_or(true, |b| version_key(&version) > version_key(&b.version))
+            .is_none_or(|b| version_key(&version) > version_key(&b.version))
         {
             best = Some(Binary { path: c, version });
         }
@@ -575,7 +575,7 @@ pub fn run_shellcheck(runner: &Runner, scripts: &[&str]) -> Result<Outcome, Stri
         Err(e) => return Err(format!("cannot run {}: {e}", runner.bin.path.display())),
     };
     // Exit status 1 means "findings"; anything above is a real failure.
-    if output.status.code().map_or(true, |c| c > 1) {
+    if output.status.code().is_none_or(|c| c > 1) {
         return Err(format!(
             "shellcheck failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
