@@ -44,8 +44,9 @@ binary: $DEVCTL_SHELLCHECK, else the newest of every `shellcheck` on PATH and \
 $XDG_DATA_HOME/devctl/shellcheck/bin/shellcheck. Each file's check is stopped after \
 --shellcheck-timeout seconds (default 10; `shellcheck-timeout` in the config): DC1008.
 
-EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info), \
-2 usage/configuration error or an unreadable path."
+EXIT: 0 clean, 1 a finding at or above the failure threshold (default: info; never \
+with -f codeclimate or codacy, as hadolint), 2 usage/configuration error or an \
+unreadable path."
 )]
 pub struct LintArgs {
     /// Dockerfiles or directories to lint (`-` = stdin; default: what devctl.toml builds, else ./Dockerfile)
@@ -71,7 +72,7 @@ pub struct LintArgs {
     /// Write the report to this file instead of stdout (written only when linting completes)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The file name to put in the report for every input (checkstyle; hadolint's flag)
+    /// The file name to put in the report for every input (checkstyle, codeclimate, gitlab_codeclimate, sonarqube, junit; hadolint's flag)
     #[arg(long, value_name = "PATH")]
     pub file_path_in_report: Option<String>,
     /// Do not colour the report (also NO_COLOR)
@@ -759,17 +760,19 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         None
     } else {
         let env = shellcheck::Env::from_lookup(&|k| std::env::var_os(k));
-        shellcheck::find(&env, settings.shellcheck_timeout).map(|bin| shellcheck::Runner {
-            bin,
-            timeout: settings.shellcheck_timeout,
-            cache: Some(Arc::new(shellcheck::Cache::new(
-                if args.no_shellcheck_cache {
-                    None
-                } else {
-                    shellcheck::Cache::default_dir(&env)
-                },
-            ))),
-        })
+        let cache_dir = if args.no_shellcheck_cache {
+            None
+        } else {
+            shellcheck::Cache::default_dir(&env)
+        };
+        // The binaries' versions are remembered with the results.
+        shellcheck::find_remembered(&env, settings.shellcheck_timeout, cache_dir.as_deref()).map(
+            |bin| shellcheck::Runner {
+                bin,
+                timeout: settings.shellcheck_timeout,
+                cache: Some(Arc::new(shellcheck::Cache::new(cache_dir))),
+            },
+        )
     };
     if verbose {
         if let Some(r) = &runner {
@@ -803,8 +806,12 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         &mut stdout
     };
-    let mut report =
-        Report::new(settings.format, color).with_tool_version(env!("CARGO_PKG_VERSION"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut report = Report::new(settings.format, color)
+        .with_tool_version(env!("CARGO_PKG_VERSION"))
+        .with_run_time(now);
     out.write_all(report.begin().as_bytes())?;
     let mut failed = false;
     let mut total = 0usize;
@@ -817,15 +824,15 @@ pub fn run(args: &LintArgs, global: &Global) -> anyhow::Result<ExitCode> {
         sc_warned: AtomicBool::new(false),
     };
     // hadolint's --file-path-in-report names every input in the formats
-    // meant for CI servers (of devctl's: checkstyle).
+    // meant for CI servers.
     let report_name = args
         .file_path_in_report
         .as_deref()
-        .filter(|_| settings.format == OutputFormat::Checkstyle);
+        .filter(|_| settings.format.takes_file_path_in_report());
     let mut emit = |l: anyhow::Result<Linted>| -> anyhow::Result<()> {
         let l = l?;
         total += l.findings.len();
-        failed |= settings.fails(&l.findings);
+        failed |= settings.fails(&l.findings) && !settings.format.skips_error_status();
         let name = report_name.unwrap_or(&l.name);
         out.write_all(report.file(name, &l.findings, &l.lines).as_bytes())?;
         Ok(())

@@ -696,13 +696,30 @@ fn whole_corpus_in_every_format() {
     let dirs = [c.join("dockerfiles"), c.join("buildkit-parser")];
     let dirs: Vec<&str> = dirs.iter().map(|d| d.to_str().unwrap()).collect();
     let p = Project::new();
-    for fmt in ["tty", "json", "sarif", "checkstyle", "gnu"] {
+    for fmt in [
+        "tty",
+        "json",
+        "sarif",
+        "checkstyle",
+        "gnu",
+        "codeclimate",
+        "gitlab_codeclimate",
+        "codacy",
+        "sonarqube",
+        "junit",
+    ] {
         // ShellCheck on hundreds of files takes minutes: tested on its own
         let mut args = vec!["lint-dockerfile", "--no-shellcheck", "--format", fmt];
         args.extend(&dirs);
+        // codeclimate and codacy never fail (hadolint's rule)
+        let status = if fmt == "codeclimate" || fmt == "codacy" {
+            0
+        } else {
+            1
+        };
         // The report on a corpus kept outside the repo: its checks are the
         // exit code, no panic, nothing on stderr and JSON that parses.
-        let d = p.lint(&args).status(1).stdout_any().run();
+        let d = p.lint(&args).status(status).stdout_any().run();
         no_panic(&d);
         assert!(
             matches!(d.output.status.code(), Some(0 | 1)),
@@ -710,7 +727,7 @@ fn whole_corpus_in_every_format() {
             d.output.status,
             d.stderr()
         );
-        if fmt == "json" || fmt == "sarif" {
+        if ["json", "sarif", "gitlab_codeclimate", "sonarqube"].contains(&fmt) {
             json(&d);
         }
     }
@@ -1330,7 +1347,7 @@ fn hadolint_environment_variables() {
     run("HADOLINT_FORMAT", "xml")
         .status(2)
         .stderr(
-            "error: HADOLINT_FORMAT=xml: unknown format; use tty, json, sarif, checkstyle or gnu\n",
+            "error: HADOLINT_FORMAT=xml: unknown format; use tty, json, sarif, checkstyle, gnu, codeclimate, gitlab_codeclimate, codacy, sonarqube or junit\n",
         )
         .run();
     // flags win over the environment
@@ -1420,8 +1437,8 @@ fn counting_shellcheck(p: &Project) -> (String, std::path::PathBuf) {
         &script,
         format!(
             r#"#!/bin/sh
-if [ "$1" = --version ]; then echo 'version: 0.11.0'; exit 0; fi
-echo run >> {}
+if [ "$1" = --version ]; then echo version >> {0}; echo 'version: 0.11.0'; exit 0; fi
+echo run >> {0}
 sep=''
 printf '['
 for a in "$@"; do
@@ -1479,12 +1496,14 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
             })
             .collect()
     };
-    let runs = || {
+    let count = |what: &str| {
         std::fs::read_to_string(&log)
             .unwrap_or_default()
             .lines()
+            .filter(|l| *l == what)
             .count()
     };
+    let runs = || count("run");
     let first = sc(&run());
     let expected: Vec<(String, u64)> = vec![
         ("a/Dockerfile".into(), 2),
@@ -1494,14 +1513,27 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
     ];
     assert_eq!(first, expected);
     // one script, four RUNs: one shellcheck process
-    assert_eq!(runs(), 1);
-    let entries = std::fs::read_dir(cache.join("devctl/shellcheck"))
+    assert_eq!((runs(), count("version")), (1, 1));
+    let names: Vec<String> = std::fs::read_dir(cache.join("devctl/shellcheck"))
         .unwrap()
-        .count();
-    assert_eq!(entries, 1);
-    // the second run reads the cache: same findings, no process
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // one result, and the binary's version
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".json")).count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".version")).count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 2, "{names:?}");
+    // the second run reads the cache: same findings, no process at all (not
+    // even the version probe)
     assert_eq!(sc(&run()), expected);
-    assert_eq!(runs(), 1);
+    assert_eq!((runs(), count("version")), (1, 1));
     // --no-shellcheck-cache checks again
     p.lint(&["lint-dockerfile", "--no-shellcheck-cache", "a/Dockerfile"])
         .env("PATH", &bin)
@@ -1518,5 +1550,80 @@ fn shellcheck_results_are_cached_and_a_script_is_checked_once_per_run() {
                | ^
         "})
         .run();
-    assert_eq!(runs(), 2);
+    assert_eq!((runs(), count("version")), (2, 2));
+}
+
+#[test]
+fn ci_formats_exit_codes_and_file_path_in_report() {
+    // DL3006 (warning) and DL4000 (error); hadolint's own bytes for the same
+    // file are compared in lint_vs_hadolint.rs.
+    let p = Project::new().file("Dockerfile", "FROM x\nMAINTAINER a\nUSER 1000\n");
+    let run = |fmt: &str, extra: &[&str]| {
+        let mut args = vec!["lint-dockerfile", "--no-shellcheck", "-f", fmt];
+        args.extend(extra);
+        args.push("Dockerfile");
+        p.lint(&args)
+    };
+    // codeclimate and codacy exit 0 whatever they report, as hadolint does
+    run("codeclimate", &[])
+        .stdout("{\"categories\":[\"Bug Risk\"],\"check_name\":\"DL3006\",\"description\":\"Always tag the version of an image explicitly\",\"location\":{\"lines\":{\"begin\":1,\"end\":1},\"path\":\"Dockerfile\"},\"severity\":\"major\",\"type\":\"issue\"}\0{\"categories\":[\"Bug Risk\"],\"check_name\":\"DL4000\",\"description\":\"MAINTAINER is deprecated (BuildKit check: MaintainerDeprecated)\",\"location\":{\"lines\":{\"begin\":2,\"end\":2},\"path\":\"Dockerfile\"},\"severity\":\"blocker\",\"type\":\"issue\"}\0")
+        .run();
+    run("codacy", &["--file-path-in-report", "ignored/by/codacy"])
+        .stdout("{\"filename\":\"Dockerfile\",\"line\":1,\"message\":\"Always tag the version of an image explicitly\",\"patternId\":\"DL3006\"}{\"filename\":\"Dockerfile\",\"line\":2,\"message\":\"MAINTAINER is deprecated (BuildKit check: MaintainerDeprecated)\",\"patternId\":\"DL4000\"}")
+        .run();
+    // the others fail as the tty format does
+    run("sonarqube", &["--file-path-in-report", "src/Dockerfile", "--ignore", "DL4000"])
+        .status(1)
+        .stdout("{\"issues\":[{\"engineId\":\"Hadolint\",\"primaryLocation\":{\"filePath\":\"src/Dockerfile\",\"message\":\"Always tag the version of an image explicitly\",\"textRange\":{\"endColumn\":1,\"endLine\":1,\"startColumn\":0,\"startLine\":1}},\"ruleId\":\"DL3006\",\"severity\":\"MAJOR\",\"type\":\"CODE_SMELL\"}]}")
+        .run();
+    run("gitlab_codeclimate", &["--ignore", "DL4000", "--file-path-in-report", "-"])
+        .status(1)
+        // hadolint 2.15.1 prints this fingerprint for `FROM x` on stdin
+        .stdout("[{\"categories\":[\"Bug Risk\"],\"check_name\":\"DL3006\",\"description\":\"Always tag the version of an image explicitly\",\"fingerprint\":\"bd497ea0b8d4587c72cfa3a28216993b426a1bf3\",\"location\":{\"lines\":{\"begin\":1,\"end\":1},\"path\":\"-\"},\"severity\":\"major\",\"type\":\"issue\"}]")
+        .run();
+    run("gitlab_codeclimate", &["-t", "error", "--ignore", "DL4000"])
+        .stdout_any()
+        .run();
+    let d = run("junit", &["--file-path-in-report", "a&b"])
+        .status(1)
+        // the run's time stamp is checked below
+        .stdout_any()
+        .run();
+    let out = d.stdout();
+    let head = regex::Regex::new(
+        r#"^<\?xml version="1.0" encoding="UTF-8"\?><testsuites id="\d{8}_\d{6}" name="devctl run at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" time="0.001"><testsuite errors="0" failures="2" id="hadolint" name="devctl 0.1.0" time="0.001"><testcase id="hadolint.rule.DL3006" time="0.001"><failure id="DL3006" message="Always tag the version of an image explicitly" type="warning">File: a&amp;b
+Line: 1
+"#,
+    )
+    .unwrap();
+    assert!(head.is_match(&out), "{out}");
+    assert!(
+        out.ends_with("</failure></testcase></testsuite></testsuites>"),
+        "{out}"
+    );
+    // the format by name in the config and the environment
+    p.lint(&["lint-dockerfile", "--no-shellcheck", "Dockerfile"])
+        .env("HADOLINT_FORMAT", "codacy")
+        .stdout_any()
+        .run();
+    let q = Project::new()
+        .file("Dockerfile", "FROM x:1\nUSER 1000\n")
+        .file(".hadolint.yaml", "format: gitlab_codeclimate\n");
+    q.lint(&["lint-dockerfile", "--no-shellcheck"])
+        .stdout("[]")
+        .run();
+    q.lint(&[
+        "lint-dockerfile",
+        "--no-shellcheck",
+        "-f",
+        "junit",
+        "-o",
+        "r.xml",
+    ])
+    .run();
+    let xml = std::fs::read_to_string(q.path().join("r.xml")).unwrap();
+    assert!(
+        xml.ends_with("<testsuite errors=\"0\" failures=\"0\" id=\"hadolint\" name=\"devctl 0.1.0\" time=\"0.001\"/></testsuites>"),
+        "{xml}"
+    );
 }

@@ -185,3 +185,203 @@ fn corpus_matches_hadolint() {
     let dir = corpus.join("dockerfiles");
     compare(&files_under(&dir), &dir);
 }
+
+// ---- the CI formats (`-f codeclimate|gitlab_codeclimate|codacy|sonarqube|junit`) ----
+
+/// What one report says, as a multiset of its per-finding units (JSON
+/// values re-serialised, JUnit test cases as written) plus its per-file
+/// framing: the two tools order findings on one line differently, so
+/// units are compared sorted; everything else byte for byte.
+fn report_units(format: &str, out: &[u8]) -> (Vec<String>, Vec<String>) {
+    let text = String::from_utf8(out.to_vec()).expect("UTF-8 report");
+    let mut units: Vec<String> = match format {
+        "codeclimate" => {
+            assert!(text.ends_with('\0'), "{format}: each issue ends with NUL");
+            text.split_terminator('\0')
+                .map(|o| serde_json::from_str::<Value>(o).expect(o).to_string())
+                .collect()
+        }
+        "codacy" => serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .map(|v| v.expect("codacy objects").to_string())
+            .collect(),
+        "gitlab_codeclimate" => serde_json::from_str::<Value>(&text)
+            .expect("gitlab JSON")
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(Value::to_string)
+            .collect(),
+        "sonarqube" => serde_json::from_str::<Value>(&text).expect("sonarqube JSON")["issues"]
+            .as_array()
+            .expect("issues")
+            .iter()
+            .map(Value::to_string)
+            .collect(),
+        "junit" => {
+            let case = regex::Regex::new(r"(?s)<testcase .*?</testcase>").unwrap();
+            case.find_iter(&text)
+                .map(|m| m.as_str().to_string())
+                .collect()
+        }
+        other => panic!("no such format {other}"),
+    };
+    units.sort();
+    let framing = match format {
+        "junit" => {
+            // The run's time and the tool's name are the tools' own.
+            let time = regex::Regex::new(
+                r#"<testsuites id="\d{8}_\d{6}" name="(Hadolint|devctl) run at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" time="0.001""#,
+            )
+            .unwrap();
+            assert!(time.is_match(&text), "junit root: {text:.300}");
+            let suite = regex::Regex::new(r#"<testsuite [^>]*>"#).unwrap();
+            let name = regex::Regex::new(r#"name="(Hadolint|devctl) [0-9.]+""#).unwrap();
+            let mut framing = vec![text.chars().take(39).collect::<String>()];
+            framing.extend(
+                suite
+                    .find_iter(&text)
+                    .map(|m| name.replace(m.as_str(), "name=\"TOOL\"").into_owned()),
+            );
+            framing.push(text.rsplit('<').next().unwrap_or("").to_string());
+            framing
+        }
+        // the document's first and last bytes
+        _ => vec![
+            text.chars().take(12).collect(),
+            text.chars().rev().take(2).collect(),
+        ],
+    };
+    (units, framing)
+}
+
+#[test]
+fn ci_formats_match_hadolint() {
+    let Some(hl) = hadolint() else { return };
+    let Some(sc) = shellcheck_011() else { return };
+    let Some(corpus) = corpus() else { return };
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/hadolint_cases");
+    // A sample: every 12th corpus file and every 8th edge case, those that
+    // hadolint parses and that have no known difference.
+    let mut files: Vec<PathBuf> = files_under(&corpus.join("dockerfiles"))
+        .into_iter()
+        .step_by(12)
+        .chain(files_under(&cases).into_iter().step_by(8))
+        .filter(|f| {
+            !KNOWN_DIFFERENCES
+                .iter()
+                .any(|(k, ..)| f.to_string_lossy().ends_with(k))
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("hadolint.yaml");
+    std::fs::write(&cfg, "ignored: []\n").unwrap();
+    let hadolint_run = |fmt: &str, files: &[PathBuf], extra: &[&str]| {
+        Command::new(&hl)
+            .args(["--no-fail", "-f", fmt, "-c"])
+            .arg(&cfg)
+            .args(extra)
+            .args(files)
+            .output()
+            .unwrap()
+    };
+    let json = hadolint_run("json", &files, &[]);
+    let parse_errors: BTreeSet<String> = serde_json::from_slice::<Value>(&json.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "DL1000")
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    files.retain(|f| !parse_errors.contains(f.to_str().unwrap()));
+    assert!(files.len() >= 20, "{} files", files.len());
+    // devctl's own codes (DC, BuildKit's checks) are not hadolint's: off.
+    // So are the DL rules whose message devctl words on purpose: those that
+    // BuildKit also checks end `(BuildKit check: Name)` (the key of
+    // `# check=skip=`), and DL3063 says which reserved name it is.
+    const OWN_WORDING: &[&str] = &[
+        "DL3000", "DL3012", "DL3024", "DL3025", "DL3029", "DL3063", "DL3064", "DL3065", "DL4000",
+        "DL4003", "DL4004",
+    ];
+    let ours_json =
+        crate::support::devctl_in(tmp.path(), &["lint-dockerfile", "--no-fail", "-f", "json"])
+            .env("DEVCTL_SHELLCHECK", &sc);
+    let ours_json = files.iter().fold(ours_json, |r, f| r.arg(f));
+    // read for its codes just below
+    let ours_json = ours_json.stdout_any().run();
+    let own: BTreeSet<String> = serde_json::from_str::<Value>(&ours_json.stdout())
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .filter(|c| !c.starts_with("DL") && !c.starts_with("SC"))
+        .collect();
+    for fmt in [
+        "codeclimate",
+        "gitlab_codeclimate",
+        "codacy",
+        "sonarqube",
+        "junit",
+    ] {
+        for report_path in [None, Some("reported/Dockerfile")] {
+            let extra: Vec<&str> = report_path
+                .map(|p| vec!["--file-path-in-report", p])
+                .unwrap_or_default();
+            let mut extra = extra;
+            for c in OWN_WORDING {
+                extra.extend(["--ignore", c]);
+            }
+            let theirs = hadolint_run(fmt, &files, &extra);
+            assert!(theirs.status.success(), "hadolint -f {fmt}");
+            let mut ours =
+                crate::support::devctl_in(tmp.path(), &["lint-dockerfile", "--no-fail", "-f", fmt])
+                    .env("DEVCTL_SHELLCHECK", &sc);
+            for c in &own {
+                ours = ours.arg("--ignore").arg(c);
+            }
+            for e in &extra {
+                ours = ours.arg(e);
+            }
+            let extra = report_path;
+            let ours = files.iter().fold(ours, |r, f| r.arg(f));
+            // compared with hadolint's unit by unit below
+            let ours = ours.stdout_any().run();
+            let (their_units, their_frame) = report_units(fmt, &theirs.stdout);
+            let (our_units, our_frame) = report_units(fmt, &ours.output.stdout);
+            assert!(
+                their_units.len() > 50,
+                "{fmt}: {} findings",
+                their_units.len()
+            );
+            assert_eq!(our_frame, their_frame, "-f {fmt} {extra:?}: framing");
+            let missing: Vec<_> = their_units
+                .iter()
+                .filter(|u| !our_units.contains(u))
+                .collect();
+            let extra_units: Vec<_> = our_units
+                .iter()
+                .filter(|u| !their_units.contains(u))
+                .collect();
+            assert!(
+                missing.is_empty()
+                    && extra_units.is_empty()
+                    && our_units.len() == their_units.len(),
+                "-f {fmt} {extra:?}: hadolint's, not devctl's:\n{}\ndevctl's, not hadolint's:\n{}",
+                missing
+                    .iter()
+                    .take(5)
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                extra_units
+                    .iter()
+                    .take(5)
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+    }
+}

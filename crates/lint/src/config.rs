@@ -326,7 +326,8 @@ pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<LintConfigFile, 
     if let Some(v) = get("HADOLINT_FORMAT").filter(|v| !v.trim().is_empty()) {
         c.format = Some(OutputFormat::parse(v.trim()).ok_or_else(|| {
             ConfigError(format!(
-                "HADOLINT_FORMAT={v}: unknown format; use tty, json, sarif, checkstyle or gnu"
+                "HADOLINT_FORMAT={v}: unknown format; use {}",
+                OutputFormat::names()
             ))
         })?);
     }

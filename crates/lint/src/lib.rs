@@ -589,13 +589,7 @@ mod tests {
             for x in &f {
                 proptest::prop_assert!(x.line() >= 1 && x.col() >= 1);
             }
-            for fmt in [
-                format::OutputFormat::Tty,
-                format::OutputFormat::Json,
-                format::OutputFormat::Sarif,
-                format::OutputFormat::Checkstyle,
-                format::OutputFormat::Gnu,
-            ] {
+            for fmt in format::OutputFormat::ALL {
                 let _ = format::render(fmt, true, &[("D", &f, &lines)]);
             }
         }

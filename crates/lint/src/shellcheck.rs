@@ -417,6 +417,16 @@ pub fn candidates(env: &Env) -> Vec<PathBuf> {
 /// equal versions), asking each for `--version` within `timeout`. Hadolint
 /// 2.15 embeds ShellCheck 0.11; Debian's is 0.9: the newest wins.
 pub fn find(env: &Env, timeout: Duration) -> Option<Binary> {
+    find_remembered(env, timeout, None)
+}
+
+/// [`find`], remembering each binary's version in `dir` (the result cache's
+/// directory) under its canonical path, size, modification time and inode:
+/// a run whose scripts are all cached then starts no `shellcheck` process at
+/// all (each `--version` probe costs a process start). A binary replaced or
+/// rebuilt in place is probed again; a remembered entry that is unreadable
+/// is a miss.
+pub fn find_remembered(env: &Env, timeout: Duration, dir: Option<&Path>) -> Option<Binary> {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut best: Option<Binary> = None;
     for c in candidates(env) {
@@ -426,26 +436,73 @@ pub fn find(env: &Env, timeout: Duration) -> Option<Binary> {
         if seen.contains(&real) || !real.is_file() {
             continue;
         }
+        let entry = dir.and_then(|d| version_entry(&real).map(|name| (d, name)));
         seen.push(real);
-        let mut cmd = Command::new(&c);
-        cmd.arg("--version");
-        let Ok(Some(out)) = run_bounded(cmd, timeout) else {
-            continue;
-        };
-        if !out.status.success() {
-            continue;
-        }
-        let Some(version) = parse_version(&String::from_utf8_lossy(&out.stdout)) else {
-            continue;
+        let remembered = entry.as_ref().and_then(|(d, name)| {
+            let v = std::fs::read_to_string(d.join(name)).ok()?;
+            let v = v.trim();
+            let plausible = !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.');
+            plausible.then(|| v.to_string())
+        });
+        let version = match remembered {
+            Some(v) => v,
+            None => {
+                let Some(v) = probe_version(&c, timeout) else {
+                    continue;
+                };
+                if let Some((d, name)) = &entry {
+                    // Best effort, as the result cache.
+                    if std::fs::create_dir_all(d).is_ok() {
+                        let _ = write_entry(d, name, v.as_bytes());
+                    }
+                }
+                v
+            }
         };
         if best
             .as_ref()
-            .map_or(true, |b| version_key(&version) > version_key(&b.version))
+            .is_none_or(|b| version_key(&version) > version_key(&b.version))
         {
             best = Some(Binary { path: c, version });
         }
     }
     best
+}
+
+/// `shellcheck --version`'s version, when the binary runs and says one.
+fn probe_version(path: &Path, timeout: Duration) -> Option<String> {
+    let mut cmd = Command::new(path);
+    cmd.arg("--version");
+    let out = run_bounded(cmd, timeout).ok()??;
+    if !out.status.success() {
+        return None;
+    }
+    parse_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The file name remembering the version of the binary at `real` (a
+/// canonical path), from what identifies its contents without reading them.
+fn version_entry(real: &Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::MetadataExt as _;
+    let m = std::fs::metadata(real).ok()?;
+    let mut h = Sha256::new();
+    h.update(b"devctl-shellcheck-binary-1\0");
+    h.update(real.as_os_str().as_encoded_bytes());
+    h.update(
+        format!(
+            "\0{}\0{}\0{}.{}\0{}\0{}",
+            m.len(),
+            m.ino(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec()
+        )
+        .as_bytes(),
+    );
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("binary-{hex}.version"))
 }
 
 /// Runs `cmd` (stdin null, stdout and stderr captured) in a process group
@@ -518,7 +575,7 @@ pub fn run_shellcheck(runner: &Runner, scripts: &[&str]) -> Result<Outcome, Stri
         Err(e) => return Err(format!("cannot run {}: {e}", runner.bin.path.display())),
     };
     // Exit status 1 means "findings"; anything above is a real failure.
-    if output.status.code().map_or(true, |c| c > 1) {
+    if output.status.code().is_none_or(|c| c > 1) {
         return Err(format!(
             "shellcheck failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
@@ -762,6 +819,63 @@ mod tests {
         assert_eq!(parse_version("nothing"), None);
         assert!(version_key("0.11.0") > version_key("0.9.0"));
         assert!(version_key("0.10.0") > version_key("0.9.9"));
+    }
+
+    /// The second lookup with the same cache directory starts no process;
+    /// a binary changed in place is asked again.
+    #[test]
+    fn versions_are_remembered_per_binary() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let t = tempfile::tempdir().unwrap();
+        let bin = t.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let calls = t.path().join("calls");
+        let sc = bin.join("shellcheck");
+        let write = |version: &str| {
+            std::fs::write(
+                &sc,
+                format!(
+                    "#!/bin/sh\necho x >> '{}'\necho 'version: {version}'\n",
+                    calls.display()
+                ),
+            )
+            .unwrap();
+            std::fs::set_permissions(&sc, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        write("0.11.0");
+        let env = Env {
+            path: Some(bin.clone().into_os_string()),
+            home: Some(t.path().join("nohome").into_os_string()),
+            ..Env::default()
+        };
+        let cache = t.path().join("cache");
+        let n = || {
+            std::fs::read_to_string(&calls)
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
+        let timeout = Duration::from_secs(10);
+        let found = find_remembered(&env, timeout, Some(&cache)).unwrap();
+        assert_eq!((found.version.as_str(), n()), ("0.11.0", 1));
+        let found = find_remembered(&env, timeout, Some(&cache)).unwrap();
+        assert_eq!(
+            (found.version.as_str(), found.path, n()),
+            ("0.11.0", sc.clone(), 1)
+        );
+        // without a directory: asked every time
+        assert_eq!(find(&env, timeout).unwrap().version, "0.11.0");
+        assert_eq!(n(), 2);
+        // replaced (another size): asked again, the new version wins
+        write("0.11.10");
+        let found = find_remembered(&env, timeout, Some(&cache)).unwrap();
+        assert_eq!((found.version.as_str(), n()), ("0.11.10", 3));
+        // a damaged entry is a miss
+        for e in std::fs::read_dir(&cache).unwrap() {
+            std::fs::write(e.unwrap().path(), "garbage\n").unwrap();
+        }
+        let found = find_remembered(&env, timeout, Some(&cache)).unwrap();
+        assert_eq!((found.version.as_str(), n()), ("0.11.10", 4));
     }
 
     /// A script that starts a child and sleeps: the limit kills both (the

@@ -508,7 +508,7 @@ fn dl3021(ctx: &Ctx, inst: &Instruction, out: &mut Vec<Finding>) {
         out.push(ctx.finding(
             "DL3021",
             inst,
-            "COPY with more than 2 arguments requires the last argument to end with /.",
+            "COPY with more than 2 arguments requires the last argument to end with /",
         ));
     }
 }

@@ -69,9 +69,10 @@ const MSG_DL3003: &str = "Use WORKDIR to switch to a directory";
 const MSG_DL3004: &str =
     "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root";
 const MSG_DL3008: &str = "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install <package>=<version>`";
-const MSG_DL3009: &str = "Delete the apt-get lists after installing something";
+// hadolint 2.15.1's wording (DL3009 covers apt and aptitude since).
+const MSG_DL3009: &str = "Delete the apt lists (/var/lib/apt/lists) after installing something";
 const MSG_DL3010: &str = "Use `ADD` for extracting archives into an image";
-const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`.";
+const MSG_DL3013: &str = "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`";
 const MSG_DL3014: &str = "Use the `-y` switch to avoid manual input `apt-get -y install <package>`";
 const MSG_DL3015: &str = "Avoid additional packages by specifying `--no-install-recommends`";
 const MSG_DL3016: &str =
@@ -83,7 +84,7 @@ const MSG_DL3027: &str =
     "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead";
 const MSG_DL3028: &str =
     "Pin versions in gem install. Instead of `gem install <gem>` use `gem install <gem>:<version>`";
-const MSG_DL3030: &str = "Use the -y switch to avoid manual input `yum install -y <package`";
+const MSG_DL3030: &str = "Use the -y switch to avoid manual input `yum install -y <package>`";
 const MSG_DL3032: &str = "`yum clean all` missing after yum command.";
 const MSG_DL3033: &str = "Specify version with `yum install -y <package>-<version>`.";
 const MSG_DL3034: &str =
@@ -519,7 +520,9 @@ fn pip_pinned(p: &str) -> bool {
 }
 
 fn dl3013_forgot_pin(c: &Command) -> bool {
-    if !c.is_pip_install() {
+    // `pipx install` pins as pip does (hadolint 2.15.1; not `pipx inject`,
+    // `pipx run` or pipenv, and not DL3042: pipx keeps no pip cache).
+    if !c.is_pip_install() && !c.has_args("pipx", &["install"]) {
         return false;
     }
     let constraint = c.has_flag("constraint") || c.has_flag("c");
@@ -917,8 +920,12 @@ fn dl3009(ctx: &Ctx, items: &[Item], out: &mut Vec<Finding>) {
         "DL3009",
         MSG_DL3009,
         |sh, ms| {
-            let forgot = sh.any(|c| c.has_args("apt-get", &["update"]))
-                && !sh.any(|c| c.has_args("rm", &["-rf", "/var/lib/apt/lists/*"]));
+            // apt-get, apt and aptitude share /var/lib/apt/lists.
+            let forgot = sh.any(|c| {
+                ["apt-get", "apt", "aptitude"]
+                    .iter()
+                    .any(|p| c.has_args(p, &["update"]))
+            }) && !sh.any(|c| c.has_args("rm", &["-rf", "/var/lib/apt/lists/*"]));
             forgot
                 && !cache_mount_prefix(ms, "/var/lib/apt/lists")
                 && !(cache_mount_prefix(ms, "/var/lib/apt")
