@@ -45,7 +45,7 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
                 continue;
             }
             if svc.build.is_some() {
-                build_service(&eng, svc, opts.clone()).await?;
+                build_service(eng, svc, opts.clone()).await?;
                 built += 1;
             }
         }

@@ -416,9 +416,9 @@ pub fn run(
     let (rendered, _) = session.rendered()?;
     if check {
         check_dockerfile(project)?;
-        write_compose_if_possible(project, &rendered, global.quiet);
+        write_compose_if_possible(project, rendered, global.quiet);
     } else {
-        write_compose(project, &rendered)?;
+        write_compose(project, rendered)?;
     }
     if !global.quiet {
         for w in &rendered.warnings {
@@ -428,7 +428,7 @@ pub fn run(
             errln!(
                 "wrote {} and {} (COMPOSE_PROJECT_NAME={}: docker compose -f {} finds the project)",
                 project.paths.compose().display(),
-                env_path(&project).display(),
+                env_path(project).display(),
                 project.name,
                 project.paths.compose().display(),
             );

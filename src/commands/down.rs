@@ -14,7 +14,7 @@ pub fn run(session: &Session, volumes: bool) -> Result<ExitCode> {
     let _lock = ProjectLock::acquire(&loaded.dir)?;
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
-        apply::down(&eng, &loaded.plan, volumes).await?;
+        apply::down(eng, &loaded.plan, volumes).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -22,7 +22,7 @@ pub fn run(session: &Session, follow: bool, services: &[String]) -> Result<ExitC
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
         let color = global.color_for(crate::out::stdout_is_terminal());
-        logs::logs(&eng, &loaded.plan.project, services, follow, color).await?;
+        logs::logs(eng, &loaded.plan.project, services, follow, color).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

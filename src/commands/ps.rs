@@ -55,7 +55,7 @@ pub fn run(session: &Session, json: bool) -> Result<ExitCode> {
     let eng = session.engine()?;
     let rows = session
         .runtime()?
-        .block_on(async { apply::ps(&eng, &loaded.plan.project).await })?;
+        .block_on(async { apply::ps(eng, &loaded.plan.project).await })?;
     if json {
         crate::outln!("{}", serde_json::to_string_pretty(&rows)?)?;
     } else {

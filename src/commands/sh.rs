@@ -110,15 +110,15 @@ pub fn run(
             stdin: !exec::stdin_is_dev_null(),
             env,
         };
-        let mut id = exec::create(&eng, &req)
+        let mut id = exec::create(eng, &req)
             .await
-            .map_err(|e| crate::engine::unreachable_if_lost(&eng, e))?;
+            .map_err(|e| crate::engine::unreachable_if_lost(eng, e))?;
         // Another running replica stands in for replica 1 (not for one
         // asked for by --index).
         if id.is_none() && opts.index == 1 {
-            if let Some(other) = running_container(&eng, plan, &svc.name).await? {
+            if let Some(other) = running_container(eng, plan, &svc.name).await? {
                 req.container = other;
-                id = exec::create(&eng, &req).await?;
+                id = exec::create(eng, &req).await?;
             }
         }
         let id = id.ok_or_else(|| {
@@ -136,7 +136,7 @@ pub fn run(
                 )
             }
         })?;
-        exec::attach(&eng, &id, tty, req.stdin).await
+        exec::attach(eng, &id, tty, req.stdin).await
     })?;
     // Returned through main like every command: the runtime and the
     // connection pool are dropped here, the terminal was restored when

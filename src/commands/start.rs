@@ -49,7 +49,7 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
             let name = plan.app.as_deref().unwrap_or_default();
             let app = plan.container_name(name, 1);
             let hash = plan.service(name).map_or("", |s| s.config_hash.as_str());
-            if let Some(lines) = ready::crashed_on_write(&eng, &app, hash).await? {
+            if let Some(lines) = ready::crashed_on_write(eng, &app, hash).await? {
                 let last = lines
                     .last()
                     .map(|l| crate::text::escape_controls(&crate::out::scrub(l)).into_owned())
@@ -77,14 +77,14 @@ pub fn run(session: &Session, services: &[String], opts: &StartOptions) -> Resul
         };
         let targets = targets(loaded, &selected, fresh);
         let width = targets.iter().map(|t| label(t).len()).max().unwrap_or(0);
-        let failed = ready::wait(&eng, targets, timeout, |o| {
+        let failed = ready::wait(eng, targets, timeout, |o| {
             if !global.quiet {
                 let _ = crate::outln!("{}", ready_line(o, width, plan, loaded.app_server));
             }
         })
         .await?;
         if let Some(o) = failed {
-            let lines = ready::log_tail(&eng, &o.target.container).await;
+            let lines = ready::log_tail(eng, &o.target.container).await;
             bail!("{}", failure_message(loaded, &o, &lines));
         }
         Ok(ExitCode::SUCCESS)

@@ -20,7 +20,7 @@ pub fn run(session: &Session, services: &[String]) -> Result<ExitCode> {
     }
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
-        apply::stop(&eng, &loaded.plan, services).await?;
+        apply::stop(eng, &loaded.plan, services).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

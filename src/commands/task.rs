@@ -60,7 +60,7 @@ pub fn run(
     let plan = loaded.map(|l| &l.plan);
     if opts.dry_run {
         let mut out = crate::out::stdout();
-        write!(out, "{}", describe(&project, plan, &steps)?)?;
+        write!(out, "{}", describe(project, plan, &steps)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     for s in &steps {
@@ -85,7 +85,7 @@ pub fn run(
             &engine,
             plan,
         ) {
-            (Place::Host, _, _) => run_host(&project, step, argv)?,
+            (Place::Host, _, _) => run_host(project, step, argv)?,
             (Place::Service(svc), Some((rt, eng)), Some(plan)) if step.spec.oneoff => {
                 rt.block_on(run_oneoff(
                     global,

@@ -342,10 +342,9 @@ impl Run {
             );
         }
         let mut problems = Vec::new();
-        if self.status.is_some() && done.output.status.code() != self.status {
+        if let Some(want) = self.status.filter(|s| done.output.status.code() != Some(*s)) {
             problems.push(format!(
-                "exit status: expected {:?}, got {:?}",
-                self.status.unwrap(),
+                "exit status: expected {want:?}, got {:?}",
                 done.output.status
             ));
         }

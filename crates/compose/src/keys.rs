@@ -188,7 +188,7 @@ impl Cpus {
 
 fn parse_cpus(s: &str) -> Result<i64, String> {
     match s.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() && n >= 0.0 && n < 1e9 => Ok((n * 1e9).round() as i64),
+        Ok(n) if n.is_finite() && (0.0..1e9).contains(&n) => Ok((n * 1e9).round() as i64),
         _ => Err(format!(
             "`{s}` is not a number of CPUs: write e.g. `0.5` or `2`"
         )),

@@ -980,7 +980,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 (!v.starts_with("container:")).then(|| v.strip_prefix("service:").unwrap_or(v))
             }));
         // (an unknown one is the `links` / `volumes_from` error below)
-        for t in implied.filter(|t| doc.services.contains_key(*t)) {
+        for t in implied.filter(|t| doc.services.contains_key(t)) {
             if !depends_on.iter().any(|(d, _)| d == t) {
                 depends_on.push((t.to_string(), Condition::ServiceStarted));
             }

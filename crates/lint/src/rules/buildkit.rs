@@ -266,7 +266,7 @@ fn suggest<'a>(v: &str, options: impl IntoIterator<Item = &'a str>) -> Option<St
             return Some(o.to_string());
         }
         let d = levenshtein(v, o);
-        if d > 0 && best.map_or(true, |(bd, bo)| d < bd || (d == bd && o < bo)) {
+        if d > 0 && best.is_none_or(|(bd, bo)| d < bd || (d == bd && o < bo)) {
             best = Some((d, o));
         }
     }
@@ -388,9 +388,7 @@ static REFERENCE_RE: LazyLock<Regex> = LazyLock::new(|| {
 fn valid_reference(r: &str) -> bool {
     let name = r.split_once('@').map_or(r, |(n, _)| n);
     let last = name.rsplit('/').next().unwrap_or(name);
-    let tag_ok = last
-        .split_once(':')
-        .map_or(true, |(_, tag)| tag.len() <= 128);
+    let tag_ok = last.split_once(':').is_none_or(|(_, tag)| tag.len() <= 128);
     !r.is_empty() && tag_ok && REFERENCE_RE.is_match(r)
 }
 

@@ -419,7 +419,7 @@ fn references_var(text: &str, name: &str) -> bool {
         text[pos + bare.len()..]
             .chars()
             .next()
-            .map_or(true, |c| !(c.is_ascii_alphanumeric() || c == '_'))
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
     })
 }
 

@@ -665,7 +665,7 @@ fn bare_variable_in_text(v: &str, t: &str) -> bool {
     let var = format!("${v}");
     t.split(var.as_str())
         .skip(1)
-        .any(|x| x.chars().next().map_or(true, |c| !is_var_char(c)))
+        .any(|x| x.chars().next().is_none_or(|c| !is_var_char(c)))
 }
 
 /// DL3044: ENV referring to a variable defined in the same ENV.
