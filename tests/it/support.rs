@@ -342,7 +342,10 @@ impl Run {
             );
         }
         let mut problems = Vec::new();
-        if let Some(want) = self.status.filter(|s| done.output.status.code() != Some(*s)) {
+        if let Some(want) = self
+            .status
+            .filter(|s| done.output.status.code() != Some(*s))
+        {
             problems.push(format!(
                 "exit status: expected {want:?}, got {:?}",
                 done.output.status
