@@ -448,7 +448,7 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     assert!(!err.contains("another-surface"), "{err}");
     assert_eq!(sh(&web, "cat /run/secrets/token"), "another-surface-value");
     t.ok(&["down"]);
-    docker(&["rmi", &format!("{}-inline:extra", t.name)]);
+    docker(&["rmi", "--no-prune", &format!("{}-inline:extra", t.name)]);
     for n in ["front", "back"] {
         assert!(
             !docker(&["network", "inspect", &format!("{}_{n}", t.name)])

@@ -163,7 +163,7 @@ impl Drop for Env {
             let _ = docker(&["rm", "-f", &c]);
         }
         let _ = docker(&["network", "rm", &format!("{}_default", self.name)]);
-        let _ = docker(&["rmi", "-f", &format!("{}-app:dev", self.name)]);
+        let _ = docker(&["rmi", "--no-prune", "-f", &format!("{}-app:dev", self.name)]);
         let label = format!("label=com.docker.compose.project={}", self.name);
         let vols = docker(&["volume", "ls", "-q", "--filter", &label]);
         for v in String::from_utf8_lossy(&vols.stdout).lines() {
