@@ -430,25 +430,7 @@ pub async fn converge(
         }
     }
     let existing = project_containers(eng, &plan.project).await?;
-    let (nets, vols) = futures_util::join!(
-        ensure_networks(eng, plan, &existing),
-        ensure_volumes(eng, plan)
-    );
-    let nets = nets?;
-    vols?;
-    for svc in selected {
-        for p in &svc.bind_sources {
-            if !p.exists() {
-                std::fs::create_dir_all(p).with_context(|| {
-                    format!(
-                        "creating the bind-mount source {} of service {}",
-                        p.display(),
-                        svc.name
-                    )
-                })?;
-            }
-        }
-    }
+    let nets = prepare(eng, plan, &existing, selected).await?;
     let mut report = Report::default();
     for svc in selected {
         wait_for_dependencies(eng, plan, svc).await?;
@@ -544,6 +526,35 @@ pub async fn converge(
         }
     }
     Ok(report)
+}
+
+/// What containers of `services` need before they are created: the
+/// networks (their ids by name), the named volumes, and the bind-mount
+/// sources that are missing.
+async fn prepare(
+    eng: &Engine,
+    plan: &Plan,
+    existing: &[ContainerSummary],
+    services: &[&ServicePlan],
+) -> Result<HashMap<String, String>> {
+    let (nets, vols) = futures_util::join!(
+        ensure_networks(eng, plan, existing),
+        ensure_volumes(eng, plan)
+    );
+    let nets = nets?;
+    vols?;
+    for svc in services {
+        for p in svc.bind_sources.iter().filter(|p| !p.exists()) {
+            std::fs::create_dir_all(p).with_context(|| {
+                format!(
+                    "creating the bind-mount source {} of service {}",
+                    p.display(),
+                    svc.name
+                )
+            })?;
+        }
+    }
+    Ok(nets)
 }
 
 /// An existing container of one service, as converge sees it.
@@ -1122,23 +1133,7 @@ pub async fn create_oneoff(
     o: &OneOff,
 ) -> Result<String> {
     let existing = project_containers(eng, &plan.project).await?;
-    let (nets, vols) = futures_util::join!(
-        ensure_networks(eng, plan, &existing),
-        ensure_volumes(eng, plan)
-    );
-    let nets = nets?;
-    vols?;
-    for p in &svc.bind_sources {
-        if !p.exists() {
-            std::fs::create_dir_all(p).with_context(|| {
-                format!(
-                    "creating the bind-mount source {} of service {}",
-                    p.display(),
-                    svc.name
-                )
-            })?;
-        }
-    }
+    let nets = prepare(eng, plan, &existing, &[svc]).await?;
     let name = plan.oneoff_name(&svc.name, &o.slug);
     let mut body = plan.oneoff_body(svc, o);
     let endpoints = plan.oneoff_endpoints(svc, &name);

@@ -147,6 +147,27 @@ pub async fn create(eng: &Engine, req: &ExecRequest) -> Result<Option<String>> {
     }
 }
 
+/// One chunk of an exec's or a container's output to our stdout or
+/// stderr, flushed (the terminal sees it as it comes).
+fn emit(
+    out: LogOutput,
+    stdout: &mut std::io::Stdout,
+    stderr: &mut std::io::Stderr,
+) -> std::io::Result<()> {
+    match out {
+        LogOutput::StdErr { message } => {
+            stderr.write_all(&message)?;
+            stderr.flush()
+        }
+        LogOutput::StdOut { message }
+        | LogOutput::Console { message }
+        | LogOutput::StdIn { message } => {
+            stdout.write_all(&message)?;
+            stdout.flush()
+        }
+    }
+}
+
 /// Runs a created exec attached to this process; returns its exit code.
 pub async fn attach(eng: &Engine, id: &str, tty: bool, stdin: bool) -> Result<i64> {
     attach_interruptible(eng, id, tty, stdin, None).await
@@ -228,16 +249,7 @@ pub async fn attach_interruptible(
         tokio::select! {
             item = output.next() => match item {
                 None => break,
-                Some(Ok(LogOutput::StdErr { message })) => {
-                    stderr.write_all(&message)?;
-                    stderr.flush()?;
-                }
-                Some(Ok(LogOutput::StdOut { message }))
-                | Some(Ok(LogOutput::Console { message }))
-                | Some(Ok(LogOutput::StdIn { message })) => {
-                    stdout.write_all(&message)?;
-                    stdout.flush()?;
-                }
+                Some(Ok(out)) => emit(out, &mut stdout, &mut stderr)?,
                 Some(Err(e)) => return Err(anyhow!(e).context("reading the exec's output")),
             },
             chunk = stdin_rx.recv(), if stdin_open => match chunk {
@@ -411,16 +423,7 @@ pub async fn attach_container(eng: &Engine, id: &str, tty: bool, stdin: bool) ->
         tokio::select! {
             item = output.next() => match item {
                 None => break,
-                Some(Ok(LogOutput::StdErr { message })) => {
-                    stderr.write_all(&message)?;
-                    stderr.flush()?;
-                }
-                Some(Ok(LogOutput::StdOut { message }))
-                | Some(Ok(LogOutput::Console { message }))
-                | Some(Ok(LogOutput::StdIn { message })) => {
-                    stdout.write_all(&message)?;
-                    stdout.flush()?;
-                }
+                Some(Ok(out)) => emit(out, &mut stdout, &mut stderr)?,
                 Some(Err(e)) => return Err(anyhow!(e).context("reading the container's output")),
             },
             chunk = stdin_rx.recv(), if stdin_open => match chunk {

@@ -1150,6 +1150,15 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             // compose: highest priority first, then by name.
             svc_networks.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         }
+        // Replica 1 of another service, as [`Plan::container_name`] names it.
+        let first_container = |other: &str| match doc
+            .services
+            .get(other)
+            .and_then(|t| t.container_name.as_ref())
+        {
+            Some(c) => c.as_str().to_string(),
+            None => format!("{project}-{other}-1"),
+        };
         // Links reach the linked containers by an alias on the first network.
         let mut links = Vec::new();
         for l in s.links.iter().flatten() {
@@ -1160,14 +1169,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     format!("{l:?} links to no service named {target:?}"),
                 ));
             }
-            let target_name = match doc
-                .services
-                .get(target)
-                .and_then(|t| t.container_name.as_ref())
-            {
-                Some(c) => c.as_str().to_string(),
-                None => format!("{project}-{target}-1"),
-            };
+            let target_name = first_container(target);
             links.push(format!("{target_name}:{alias}"));
         }
         if let Some(first) = svc_networks.first_mut() {
@@ -1388,14 +1390,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     if !doc.services.contains_key(svc) {
                         return Err(e("volumes_from", format!("{v:?} names no service {svc:?}")));
                     }
-                    match doc
-                        .services
-                        .get(svc)
-                        .and_then(|t| t.container_name.as_ref())
-                    {
-                        Some(c) => c.as_str().to_string(),
-                        None => format!("{project}-{svc}-1"),
-                    }
+                    first_container(svc)
                 }
             };
             volumes_from.push(match mode {
