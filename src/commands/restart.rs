@@ -11,14 +11,7 @@ use crate::session::{Input, Session};
 
 pub fn run(session: &Session, services: &[String]) -> Result<ExitCode> {
     let loaded = session.engine_input(Input::ReadOnly)?;
-    for s in services {
-        if loaded.plan.service(s).is_none() {
-            return Err(usage(format!(
-                "no service {s:?} (services: {})",
-                loaded.plan.names()
-            )));
-        }
-    }
+    loaded.plan.known(services).map_err(usage)?;
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
         let done = apply::restart(eng, &loaded.plan, services).await?;

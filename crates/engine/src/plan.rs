@@ -317,11 +317,7 @@ impl Plan {
         only: &[String],
         profiles: &[String],
     ) -> Result<Vec<&ServicePlan>, String> {
-        for s in only {
-            if self.service(s).is_none() {
-                return Err(format!("no service {s:?} (services: {})", self.names()));
-            }
-        }
+        self.known(only)?;
         let mut active: Vec<&str> = profiles.iter().map(String::as_str).collect();
         let given = active.clone();
         for s in only.iter().filter_map(|s| self.service(s)) {
@@ -467,6 +463,14 @@ impl Plan {
                 (n.clone(), ep)
             })
             .collect()
+    }
+
+    /// Every name is a service of the plan (else the error lists them).
+    pub fn known(&self, names: &[String]) -> Result<(), String> {
+        match names.iter().find(|s| self.service(s).is_none()) {
+            Some(s) => Err(format!("no service {s:?} (services: {})", self.names())),
+            None => Ok(()),
+        }
     }
 
     pub fn names(&self) -> String {
