@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 #[cfg(test)]
 use crate::engine::jobs::{job_script, kill_script, pid_file, LineBuffer};
 use crate::engine::jobs::{
-    kill_job, ping, precreate, run_job, stream_app_logs, JobTarget as Target,
+    ping, precreate, run_job, send_kill, stream_app_logs, JobTarget as Target, SentKill,
 };
 use crate::error::usage;
 use crate::project::model::{AssetsSection, Toolchain};
@@ -206,9 +206,14 @@ async fn stop_inflight(
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let kills = futures_util::future::join_all(inflight.iter().map(|i| kill_job(t, &names[*i])));
+    let sent = futures_util::future::join_all(inflight.iter().map(|i| send_kill(t, &names[*i])));
+    tokio::pin!(sent);
+    let sent = tokio::select! {
+        sent = &mut sent => sent,
+        _ = sigs.recv() => exit_at_once(sent).await,
+    };
     let wait_all = async {
-        let _ = kills.await;
+        futures_util::future::join_all(sent.into_iter().flatten().map(SentKill::finish)).await;
         while !inflight.is_empty() {
             match tokio::time::timeout(Duration::from_secs(5), done_rx.recv()).await {
                 Ok(Some((i, res, took))) => {
@@ -221,11 +226,18 @@ async fn stop_inflight(
     };
     tokio::select! {
         _ = wait_all => {}
-        _ = sigs.recv() => {
-            crate::errln!("exiting at once");
-            std::process::exit(130);
-        }
+        _ = sigs.recv() => exit_at_once(std::future::ready(())).await,
     }
+}
+
+/// The second signal: exits with 130 without waiting for the jobs to end,
+/// but only once `sending` (the kills) has reached the engine, for at most
+/// two seconds: the kill goes on in the container, so no job outlives
+/// devctl's exit by more than the kill script's second.
+async fn exit_at_once<T>(sending: impl std::future::Future<Output = T>) -> ! {
+    let _ = tokio::time::timeout(Duration::from_secs(2), sending).await;
+    crate::errln!("exiting at once");
+    std::process::exit(130);
 }
 
 /// Runs one startup job to its end, or stops it on a signal (then
@@ -244,9 +256,15 @@ async fn startup_job(
         res = &mut fut => Ok(Some((res?, start.elapsed()))),
         _ = sigs.recv() => {
             crate::errln!("stopping [{name}] (Ctrl-C again to exit at once)");
+            let sending = send_kill(t, name);
+            tokio::pin!(sending);
+            let sent = tokio::select! {
+                sent = &mut sending => sent,
+                _ = sigs.recv() => exit_at_once(sending).await,
+            };
             tokio::select! {
-                _ = async { let _ = kill_job(t, name).await; let _ = (&mut fut).await; } => {}
-                _ = sigs.recv() => { crate::errln!("exiting at once"); std::process::exit(130); }
+                _ = async { if let Ok(k) = sent { k.finish().await; } let _ = (&mut fut).await; } => {}
+                _ = sigs.recv() => exit_at_once(std::future::ready(())).await,
             }
             Ok(None)
         }

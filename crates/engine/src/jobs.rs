@@ -192,8 +192,29 @@ pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) ->
     ))
 }
 
-/// Kills job `job`'s process group in the container (through a second exec).
-pub async fn kill_job(t: &JobTarget, job: &str) -> Result<()> {
+/// A kill sent into the container: the exec runs there whatever devctl
+/// does next; [`SentKill::finish`] waits for its end.
+pub struct SentKill(
+    Option<
+        std::pin::Pin<
+            Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
+        >,
+    >,
+);
+
+impl SentKill {
+    /// Waits until the kill script has ended (the group is gone).
+    pub async fn finish(self) {
+        if let Some(mut output) = self.0 {
+            while output.next().await.is_some() {}
+        }
+    }
+}
+
+/// Sends the kill of job `job`'s process group into the container (a
+/// second exec, started before this returns): once it has returned, the
+/// group dies even if devctl exits at once.
+pub async fn send_kill(t: &JobTarget, job: &str) -> Result<SentKill> {
     let created = t
         .docker
         .create_exec(
@@ -211,11 +232,17 @@ pub async fn kill_job(t: &JobTarget, job: &str) -> Result<()> {
             },
         )
         .await?;
-    if let StartExecResults::Attached { mut output, .. } =
-        t.docker.start_exec(&created.id, None).await?
-    {
-        while output.next().await.is_some() {}
-    }
+    Ok(SentKill(
+        match t.docker.start_exec(&created.id, None).await? {
+            StartExecResults::Attached { output, .. } => Some(output),
+            StartExecResults::Detached => None,
+        },
+    ))
+}
+
+/// Kills job `job`'s process group in the container and waits for its end.
+pub async fn kill_job(t: &JobTarget, job: &str) -> Result<()> {
+    send_kill(t, job).await?.finish().await;
     Ok(())
 }
 
