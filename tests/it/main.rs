@@ -7,6 +7,7 @@ mod app_e2e;
 mod architecture;
 mod build_secrets;
 mod build_stamp_e2e;
+mod buildkit_e2e;
 mod compose_surface;
 mod config_cli;
 mod context_e2e;

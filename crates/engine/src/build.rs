@@ -639,7 +639,22 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let mut labels = build.labels.clone();
     labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
     labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
-    let b = b.labels(&labels);
+    let mut b = b.labels(&labels);
+    let kit = match builder(eng).await {
+        Ok(()) => {
+            b = b
+                .version(bollard::query_parameters::BuilderVersion::BuilderBuildKit)
+                .session(&session_id());
+            Some(KitProgress::default())
+        }
+        Err(why) => {
+            if opts.progress != Progress::Quiet {
+                devctl_out::errln!("{}: the legacy builder: {why}", svc.name);
+            }
+            None
+        }
+    };
+    let mut kit = kit;
 
     let bar = match opts.progress {
         Progress::Tty => Some(devctl_out::Spinner::new(&svc.name)),
@@ -657,8 +672,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                     error = Some(e);
                     continue;
                 }
-                let Some(text) = info.stream.or(info.status) else {
-                    continue;
+                let text = match (info.aux, kit.as_mut()) {
+                    (Some(bollard::models::BuildInfoAux::BuildKit(st)), Some(k)) => k.lines(&st),
+                    _ => match info.stream.or(info.status) {
+                        Some(t) => t,
+                        None => continue,
+                    },
                 };
                 for line in text.lines() {
                     let line = line.trim_end();
@@ -671,7 +690,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                     }
                     match (&bar, opts.progress) {
                         (Some(pb), _) => {
-                            if line.starts_with("Step ") {
+                            if line.starts_with("Step ") || KitProgress::is_header(line) {
                                 pb.println(&format!("{}: {line}", svc.name));
                             }
                             pb.set_message(line);
@@ -1157,5 +1176,121 @@ mod private_tests {
             u.to_string(),
             "cannot read ./gone.txt: no such file or directory"
         );
+    }
+}
+
+/// Whether builds use BuildKit (`Ok`) or the legacy builder (`Err`: why).
+/// BuildKit is the default where the engine has it: Docker's API 1.39 and
+/// later, not Podman's (no `/session`); `DOCKER_BUILDKIT=0` asks for the
+/// legacy builder, as it does for docker and compose.
+pub async fn builder(eng: &Engine) -> std::result::Result<(), String> {
+    if std::env::var("DOCKER_BUILDKIT").is_ok_and(|v| v == "0" || v.eq_ignore_ascii_case("false")) {
+        return Err("DOCKER_BUILDKIT=0 asks for it".to_string());
+    }
+    let v = eng
+        .docker
+        .version()
+        .await
+        .map_err(|e| format!("the engine's version is unknown ({e})"))?;
+    let podman = v
+        .components
+        .iter()
+        .flatten()
+        .any(|c| c.name.to_ascii_lowercase().contains("podman"));
+    if podman {
+        return Err("Podman's Docker API has no BuildKit".to_string());
+    }
+    let api = v.api_version.unwrap_or_default();
+    let minor = api
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    if minor < 39 {
+        return Err(format!("the engine's API {api} is older than 1.39"));
+    }
+    Ok(())
+}
+
+/// A build session's id: unique per build.
+fn session_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "devctl-{}-{t:x}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// BuildKit's progress (its `StatusResponse` messages) as plain lines, in
+/// the shape of `docker buildx build --progress=plain`: `#N name` when a
+/// step starts, `#N <output line>`, `#N DONE 0.4s` / `#N CACHED` /
+/// `#N ERROR: ...` when it ends.
+#[derive(Default)]
+struct KitProgress {
+    /// Step digest → (its number, started, ended).
+    steps: HashMap<String, (usize, bool, bool)>,
+}
+
+impl KitProgress {
+    fn is_header(line: &str) -> bool {
+        line.strip_prefix('#')
+            .and_then(|r| r.split_once(' '))
+            .is_some_and(|(n, rest)| {
+                n.bytes().all(|b| b.is_ascii_digit())
+                    && (rest.starts_with('[')
+                        || rest.starts_with("load ")
+                        || rest.starts_with("exporting"))
+            })
+    }
+
+    fn lines(&mut self, st: &bollard::moby::buildkit::v1::StatusResponse) -> String {
+        let mut out = String::new();
+        for v in &st.vertexes {
+            let next = self.steps.len() + 1;
+            let e = self
+                .steps
+                .entry(v.digest.clone())
+                .or_insert((next, false, false));
+            let n = e.0;
+            if v.started.is_some() && !e.1 {
+                e.1 = true;
+                out.push_str(&format!("#{n} {}\n", v.name));
+            }
+            if v.completed.is_some() && !e.2 {
+                e.2 = true;
+                if !e.1 {
+                    e.1 = true;
+                    out.push_str(&format!("#{n} {}\n", v.name));
+                }
+                if !v.error.is_empty() {
+                    out.push_str(&format!("#{n} ERROR: {}\n", v.error));
+                } else if v.cached {
+                    out.push_str(&format!("#{n} CACHED\n"));
+                } else {
+                    let took = match (&v.started, &v.completed) {
+                        (Some(a), Some(b)) => {
+                            (b.seconds - a.seconds) as f64 + f64::from(b.nanos - a.nanos) / 1e9
+                        }
+                        _ => 0.0,
+                    };
+                    out.push_str(&format!("#{n} DONE {took:.1}s\n"));
+                }
+            }
+        }
+        for l in &st.logs {
+            let n = match self.steps.get(&l.vertex) {
+                Some(e) => e.0,
+                None => continue,
+            };
+            for line in String::from_utf8_lossy(&l.msg).lines() {
+                out.push_str(&format!("#{n} {line}\n"));
+            }
+        }
+        out
     }
 }

@@ -1,0 +1,70 @@
+//! Issue 15: builds go through BuildKit where the engine has it (Docker's
+//! API 1.39+), the legacy builder only when asked (`DOCKER_BUILDKIT=0`)
+//! or when the engine has none, saying why.
+
+use crate::e2e_support::{engine_ready, TestProject};
+
+/// Cache mounts and `COPY --chmod` (which the legacy builder cannot
+/// build), a stage the target does not need (not built), and a failing
+/// step shown with its output and its error.
+#[test]
+fn buildkit_builds_cache_mounts_and_chmod_and_shows_the_failing_step() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("kit", "", "");
+    let dockerfile = "\
+FROM devctl-fixture/busybox:1 AS unused
+RUN echo unused-stage-ran
+FROM devctl-fixture/busybox:1 AS app
+ARG APP_UID=1000
+ARG APP_GID=1000
+RUN --mount=type=cache,target=/cache echo kept > /cache/x && echo cache-mount-ran
+COPY --chmod=750 index.html /srv/index.html
+RUN stat -c %a /srv/index.html
+USER app
+";
+    t.write("Dockerfile", dockerfile);
+    let (_, err) = t.ok(&["build", "--no-cache"]);
+    assert!(err.contains("] RUN --mount=type=cache"), "{err}");
+    assert!(err.contains("cache-mount-ran"), "{err}");
+    // the mode COPY --chmod gave, as the next step saw it
+    assert!(err.lines().any(|l| l.ends_with(" 750")), "{err}");
+    assert!(!err.contains("unused-stage-ran"), "{err}");
+    assert!(!err.contains("legacy builder"), "{err}");
+
+    t.write(
+        "Dockerfile",
+        &dockerfile.replace(
+            "USER app",
+            "RUN echo before-the-failure && exit 3\nUSER app",
+        ),
+    );
+    let (_, err) = t.code(&["build"], 1);
+    assert!(err.contains("before-the-failure"), "{err}");
+    assert!(err.contains("ERROR: "), "{err}");
+    assert!(
+        err.contains("error: building service app") && err.contains("exit code: 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn docker_buildkit_0_asks_for_the_legacy_builder_and_says_so() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("legacy", "", "");
+    let o = t
+        .cmd(&["build"])
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("app: the legacy builder: DOCKER_BUILDKIT=0 asks for it"),
+        "{err}"
+    );
+    assert!(err.contains("app: Step 1/"), "{err}");
+}
