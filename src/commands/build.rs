@@ -35,6 +35,9 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
         progress: progress_mode(global),
         cwd: session.paths()?.cwd.clone(),
         stamps: Some(std::path::PathBuf::from(&plan.working_dir)),
+        legacy_asked: crate::engine::build::legacy_asked(
+            std::env::var("DOCKER_BUILDKIT").ok().as_deref(),
+        ),
     };
     let eng = session.engine()?;
     session.runtime()?.block_on(async {

@@ -527,6 +527,20 @@ mod tests {
         let runs: Vec<&str> = find("run").iter().map(|r| r.original.as_str()).collect();
         assert!(runs.iter().any(|r| r.contains("collectstatic")));
         assert!(runs.iter().any(|r| r.contains("poetry==")), "poetry pinned");
+        // Issue 15: npm's, pip's and Poetry's caches are BuildKit cache
+        // mounts, where each tool looks for its cache.
+        for (tool, target) in [
+            ("npm ci", "/root/.npm"),
+            ("pip install", "/home/app/.cache/pip"),
+            ("poetry install", "/home/app/.cache/pypoetry"),
+        ] {
+            let run = runs.iter().find(|r| r.contains(tool)).unwrap();
+            assert!(
+                run.contains(&format!("--mount=type=cache,target={target}")),
+                "{tool}: {run}"
+            );
+        }
+        assert!(text.contains("POETRY_CACHE_DIR=/home/app/.cache/pypoetry"));
         assert!(runs.iter().any(|r| r.contains("chmod 0755 bash/run.sh")));
         assert!(runs
             .iter()

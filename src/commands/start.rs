@@ -154,6 +154,9 @@ pub async fn image_ids(
                     progress: progress_mode(global),
                     cwd: cwd.to_path_buf(),
                     stamps: Some(std::path::PathBuf::from(&plan.working_dir)),
+                    legacy_asked: crate::engine::build::legacy_asked(
+                        std::env::var("DOCKER_BUILDKIT").ok().as_deref(),
+                    ),
                 };
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {

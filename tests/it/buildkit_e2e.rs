@@ -68,3 +68,31 @@ fn docker_buildkit_0_asks_for_the_legacy_builder_and_says_so() {
     );
     assert!(err.contains("app: Step 1/"), "{err}");
 }
+
+/// Images are never pulled implicitly: a missing base image is named
+/// before any context is sent, with both builders.
+#[test]
+fn a_missing_base_image_is_named_not_pulled() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("nobase", "", "");
+    t.write(
+        "Dockerfile",
+        "ARG BASE=devctl-fixture/not-built-here:1\nFROM devctl-fixture/busybox:1 AS tools\nFROM ${BASE} AS app\nCOPY --from=tools /bin/true /true\n",
+    );
+    for legacy in ["1", "0"] {
+        let o = t
+            .cmd(&["build"])
+            .env("DOCKER_BUILDKIT", legacy)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("its base image devctl-fixture/not-built-here:1 is not on this engine, and devctl never pulls implicitly"),
+            "{err}"
+        );
+        assert!(!err.contains("registry"), "{err}");
+    }
+}

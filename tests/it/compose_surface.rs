@@ -211,6 +211,10 @@ fn corpus_compose_files_are_expressible() {
 
 /// A project using the keys of issue 13 at once (on the busybox fixture).
 fn surface_toml(name: &str) -> String {
+    // The fixed subnet is outside Docker's default pools (172.17–172.31/16,
+    // 192.168/16): with many test networks at once the engine handed
+    // 172.31.0.0/16 to another test, and this one's 172.31.251.0/24
+    // overlapped ("Pool overlaps with other one").
     format!(
         r#"[project]
 name = "{name}"
@@ -218,7 +222,7 @@ name = "{name}"
 [networks.front]
 [networks.back]
 internal = true
-ipam = {{ config = [{{ subnet = "172.31.251.0/24" }}] }}
+ipam = {{ config = [{{ subnet = "10.213.251.0/24" }}] }}
 
 [secrets.token]
 environment = "SURFACE_TOKEN"
@@ -235,7 +239,7 @@ hostname = "webhost"
 domainname = "example.test"
 tty = true
 stdin_open = true
-networks = {{ front = {{ aliases = ["www"] }}, back = {{ ipv4_address = "172.31.251.10" }} }}
+networks = {{ front = {{ aliases = ["www"] }}, back = {{ ipv4_address = "10.213.251.10" }} }}
 dns = ["192.0.2.53"]
 dns_search = "example.test"
 dns_opt = ["ndots:2"]
@@ -385,7 +389,7 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
         front["Aliases"].as_array().unwrap().contains(&"www".into()),
         "{front}"
     );
-    assert_eq!(back["IPAMConfig"]["IPv4Address"], "172.31.251.10");
+    assert_eq!(back["IPAMConfig"]["IPv4Address"], "10.213.251.10");
     let internal = docker_out(&[
         "network",
         "inspect",
@@ -414,7 +418,7 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
             &db,
             "ping -c1 -W2 webalias | sed -n 's/^PING webalias (\\([0-9.]*\\)).*/\\1/p'"
         ),
-        "172.31.251.10"
+        "10.213.251.10"
     );
     // an inline Dockerfile was built (the context is `data`, which has no Dockerfile)
     assert_eq!(

@@ -633,7 +633,7 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
             &ok0,
         )?;
         rows.push(Row {
-            bench: bench_build,
+            bench: bench_build.clone(),
             tool: "docker build (same context, cached)".into(),
             sample: s,
             baseline: Some(base_b),
@@ -713,7 +713,15 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
                 sample: s,
                 baseline: Some(base_sh),
             });
+            let s = measure(&dc(&["build", "-q"]), runs.min(10), &project, &ok0)?;
+            rows.push(Row {
+                bench: bench_build.clone(),
+                tool: "docker compose build -q (v2, same file)".into(),
+                sample: s,
+                baseline: Some(base_b),
+            });
         }
+        cold_build_bench(devctl, runs, rows)?;
         Ok(())
     })();
     let _ = Command::new(devctl)
@@ -727,6 +735,59 @@ fn engine_benches(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> 
         .stderr(Stdio::null())
         .status();
     result
+}
+
+/// Issue 15: a cold build (`--no-cache`) of two stages that do not depend
+/// on each other until the final COPY, BuildKit (devctl's default) against
+/// the legacy builder (`DOCKER_BUILDKIT=0`), runs interleaved. Each stage
+/// does the same second or so of shell work.
+fn cold_build_bench(devctl: &str, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("devctl-bench-cold-")
+        .tempdir()?;
+    let project = dir.path().to_path_buf();
+    std::fs::write(
+        project.join("devctl.toml"),
+        "[project]\nname = \"devctlbenchcold\"\n\n[services.app]\nbuild = { context = \".\", dockerfile = \"Dockerfile\" }\ncommand = [\"sleep\", \"86400\"]\n",
+    )?;
+    let work = "i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done";
+    std::fs::write(
+        project.join("Dockerfile"),
+        format!(
+            "FROM devctl-fixture/busybox:1 AS assets\nRUN {work}; echo assets > /assets.txt\n\n\
+             FROM devctl-fixture/busybox:1 AS app\nRUN {work}; echo app > /app.txt\n\
+             COPY --from=assets /assets.txt /assets.txt\nUSER 1000\n"
+        ),
+    )?;
+    let p = project.to_string_lossy().into_owned();
+    let kit: Vec<String> = [devctl, "-C", &p, "build", "--no-cache"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut legacy: Vec<String> = vec!["env".into(), "DOCKER_BUILDKIT=0".into()];
+    legacy.extend(kit.iter().cloned());
+    let (ours, theirs) = measure_pair(&kit, &legacy, runs.min(5), &project, &|c| c == 0)?;
+    let bench =
+        "cold build of two independent stages (`build --no-cache`, runs interleaved)".to_string();
+    let base = ours.median;
+    rows.push(Row {
+        bench: bench.clone(),
+        tool: "devctl build (BuildKit)".into(),
+        sample: ours,
+        baseline: None,
+    });
+    rows.push(Row {
+        bench,
+        tool: "devctl build, DOCKER_BUILDKIT=0 (legacy builder)".into(),
+        sample: theirs,
+        baseline: Some(base),
+    });
+    let _ = Command::new("docker")
+        .args(["image", "rm", "-f", "devctlbenchcold-app:dev"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    Ok(())
 }
 
 fn write_block(path: &PathBuf, table: &str) -> Result<()> {

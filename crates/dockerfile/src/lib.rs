@@ -1,8 +1,10 @@
 //! Dockerfile syntax: a BuildKit-exact parser with spans. Pure: no IO.
 
 pub mod ast;
+pub mod bases;
 pub mod dump;
 pub mod parser;
 
 pub use ast::*;
+pub use bases::base_images;
 pub use parser::parse;

@@ -39,6 +39,15 @@ pub struct BuildOptions {
     /// Where build stamps live (`.devctl/`): a build whose inputs match
     /// its stamp is skipped ([`super::stamp`]). None: always build.
     pub stamps: Option<PathBuf>,
+    /// `DOCKER_BUILDKIT=0` (or `false`) in devctl's environment: the legacy
+    /// builder was asked for (the binary reads the environment).
+    pub legacy_asked: bool,
+}
+
+/// Whether an environment's `DOCKER_BUILDKIT` value asks for the legacy
+/// builder, as docker and compose read it.
+pub fn legacy_asked(docker_buildkit: Option<&str>) -> bool {
+    docker_buildkit.is_some_and(|v| v == "0" || v.eq_ignore_ascii_case("false"))
 }
 
 /// The ignore file of a build: `<Dockerfile>.dockerignore` next to the
@@ -591,6 +600,27 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             }
         }
     }
+    // Images are never pulled implicitly: a base image missing here is an
+    // error before any context is sent (both builders would try the
+    // registry). `--pull` asks for the pull.
+    if !opts.pull {
+        let text = match &build.inline {
+            Some(t) => Some(t.clone()),
+            None => std::fs::read_to_string(build.context.join(&build.dockerfile)).ok(),
+        };
+        if let Some(df) = text.and_then(|t| devctl_dockerfile::parse(&t).ok()) {
+            let args: HashMap<String, String> = build.args.clone().into_iter().collect();
+            for base in devctl_dockerfile::base_images(&df, &args) {
+                if super::apply::image_id(eng, &base).await?.is_none() {
+                    bail!(
+                        "building service {}: its base image {base} is not on this engine, and devctl never pulls implicitly: `docker pull {base}` (or `devctl build --pull {}`), or build it locally",
+                        svc.name,
+                        svc.name
+                    );
+                }
+            }
+        }
+    }
     // The stamp is of the files as they are sent: hashed before, written
     // after the build only if nothing changed meanwhile.
     let before = match &stamp_file {
@@ -640,7 +670,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
     labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
     let mut b = b.labels(&labels);
-    let kit = match builder(eng).await {
+    let kit = match builder(eng, opts.legacy_asked).await {
         Ok(()) => {
             b = b
                 .version(bollard::query_parameters::BuilderVersion::BuilderBuildKit)
@@ -1183,8 +1213,8 @@ mod private_tests {
 /// BuildKit is the default where the engine has it: Docker's API 1.39 and
 /// later, not Podman's (no `/session`); `DOCKER_BUILDKIT=0` asks for the
 /// legacy builder, as it does for docker and compose.
-pub async fn builder(eng: &Engine) -> std::result::Result<(), String> {
-    if std::env::var("DOCKER_BUILDKIT").is_ok_and(|v| v == "0" || v.eq_ignore_ascii_case("false")) {
+pub async fn builder(eng: &Engine, legacy_asked: bool) -> std::result::Result<(), String> {
+    if legacy_asked {
         return Err("DOCKER_BUILDKIT=0 asks for it".to_string());
     }
     let v = eng
