@@ -192,15 +192,14 @@ pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) ->
     ))
 }
 
+/// The kill exec's attached output.
+type KillOutput = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
+>;
+
 /// A kill sent into the container: the exec runs there whatever devctl
 /// does next; [`SentKill::finish`] waits for its end.
-pub struct SentKill(
-    Option<
-        std::pin::Pin<
-            Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
-        >,
-    >,
-);
+pub struct SentKill(Option<KillOutput>);
 
 impl SentKill {
     /// Waits until the kill script has ended (the group is gone).
