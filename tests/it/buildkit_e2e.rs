@@ -54,14 +54,9 @@ fn docker_buildkit_0_asks_for_the_legacy_builder_and_says_so() {
     if !engine_ready() {
         return;
     }
-    let t = TestProject::new("legacy", "", "");
-    let o = t
-        .cmd(&["build"])
-        .env("DOCKER_BUILDKIT", "0")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
+    let mut t = TestProject::new("legacy", "", "");
+    t.env.push(("DOCKER_BUILDKIT".into(), "0".into()));
+    let (_, err) = t.ok(&["build"]);
     assert!(
         err.contains("app: the legacy builder: DOCKER_BUILDKIT=0 asks for it"),
         "{err}"
@@ -76,19 +71,14 @@ fn a_missing_base_image_is_named_not_pulled() {
     if !engine_ready() {
         return;
     }
-    let t = TestProject::new("nobase", "", "");
+    let mut t = TestProject::new("nobase", "", "");
     t.write(
         "Dockerfile",
         "ARG BASE=devctl-fixture/not-built-here:1\nFROM devctl-fixture/busybox:1 AS tools\nFROM ${BASE} AS app\nCOPY --from=tools /bin/true /true\n",
     );
     for legacy in ["1", "0"] {
-        let o = t
-            .cmd(&["build"])
-            .env("DOCKER_BUILDKIT", legacy)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{err}");
+        t.env = vec![("DOCKER_BUILDKIT".into(), legacy.into())];
+        let (_, err) = t.code(&["build"], 1);
         assert!(
             err.contains("its base image devctl-fixture/not-built-here:1 is not on this engine, and devctl never pulls implicitly"),
             "{err}"

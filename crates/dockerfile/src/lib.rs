@@ -6,5 +6,5 @@ pub mod dump;
 pub mod parser;
 
 pub use ast::*;
-pub use bases::base_images;
+pub use bases::{base_images, expand};
 pub use parser::parse;

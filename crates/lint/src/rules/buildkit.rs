@@ -23,7 +23,7 @@ use regex::Regex;
 use crate::rules::dl::{copy_parts, from_parts, triples, unquote};
 use crate::{Ctx, Finding, RuleInfo, Severity};
 use devctl_dockerfile::parser::go_quote;
-use devctl_dockerfile::Instruction;
+use devctl_dockerfile::{expand, Instruction};
 use devctl_dockerignore::{go_clean, DockerIgnore};
 
 const fn rule(code: &'static str, severity: Severity, summary: &'static str) -> RuleInfo {
@@ -304,68 +304,6 @@ fn meta_args(ctx: &Ctx) -> Vec<(String, Option<String>)> {
             }
         }
     }
-    out
-}
-
-/// Expand `$X`/`${X}`/`${X:-d}`/`${X-d}`/`${X:+d}`/`${X+d}` in a FROM word
-/// with the given values (unknown names are empty); anything else (a lone
-/// `$`, `${1}`, an unclosed `${`) is kept as written. By hand: the regex it
-/// replaces took longer to build than linting a Dockerfile.
-fn expand(s: &str, vals: &HashMap<&str, &str>) -> String {
-    fn name_len(b: &[u8]) -> usize {
-        match b.first() {
-            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => b
-                .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-                .unwrap_or(b.len()),
-            _ => 0,
-        }
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        // `$NAME`
-        let n = name_len(after.as_bytes());
-        if n > 0 {
-            out.push_str(vals.get(&after[..n]).copied().unwrap_or(""));
-            rest = &after[n..];
-            continue;
-        }
-        // `${NAME}`, `${NAME[:]-…}`, `${NAME[:]+…}`
-        let braced = after.strip_prefix('{').and_then(|inner| {
-            let n = name_len(inner.as_bytes());
-            if n == 0 {
-                return None;
-            }
-            let (name, tail) = inner.split_at(n);
-            if let Some(r) = tail.strip_prefix('}') {
-                return Some((name, None, "", r));
-            }
-            let t = tail.strip_prefix(':').unwrap_or(tail);
-            let op = t.chars().next().filter(|c| matches!(c, '-' | '+'))?;
-            let (word, r) = t[1..].split_once('}')?;
-            Some((name, Some(op), word, r))
-        });
-        match braced {
-            Some((name, op, word, r)) => {
-                let val = vals.get(name).copied().unwrap_or("");
-                out.push_str(match op {
-                    Some('-') if val.is_empty() => word,
-                    Some('+') if !val.is_empty() => word,
-                    Some('+') => "",
-                    _ => val,
-                });
-                rest = r;
-            }
-            None => {
-                out.push('$');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
     out
 }
 
