@@ -210,7 +210,7 @@ fn corpus_compose_files_are_expressible() {
 }
 
 /// A project using the keys of issue 13 at once (on the busybox fixture).
-fn surface_toml(name: &str) -> String {
+pub(crate) fn surface_toml(name: &str) -> String {
     // The fixed subnet is outside Docker's default pools (172.17–172.31/16,
     // 192.168/16): with many test networks at once the engine handed
     // 172.31.0.0/16 to another test, and this one's 172.31.251.0/24
@@ -451,6 +451,46 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     );
     assert!(!err.contains("another-surface"), "{err}");
     assert_eq!(sh(&web, "cat /run/secrets/token"), "another-surface-value");
+    // compose v2 takes every one of these containers as current (its config
+    // hash and image label are devctl's)
+    if compose_v2_ready() {
+        let ids = docker_out(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", t.name),
+        ]);
+        let out = Command::new("docker")
+            .args([
+                "compose",
+                "-f",
+                ".devctl/compose.yaml",
+                "up",
+                "-d",
+                "--no-build",
+            ])
+            .current_dir(t.path())
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .env_remove("COMPOSE_FILE")
+            .env_remove("DOCKER_HOST")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "docker compose up -d: {err}");
+        assert!(
+            !err.contains("Recreate") && !err.contains("Created"),
+            "{err}"
+        );
+        let after = docker_out(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", t.name),
+        ]);
+        assert_eq!(after, ids, "{err}");
+    }
     t.ok(&["down"]);
     docker(&["rmi", "--no-prune", &format!("{}-inline:extra", t.name)]);
     for n in ["front", "back"] {

@@ -14,7 +14,7 @@ use devctl::project::load::load;
 
 use crate::support::Project;
 
-const EXAMPLES: &[&str] = &[
+pub(crate) const EXAMPLES: &[&str] = &[
     "django-poetry",
     "privileged-backend",
     "research-stack",
@@ -477,7 +477,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A copy of the example in a temp dir with `.env` from `.env.example`.
-fn example_project(name: &str) -> Project {
+pub(crate) fn example_project(name: &str) -> Project {
     let p = Project::new();
     copy_dir(&example_dir(name), p.path());
     let env_example = p.path().join(".env.example");

@@ -960,6 +960,97 @@ init = true
     assert_eq!(e.containers(), ours);
 }
 
+/// Issue 15: devctl writes compose v2's config hash and image label, so
+/// `docker compose up -d` after `devctl start` recreates nothing, and
+/// `devctl start` after compose created the containers recreates nothing.
+#[test]
+fn neither_devctl_nor_compose_v2_recreates_the_others_containers() {
+    if !engine_ready() || !compose_v2_ready() {
+        return;
+    }
+    let e = Env::new(
+        "pingpong",
+        &format!(
+            r#"
+[services.db]
+image = "{FIXTURE}"
+command = ["sh", "-c", "touch /tmp/up; exec sleep 1000"]
+init = true
+environment = {{ DB_NAME = "app & <co>", EMPTY = "" }}
+volumes = ["dbdata:/var/lib/db", "./seed:/seed:ro"]
+healthcheck = {{ test = ["CMD", "test", "-f", "/tmp/up"], interval = "1s", retries = 20 }}
+stop_grace_period = "2s"
+labels = {{ "org.example.tier" = "data" }}
+ulimits = {{ nofile = {{ soft = 1024, hard = 2048 }} }}
+
+[services.worker]
+image = "{FIXTURE}"
+command = "sh -c 'exec sleep 1000'"
+depends_on = {{ db = {{ condition = "service_healthy" }} }}
+deploy = {{ replicas = 2 }}
+"#
+        ),
+    );
+    std::fs::create_dir_all(e.p.path().join("seed")).unwrap();
+    e.write("seed/x.sql", "select 1;\n");
+    e.write(
+        ".env",
+        "AUTO_START_SERVER=true\nAPP_SECRET=\"s3cr3t & more\"\n",
+    );
+    e.ok(&["start"]);
+    let dir = e.p.path();
+    let ours = [
+        e.c("app", 1),
+        e.c("db", 1),
+        e.c("worker", 1),
+        e.c("worker", 2),
+    ];
+    let ids = |names: &[String]| -> Vec<String> { names.iter().map(|c| e.identity(c)).collect() };
+    let before = ids(&ours);
+
+    // compose v2 after devctl: everything is up to date
+    let o = Command::new("docker")
+        .args(["compose", "-f", ".devctl/compose.yaml", "up", "-d"])
+        .current_dir(dir)
+        .env_remove("DOCKER_HOST")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .env_remove("COMPOSE_FILE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        !err.contains("Recreate") && !err.contains("Created"),
+        "compose v2 recreated devctl's containers:\n{err}"
+    );
+    assert_eq!(ids(&ours), before, "{err}");
+
+    // devctl after compose v2 made them: nothing to do either
+    compose_v2(dir, &["down"]);
+    assert_eq!(e.containers(), Vec::<String>::new());
+    compose_v2(dir, &["up", "-d"]);
+    let made_by_compose = ids(&ours);
+    let (_, err) = e.ok(&["start"]);
+    assert!(
+        !err.contains("Recreated") && !err.contains("Created"),
+        "devctl recreated compose v2's containers:\n{err}"
+    );
+    assert_eq!(ids(&ours), made_by_compose, "{err}");
+
+    // and a real change is still a change for both
+    let toml = std::fs::read_to_string(dir.join("devctl.toml")).unwrap();
+    e.write("devctl.toml", &toml.replace("\"app & <co>\"", "\"other\""));
+    let (_, err) = e.ok(&["start"]);
+    assert!(
+        err.contains(&format!("{}  Recreated", e.c("db", 1))),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("{}  Recreated", e.c("worker", 1))),
+        "{err}"
+    );
+}
+
 fn which_docker_compose() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)

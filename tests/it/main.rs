@@ -8,6 +8,7 @@ mod architecture;
 mod build_secrets;
 mod build_stamp_e2e;
 mod buildkit_e2e;
+mod compose_hash;
 mod compose_surface;
 mod config_cli;
 mod context_e2e;

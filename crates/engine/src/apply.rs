@@ -24,8 +24,8 @@ use bollard::query_parameters::{
 use futures_util::future::join_all;
 
 use super::plan::{
-    Condition, NetworkPlan, OneOff, Plan, ServicePlan, LABEL_HASH, LABEL_NUMBER, LABEL_ONEOFF,
-    LABEL_PROJECT, LABEL_SERVICE,
+    Condition, NetworkPlan, OneOff, Plan, ServicePlan, LABEL_CONTENT_HASH, LABEL_HASH, LABEL_IMAGE,
+    LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE,
 };
 use super::{status_of, Engine};
 
@@ -453,6 +453,7 @@ pub async fn converge(
             |n| plan.container_name(&svc.name, n),
             svc.replicas,
             &svc.config_hash,
+            svc.content_hash.as_deref(),
             image,
             &mine,
         );
@@ -487,7 +488,7 @@ pub async fn converge(
                     let name = plan.container_name(&svc.name, n);
                     hooks_if_running(eng, svc, &old, "pre_stop", &svc.pre_stop).await?;
                     remove(eng, &old, svc.stop_timeout).await?;
-                    create(eng, plan, svc, n, &nets).await?;
+                    create(eng, plan, svc, n, image, &nets).await?;
                     start(eng, &name).await?;
                     hooks(eng, svc, &name, "post_start", &svc.post_start).await?;
                     devctl_out::errln!(" Container {name}  Recreated");
@@ -495,7 +496,7 @@ pub async fn converge(
                 }
                 Action::Create(n) => {
                     let name = plan.container_name(&svc.name, n);
-                    let adopted = create(eng, plan, svc, n, &nets).await?;
+                    let adopted = create(eng, plan, svc, n, image, &nets).await?;
                     start(eng, &name).await?;
                     if !adopted {
                         hooks(eng, svc, &name, "post_start", &svc.post_start).await?;
@@ -564,6 +565,8 @@ pub struct Existing {
     pub name: String,
     pub number: Option<u32>,
     pub hash: Option<String>,
+    /// [`LABEL_CONTENT_HASH`]: absent on a container compose created.
+    pub content_hash: Option<String>,
     pub image_id: Option<String>,
     pub running: bool,
     /// Usable as it is: not dead, and attached to the project network when
@@ -596,6 +599,7 @@ impl Existing {
             name: name_of(c),
             number: label(c, LABEL_NUMBER).and_then(|n| n.parse().ok()),
             hash: label(c, LABEL_HASH).map(str::to_string),
+            content_hash: label(c, LABEL_CONTENT_HASH).map(str::to_string),
             image_id: c.image_id.clone(),
             running: is_running(c),
             sound: attached && c.state != Some(ContainerSummaryStateEnum::DEAD),
@@ -627,6 +631,7 @@ pub fn decide(
     name: impl Fn(u32) -> String,
     replicas: u32,
     hash: &str,
+    content_hash: Option<&str>,
     image_id: &str,
     existing: &[Existing],
 ) -> Vec<Action> {
@@ -650,6 +655,8 @@ pub fn decide(
                 if c.sound
                     && c.hash.as_deref() == Some(hash)
                     && c.image_id.as_deref() == Some(image_id)
+                    // a container compose created has no content label
+                    && (c.content_hash.is_none() || c.content_hash.as_deref() == content_hash)
                 {
                     out.push(if c.running {
                         Action::Keep(n)
@@ -681,6 +688,7 @@ async fn create(
     plan: &Plan,
     svc: &ServicePlan,
     n: u32,
+    image_id: &str,
     nets: &HashMap<String, String>,
 ) -> Result<bool> {
     let name = plan.container_name(&svc.name, n);
@@ -689,6 +697,9 @@ async fn create(
         opts = opts.platform(p);
     }
     let mut body = plan.create_body(svc, n);
+    body.labels
+        .get_or_insert_with(HashMap::new)
+        .insert(LABEL_IMAGE.to_string(), image_id.to_string());
     let endpoints = plan.endpoints(svc, n);
     if let Some((net, _)) = endpoints.first() {
         if let Some(id) = nets.get(net) {
@@ -1306,6 +1317,7 @@ mod tests {
             name: format!("p-s-{n}"),
             number: Some(n),
             hash: Some(hash.into()),
+            content_hash: None,
             image_id: Some(image.into()),
             running,
             sound: true,
@@ -1319,7 +1331,7 @@ mod tests {
     fn nothing_changed_means_no_call() {
         let ex = [c(1, "h", "i", true), c(2, "h", "i", true)];
         assert_eq!(
-            decide(name, 2, "h", "i", &ex),
+            decide(name, 2, "h", None, "i", &ex),
             [Action::Keep(1), Action::Keep(2)]
         );
     }
@@ -1328,7 +1340,7 @@ mod tests {
     fn stopped_is_started_changed_is_recreated_missing_is_created() {
         let ex = [c(1, "h", "i", false), c(2, "old", "i", true)];
         assert_eq!(
-            decide(name, 3, "h", "i", &ex),
+            decide(name, 3, "h", None, "i", &ex),
             [
                 Action::Start(1),
                 Action::Recreate(2, "id2".into()),
@@ -1338,7 +1350,7 @@ mod tests {
         // a new image id alone recreates
         let ex = [c(1, "h", "old-image", true)];
         assert_eq!(
-            decide(name, 1, "h", "i", &ex),
+            decide(name, 1, "h", None, "i", &ex),
             [Action::Recreate(1, "id1".into())]
         );
     }
@@ -1350,7 +1362,7 @@ mod tests {
         stray.name = "p_s_x".into();
         let ex = [c(1, "h", "i", true), c(2, "h", "i", true), stray];
         assert_eq!(
-            decide(name, 1, "h", "i", &ex),
+            decide(name, 1, "h", None, "i", &ex),
             [
                 Action::Keep(1),
                 Action::Remove("id2".into(), "p-s-2".into()),
@@ -1360,14 +1372,14 @@ mod tests {
         // a container named like slot 1 without a number label fills slot 1
         let mut named = c(1, "h", "i", true);
         named.number = None;
-        assert_eq!(decide(name, 1, "h", "i", &[named]), [Action::Keep(1)]);
+        assert_eq!(decide(name, 1, "h", None, "i", &[named]), [Action::Keep(1)]);
     }
     #[test]
     fn an_unsound_container_is_recreated() {
         let mut off_network = c(1, "h", "i", true);
         off_network.sound = false;
         assert_eq!(
-            decide(name, 1, "h", "i", &[off_network]),
+            decide(name, 1, "h", None, "i", &[off_network]),
             [Action::Recreate(1, "id1".into())]
         );
     }

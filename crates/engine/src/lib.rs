@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod build;
+pub mod compose_hash;
 pub mod context;
 pub mod exec;
 pub mod info;

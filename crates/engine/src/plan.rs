@@ -29,6 +29,11 @@ pub const LABEL_SERVICE: &str = "com.docker.compose.service";
 pub const LABEL_NUMBER: &str = "com.docker.compose.container-number";
 pub const LABEL_ONEOFF: &str = "com.docker.compose.oneoff";
 pub const LABEL_HASH: &str = "com.docker.compose.config-hash";
+/// The image id the container was created from (compose v2 recreates a
+/// container whose label differs from the service image's id).
+pub const LABEL_IMAGE: &str = "com.docker.compose.image";
+/// devctl's own: the hash of the secrets and configs copied in.
+pub const LABEL_CONTENT_HASH: &str = "dev.devctl.content-hash";
 pub const LABEL_WORKING_DIR: &str = "com.docker.compose.project.working_dir";
 pub const LABEL_CONFIG_FILES: &str = "com.docker.compose.project.config_files";
 pub const LABEL_NETWORK: &str = "com.docker.compose.network";
@@ -155,6 +160,13 @@ pub struct ServicePlan {
     pub replicas: u32,
     pub depends_on: Vec<(String, Condition)>,
     pub config_hash: String,
+    /// What `config_hash` is the sha256 of: the service as compose v2's
+    /// model marshals it ([`crate::compose_hash`]).
+    pub hash_json: String,
+    /// The hash of what is copied into the container (secrets and configs
+    /// with `content` or `environment` sources, file ones too), which
+    /// compose's hash leaves out: [`LABEL_CONTENT_HASH`].
+    pub content_hash: Option<String>,
     pub user: Option<String>,
     pub working_dir: Option<String>,
     pub ports: Vec<PublishedPort>,
@@ -296,6 +308,9 @@ impl Plan {
         let labels = body.labels.get_or_insert_with(HashMap::new);
         labels.insert(LABEL_NUMBER.to_string(), n.to_string());
         labels.insert(LABEL_HASH.to_string(), svc.config_hash.clone());
+        if let Some(h) = &svc.content_hash {
+            labels.insert(LABEL_CONTENT_HASH.to_string(), h.clone());
+        }
         if let Some((net, ep)) = self.endpoints(svc, n).into_iter().next() {
             body.networking_config = Some(NetworkingConfig {
                 endpoints_config: Some(HashMap::from([(net, ep)])),
@@ -382,6 +397,9 @@ impl Plan {
         labels.insert(LABEL_ONEOFF.to_string(), "True".to_string());
         labels.insert(LABEL_SLUG.to_string(), o.slug.clone());
         labels.insert(LABEL_HASH.to_string(), svc.config_hash.clone());
+        if let Some(h) = &svc.content_hash {
+            labels.insert(LABEL_CONTENT_HASH.to_string(), h.clone());
+        }
         if let Some(e) = &o.entrypoint {
             body.entrypoint = Some(e.clone());
             if o.cmd.is_none() {
@@ -640,47 +658,6 @@ fn parse_port(s: &str) -> Result<Vec<PublishedPort>, String> {
     }
 }
 
-/// Stable JSON: object keys sorted at every level.
-fn canonical_json(v: &serde_json::Value, out: &mut String) {
-    match v {
-        serde_json::Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::Value::String((*k).clone()).to_string());
-                out.push(':');
-                canonical_json(&m[*k], out);
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_json(x, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-/// sha256 of the canonical JSON of the create body (what compose calls the
-/// config hash: any change to the service's container config changes it).
-pub fn config_hash(body: &ContainerCreateBody) -> String {
-    let v = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
-    let mut s = String::new();
-    canonical_json(&v, &mut s);
-    let digest = Sha256::digest(s.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Builds the plan. `compose_file` is the compose file's path (absolute);
 /// relative paths in it resolve against its directory, as in compose.
 pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Result<Plan, String> {
@@ -864,6 +841,9 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
 
         // environment: env_file first, then `environment` overrides.
         let mut env: Vec<(String, String)> = Vec::new();
+        // The same as compose's model holds it (for its config hash): a
+        // key whose value is nowhere is null, not left out.
+        let mut hash_env: Vec<(String, Option<String>)> = Vec::new();
         let set = |env: &mut Vec<(String, String)>, k: String, v: String| {
             if let Some(slot) = env.iter_mut().find(|(x, _)| *x == k) {
                 slot.1 = v;
@@ -889,12 +869,15 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     e("env_file", m)
                 })?;
                 for (k, v) in pairs {
+                    hash_env.push((k.clone(), Some(v.clone())));
                     set(&mut env, k, v);
                 }
             }
         }
         for (k, v) in &s.environment.0 {
-            match v.clone().or_else(|| (inputs.env)(k)) {
+            let v = v.clone().or_else(|| (inputs.env)(k));
+            hash_env.push((k.clone(), v.clone()));
+            match v {
                 Some(v) => set(&mut env, k.clone(), v),
                 None => env.retain(|(x, _)| x != k),
             }
@@ -1507,21 +1490,32 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             networking_config,
             ..Default::default()
         };
-        let mut config_hash = config_hash(&body);
-        if !copies.is_empty() || !post_start.is_empty() || !pre_stop.is_empty() {
-            // What is copied in (and the hooks) is part of the container's
-            // configuration: a changed secret recreates it.
+        // compose v2's hash, so that `docker compose up` and devctl agree
+        // on which containers are current (see compose_hash).
+        let hash_json = crate::compose_hash::service_json(
+            s,
+            &crate::compose_hash::HashInputs {
+                resolve: &|p: &str| resolve_path(&base, p, inputs.env).display().to_string(),
+                environment: &hash_env,
+            },
+        )
+        .map_err(|m| err(&file, &format!("services.{name}"), m))?;
+        let config_hash = crate::compose_hash::hash(&hash_json);
+        // What is copied in is not in compose's model: its own label, so a
+        // changed secret recreates the container.
+        let content_hash = (!copies.is_empty()).then(|| {
             let mut h = Sha256::new();
-            h.update(config_hash.as_bytes());
             for c in &copies {
                 h.update(c.path.as_bytes());
                 h.update([0]);
                 h.update(&c.content);
                 h.update(format!("\0{:o}:{}:{}\0", c.mode, c.uid, c.gid).as_bytes());
             }
-            h.update(format!("{post_start:?}{pre_stop:?}").as_bytes());
-            config_hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        }
+            h.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        });
         services.push(ServicePlan {
             name: name.clone(),
             container_name: s.container_name.as_ref().map(|c| c.as_str().to_string()),
@@ -1539,6 +1533,8 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             replicas,
             depends_on,
             config_hash,
+            hash_json,
+            content_hash,
             user,
             working_dir: s.working_dir.clone(),
             ports,
