@@ -86,3 +86,72 @@ fn a_missing_base_image_is_named_not_pulled() {
         assert!(!err.contains("registry"), "{err}");
     }
 }
+
+/// Build secrets from `.env` (an `environment` secret) and from a file,
+/// named in devctl.toml, reach `RUN --mount=type=secret` and nothing of
+/// them is in the image, its history or devctl's output.
+#[test]
+fn build_secrets_from_env_and_file_reach_the_build_and_never_the_image() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new(
+        "bsec",
+        r#"build_secrets = ["npm_token", { source = "netrc", target = "netrc_id" }]"#,
+        "[secrets.npm_token]\nenvironment = \"NPM_TOKEN\"\n[secrets.netrc]\nfile = \"./netrc.txt\"\n",
+    );
+    t.write(".env", "NPM_TOKEN=tok-9f3a-value\n");
+    t.write(
+        "netrc.txt",
+        "machine example.test password file-secret-77\n",
+    );
+    t.write(
+        "Dockerfile",
+        "\
+FROM devctl-fixture/busybox:1 AS app
+ARG APP_UID=1000
+ARG APP_GID=1000
+RUN --mount=type=secret,id=npm_token test \"$(cut -c1-4 /run/secrets/npm_token)\" = tok- && echo env-secret-seen
+RUN --mount=type=secret,id=netrc_id grep -q 'password file-' /run/secrets/netrc_id && echo file-secret-seen
+COPY . /src
+USER app
+",
+    );
+    let (out, err) = t.ok(&["build"]);
+    assert!(err.contains("build secret"), "{err}");
+    for leak in ["9f3a-value", "secret-77"] {
+        assert!(!out.contains(leak) && !err.contains(leak), "{out}{err}");
+    }
+    let image = format!("{}-app:dev", t.name);
+    let history = crate::e2e_support::docker_out(&["history", "--no-trunc", &image]);
+    assert!(
+        !history.contains("9f3a-value") && !history.contains("secret-77"),
+        "{history}"
+    );
+    // the file secret was not sent in the context either
+    let (ls, _) = t.ok(&["run", "--rm", "-T", "app", "ls", "/src"]);
+    assert!(
+        ls.contains("index.html") && !ls.contains("netrc.txt"),
+        "{ls}"
+    );
+    let inspect = crate::e2e_support::docker_out(&["image", "inspect", &image]);
+    assert!(!inspect.contains("9f3a-value"), "{inspect}");
+
+    // a new value alone is no rebuild (BuildKit's cache does not key on
+    // it either); `--no-cache` runs the steps with it: a wrong one fails
+    t.write(".env", "NPM_TOKEN=another\n");
+    let (_, err) = t.ok(&["build"]);
+    assert!(err.contains("Up to date"), "{err}");
+    let (_, err) = t.code(&["build", "--no-cache"], 1);
+    assert!(err.contains("error: building service app"), "{err}");
+    assert!(!err.contains("another"), "{err}");
+
+    // the legacy builder cannot mount secrets: said so, nothing built
+    let mut t = t;
+    t.env.push(("DOCKER_BUILDKIT".into(), "0".into()));
+    let (_, err) = t.code(&["build", "--no-cache"], 1);
+    assert!(
+        err.contains("build secrets, which only BuildKit can mount"),
+        "{err}"
+    );
+}

@@ -164,6 +164,10 @@ pub struct Build {
     /// More names for the built image.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Build secrets: top-level `secrets` a `RUN --mount=type=secret,id=…`
+    /// reads (BuildKit), never stored in the image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<keys::FileRef>,
 }
 
 impl Default for Build {
@@ -176,6 +180,7 @@ impl Default for Build {
             dockerfile_inline: None,
             labels: KeyValues::default(),
             tags: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }
@@ -198,6 +203,8 @@ struct BuildTable {
     labels: KeyValues,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    secrets: Vec<keys::FileRef>,
 }
 
 impl<'de> Deserialize<'de> for Build {
@@ -207,7 +214,7 @@ impl<'de> Deserialize<'de> for Build {
         impl<'de> Visitor<'de> for V {
             type Value = Build;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags }")
+                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags, secrets }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Build, E> {
                 Ok(Build {
@@ -230,6 +237,7 @@ impl<'de> Deserialize<'de> for Build {
                     dockerfile_inline: t.dockerfile_inline,
                     labels: t.labels,
                     tags: t.tags,
+                    secrets: t.secrets,
                 })
             }
         }

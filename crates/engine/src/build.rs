@@ -13,7 +13,7 @@ use bollard::query_parameters::BuildImageOptionsBuilder;
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::plan::{BuildPlan, ServicePlan, INLINE_DOCKERFILE};
+use super::plan::{BuildPlan, BuildSecretSource, ServicePlan, INLINE_DOCKERFILE};
 use super::Engine;
 use devctl_dockerignore::DockerIgnore;
 
@@ -629,6 +629,50 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     };
     let stamp_entries = entries.clone();
 
+    if !build.secrets.is_empty() {
+        if let Err(why) = builder(eng, opts.legacy_asked).await {
+            bail!(
+                "service {} has build secrets, which only BuildKit can mount, and {why}: use a Docker Engine with BuildKit (API 1.39+, not Podman) and leave DOCKER_BUILDKIT unset",
+                svc.name
+            );
+        }
+        if opts.progress != Progress::Quiet {
+            devctl_out::errln!(
+                "{}: building with {} build secret(s) through BuildKit's session API (no step progress)",
+                svc.name,
+                build.secrets.len()
+            );
+        }
+        let bar = match opts.progress {
+            Progress::Tty => Some(devctl_out::Spinner::new(&svc.name)),
+            _ => None,
+        };
+        let res = solve_with_secrets(eng, svc, build, &entries, &opts).await;
+        if let Some(pb) = &bar {
+            pb.finish_and_clear();
+        }
+        if let Some(u) = res
+            .as_ref()
+            .err()
+            .and_then(|e| e.downcast_ref::<Unreadable>())
+        {
+            return Err(unreadable_error(svc, build, u));
+        }
+        res?;
+        return finish_build(
+            eng,
+            svc,
+            build,
+            &opts,
+            t0,
+            stamp_file,
+            before,
+            settings,
+            &stamp_entries,
+        )
+        .await;
+    }
+
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let context = build.context.clone();
     let inline = build.inline.clone();
@@ -791,6 +835,33 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         );
     }
     tar_result?;
+    finish_build(
+        eng,
+        svc,
+        build,
+        &opts,
+        t0,
+        stamp_file,
+        before,
+        settings,
+        &stamp_entries,
+    )
+    .await
+}
+
+/// After a build that succeeded: the extra tags, the stamp, the line.
+#[allow(clippy::too_many_arguments)]
+async fn finish_build(
+    eng: &Engine,
+    svc: &ServicePlan,
+    build: &BuildPlan,
+    opts: &BuildOptions,
+    t0: std::time::Instant,
+    stamp_file: Option<PathBuf>,
+    before: Option<Vec<super::stamp::FileStamp>>,
+    settings: String,
+    stamp_entries: &[String],
+) -> Result<()> {
     for t in &build.tags {
         // `repo[:tag]`: the tag is after the last `:` that follows the last `/`.
         let (repo, tag) = match t.rsplit_once(':') {
@@ -816,7 +887,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             image_id: id,
             files,
         };
-        let made = if super::stamp::unchanged(&stamp, &build.context, &stamp_entries) {
+        let made = if super::stamp::unchanged(&stamp, &build.context, stamp_entries) {
             super::stamp::write(file, &stamp)
         } else {
             // edited while it was sent: the next build builds
@@ -840,6 +911,118 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         );
     }
     Ok(())
+}
+
+/// A build with secrets: bollard's BuildKit solve through the engine's
+/// `/grpc` and `/session` endpoints, whose session serves the secrets (the
+/// `/build` endpoint's session in bollard offers registry auth only). A
+/// value secret is handed over as a memfd (`/proc/self/fd/N`), so it never
+/// touches the disk. The context goes as one tar upload.
+async fn solve_with_secrets(
+    eng: &Engine,
+    svc: &ServicePlan,
+    build: &BuildPlan,
+    entries: &[String],
+    opts: &BuildOptions,
+) -> Result<()> {
+    use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput, SecretSource};
+    let mut tar = Vec::new();
+    write_tar_with(
+        &build.context,
+        entries,
+        build
+            .inline
+            .as_ref()
+            .map(|t| (INLINE_DOCKERFILE, t.as_bytes())),
+        &mut tar,
+    )?;
+    let mut fo = ImageBuildFrontendOptions::builder()
+        .dockerfile(Path::new(&build.dockerfile))
+        .pull(opts.pull)
+        .nocache(opts.no_cache);
+    if let Some(t) = &build.target {
+        fo = fo.target(t);
+    }
+    for (k, v) in &build.args {
+        fo = fo.buildarg(k, v);
+    }
+    let mut labels = build.labels.clone();
+    labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
+    labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
+    for (k, v) in &labels {
+        fo = fo.label(k, v);
+    }
+    if let Some(p) = &svc.platform {
+        let mut it = p.split('/');
+        fo = fo.platforms(&bollard::grpc::build::ImageBuildPlatform {
+            os: it.next().unwrap_or("linux").to_string(),
+            architecture: it.next().unwrap_or_default().to_string(),
+            variant: it.next().map(str::to_string),
+        });
+    }
+    let mut held = Vec::new();
+    for s in &build.secrets {
+        let src = match &s.source {
+            BuildSecretSource::File(p) => SecretSource::File(p.clone()),
+            BuildSecretSource::Value(v) => {
+                let fd = memfd_with(v)
+                    .with_context(|| format!("holding build secret {} in memory", s.id))?;
+                let path = PathBuf::from(format!("/proc/self/fd/{}", fd_number(&fd)));
+                held.push(fd);
+                SecretSource::File(path)
+            }
+        };
+        fo = fo.set_secret(&s.id, &src);
+    }
+    let driver = bollard::grpc::driver::moby::Moby::new(&eng.long());
+    let res = bollard::grpc::driver::Build::docker_build(
+        driver,
+        &svc.image,
+        fo.build(),
+        ImageBuildLoadInput::Upload(Bytes::from(tar)),
+        None,
+        None,
+    )
+    .await;
+    drop(held);
+    res.map_err(|e| {
+        // "Grpc response failure: status = Unknown error, message = …": the
+        // builder's message is what says what failed
+        let text = e.to_string();
+        let why = text
+            .split_once("message = ")
+            .map_or(text.as_str(), |(_, m)| m)
+            .split(", details = ")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        anyhow!(
+            "building service {} ({}) failed: {why}",
+            svc.name,
+            svc.image
+        )
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn memfd_with(v: &[u8]) -> std::io::Result<std::os::fd::OwnedFd> {
+    let fd = rustix::fs::memfd_create("devctl-build-secret", rustix::fs::MemfdFlags::CLOEXEC)?;
+    let mut f = std::fs::File::from(fd);
+    f.write_all(v)?;
+    Ok(f.into())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn memfd_with(_: &[u8]) -> std::io::Result<std::os::fd::OwnedFd> {
+    Err(std::io::Error::other(
+        "build secrets from values need Linux (a memfd)",
+    ))
+}
+
+fn fd_number(fd: &std::os::fd::OwnedFd) -> i32 {
+    use std::os::fd::AsRawFd;
+    fd.as_raw_fd()
 }
 
 /// The usage error (exit 2) for a context file that cannot be read.
@@ -1177,6 +1360,7 @@ mod private_tests {
             labels: Default::default(),
             tags: Vec::new(),
             private: private.clone(),
+            secrets: Vec::new(),
         };
         assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));
         let ig = read_ignore(&build).unwrap();

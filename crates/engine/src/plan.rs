@@ -78,6 +78,34 @@ pub struct BuildPlan {
     pub tags: Vec<String>,
     /// [`Plan::private_files`], for the build of this service.
     pub private: Vec<PathBuf>,
+    /// `build.secrets`: what `RUN --mount=type=secret,id=ID` reads.
+    pub secrets: Vec<BuildSecret>,
+}
+
+/// One build secret: its id in the Dockerfile and where its value is.
+#[derive(Clone)]
+pub struct BuildSecret {
+    pub id: String,
+    pub source: BuildSecretSource,
+}
+
+#[derive(Clone)]
+pub enum BuildSecretSource {
+    /// A `file` secret: the builder reads the file.
+    File(PathBuf),
+    /// An `environment` secret's value (from the environment or `.env`).
+    Value(Vec<u8>),
+}
+
+impl std::fmt::Debug for BuildSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // never the value
+        let src = match &self.source {
+            BuildSecretSource::File(p) => format!("file {}", p.display()),
+            BuildSecretSource::Value(_) => "a value".to_string(),
+        };
+        write!(f, "BuildSecret({}: {src})", self.id)
+    }
 }
 
 /// The name an inline Dockerfile has in the build context devctl sends.
@@ -804,6 +832,47 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         let key = |k: &str| format!("services.{name}.{k}");
         let e = |k: &str, m: String| err(&file, &key(k), m);
 
+        let build_secrets =
+            |refs: &[devctl_compose::keys::FileRef]| -> Result<Vec<BuildSecret>, String> {
+                let mut out = Vec::new();
+                for r in refs {
+                    let obj: &FileObject = doc.secrets.get(&r.source).ok_or_else(|| {
+                        e(
+                            "build.secrets",
+                            format!(
+                                "{:?} is not declared under the top-level `secrets:`",
+                                r.source
+                            ),
+                        )
+                    })?;
+                    let source = if let Some(f) = &obj.file {
+                        BuildSecretSource::File(resolve_path(&base, f, inputs.env))
+                    } else if let Some(var) = &obj.environment {
+                        let v = (inputs.env)(var)
+                        .or_else(|| dotenv.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone()))
+                        .ok_or_else(|| {
+                            e(
+                                "build.secrets",
+                                format!(
+                                    "{:?} reads the variable {var}, which is set neither in the environment nor in {}",
+                                    r.source,
+                                    base.join(".env").display()
+                                ),
+                            )
+                        })?;
+                        BuildSecretSource::Value(v.into_bytes())
+                    } else {
+                        return Err(e(
+                            "build.secrets",
+                            format!("{:?} needs a `file` or `environment` source", r.source),
+                        ));
+                    };
+                    // compose's id: the target when given, else the name
+                    let id = r.target.clone().unwrap_or_else(|| r.source.clone());
+                    out.push(BuildSecret { id, source });
+                }
+                Ok(out)
+            };
         let build = match &s.build {
             None => None,
             Some(b) => {
@@ -830,9 +899,20 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                         .collect(),
                     tags: b.tags.clone(),
                     private: Vec::new(),
+                    secrets: build_secrets(&b.secrets)?,
                 })
             }
         };
+        // a file build secret is never sent in a context either
+        for b in build.iter() {
+            for x in &b.secrets {
+                if let BuildSecretSource::File(p) = &x.source {
+                    if !private_files.contains(p) {
+                        private_files.push(p.clone());
+                    }
+                }
+            }
+        }
         let image = match (&s.image, &build) {
             (Some(i), _) => i.clone(),
             (None, Some(_)) => format!("{project}-{name}"),

@@ -488,6 +488,7 @@ impl Gen<'_> {
             dockerfile_inline: b.dockerfile_inline.as_ref().map(|x| escape(x)),
             labels: devctl_compose::keys::map_strings(&b.labels, &escape),
             tags: b.tags.iter().map(|t| escape(t)).collect(),
+            secrets: devctl_compose::keys::map_strings(&b.secrets, &escape),
         }
     }
 }
@@ -525,6 +526,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
             dockerfile_inline: None,
             labels: Default::default(),
             tags: Vec::new(),
+            secrets: devctl_compose::keys::map_strings(&app.build_secrets, &escape),
         });
         s.command = Some(match &app.command {
             Some(c) => c.map(escape),

@@ -329,6 +329,10 @@ service_struct! {
         pub image: Option<String>,
         #[serde(default)]
         pub build_args: BTreeMap<String, Scalar>,
+        /// Build secrets (`[secrets.NAME]` entries) the Dockerfile reads
+        /// with `RUN --mount=type=secret,id=NAME` (compose's `build.secrets`).
+        #[serde(default)]
+        pub build_secrets: Vec<devctl_compose::keys::FileRef>,
     }
 }
 
@@ -546,6 +550,7 @@ pub const APP_KEYS: &[&str] = &[
     "migrate",
     "image",
     "build_args",
+    "build_secrets",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "image",
