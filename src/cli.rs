@@ -112,6 +112,24 @@ pub enum Command {
         #[arg(long)]
         pull: bool,
     },
+    /// Push the built images of the services that have `build:` to their registry ([project].registry)
+    Push {
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+        /// Push what can be pushed; report the failures as warnings (exit 0)
+        #[arg(long)]
+        ignore_push_failures: bool,
+    },
+    /// Pull the images of the services that do not build (image-only services)
+    Pull {
+        /// Only these services (default: all)
+        #[arg(value_name = "SERVICE")]
+        services: Vec<String>,
+        /// Pull what can be pulled; report the failures as warnings (exit 0)
+        #[arg(long)]
+        ignore_pull_failures: bool,
+    },
     /// Create and start the containers (building missing images); idempotent
     Start {
         /// Only these services and their dependencies (default: all)
@@ -347,6 +365,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_cache,
             pull,
         } => crate::commands::build::run(session, &services, no_cache, pull),
+        Command::Push {
+            services,
+            ignore_push_failures,
+        } => crate::commands::push::run(session, &services, ignore_push_failures),
+        Command::Pull {
+            services,
+            ignore_pull_failures,
+        } => crate::commands::pull::run(session, &services, ignore_pull_failures),
         Command::Start {
             services,
             wait_timeout,

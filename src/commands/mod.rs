@@ -12,6 +12,8 @@ pub mod lint;
 pub mod logs;
 
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod run;
 pub mod rundev;

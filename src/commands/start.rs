@@ -140,9 +140,20 @@ pub async fn image_ids(
             id = None;
         }
         if svc.pull_policy == "always" && svc.build.is_none() {
-            crate::engine::apply::pull(eng, &svc.image, svc.platform.as_deref())
-                .await
-                .with_context(|| format!("service {} has `pull_policy: always`", svc.name))?;
+            // with the docker CLI's login for its registry, as `devctl pull`
+            let config = crate::session::docker_config()?;
+            let host = crate::engine::registry::registry_host(&svc.image);
+            let creds = config.credentials(&host)?;
+            crate::engine::registry::pull(
+                eng,
+                &svc.image,
+                svc.platform.as_deref(),
+                creds.as_ref(),
+                config.shown(),
+                crate::engine::build::Progress::Quiet,
+            )
+            .await
+            .with_context(|| format!("service {} has `pull_policy: always`", svc.name))?;
             id = image_id(eng, &svc.image).await?;
         }
         let id = match id {

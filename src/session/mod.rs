@@ -255,9 +255,7 @@ pub fn engine_config(global: &Global) -> devctl_engine::Config {
     use devctl_engine::context;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let docker_host = var("DOCKER_HOST");
-    let config_dir = var("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(&home()).join(".docker"));
+    let config_dir = docker_config_dir();
     let read = |p: &Path| std::fs::read_to_string(p).ok();
     let inputs = context::Inputs {
         flag: global.context.clone(),
@@ -295,6 +293,19 @@ pub fn engine_config(global: &Global) -> devctl_engine::Config {
         context: chosen.map(|(n, _)| n),
         context_error,
     }
+}
+
+/// The docker CLI's config directory: `$DOCKER_CONFIG` (when set and not
+/// empty), else `~/.docker`.
+pub fn docker_config_dir() -> PathBuf {
+    devctl_engine::registry::config_dir(std::env::var("DOCKER_CONFIG").ok().as_deref(), &home())
+}
+
+/// The registry logins of the docker CLI's config (`config.json` in
+/// [`docker_config_dir`]), for `push` and `pull`.
+pub fn docker_config() -> Result<devctl_engine::registry::DockerConfig> {
+    let dir = docker_config_dir();
+    devctl_engine::registry::DockerConfig::load(&dir, &shown(&dir))
 }
 
 /// What the project layer takes from the process: its environment (for

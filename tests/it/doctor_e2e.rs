@@ -246,3 +246,75 @@ fn doctor_explains_the_privileged_backend_example() {
     // The project check relays devctl.toml's warning about what privileged grants.
     assert_eq!(check(&v, "project")["status"], "warn");
 }
+
+/// Fake compose CLIs answering `version --short` with `version`.
+fn fake_compose(path: &std::path::Path, version: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        format!("#!/bin/sh\n[ \"$1 $2\" = \"version --short\" ] || exit 3\necho {version}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn doctor_says_which_compose_is_found() {
+    // Issue 15: the v2 plugin (in $DOCKER_CONFIG/cli-plugins) and a
+    // docker-compose on PATH, each with its version; neither is a warning,
+    // never a failure (devctl does not need compose).
+    let p = Project::new();
+    let bin = p.path().join("bin");
+    let config = p.path().join("docker-config");
+    let plugin = config.join("cli-plugins/docker-compose");
+    fake_compose(&bin.join("docker-compose"), "1.29.2");
+    fake_compose(&plugin, "2.40.3");
+    let doctor = |path: &std::path::Path, config: &std::path::Path| {
+        let o = p
+            .devctl(&["doctor", "--json"])
+            .env("PATH", path)
+            .env("DOCKER_CONFIG", config)
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .status_any()
+            .stdout_any()
+            .stderr_any()
+            .run();
+        let v = json(&o.stdout());
+        check(&v, "compose").clone()
+    };
+    let c = doctor(&bin, &config);
+    assert_eq!(c["status"], "ok", "{c}");
+    assert_eq!(
+        c["detail"],
+        format!(
+            "docker compose 2.40.3 (v2, {}); docker-compose 1.29.2 (v1, {})",
+            plugin.display(),
+            bin.join("docker-compose").display()
+        )
+    );
+    // v1 alone: a warning with the v2 install as the fix
+    let c = doctor(&bin, &p.path().join("empty-config"));
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(c["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker-compose 1.29.2 (v1, "));
+    assert!(c["fix"].as_str().unwrap().contains("cli-plugins"), "{c}");
+    // neither (unless the machine has a system-wide plugin): a warning
+    let system = [
+        "/usr/local/lib/docker/cli-plugins",
+        "/usr/local/libexec/docker/cli-plugins",
+        "/usr/lib/docker/cli-plugins",
+        "/usr/libexec/docker/cli-plugins",
+    ]
+    .iter()
+    .any(|d| std::path::Path::new(d).join("docker-compose").is_file());
+    if !system {
+        let c = doctor(&p.path().join("empty-bin"), &p.path().join("empty-config"));
+        assert_eq!(c["status"], "warn", "{c}");
+        assert!(c["detail"].as_str().unwrap().starts_with(
+            "no compose found: neither `docker compose` (v2 plugin) nor `docker-compose`"
+        ));
+    }
+}

@@ -25,6 +25,7 @@ mod load;
 mod overrides_cli;
 mod parser_conformance;
 mod parser_differential;
+mod registry_e2e;
 mod remote_e2e;
 mod run_e2e;
 mod rundev_e2e;

@@ -770,24 +770,6 @@ async fn finish_create(
     Ok(())
 }
 
-/// Pulls an image (`pull_policy: always`); the engine's error when it
-/// cannot (no registry, no such image) is the error.
-pub async fn pull(eng: &Engine, image: &str, platform: Option<&str>) -> Result<()> {
-    use futures_util::StreamExt;
-    let mut b = bollard::query_parameters::CreateImageOptionsBuilder::default().from_image(image);
-    if let Some(p) = platform {
-        b = b.platform(p);
-    }
-    let mut stream = eng.long().create_image(Some(b.build()), None, None);
-    while let Some(item) = stream.next().await {
-        let info = item.with_context(|| format!("pulling {image}"))?;
-        if let Some(e) = info.error_detail.and_then(|d| d.message) {
-            bail!("pulling {image}: {e}");
-        }
-    }
-    Ok(())
-}
-
 /// The secrets and configs of `svc` as a tar archive rooted at `/`.
 fn copies_tar(svc: &ServicePlan) -> std::io::Result<Vec<u8>> {
     let mut b = tar::Builder::new(Vec::new());

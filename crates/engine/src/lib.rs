@@ -8,6 +8,7 @@
 //! - [`build`]: context tarball + image build with progress.
 //! - [`exec`]: `devctl sh`.
 //! - [`logs`]: `devctl logs [-f]`.
+//! - [`registry`]: `devctl push` / `devctl pull`, with the docker CLI's logins.
 
 pub mod apply;
 pub mod build;
@@ -19,6 +20,7 @@ pub mod jobs;
 pub mod logs;
 pub mod plan;
 pub mod ready;
+pub mod registry;
 pub mod stamp;
 
 use std::time::Duration;

@@ -176,6 +176,10 @@ pub struct ServicePlan {
     pub platform: Option<String>,
     /// `pull_policy:` (`missing` when absent; `if_not_present` is `missing`).
     pub pull_policy: String,
+    /// `pull_policy:` was written (`devctl pull` skips an image that is
+    /// present for an explicit `missing`, as compose does, and pulls it
+    /// when the key is absent).
+    pub pull_policy_explicit: bool,
     /// The networks the service's containers join (engine names), the
     /// first one at create (in the body), the others connected before start.
     pub networks: Vec<(String, EndpointSettings)>,
@@ -1605,6 +1609,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 None | Some("if_not_present") => "missing".to_string(),
                 Some(p) => p.to_string(),
             },
+            pull_policy_explicit: s.pull_policy.is_some(),
             networks: svc_networks.into_iter().map(|(n, ep, _)| (n, ep)).collect(),
             copies,
             post_start,

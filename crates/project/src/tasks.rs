@@ -14,6 +14,8 @@ pub const BUILTIN_COMMANDS: &[&str] = &[
     "lint-dockerfile",
     "config",
     "build",
+    "push",
+    "pull",
     "start",
     "stop",
     "down",
