@@ -292,6 +292,10 @@ pub fn engine_config(global: &Global) -> devctl_engine::Config {
         timeout: std::env::var(devctl_engine::TIMEOUT_ENV).ok(),
         context: chosen.map(|(n, _)| n),
         context_error,
+        api_cache: var("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|d| d.join("devctl").join("engine-api")),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod ready;
 pub mod registry;
 pub mod stamp;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bollard::Docker;
@@ -104,6 +105,9 @@ pub struct Config {
     /// Why the context cannot be used (unknown, no endpoint): the error of
     /// every connection attempt (exit 2).
     pub context_error: Option<String>,
+    /// Where the negotiated API version of a local socket is remembered
+    /// (`$XDG_CACHE_HOME/devctl/engine-api`), see [`connect`].
+    pub api_cache: Option<PathBuf>,
 }
 
 impl Config {
@@ -191,18 +195,91 @@ pub fn ssh_port_in_url(addr: &str) -> Option<(String, String)> {
 }
 
 /// Connects and negotiates the API version. Errors are one line (exit 2).
+///
+/// The engine's `/version` takes ~10 ms (it asks containerd and runc for
+/// theirs), most of a no-op `start`. For a local socket the negotiated
+/// version is remembered in [`Config::api_cache`], keyed by the socket's
+/// path, inode and change time (the daemon makes a new socket each time it
+/// starts, so an upgraded engine is asked again); then a `/_ping` (under a
+/// millisecond) checks the engine answers.
 pub async fn connect(config: &Config) -> anyhow::Result<Engine> {
     let eng = client(config)?;
+    let key = config
+        .api_cache
+        .as_ref()
+        .and_then(|_| socket_key(&config.addr()));
+    if let (Some(file), Some(key)) = (&config.api_cache, &key) {
+        if let Some(v) = cached_api(file, key) {
+            let path = config.addr();
+            let docker = Docker::connect_with_unix(&path, eng.timeouts.short.as_secs(), &v)
+                .map_err(|e| unreachable(&eng.addr, e))?
+                .with_timeout(eng.timeouts.short);
+            docker.ping().await.map_err(|e| unreachable(&eng.addr, e))?;
+            return Ok(Engine {
+                docker,
+                addr: eng.addr,
+                timeouts: eng.timeouts,
+            });
+        }
+    }
     let docker = eng
         .docker
         .negotiate_version()
         .await
         .map_err(|e| unreachable(&eng.addr, e))?;
+    if let (Some(file), Some(key)) = (&config.api_cache, &key) {
+        // only the next connection's shortcut is lost if this fails
+        let _ = remember_api(file, key, &docker.client_version());
+    }
     Ok(Engine {
         docker,
         addr: eng.addr,
         timeouts: eng.timeouts,
     })
+}
+
+/// A local socket's identity: path, inode, change time.
+fn socket_key(addr: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let path = addr.strip_prefix("unix://")?;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!(
+        "{path} {} {}.{}",
+        m.ino(),
+        m.ctime(),
+        m.ctime_nsec()
+    ))
+}
+
+/// The cache file's lines: `KEY\tMAJOR.MINOR`.
+fn cached_api(file: &Path, key: &str) -> Option<bollard::ClientVersion> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let v = text
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('\t'))?;
+    let (a, b) = v.trim().split_once('.')?;
+    Some(bollard::ClientVersion {
+        major_version: a.parse().ok()?,
+        minor_version: b.parse().ok()?,
+    })
+}
+
+fn remember_api(file: &Path, key: &str, v: &bollard::ClientVersion) -> std::io::Result<()> {
+    let path = key.split(' ').next().unwrap_or_default();
+    let mut lines: Vec<String> = std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        // one line per socket path
+        .filter(|l| l.split(' ').next() != Some(path))
+        .map(str::to_string)
+        .collect();
+    lines.push(format!("{key}\t{}.{}", v.major_version, v.minor_version));
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, lines.join("\n") + "\n")?;
+    std::fs::rename(&tmp, file)
 }
 
 /// A client without any request yet (no version round trip): for commands
@@ -331,6 +408,72 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn the_api_version_is_remembered_per_socket_and_a_new_socket_asks_again() {
+        let d = tempfile::tempdir().unwrap();
+        let sock = d.path().join("engine.sock");
+        let _l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let addr = format!("unix://{}", sock.display());
+        let key = socket_key(&addr).unwrap();
+        let file = d.path().join("cache/engine-api");
+        assert!(cached_api(&file, &key).is_none());
+        let v = |a, b| bollard::ClientVersion {
+            major_version: a,
+            minor_version: b,
+        };
+        remember_api(&file, &key, &v(1, 41)).unwrap();
+        remember_api(&file, "/other.sock 1 2.3", &v(1, 44)).unwrap();
+        let got = cached_api(&file, &key).unwrap();
+        assert_eq!((got.major_version, got.minor_version), (1, 41));
+        // the daemon made a new socket (restart, upgrade): not the same key
+        drop(_l);
+        std::fs::remove_file(&sock).unwrap();
+        let _l2 = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let key2 = socket_key(&addr).unwrap();
+        assert_ne!(key, key2);
+        assert!(cached_api(&file, &key2).is_none());
+        // a new entry for a path replaces its old one
+        remember_api(&file, &key2, &v(1, 43)).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(
+            socket_key("tcp://box:2375").is_none(),
+            "remote engines are asked each time"
+        );
+    }
+
+    /// A remembered version does not hide an engine that is gone: the
+    /// ping fails with the one "cannot reach" line.
+    #[test]
+    fn a_remembered_version_still_checks_the_engine_answers() {
+        let d = tempfile::tempdir().unwrap();
+        let sock = d.path().join("gone.sock");
+        let l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        drop(l); // the file stays, nothing listens
+        let addr = format!("unix://{}", sock.display());
+        let file = d.path().join("engine-api");
+        remember_api(
+            &file,
+            &socket_key(&addr).unwrap(),
+            &bollard::ClientVersion {
+                major_version: 1,
+                minor_version: 41,
+            },
+        )
+        .unwrap();
+        let config = Config {
+            docker_host: Some(addr.clone()),
+            api_cache: Some(file),
+            ..Config::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt.block_on(connect(&config)).err().unwrap();
+        assert!(err.to_string().contains(&addr), "{err}");
     }
 
     #[test]

@@ -326,8 +326,12 @@ pub async fn wait(
         .collect();
     loop {
         let mut still = Vec::new();
-        for (t, base, _) in pending {
-            let o = observe(eng, &t).await?;
+        // every target at once (one round trip for all, not one each);
+        // the verdicts in the targets' order
+        let seen =
+            futures_util::future::join_all(pending.iter().map(|(t, _, _)| observe(eng, t))).await;
+        for ((t, base, _), o) in pending.into_iter().zip(seen) {
+            let o = o?;
             let base = base.unwrap_or(o.restart_count);
             let verdict = judge(&t, &o, base, t0.elapsed());
             let why_waiting = match (&o.health, &t.http) {
