@@ -329,13 +329,24 @@ fn server_css_js_burst_and_broken_scss() {
         d.logs()
     );
 
-    // a broken .scss shows sassc's error, watching goes on
+    // a broken .scss shows sassc's error, watching goes on; these two runs
+    // go through the rule's runner: no new exec in the container
+    let container = d.container();
+    let execs =
+        || crate::e2e_support::docker_out(&["inspect", "-f", "{{len .ExecIDs}}", &container]);
+    let execs_before = execs();
     std::fs::write(d.path("sass/main.scss"), "body { color: \n").unwrap();
     d.wait_for("sassc's error", 10, |_, e| {
         e.contains("[css] Error:") && e.contains("[css] failed (exit")
     });
     std::fs::write(d.path("sass/main.scss"), "body { color: #abcdef; }\n").unwrap();
     d.get_until("/static/css/main.css", 10, |b| b.contains("#abcdef"));
+    assert_eq!(
+        execs(),
+        execs_before,
+        "a rule's run made an exec\n{}",
+        d.logs()
+    );
 
     // Ctrl-C: clean stop, exit 0, containers up, only init + server left
     d.signal(libc::SIGINT);

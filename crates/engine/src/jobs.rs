@@ -82,8 +82,148 @@ pub struct JobTarget {
     pub workdir: Option<String>,
     pub project: String,
     pub prelude: String,
-    /// Pre-created (not started) execs of the watch rules, by name.
-    pub pre: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// The watch rules' runners, by name (see [`precreate`]).
+    pub pre: tokio::sync::Mutex<std::collections::HashMap<String, Runner>>,
+}
+
+/// A watch rule's long-lived shell in the container: each line on its
+/// stdin runs the rule's command once (`sh -c`, stdin from /dev/null) and
+/// then prints [`DONE`] and the exit code on stdout. A change then costs a
+/// write on an open stream instead of an exec's create, start and inspect
+/// (the exec's start is most of it: the engine sets up a process in the
+/// container's namespaces). The runner records its process group in the
+/// rule's pid file, so [`send_kill`] kills it and its job; it ends when
+/// its stdin closes (devctl exits, however it exits).
+pub struct Runner {
+    cmd: String,
+    input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    output: KillOutput,
+}
+
+/// What a runner prints after each run (then ` CODE\n`).
+pub const DONE: &str = "\u{1e}devctl-done";
+
+/// The runner's script; `$1` is the job's command line.
+pub fn runner_script(pid_file: &str) -> String {
+    format!(
+        "echo $$ > {pid_file}; while read -r _; do /bin/sh -c \"$1\" </dev/null; printf '\\036devctl-done %d\\n' \"$?\"; done"
+    )
+}
+
+/// Splits a runner's stdout at [`DONE`]: the output before it (to print)
+/// and the exit code, once the marker line is complete.
+pub fn split_done(pending: &[u8]) -> Option<(usize, i64, usize)> {
+    let m = DONE.as_bytes();
+    let at = pending.windows(m.len()).position(|w| w == m)?;
+    let rest = &pending[at + m.len()..];
+    let nl = rest.iter().position(|&b| b == b'\n')?;
+    let code = std::str::from_utf8(&rest[..nl]).ok()?.trim().parse().ok()?;
+    Some((at, code, at + m.len() + nl + 1))
+}
+
+async fn start_runner(t: &JobTarget, job: &str, cmd: &str) -> Result<Runner> {
+    let created = t
+        .docker
+        .create_exec(
+            &t.container,
+            CreateExecOptions {
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec![
+                    "/bin/sh".to_string(),
+                    "-c".to_string(),
+                    runner_script(&pid_file(&t.project, job)),
+                    "devctl-runner".to_string(),
+                    format!("{}{cmd}", t.prelude),
+                ]),
+                user: t.user.clone(),
+                working_dir: t.workdir.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("[{job}] running in {}", t.container))?;
+    match t
+        .docker
+        .start_exec(
+            &created.id,
+            Some(StartExecOptions {
+                detach: false,
+                tty: false,
+                output_capacity: None,
+            }),
+        )
+        .await
+        .with_context(|| format!("[{job}] starting in {}", t.container))?
+    {
+        StartExecResults::Attached { output, input } => Ok(Runner {
+            cmd: cmd.to_string(),
+            input,
+            output,
+        }),
+        StartExecResults::Detached => Err(anyhow!("the engine detached the runner of [{job}]")),
+    }
+}
+
+/// Runs the rule once through its runner; `None` when the runner ended
+/// before it could take the run (start a new one).
+async fn run_on(r: &mut Runner, job: &str) -> Option<Result<i64>> {
+    use tokio::io::AsyncWriteExt;
+    if r.input.write_all(b"\n").await.is_err() || r.input.flush().await.is_err() {
+        return None;
+    }
+    let prefix = format!("[{job}]");
+    let (mut pending, mut err_buf) = (Vec::new(), LineBuffer::default());
+    let mut out_buf = LineBuffer::default();
+    loop {
+        match r.output.next().await {
+            Some(Ok(LogOutput::StdOut { message })) | Some(Ok(LogOutput::Console { message })) => {
+                pending.extend_from_slice(&message);
+                let mut buf = Vec::new();
+                if let Some((at, code, end)) = split_done(&pending) {
+                    out_buf.push(&prefix, &pending[..at], &mut buf);
+                    out_buf.flush(&prefix, &mut buf);
+                    let _ = devctl_out::write_stdout(&buf);
+                    pending.drain(..end);
+                    let mut eb = Vec::new();
+                    err_buf.flush(&prefix, &mut eb);
+                    let _ = devctl_out::write_stderr(&eb);
+                    return Some(Ok(code));
+                }
+                // complete lines go out now (a complete marker line was
+                // found above); a partial last line may be the marker's start
+                let cut = pending
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+                out_buf.push(&prefix, &pending[..cut], &mut buf);
+                pending.drain(..cut);
+                let _ = devctl_out::write_stdout(&buf);
+            }
+            Some(Ok(LogOutput::StdErr { message })) => {
+                let mut buf = Vec::new();
+                err_buf.push(&prefix, &message, &mut buf);
+                let _ = devctl_out::write_stderr(&buf);
+            }
+            Some(Ok(LogOutput::StdIn { .. })) => {}
+            Some(Err(e)) => {
+                return Some(Err(
+                    anyhow!(e).context(format!("reading the output of [{job}]"))
+                ))
+            }
+            None => {
+                // the runner is gone mid-run: killed (Ctrl-C) or the
+                // container went away; what it printed is shown
+                let mut buf = Vec::new();
+                out_buf.push(&prefix, &pending, &mut buf);
+                out_buf.flush(&prefix, &mut buf);
+                err_buf.flush(&prefix, &mut buf);
+                let _ = devctl_out::write_stdout(&buf);
+                return Some(Ok(143));
+            }
+        }
+    }
 }
 
 /// Creates (does not start) the exec of job `job`.
@@ -113,21 +253,35 @@ pub async fn create_job_exec(
     Ok(created.id)
 }
 
-/// Creates the next exec of a watch rule ahead of time, so that a change
-/// costs one engine round-trip (start) instead of two.
+/// Starts the runner of a watch rule ahead of its first change (see
+/// [`Runner`]); a failure leaves the rule to one exec per run.
 pub async fn precreate(t: &JobTarget, job: &str, cmd: &str) {
-    if let Ok(id) = create_job_exec(t, job, cmd, true).await {
-        if let Ok(mut pre) = t.pre.lock() {
-            pre.insert(job.to_string(), id);
-        }
+    let mut pre = t.pre.lock().await;
+    if pre.get(job).is_some_and(|r| r.cmd == cmd) {
+        return;
+    }
+    if let Ok(r) = start_runner(t, job, cmd).await {
+        pre.insert(job.to_string(), r);
     }
 }
 
 /// Runs `cmd` as job `job` in the container, output prefixed `[job]`;
-/// returns its exit code. A pre-created exec of the job is used when there
-/// is one.
+/// returns its exit code. The rule's runner takes it when there is one
+/// (with the prelude), else a new exec.
 pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
-    let pre = t.pre.lock().ok().and_then(|mut p| p.remove(job));
+    let runner = t.pre.lock().await.remove(job);
+    if let Some(mut r) = runner.filter(|r| r.cmd == cmd && with_prelude) {
+        if let Some(res) = run_on(&mut r, job).await {
+            if matches!(res, Ok(c) if c != 143) {
+                t.pre.lock().await.insert(job.to_string(), r);
+            }
+            return res;
+        }
+    }
+    run_exec_job(t, job, cmd, with_prelude).await
+}
+
+async fn run_exec_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) -> Result<i64> {
     let opts = || {
         Some(StartExecOptions {
             detach: false,
@@ -135,25 +289,12 @@ pub async fn run_job(t: &JobTarget, job: &str, cmd: &str, with_prelude: bool) ->
             output_capacity: None,
         })
     };
-    let mut started = None;
-    let mut id = String::new();
-    if let Some(pre_id) = pre {
-        // a pre-created exec goes stale when the container was recreated
-        if let Ok(s) = t.docker.start_exec(&pre_id, opts()).await {
-            started = Some(s);
-            id = pre_id;
-        }
-    }
-    let started = match started {
-        Some(s) => s,
-        None => {
-            id = create_job_exec(t, job, cmd, with_prelude).await?;
-            t.docker
-                .start_exec(&id, opts())
-                .await
-                .with_context(|| format!("[{job}] starting in {}", t.container))?
-        }
-    };
+    let id = create_job_exec(t, job, cmd, with_prelude).await?;
+    let started = t
+        .docker
+        .start_exec(&id, opts())
+        .await
+        .with_context(|| format!("[{job}] starting in {}", t.container))?;
     let StartExecResults::Attached { mut output, .. } = started else {
         return Err(anyhow!("the engine detached the exec of [{job}]"));
     };
@@ -271,4 +412,38 @@ pub async fn stream_app_logs(docker: Docker, container: String, since: i64) {
 /// no file changes.
 pub async fn ping(docker: &Docker) -> Result<()> {
     docker.ping().await.map(|_| ()).map_err(anyhow::Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runner_s_marker_ends_a_run_with_its_code() {
+        assert_eq!(split_done(b"out\n"), None);
+        assert_eq!(
+            split_done(b"out\n\x1edevctl-do"),
+            None,
+            "a partial marker waits"
+        );
+        assert_eq!(
+            split_done(b"out\n\x1edevctl-done 3"),
+            None,
+            "so does one without its newline"
+        );
+        let t = b"out\n\x1edevctl-done 3\n";
+        assert_eq!(split_done(t), Some((4, 3, t.len())));
+        // output without a final newline, then the marker on the same line
+        let t = b"partial\x1edevctl-done 0\n";
+        assert_eq!(split_done(t), Some((7, 0, t.len())));
+        let s = runner_script("/tmp/p.pid");
+        assert!(
+            s.starts_with("echo $$ > /tmp/p.pid; while read -r _; do"),
+            "{s}"
+        );
+        assert!(
+            s.contains("</dev/null"),
+            "the job does not read the runner's stdin: {s}"
+        );
+    }
 }
