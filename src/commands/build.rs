@@ -38,6 +38,7 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
         legacy_asked: crate::engine::build::legacy_asked(
             std::env::var("DOCKER_BUILDKIT").ok().as_deref(),
         ),
+        ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|v| !v.is_empty()),
     };
     let eng = session.engine()?;
     session.runtime()?.block_on(async {

@@ -168,6 +168,7 @@ pub async fn image_ids(
                     legacy_asked: crate::engine::build::legacy_asked(
                         std::env::var("DOCKER_BUILDKIT").ok().as_deref(),
                     ),
+                    ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|v| !v.is_empty()),
                 };
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {

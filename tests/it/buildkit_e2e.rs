@@ -155,3 +155,54 @@ USER app
         "{err}"
     );
 }
+
+/// `build_ssh = ["default"]` forwards the SSH agent to
+/// `RUN --mount=type=ssh`; without an agent it is a usage error.
+#[test]
+fn build_ssh_forwards_the_agent_and_without_one_says_how() {
+    if !engine_ready() {
+        return;
+    }
+    let mut t = TestProject::new("bssh", r#"build_ssh = ["default"]"#, "");
+    t.write(
+        "Dockerfile",
+        "\
+FROM devctl-fixture/busybox:1 AS app
+ARG APP_UID=1000
+ARG APP_GID=1000
+RUN --mount=type=ssh test -S \"$SSH_AUTH_SOCK\"
+COPY . /src
+USER app
+",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("agent.sock");
+    let mut agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent (openssh-client)");
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sock.exists() && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    t.env = vec![("SSH_AUTH_SOCK".into(), sock.display().to_string())];
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let (_, err) = t.ok(&["build"]);
+        assert!(err.contains("SSH agent forwarding"), "{err}");
+        // no agent: the fix, nothing sent
+        t.env = vec![("SSH_AUTH_SOCK".into(), String::new())];
+        let (_, err) = t.code(&["build", "--no-cache"], 2);
+        assert!(
+            err.contains("SSH_AUTH_SOCK is not set") && err.contains("ssh-agent"),
+            "{err}"
+        );
+    }));
+    let _ = agent.kill();
+    let _ = agent.wait();
+    if let Err(e) = res {
+        std::panic::resume_unwind(e);
+    }
+}

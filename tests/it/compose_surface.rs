@@ -105,7 +105,6 @@ const NOT_EXPRESSED: &[(&str, &str)] = &[
         "build.additional_contexts",
         "issue 15 (BuildKit): named contexts",
     ),
-    ("build.ssh", "issue 15 (BuildKit): SSH forwarding"),
     ("build.entitlements", "issue 15 (BuildKit): entitlements"),
     ("build.privileged", "issue 15 (BuildKit): privileged builds"),
 ];
@@ -130,6 +129,7 @@ fn unsupported_keys(doc: &serde_json::Value) -> BTreeSet<String> {
                 "labels",
                 "tags",
                 "secrets",
+                "ssh",
             ],
             "deploy" => &["replicas", "resources", "restart_policy"],
             _ => &[],

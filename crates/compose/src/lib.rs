@@ -168,6 +168,10 @@ pub struct Build {
     /// reads (BuildKit), never stored in the image.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<keys::FileRef>,
+    /// SSH agent forwarding for `RUN --mount=type=ssh` (`default`: the
+    /// agent at SSH_AUTH_SOCK).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssh: Vec<String>,
 }
 
 impl Default for Build {
@@ -181,6 +185,7 @@ impl Default for Build {
             labels: KeyValues::default(),
             tags: Vec::new(),
             secrets: Vec::new(),
+            ssh: Vec::new(),
         }
     }
 }
@@ -205,6 +210,8 @@ struct BuildTable {
     tags: Vec<String>,
     #[serde(default)]
     secrets: Vec<keys::FileRef>,
+    #[serde(default)]
+    ssh: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for Build {
@@ -214,7 +221,7 @@ impl<'de> Deserialize<'de> for Build {
         impl<'de> Visitor<'de> for V {
             type Value = Build;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags, secrets }")
+                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags, secrets, ssh }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Build, E> {
                 Ok(Build {
@@ -238,6 +245,7 @@ impl<'de> Deserialize<'de> for Build {
                     labels: t.labels,
                     tags: t.tags,
                     secrets: t.secrets,
+                    ssh: t.ssh,
                 })
             }
         }

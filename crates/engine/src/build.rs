@@ -42,6 +42,8 @@ pub struct BuildOptions {
     /// `DOCKER_BUILDKIT=0` (or `false`) in devctl's environment: the legacy
     /// builder was asked for (the binary reads the environment).
     pub legacy_asked: bool,
+    /// `SSH_AUTH_SOCK` is set (an agent a `build.ssh` build can use).
+    pub ssh_agent: bool,
 }
 
 /// Whether an environment's `DOCKER_BUILDKIT` value asks for the legacy
@@ -629,18 +631,28 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     };
     let stamp_entries = entries.clone();
 
-    if !build.secrets.is_empty() {
+    if !build.secrets.is_empty() || build.ssh {
+        let what = if build.secrets.is_empty() {
+            "SSH agent forwarding (`build.ssh`)".to_string()
+        } else {
+            "build secrets".to_string()
+        };
         if let Err(why) = builder(eng, opts.legacy_asked).await {
             bail!(
-                "service {} has build secrets, which only BuildKit can mount, and {why}: use a Docker Engine with BuildKit (API 1.39+, not Podman) and leave DOCKER_BUILDKIT unset",
+                "service {} has {what}, which only BuildKit can mount, and {why}: use a Docker Engine with BuildKit (API 1.39+, not Podman) and leave DOCKER_BUILDKIT unset",
                 svc.name
             );
         }
+        if build.ssh && !opts.ssh_agent {
+            return Err(crate::usage(format!(
+                "service {}: `build.ssh` forwards your SSH agent, and SSH_AUTH_SOCK is not set: start one (`eval $(ssh-agent)` and `ssh-add`)",
+                svc.name
+            )));
+        }
         if opts.progress != Progress::Quiet {
             devctl_out::errln!(
-                "{}: building with {} build secret(s) through BuildKit's session API (no step progress)",
+                "{}: building with {what} through BuildKit's session API (no step progress)",
                 svc.name,
-                build.secrets.len()
             );
         }
         let bar = match opts.progress {
@@ -973,6 +985,10 @@ async fn solve_with_secrets(
             }
         };
         fo = fo.set_secret(&s.id, &src);
+    }
+    if build.ssh {
+        // bollard's provider forwards the agent at SSH_AUTH_SOCK
+        fo = fo.enable_ssh(true);
     }
     let driver = bollard::grpc::driver::moby::Moby::new(&eng.long());
     let res = bollard::grpc::driver::Build::docker_build(
@@ -1361,6 +1377,7 @@ mod private_tests {
             tags: Vec::new(),
             private: private.clone(),
             secrets: Vec::new(),
+            ssh: false,
         };
         assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));
         let ig = read_ignore(&build).unwrap();

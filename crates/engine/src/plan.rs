@@ -80,6 +80,9 @@ pub struct BuildPlan {
     pub private: Vec<PathBuf>,
     /// `build.secrets`: what `RUN --mount=type=secret,id=ID` reads.
     pub secrets: Vec<BuildSecret>,
+    /// `build.ssh: [default]`: the build may use the SSH agent
+    /// (`RUN --mount=type=ssh`).
+    pub ssh: bool,
 }
 
 /// One build secret: its id in the Dockerfile and where its value is.
@@ -904,6 +907,15 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     tags: b.tags.clone(),
                     private: Vec::new(),
                     secrets: build_secrets(&b.secrets)?,
+                    ssh: match b.ssh.iter().find(|x| x.as_str() != "default") {
+                        None => !b.ssh.is_empty(),
+                        Some(x) => {
+                            return Err(e(
+                                "build.ssh",
+                                format!("{x:?}: only `default` (the agent at SSH_AUTH_SOCK) is supported; load the key into your agent (`ssh-add KEY`)"),
+                            ))
+                        }
+                    },
                 })
             }
         };

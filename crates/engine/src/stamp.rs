@@ -58,6 +58,7 @@ pub fn settings_key(svc: &ServicePlan, build: &BuildPlan) -> String {
         "platform": svc.platform,
         // which secrets, not their values: BuildKit's cache does not key on
         // a secret's value either (`--no-cache` rebuilds with a new one)
+        "ssh": build.ssh,
         "secrets": build.secrets.iter().map(|s| match &s.source {
             crate::plan::BuildSecretSource::File(p) => format!("{}=file:{}", s.id, p.display()),
             crate::plan::BuildSecretSource::Value(_) => format!("{}=value", s.id),

@@ -489,6 +489,7 @@ impl Gen<'_> {
             labels: devctl_compose::keys::map_strings(&b.labels, &escape),
             tags: b.tags.iter().map(|t| escape(t)).collect(),
             secrets: devctl_compose::keys::map_strings(&b.secrets, &escape),
+            ssh: b.ssh.iter().map(|x| escape(x)).collect(),
         }
     }
 }
@@ -527,6 +528,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
             labels: Default::default(),
             tags: Vec::new(),
             secrets: devctl_compose::keys::map_strings(&app.build_secrets, &escape),
+            ssh: app.build_ssh.iter().map(|x| escape(x)).collect(),
         });
         s.command = Some(match &app.command {
             Some(c) => c.map(escape),

@@ -333,6 +333,10 @@ service_struct! {
         /// with `RUN --mount=type=secret,id=NAME` (compose's `build.secrets`).
         #[serde(default)]
         pub build_secrets: Vec<devctl_compose::keys::FileRef>,
+        /// SSH agent forwarding for the build (`["default"]`: the agent at
+        /// SSH_AUTH_SOCK), compose's `build.ssh`.
+        #[serde(default)]
+        pub build_ssh: Vec<String>,
     }
 }
 
@@ -551,6 +555,7 @@ pub const APP_KEYS: &[&str] = &[
     "image",
     "build_args",
     "build_secrets",
+    "build_ssh",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "image",
