@@ -18,6 +18,7 @@ mod e2e_support;
 mod engine_e2e;
 mod faults;
 mod guards_e2e;
+mod import_cli;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;
