@@ -19,6 +19,7 @@ mod engine_e2e;
 mod faults;
 mod guards_e2e;
 mod import_cli;
+mod import_equiv;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;

@@ -383,7 +383,7 @@ fn tv(v: &Value) -> Result<toml_edit::Value, String> {
             (None, Some(f)) => f.into(),
             _ => n.to_string().into(),
         },
-        Value::String(s) => s.as_str().into(),
+        Value::String(s) => lone_dollars(s).into(),
         Value::Sequence(s) => {
             let mut a = Array::new();
             for e in s {
@@ -406,6 +406,29 @@ fn tv(v: &Value) -> Result<toml_edit::Value, String> {
     })
 }
 
+/// compose leaves a `$` that starts no substitution (`$(date)`, `$1`) as
+/// it is; devctl.toml refuses it, so it is written `$$`. `$$`, `${…}`
+/// and `$NAME` stay as they are.
+fn lone_dollars(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('$') => {
+                chars.next();
+                out.push_str("$$");
+            }
+            Some(n) if *n == '{' || *n == '_' || n.is_ascii_alphabetic() => out.push('$'),
+            _ => out.push_str("$$"),
+        }
+    }
+    out
+}
+
 /// A key-value value (`environment` …): a mapping with a key without a
 /// value becomes the list form (`["A=1", "B"]`).
 fn kv(v: &Value) -> Result<toml_edit::Value, String> {
@@ -419,6 +442,7 @@ fn kv(v: &Value) -> Result<toml_edit::Value, String> {
                     e => a.push(format!(
                         "{k}={}",
                         scalar(e)
+                            .map(|x| lone_dollars(&x))
                             .ok_or_else(|| format!("`{k}` must be a string, number or boolean"))?
                     )),
                 }
@@ -796,6 +820,7 @@ fn convert_app(
                         extra.nvm = Some(nvm);
                         continue;
                     }
+                    bind_note(&mut ctx, e);
                     socket(&mut ctx, &mut t, &vm);
                     kept.push(tv(e).map_err(|m| ctx.err("volumes", m))?);
                 }
@@ -830,6 +855,12 @@ fn convert_app(
             }
         }
         None => ctx.note(NoteKind::Change, "the project tree is now mounted at /app ([app].workdir), which is also the working directory".into()),
+    }
+    if tree.is_some() && !m.contains_key("working_dir") {
+        ctx.note(
+            NoteKind::Change,
+            format!("working_dir is now `{workdir}`, the source mount's target ([app].workdir; compose used the image's WORKDIR)"),
+        );
     }
     if m.get("init").and_then(Value::as_bool) != Some(true) {
         ctx.note(NoteKind::Change, "runs with `init: true` (devctl's app always does: signals reach the server, zombies are reaped)".into());
@@ -893,6 +924,16 @@ fn common_key<T: DeserializeOwned>(
     if v.is_null() {
         return Ok(());
     }
+    if let ("network_mode", Some(mode)) = (k, v.as_str()) {
+        if mode.starts_with("service:") || mode.starts_with("container:") {
+            return Err(ctx.err(k, format!("cannot be converted: devctl's engine does not run `{mode}` (another container's network stack); join a shared network instead")));
+        }
+    }
+    if let ("volumes", Value::Sequence(vols)) = (k, v) {
+        for e in vols {
+            bind_note(ctx, e);
+        }
+    }
     let val = if KEY_VALUE_KEYS.contains(&k) {
         kv(v)
     } else {
@@ -923,6 +964,24 @@ fn common_key<T: DeserializeOwned>(
     Ok(())
 }
 
+/// A long-syntax bind mount that did not say `bind.create_host_path`:
+/// compose refuses a missing source there, devctl creates it.
+fn bind_note(ctx: &mut Ctx<'_, '_>, v: &Value) {
+    let Value::Mapping(m) = v else { return };
+    if m.get("type").and_then(Value::as_str) != Some("bind")
+        || m.get("bind")
+            .and_then(|b| b.get("create_host_path"))
+            .is_some()
+    {
+        return;
+    }
+    let target = m.get("target").and_then(scalar).unwrap_or_default();
+    ctx.note(
+        NoteKind::Change,
+        format!("bind mount at {target}: a missing source is created, as for compose's short syntax (`bind = {{ create_host_path = false }}` refuses it, as compose's long syntax did)"),
+    );
+}
+
 /// The note for a port that listened on every interface.
 fn port_note(ctx: &mut Ctx<'_, '_>, p: &Value, restore: Option<&str>) {
     let (shown, every) = match p {
@@ -937,7 +996,8 @@ fn port_note(ctx: &mut Ctx<'_, '_>, p: &Value, restore: Option<&str>) {
         }
         other => {
             let s = scalar(other).unwrap_or_default();
-            let every = PortSpec::parse(&s).is_ok_and(|ps| ps.host_ip.is_none());
+            // `${PORT:-8080}:80`: read with each variable as a number.
+            let every = PortSpec::parse(&placeholders(&s)).is_ok_and(|ps| ps.host_ip.is_none());
             (s, every)
         }
     };
@@ -953,6 +1013,27 @@ fn port_note(ctx: &mut Ctx<'_, '_>, p: &Value, restore: Option<&str>) {
             "port {shown} listened on every interface; devctl binds it to 127.0.0.1 ({restore})"
         ),
     );
+}
+
+/// `s` with each `${…}` replaced by `1` (to read its shape).
+fn placeholders(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(j) => {
+                out.push('1');
+                rest = &rest[i + j + 1..];
+            }
+            None => {
+                rest = &rest[i..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The app's ports: the first `[IP:]HOST:CONTAINER` becomes `port` (and

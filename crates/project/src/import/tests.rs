@@ -281,3 +281,24 @@ fn compose_finds_its_default_files_in_this_order() {
         Vec::<&str>::new()
     );
 }
+
+#[test]
+fn what_compose_leaves_alone_devctl_toml_is_told_too() {
+    // a `$` that starts no substitution is compose's literal `$`: `$$` here
+    let r = one("services:\n  a:\n    image: x\n    command: echo $(date) $$HOME ${A:-1} $B $1\n")
+        .unwrap();
+    assert_eq!(
+        r.toml,
+        "[services.a]\nimage = \"x\"\ncommand = \"echo $$(date) $$HOME ${A:-1} $B $$1\"\n"
+    );
+    // a port whose host part is a variable still listened everywhere
+    let r = one("services:\n  a:\n    image: x\n    ports: ['${PORT:-8080}:80', '${IP}:81:81']\n    security_opt: [no-new-privileges]\n").unwrap();
+    assert_eq!(notes(&r), ["a: port ${PORT:-8080}:80 listened on every interface; devctl binds it to 127.0.0.1 (write `0.0.0.0:${PORT:-8080}:80` to publish it there again)"]);
+    // another container's network stack
+    let e = one("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: y\n")
+        .unwrap_err();
+    assert_eq!(e.key, "services.a.network_mode");
+    // a long-syntax bind: devctl creates a missing source
+    let r = one("services:\n  a:\n    image: x\n    security_opt: [no-new-privileges:true]\n    volumes:\n      - {type: bind, source: ./c, target: /c}\n      - {type: bind, source: ./d, target: /d, bind: {create_host_path: false}}\n").unwrap();
+    assert_eq!(notes(&r), ["a: bind mount at /c: a missing source is created, as for compose's short syntax (`bind = { create_host_path = false }` refuses it, as compose's long syntax did)"]);
+}
