@@ -108,7 +108,7 @@ fn dry_run_prints_the_file_and_writes_nothing() {
             note: web: runs as `app` (devctl's default; compose ran the image's USER): the Dockerfile must create that user (`useradd --uid ${APP_UID} app`), or set [app].user
             note: web: the image is built with the build args APP_UID/APP_GID (your uid/gid) and named `<project>-web:dev` (compose: `<project>-web`)
             note: web: runs with `no-new-privileges` (setuid binaries cannot gain privileges; `no_new_privileges = false` turns it off)
-    note: web: working_dir is now `/srv`, the source mount's target ([app].workdir; compose used the image's WORKDIR)
+            note: web: working_dir is now `/srv`, the source mount's target ([app].workdir; compose used the image's WORKDIR)
             note: db: runs with `no-new-privileges` (setuid binaries cannot gain privileges; `no_new_privileges = false` turns it off)
         "})
         .run();
