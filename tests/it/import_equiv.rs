@@ -84,6 +84,11 @@ fn devctl(dir: &Path, home: &Path, args: &[&str]) -> (bool, String, String) {
 
 /// Imports `file` (in `dir`, the project directory) and compares.
 pub(crate) fn check(dir: &Path, file: &str) -> Verdict {
+    check_as(dir, file, None)
+}
+
+/// [`check`] with `--app NAME` (devctl.toml replaced with `--force`).
+pub(crate) fn check_as(dir: &Path, file: &str, app: Option<&str>) -> Verdict {
     let home = dir.parent().unwrap_or(dir).join("home");
     let _ = std::fs::create_dir_all(&home);
     let original = match docker_compose_json(dir, file, &home) {
@@ -101,7 +106,11 @@ pub(crate) fn check(dir: &Path, file: &str) -> Verdict {
             let _ = std::fs::write(p, "");
         }
     }
-    let (ok, _, err) = devctl(dir, &home, &["init", "--from-compose", file]);
+    let mut args = vec!["init", "--from-compose", file, "--force"];
+    if let Some(a) = app {
+        args.extend(["--app", a]);
+    }
+    let (ok, _, err) = devctl(dir, &home, &args);
     if !ok {
         return Verdict::Refused(err.trim().trim_start_matches("error: ").to_string());
     }
@@ -328,7 +337,8 @@ fn corpus_imports_are_equivalent_for_compose_v2() {
     }
     let files = files_under(&corpus.join("compose"));
     assert!(files.len() >= 250, "{} compose files", files.len());
-    let verdicts: Vec<(String, Verdict)> = std::thread::scope(|s| {
+    #[allow(clippy::type_complexity)]
+    let verdicts: Vec<(String, Verdict, Vec<(String, Verdict)>)> = std::thread::scope(|s| {
         let chunks: Vec<&[PathBuf]> = files.chunks(files.len().div_ceil(3)).collect();
         let handles: Vec<_> = chunks
             .into_iter()
@@ -341,7 +351,22 @@ fn corpus_imports_are_equivalent_for_compose_v2() {
                             let text = std::fs::read_to_string(f).unwrap_or_default();
                             let (_t, dir) = project_with("compose.yaml", &text);
                             let shown = f.strip_prefix(corpus).unwrap_or(f).display().to_string();
-                            (shown, check(&dir, "compose.yaml"))
+                            let v = check(&dir, "compose.yaml");
+                            // Every service that builds, made the app with --app:
+                            // the [app] conversion measured on the whole corpus.
+                            let mut as_app = Vec::new();
+                            if !matches!(v, Verdict::ComposeRejects(_)) {
+                                let home = dir.parent().unwrap().join("home");
+                                let doc = docker_compose_json(&dir, "compose.yaml", &home)
+                                    .unwrap_or_default();
+                                for (name, svc) in obj(&doc, "services") {
+                                    if svc.get("build").is_some() {
+                                        let av = check_as(&dir, "compose.yaml", Some(&name));
+                                        as_app.push((name, av));
+                                    }
+                                }
+                            }
+                            (shown, v, as_app)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -357,7 +382,44 @@ fn corpus_imports_are_equivalent_for_compose_v2() {
     let mut equivalent = 0;
     let mut refused: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut bad = Vec::new();
-    for (f, v) in &verdicts {
+    let (mut app_tries, mut app_equivalent) = (0, 0);
+    let mut app_refused: BTreeMap<String, usize> = BTreeMap::new();
+    for (f, _, as_app) in &verdicts {
+        for (svc, v) in as_app {
+            app_tries += 1;
+            match v {
+                Verdict::Equivalent { .. } => app_equivalent += 1,
+                Verdict::Differs(d) => {
+                    bad.push(format!("{f} --app {svc}:\n    {}", d.join("\n    ")))
+                }
+                Verdict::Refused(why)
+                | Verdict::ConfigFails(why)
+                | Verdict::ComposeRejects(why) => {
+                    // `FILE: services.NAME[.KEY]: why` → `services.*[.KEY]: why`
+                    let why = why.lines().next().unwrap_or_default();
+                    let why = why
+                        .split(" (nothing was written)")
+                        .next()
+                        .unwrap_or_default();
+                    let mut words: Vec<String> = why.split(": ").map(str::to_string).collect();
+                    if words.len() > 2 {
+                        words.remove(0);
+                        let mut parts: Vec<&str> = words[0].split('.').collect();
+                        if parts.len() >= 2 && parts[0] == "services" {
+                            parts[1] = "*";
+                        }
+                        words[0] = parts.join(".");
+                    }
+                    let mut reason = words.join(": ");
+                    if let Some(i) = reason.find(", expected") {
+                        reason.truncate(i);
+                    }
+                    *app_refused.entry(reason).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (f, v, _) in &verdicts {
         match v {
             Verdict::ComposeRejects(_) => continue,
             Verdict::Refused(why) => {
@@ -395,6 +457,12 @@ fn corpus_imports_are_equivalent_for_compose_v2() {
         "of {} corpus compose files, compose v2 accepts {accepted}: converted {converted}, equivalent {equivalent}, refused {n_refused}",
         files.len()
     );
+    eprintln!(
+        "as the app (--app, each service that builds): {app_tries} tried, {app_equivalent} equivalent, refused:"
+    );
+    for (why, n) in &app_refused {
+        eprintln!("  {n} {why}");
+    }
     for (key, fs) in &refused {
         eprintln!("  refused for {key} ({}):", fs.len());
         for f in fs {
