@@ -529,3 +529,171 @@ fn the_reference_project_imports_equivalently() {
         ]
     );
 }
+
+/// The "done when" end to end, on the busybox fixture (no image can be
+/// pulled here): a reference-shaped compose file (an app built from `.`
+/// mounting the tree, a named volume, the nvm mount, env_file and
+/// environment, a dev script, a database, a docs service, a profiled
+/// update service), one `init --from-compose`, then `devctl start` runs
+/// the same services but the profiled one, with the same mounts and
+/// environment, and the app's server answers (start's readiness wait).
+#[test]
+fn the_reference_shape_starts_with_the_same_services_mounts_and_environment() {
+    use crate::e2e_support::{docker_out, engine_ready, free_port, DOCKERFILE, FIXTURE};
+    if !engine_ready() {
+        return;
+    }
+    let name = format!("imp{}", std::process::id());
+    let port = free_port();
+    let compose = format!(
+        r#"name: {name}
+services:
+  db:
+    image: {FIXTURE}
+    command: [sleep, "3600"]
+    environment:
+      - POSTGRES_PASSWORD=${{DB_PASSWORD:-postgres}}
+    volumes:
+      - ./database_dumps:/app/database_dumps
+  web:
+    build: .
+    env_file:
+      - .env
+    environment:
+      - DJANGO_SETTINGS_MODULE=config.settings.dev
+      - DATABASE_HOST=db
+    volumes:
+      - ./:/app
+      - media:/media
+      - ~/.nvm:/home/app/.nvm
+    depends_on:
+      - db
+    ports:
+      - {port}:{port}
+    command: sh /app/bash/run-dev.sh
+    init: true
+  docs:
+    image: {FIXTURE}
+    command: [sleep, "3600"]
+    volumes:
+      - .:/docs
+  npm_update:
+    build:
+      context: .
+      dockerfile: Dockerfile
+    command: [sleep, "3600"]
+    volumes:
+      - ./:/app
+    profiles:
+      - update
+volumes:
+  media:
+"#
+    );
+    let run_dev = format!(
+        "#!/bin/sh\nset -e\nif [ \"$AUTO_START_SERVER\" = \"true\" ]; then\n  echo migrate\n  exec sh /app/bin/runserver {port}\nelse\n  tail -f /dev/null\nfi\n"
+    );
+    let p = crate::support::Project::new()
+        .file("docker-compose.yml", &compose)
+        .file("bash/run-dev.sh", &run_dev)
+        .file("bin/runserver", "exec httpd -f -p \"$1\" -h /app\n")
+        .file("Dockerfile", DOCKERFILE)
+        .file(".dockerignore", ".devctl\n")
+        .file("index.html", "hello\n")
+        .file("database_dumps/.keep", "")
+        .file(".env", "AUTO_START_SERVER=true\nDB_PASSWORD=pw-from-env\n");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".nvm")).unwrap();
+    let devctl = |args: &[&str]| {
+        let o = p
+            .devctl(args)
+            .env("HOME", home.path())
+            .env_remove("AUTO_START_SERVER")
+            .env_remove("DOCKER_HOST")
+            .command()
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "devctl {args:?}\n{out}\n{err}");
+        (out, err)
+    };
+    struct Down<'a>(&'a dyn Fn(&[&str]) -> (String, String), String);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (self.0)(&["down", "--volumes"])
+            }));
+            let _ = crate::e2e_support::docker(&["image", "rm", &format!("{}-web:dev", self.1)]);
+        }
+    }
+    let (_, notes) = devctl(&["init", "--from-compose"]);
+    assert!(
+        notes.contains("note: web: command `sh /app/bash/run-dev.sh` runs a dev script"),
+        "{notes}"
+    );
+    let _down = Down(&devctl, name.clone());
+    let (out, err) = devctl(&["start"]);
+    let url = format!("http://127.0.0.1:{port}/");
+    assert!(
+        out.contains(&url) || err.contains(&url),
+        "start names the app's URL:\n{out}\n{err}"
+    );
+    let running = docker_out(&[
+        "ps",
+        "--filter",
+        &format!("label=com.docker.compose.project={name}"),
+        "--format",
+        "{{.Label \"com.docker.compose.service\"}}",
+    ]);
+    let mut services: Vec<&str> = running.lines().collect();
+    services.sort();
+    assert_eq!(
+        services,
+        ["db", "docs", "web"],
+        "the profiled npm_update stays off"
+    );
+    let dir = p.path().canonicalize().unwrap();
+    let web = format!("{name}-web-1");
+    let mounts = docker_out(&[
+        "inspect",
+        &web,
+        "--format",
+        "{{range .Mounts}}{{.Type}} {{if eq .Type \"volume\"}}{{.Name}}{{else}}{{.Source}}{{end}} {{.Destination}}\n{{end}}",
+    ]);
+    let mut mounts: Vec<&str> = mounts.lines().filter(|l| !l.is_empty()).collect();
+    mounts.sort();
+    let nvm = home.path().canonicalize().unwrap().join(".nvm");
+    let mut want = [
+        format!("bind {} /app", dir.display()),
+        format!("bind {} /home/app/.nvm", nvm.display()),
+        format!("volume {name}_media /media"),
+    ];
+    want.sort();
+    assert_eq!(mounts, want.iter().map(String::as_str).collect::<Vec<_>>());
+    let env = docker_out(&[
+        "inspect",
+        &web,
+        "--format",
+        "{{range .Config.Env}}{{.}}\n{{end}}",
+    ]);
+    for kv in [
+        "DJANGO_SETTINGS_MODULE=config.settings.dev",
+        "DATABASE_HOST=db",
+        "AUTO_START_SERVER=true",
+    ] {
+        assert!(env.lines().any(|l| l == kv), "{kv} not in\n{env}");
+    }
+    let db_env = docker_out(&[
+        "inspect",
+        &format!("{name}-db-1"),
+        "--format",
+        "{{range .Config.Env}}{{.}}\n{{end}}",
+    ]);
+    assert!(
+        db_env.lines().any(|l| l == "POSTGRES_PASSWORD=pw-from-env"),
+        "{db_env}"
+    );
+    // `start` returned only once the app's server answered HTTP on its
+    // published port (its readiness rule): the dev script's server ran.
+}

@@ -1402,9 +1402,13 @@ fn classify(
     let words: Vec<&str> = p.split_whitespace().collect();
     if server.is_none()
         && !p.ends_with('&')
-        && words
-            .iter()
-            .any(|w| matches!(*w, "runserver" | "gunicorn" | "uvicorn" | "runserver_plus"))
+        && words.iter().any(|w| {
+            let base = w.rsplit('/').next().unwrap_or(w);
+            matches!(
+                base,
+                "runserver" | "gunicorn" | "uvicorn" | "runserver_plus"
+            )
+        })
     {
         *server = Some(p.to_string());
     } else if migrate.is_none() && !p.ends_with('&') && words.contains(&"migrate") {
