@@ -91,7 +91,7 @@ pub enum Command {
         #[arg(long = "from-compose", value_name = "FILE", num_args = 0.., conflicts_with = "template")]
         from_compose: Option<Vec<PathBuf>>,
         /// With --from-compose: the service that becomes [app]
-        #[arg(long, value_name = "NAME", requires = "from_compose")]
+        #[arg(long, value_name = "NAME", requires = "from_compose", value_hint = clap::ValueHint::Other)]
         app: Option<String>,
         /// With --from-compose: print the devctl.toml, write nothing
         #[arg(long, requires = "from_compose")]

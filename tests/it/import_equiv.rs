@@ -39,19 +39,16 @@ fn docker_compose_json(dir: &Path, file: &str, home: &Path) -> Result<Value, Str
         let real = std::env::var_os("HOME").unwrap_or_default();
         Path::new(&real).join(".docker").into_os_string()
     });
+    // every profile: the profiled services are compared too; no file:
+    // compose's default files (the override included)
+    let mut args = vec!["compose", "--profile", "*"];
+    if !file.is_empty() {
+        args.extend(["-f", file]);
+    }
+    args.extend(["config", "--format", "json"]);
     let out = Command::new("docker")
         .env("DOCKER_CONFIG", docker_config)
-        // every profile: the profiled services are compared too
-        .args([
-            "compose",
-            "--profile",
-            "*",
-            "-f",
-            file,
-            "config",
-            "--format",
-            "json",
-        ])
+        .args(&args)
         .current_dir(dir)
         .env("HOME", home)
         .env_remove("COMPOSE_PROJECT_NAME")
@@ -82,7 +79,8 @@ fn devctl(dir: &Path, home: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Imports `file` (in `dir`, the project directory) and compares.
+/// Imports `file` (in `dir`, the project directory; `""`: compose's
+/// default files there) and compares.
 pub(crate) fn check(dir: &Path, file: &str) -> Verdict {
     check_as(dir, file, None)
 }
@@ -106,7 +104,11 @@ pub(crate) fn check_as(dir: &Path, file: &str, app: Option<&str>) -> Verdict {
             let _ = std::fs::write(p, "");
         }
     }
-    let mut args = vec!["init", "--from-compose", file, "--force"];
+    let mut args = vec!["init", "--from-compose"];
+    if !file.is_empty() {
+        args.push(file);
+    }
+    args.push("--force");
     if let Some(a) = app {
         args.extend(["--app", a]);
     }
@@ -696,4 +698,24 @@ volumes:
     );
     // `start` returned only once the app's server answered HTTP on its
     // published port (its readiness rule): the dev script's server ran.
+}
+
+/// An override file merged as compose merges it: base + override, read by
+/// compose from its default names and by the import the same way.
+#[test]
+fn an_override_file_imports_equivalently() {
+    if !compose_v2_ready() {
+        return;
+    }
+    let (_t, dir) = project_with(
+        "compose.yaml",
+        "services:\n  web:\n    build: .\n    volumes: ['./:/app', 'data:/data']\n    command: [./serve]\n    init: true\n    environment: [A=1, B=2]\n    ports: ['127.0.0.1:8000:8000']\n    extra_hosts: ['h:1.2.3.4']\n    depends_on: [db]\n  db:\n    image: postgres:16\n    dns: 1.1.1.1\n    cap_add: [NET_ADMIN]\n    healthcheck: {test: [CMD, pg_isready], interval: 5s}\nvolumes:\n  data: {}\n",
+    );
+    std::fs::write(
+        dir.join("compose.override.yaml"),
+        "services:\n  web:\n    build: {target: dev}\n    command: [./serve, --reload]\n    environment: {B: '3', C: '4'}\n    volumes: ['other:/data']\n    extra_hosts: {h: 5.6.7.8, g: 9.9.9.9}\n    depends_on: {cache: {condition: service_started}}\n  db:\n    dns: [8.8.8.8]\n    cap_add: [NET_ADMIN, SYS_TIME]\n    healthcheck: {test: [CMD, 'true']}\n    ports: ['5432:5432']\n  cache:\n    image: redis:7\n    profiles: [cache]\nvolumes:\n  other: {}\n",
+    )
+    .unwrap();
+    let v = check(&dir, "");
+    assert!(matches!(v, Verdict::Equivalent { .. }), "{v:?}");
 }

@@ -6,7 +6,7 @@
 //! `command`, `entrypoint` and `healthcheck.test` are replaced;
 //! `environment`, `labels`, `annotations`, `sysctls`, `build.args` and
 //! `build.labels` merge by name (`K=V` lists and mappings alike);
-//! `extra_hosts` by host; `depends_on` and `networks` (a list is read as a
+//! `extra_hosts` appended without repeats (as `HOST=IP`); `depends_on` and `networks` (a list is read as a
 //! mapping) by name; `volumes` and `devices` by container path; `ports`,
 //! `expose`, `dns`, `dns_search`, `dns_opt`, `tmpfs`, `env_file`,
 //! `cap_add`, `cap_drop`, `security_opt`, `profiles`, `secrets` and
@@ -187,29 +187,39 @@ fn merge_by_name(base: &mut Value, over: &Value) {
     *base = Value::Mapping(m);
 }
 
+/// `extra_hosts` as compose-go merges it: both sides as `HOST=IP` entries,
+/// appended without repeating one (a host given two addresses keeps both).
 fn merge_extra_hosts(base: &mut Value, over: &Value) {
-    let hosts = |v: &Value| -> Mapping {
+    let entries = |v: &Value| -> Vec<Value> {
         match v {
-            Value::Mapping(m) => m.clone(),
-            Value::Sequence(s) => {
-                let mut m = Mapping::new();
-                for e in s.iter().filter_map(scalar_string) {
-                    let (h, ip) = e
-                        .split_once('=')
-                        .or_else(|| e.split_once(':'))
-                        .unwrap_or((e.as_str(), ""));
-                    m.insert(Value::String(h.into()), Value::String(ip.into()));
-                }
-                m
-            }
-            _ => Mapping::new(),
+            Value::Mapping(m) => m
+                .iter()
+                .map(|(h, ip)| {
+                    Value::String(format!(
+                        "{}={}",
+                        scalar_string(h).unwrap_or_default(),
+                        scalar_string(ip).unwrap_or_default()
+                    ))
+                })
+                .collect(),
+            Value::Sequence(s) => s
+                .iter()
+                .filter_map(scalar_string)
+                .map(|e| match e.split_once([':', '=']) {
+                    Some((h, ip)) => Value::String(format!("{h}={ip}")),
+                    None => Value::String(e),
+                })
+                .collect(),
+            _ => Vec::new(),
         }
     };
-    let mut m = hosts(base);
-    for (k, v) in hosts(over) {
-        m.insert(k, v);
+    let mut b = entries(base);
+    for e in entries(over) {
+        if !b.contains(&e) {
+            b.push(e);
+        }
     }
-    *base = Value::Mapping(m);
+    *base = Value::Sequence(b);
 }
 
 /// A list of names as a mapping of empty entries.
@@ -310,6 +320,18 @@ mod tests {
         );
         let want = yaml(
             "services:\n  web:\n    build: {context: ., target: dev}\n    command: [b]\n    environment: {A: '1', B: 3, C: null}\n    ports: ['8000:8000', '9000:9000']\n    volumes: ['./:/app', 'other:/data']\n    depends_on: {db: null, cache: {condition: service_started}}\n  db:\n    image: p\n  cache:\n    image: r\nvolumes:\n  other: {}\n",
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn long_and_short_volumes_merge_by_target_and_lists_do_not_repeat() {
+        let got = merged(
+            "services:\n  a:\n    volumes: [{type: bind, source: ./x, target: /x}, 'v:/v']\n    dns: 1.1.1.1\n    cap_add: [NET_ADMIN]\n    extra_hosts: ['h:1.2.3.4']\n    healthcheck: {test: [CMD, a], interval: 5s}\n",
+            "services:\n  a:\n    volumes: ['./y:/x:ro']\n    dns: [8.8.8.8]\n    cap_add: [NET_ADMIN, SYS_TIME]\n    extra_hosts: {h: 5.6.7.8, g: 9.9.9.9}\n    healthcheck: {test: [CMD, b]}\n",
+        );
+        let want = yaml(
+            "services:\n  a:\n    volumes: ['./y:/x:ro', 'v:/v']\n    dns: [1.1.1.1, 8.8.8.8]\n    cap_add: [NET_ADMIN, SYS_TIME]\n    extra_hosts: [h=1.2.3.4, h=5.6.7.8, g=9.9.9.9]\n    healthcheck: {test: [CMD, b], interval: 5s}\n",
         );
         assert_eq!(got, want);
     }
