@@ -87,6 +87,15 @@ pub enum Command {
         /// Overwrite files that already exist
         #[arg(long)]
         force: bool,
+        /// Convert compose files into devctl.toml (none named: the files compose reads here, override included)
+        #[arg(long = "from-compose", value_name = "FILE", num_args = 0.., conflicts_with = "template")]
+        from_compose: Option<Vec<PathBuf>>,
+        /// With --from-compose: the service that becomes [app]
+        #[arg(long, value_name = "NAME", requires = "from_compose", value_hint = clap::ValueHint::Other)]
+        app: Option<String>,
+        /// With --from-compose: print the devctl.toml, write nothing
+        #[arg(long, requires = "from_compose")]
+        dry_run: bool,
     },
     /// Lint Dockerfiles: hadolint's DL rules, BuildKit's checks, devctl's DC rules
     #[command(name = "lint-dockerfile")]
@@ -347,13 +356,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             false,
         ),
         Command::Tasks { json, names } => crate::commands::task::list(session, json, names),
-        Command::Init { template, force } => {
+        Command::Init {
+            template,
+            force,
+            from_compose,
+            app,
+            dry_run,
+        } => {
             let dir = cli
                 .global
                 .project_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("."));
-            crate::commands::init::run(&dir, template, force, cli.global.quiet)?;
+            match from_compose {
+                Some(files) => crate::commands::init::run_from_compose(
+                    &dir,
+                    &crate::commands::init::FromCompose {
+                        files: &files,
+                        app: app.as_deref(),
+                        dry_run,
+                        force,
+                        quiet: cli.global.quiet,
+                    },
+                )?,
+                None => crate::commands::init::run(&dir, template, force, cli.global.quiet)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {

@@ -334,6 +334,151 @@ fn apply(dir: &Path, action: Action, gitignore_existed: bool) -> Result<Outcome>
     })
 }
 
+/// `devctl init --from-compose [FILE…] [--app NAME] [--dry-run]`: the
+/// compose files (default: those compose reads in `dir`) become
+/// devctl.toml (issue 18). Nothing is written unless the whole import
+/// succeeds; devctl.toml is replaced only with `--force`. The notes (what
+/// devctl does differently on purpose) go to stderr, so `--dry-run`'s
+/// stdout is the file alone.
+pub fn run_from_compose(dir: &Path, opts: &FromCompose<'_>) -> Result<()> {
+    use devctl_project::import::{self, NoteKind, Source};
+    if !dir.is_dir() {
+        return Err(usage(format!(
+            "{} is not a directory: pass the project directory to -C",
+            dir.display()
+        )));
+    }
+    let names: Vec<PathBuf> = if opts.files.is_empty() {
+        let found = import::default_files(&|f| dir.join(f).is_file());
+        if found.is_empty() {
+            return Err(usage(format!(
+                "no compose file in {} ({}): name one, e.g. `devctl init --from-compose docker-compose.yml`",
+                dir.display(),
+                import::DEFAULT_FILES.join(", ")
+            )));
+        }
+        found.into_iter().map(PathBuf::from).collect()
+    } else {
+        opts.files.to_vec()
+    };
+    // compose resolves relative paths against the first file's directory;
+    // devctl.toml's are relative to the project directory: they must be one.
+    let abs_dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    let first = dir.join(&names[0]);
+    let first_dir = first
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    if first_dir.as_deref().is_some_and(|d| d != abs_dir) {
+        return Err(usage(format!(
+            "{} is not in the project directory {}: compose reads its paths relative to the first file's directory; run devctl init there (-C DIR)",
+            names[0].display(),
+            dir.display()
+        )));
+    }
+    let mut texts = Vec::new();
+    for n in &names {
+        let path = dir.join(n);
+        let bytes =
+            fs::read(&path).map_err(|e| usage(format!("cannot read {}: {e}", n.display())))?;
+        let text = devctl_text::decode(&bytes)
+            .map_err(|e| {
+                usage(format!(
+                    "{}:{}:{}: {}: a compose file is UTF-8 text",
+                    n.display(),
+                    e.line,
+                    e.col,
+                    e.what
+                ))
+            })?
+            .to_string();
+        texts.push((n.display().to_string(), text));
+    }
+    let sources: Vec<Source<'_>> = texts
+        .iter()
+        .map(|(name, text)| Source { name, text })
+        .collect();
+    let read = |rel: &str| -> Option<String> {
+        let p = dir.join(rel);
+        let meta = fs::metadata(&p).ok()?;
+        if !meta.is_file() || meta.len() > 1 << 20 {
+            return None;
+        }
+        fs::read_to_string(p).ok()
+    };
+    let imported = import::import(&sources, &import::Options { app: opts.app }, &read)
+        .map_err(|e| usage(format!("{e} (nothing was written)")))?;
+
+    let from = texts
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if opts.dry_run {
+        crate::out::print(&imported.toml)?;
+    } else {
+        let target = dir.join(devctl_project::CONFIG_FILE);
+        let existed = fs::symlink_metadata(&target).is_ok();
+        if existed && !opts.force {
+            return Err(usage(format!(
+                "{} exists: --force replaces it (--dry-run prints the import)",
+                devctl_project::CONFIG_FILE
+            )));
+        }
+        let gitignore_path = dir.join(".gitignore");
+        let gitignore = match fs::read_to_string(&gitignore_path) {
+            Ok(s) => Some(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading {}", gitignore_path.display()))
+            }
+        };
+        if !write_atomic(&target, imported.toml.as_bytes(), 0o644, opts.force)? {
+            return Err(usage(format!(
+                "{} appeared meanwhile: --force replaces it",
+                devctl_project::CONFIG_FILE
+            )));
+        }
+        let what = match &imported.app {
+            Some(a) => format!("the app is service `{a}`"),
+            None => "no service builds from . and mounts the tree: no [app]".to_string(),
+        };
+        let verb = if existed { "replaced" } else { "wrote" };
+        crate::outln!("{verb} devctl.toml from {from} ({what})")?;
+        let action = match gitignore_update(gitignore.as_deref()) {
+            Some((contents, added)) => Action::Gitignore { contents, added },
+            None => Action::GitignoreOk,
+        };
+        let outcome = apply(dir, action, gitignore.is_some())?;
+        crate::outln!("{outcome}")?;
+    }
+    for n in &imported.notes {
+        match n.kind {
+            NoteKind::Change => crate::errln!("note: {n}"),
+            NoteKind::Warning => crate::errln!("warning: {n}"),
+        }
+    }
+    if !opts.dry_run && !opts.quiet {
+        crate::outln!(
+            "next: devctl config (the generated compose file), then devctl build && devctl start"
+        )?;
+    }
+    Ok(())
+}
+
+/// `init --from-compose`'s settings.
+#[derive(Debug, Clone, Default)]
+pub struct FromCompose<'a> {
+    /// The files named (empty: compose's default files).
+    pub files: &'a [PathBuf],
+    pub app: Option<&'a str>,
+    pub dry_run: bool,
+    pub force: bool,
+    pub quiet: bool,
+}
+
 /// Write `path` atomically: a temp file in the same directory, synced, then
 /// renamed over `path` (`replace`) or hard-linked to it, which fails when
 /// `path` exists (`!replace`; returns false then). Parent dirs are created.

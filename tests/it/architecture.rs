@@ -79,6 +79,8 @@ const PURE: &[&str] = &[
     "crates/project/src/build_args.rs",
     "crates/project/src/generate.rs",
     "crates/project/src/env.rs",
+    "crates/project/src/import.rs",
+    "crates/project/src/import/",
     "crates/engine/src/plan.rs",
     "src/watch/sched.rs",
     "src/watch/filter.rs",

@@ -18,6 +18,8 @@ mod e2e_support;
 mod engine_e2e;
 mod faults;
 mod guards_e2e;
+mod import_cli;
+mod import_equiv;
 mod init_cli;
 mod lint_cli;
 mod lint_vs_hadolint;

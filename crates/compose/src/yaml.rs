@@ -84,7 +84,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> anyhow::Result<T> {
 }
 
 /// A YAML value (the keys devctl does not model are kept as these).
-pub use yaml_serde::Value;
+pub use yaml_serde::{Mapping, Value};
 
 /// Compose interpolation of a generated file: `$$` → `$` in every string.
 fn unescape(v: &mut Value) {
@@ -276,6 +276,32 @@ fn string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Parses a compose file as a user wrote it, into a YAML value: anchors
+/// resolved and `<<` merge keys applied (as compose reads them), nothing
+/// interpolated (`${VAR}` and `$$` stay as written). Errors carry their
+/// position.
+pub fn value_with_merges(text: &str) -> Result<Value, Located> {
+    let locate = |e: yaml_serde::Error| {
+        let msg = e.to_string();
+        let message = match msg.find(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        let (line, column) = e
+            .location()
+            .map(|loc| (loc.line(), loc.column()))
+            .unwrap_or((1, 1));
+        Located {
+            message,
+            line,
+            column,
+        }
+    };
+    let mut v: Value = yaml_serde::from_str(text).map_err(locate)?;
+    v.apply_merge().map_err(locate)?;
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -632,8 +632,18 @@ pub fn generate(input: &Input<'_>) -> Generated {
             external: v.external,
             ..Volume::default()
         };
+        // A bind-backed local volume (`type: none`, `o: bind`): compose
+        // resolves a relative `device` against the project directory, so
+        // devctl writes it absolute (the generated file lives in .devctl/).
+        let bind_backed = v.driver_opts.get("type").is_some_and(|t| t == "none");
         for (k, val) in &v.driver_opts {
-            out.driver_opts.insert(k.clone(), escape(val));
+            let val = if k == "device" && bind_backed && !val.starts_with('/') {
+                // empty (an unset variable) is the project directory too
+                g.host_path(if val.is_empty() { "." } else { val })
+            } else {
+                val.clone()
+            };
+            out.driver_opts.insert(k.clone(), escape(&val));
         }
         for (k, val) in &v.labels.0 {
             out.labels
@@ -747,6 +757,19 @@ PYTHON_IMAGE = "python:3.12-slim"
             c[2],
             "trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $$!; done"
         );
+    }
+
+    #[test]
+    fn a_bind_backed_volume_device_is_made_absolute_as_compose_does() {
+        let g = gen_with(
+            "[volumes.a]\ndriver_opts = { type = \"none\", o = \"bind\", device = \"./data\" }\n[volumes.b]\ndriver_opts = { type = \"nfs\", device = \":/x\" }\n",
+            false,
+            1000,
+        );
+        let a = g.doc.volumes.get("a").unwrap().as_ref().unwrap();
+        assert_eq!(a.driver_opts["device"], "/src/demo/data");
+        let b = g.doc.volumes.get("b").unwrap().as_ref().unwrap();
+        assert_eq!(b.driver_opts["device"], ":/x");
     }
 
     #[test]

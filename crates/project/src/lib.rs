@@ -10,6 +10,7 @@ pub mod extends;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod hostpath;
+pub mod import;
 pub mod interp;
 pub mod load;
 pub mod model;
