@@ -722,9 +722,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     if let Some(p) = &svc.platform {
         b = b.platform(p);
     }
-    let mut labels = build.labels.clone();
-    labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
-    labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
+    let labels = image_labels(svc, build);
     let mut b = b.labels(&labels);
     let kit = match builder(eng, opts.legacy_asked).await {
         Ok(()) => {
@@ -958,10 +956,7 @@ async fn solve_with_secrets(
     for (k, v) in &build.args {
         fo = fo.buildarg(k, v);
     }
-    let mut labels = build.labels.clone();
-    labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
-    labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
-    for (k, v) in &labels {
+    for (k, v) in &image_labels(svc, build) {
         fo = fo.label(k, v);
     }
     if let Some(p) = &svc.platform {
@@ -1049,6 +1044,15 @@ fn unreadable_error(svc: &ServicePlan, build: &BuildPlan, u: &Unreadable) -> any
         build.context.display(),
         ignore_path(build).display()
     ))
+}
+
+/// The built image's labels: `build.labels` and compose's project and
+/// service labels (both builders).
+fn image_labels(svc: &ServicePlan, build: &BuildPlan) -> HashMap<String, String> {
+    let mut labels = build.labels.clone();
+    labels.insert("com.docker.compose.project".to_string(), svc_project(svc));
+    labels.insert("com.docker.compose.service".to_string(), svc.name.clone());
+    labels
 }
 
 fn svc_project(svc: &ServicePlan) -> String {
