@@ -206,3 +206,123 @@ USER app
         std::panic::resume_unwind(e);
     }
 }
+
+/// A one-file HTTP server on 127.0.0.1 for `ADD --checksum`: serves `body`
+/// to every request (with a Last-Modified) until the test ends.
+fn serve_once_per_request(body: &'static [u8]) -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = c.read(&mut buf);
+            let _ = write!(
+                c,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nLast-Modified: Tue, 15 Nov 1994 08:12:31 GMT\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = c.write_all(body);
+        }
+    });
+    port
+}
+
+/// Heredocs, `COPY --link` and `ADD --checksum` build on Engine 20.10,
+/// whose built-in frontend (Dockerfile 1.2) parses none of them and no
+/// `# syntax=` frontend image may be pulled: devctl lowers them to what it
+/// parses, with the same result, and says so.
+#[test]
+fn heredocs_link_and_checksum_build_on_the_engines_built_in_frontend() {
+    if !engine_ready() {
+        return;
+    }
+    let t = TestProject::new("lower", "", "");
+    let port = serve_once_per_request(b"payload-bytes\n");
+    // sha256 of "payload-bytes\n"
+    let sum = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(b"payload-bytes\n");
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let dockerfile = format!(
+        "\
+# syntax=docker/dockerfile:1.7
+FROM devctl-fixture/busybox:1 AS app
+ARG APP_UID=1000
+ARG APP_GID=1000
+RUN <<EOF
+echo plain-heredoc-ran
+echo second-line-ran
+EOF
+RUN <<EOF
+#!/bin/sh
+echo shebang-ran-as $0
+EOF
+RUN cat <<A >/a.txt && cat <<'B' >/b.txt
+a-body
+A
+b-body $HOME
+B
+COPY --link <<'EOF' /etc/greeting
+hello $HOME
+EOF
+COPY --link index.html /srv/linked.html
+ADD --checksum=sha256:{sum} http://127.0.0.1:{port}/dl/tool.txt /opt/
+RUN cat /a.txt /b.txt /etc/greeting /srv/linked.html /opt/tool.txt && stat -c 'mode=%a' /opt/tool.txt
+USER app
+"
+    );
+    t.write("Dockerfile", &dockerfile);
+    let (_, err) = t.ok(&["build", "--no-cache"]);
+    for seen in [
+        "plain-heredoc-ran",
+        "second-line-ran",
+        "shebang-ran-as /dev/pipes/EOF",
+        "a-body",
+        "b-body $HOME",
+        "hello $HOME",
+        "hello\n",
+        "payload-bytes",
+        "mode=600",
+    ] {
+        let line_end = seen.trim_end_matches('\n');
+        assert!(
+            err.lines().any(|l| l.ends_with(line_end)),
+            "{seen:?} not in:\n{err}"
+        );
+    }
+    assert!(
+        err.contains("devctl lowers what it cannot parse")
+            && err.contains("Dockerfile:1: `# syntax=docker/dockerfile` removed")
+            && err.contains("Dockerfile:22: ADD --checksum"),
+        "{err}"
+    );
+    // nothing changed: no build, no download
+    let (_, err) = t.ok(&["build"]);
+    assert!(err.contains("Up to date"), "{err}");
+
+    // a download that is not what the Dockerfile names is not built
+    let bad = dockerfile.replace(&sum, &"0".repeat(64));
+    t.write("Dockerfile", &bad);
+    let (_, err) = t.code(&["build"], 1);
+    assert!(
+        err.contains("Dockerfile:22: ADD --checksum: http://127.0.0.1:")
+            && err.contains(&format!(
+                "has sha256:{sum}, not the sha256:{}",
+                "0".repeat(64)
+            )),
+        "{err}"
+    );
+    // an expanding COPY heredoc needs the stage's variables: a usage error
+    // naming the line, with the fix
+    t.write(
+        "Dockerfile",
+        "FROM devctl-fixture/busybox:1 AS app\nARG V=1\nCOPY <<EOF /v\nv=$V\nEOF\nUSER app\n",
+    );
+    let (_, err) = t.code(&["build"], 2);
+    assert!(
+        err.contains("Dockerfile:3: COPY <<EOF: its body has `$`") && err.contains("<<\"EOF\""),
+        "{err}"
+    );
+}

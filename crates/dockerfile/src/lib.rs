@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod bases;
 pub mod dump;
+pub mod lower;
 pub mod parser;
 
 pub use ast::*;

@@ -447,30 +447,45 @@ impl Write for ChanWriter {
 /// permission bits and mtimes kept, owner 0:0 without names, symlinks
 /// stored as links.
 pub fn write_tar(context: &Path, entries: &[String], w: impl Write) -> Result<()> {
-    write_tar_with(context, entries, None, w)
+    write_tar_with(context, entries, &[], w)
 }
 
-/// [`write_tar`] plus one file given by its contents (an inline Dockerfile).
+/// A file of the context given by its contents (an inline or lowered
+/// Dockerfile, a heredoc's body, a checked download); it replaces a file of
+/// the same name.
+#[derive(Debug, Clone)]
+pub struct ExtraFile {
+    pub name: String,
+    pub data: Vec<u8>,
+    pub mode: u32,
+    pub mtime: u64,
+}
+
+/// [`write_tar`] plus files given by their contents. Nothing of the context
+/// under [`devctl_dockerfile::lower::LOWERED_DIR`] is sent when extras are.
 pub fn write_tar_with(
     context: &Path,
     entries: &[String],
-    extra: Option<(&str, &[u8])>,
+    extras: &[ExtraFile],
     w: impl Write,
 ) -> Result<()> {
     let mut tb = tar::Builder::new(w);
-    if let Some((name, bytes)) = extra {
+    for x in extras {
         let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(0);
+        h.set_size(x.data.len() as u64);
+        h.set_mode(x.mode);
+        h.set_mtime(x.mtime);
         h.set_entry_type(tar::EntryType::Regular);
-        tb.append_data(&mut h, name, bytes)
+        tb.append_data(&mut h, &x.name, x.data.as_slice())
             .context("sending the build context")?;
     }
-    for rel in entries
-        .iter()
-        .filter(|r| extra.is_none_or(|(n, _)| n != r.as_str()))
-    {
+    let lowered = devctl_dockerfile::lower::LOWERED_DIR;
+    let shadowed = |r: &str| {
+        extras.iter().any(|x| x.name == r)
+            || (extras.iter().any(|x| x.name.starts_with(lowered))
+                && (r == lowered || r.starts_with(&format!("{lowered}/"))))
+    };
+    for rel in entries.iter().filter(|r| !shadowed(r)) {
         let abs = context.join(rel);
         let add = |tb: &mut tar::Builder<_>| -> std::io::Result<()> {
             let meta = std::fs::symlink_metadata(&abs)?;
@@ -630,6 +645,8 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         None => None,
     };
     let stamp_entries = entries.clone();
+    let kit = builder(eng, opts.legacy_asked).await;
+    let (dockerfile, extras) = sent_dockerfile(svc, build, kit.as_ref().ok(), &opts).await?;
 
     if !build.secrets.is_empty() || build.ssh {
         let what = if build.secrets.is_empty() {
@@ -637,7 +654,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         } else {
             "build secrets".to_string()
         };
-        if let Err(why) = builder(eng, opts.legacy_asked).await {
+        if let Err(why) = &kit {
             bail!(
                 "service {} has {what}, which only BuildKit can mount, and {why}: use a Docker Engine with BuildKit (API 1.39+, not Podman) and leave DOCKER_BUILDKIT unset",
                 svc.name
@@ -659,7 +676,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             Progress::Tty => Some(devctl_out::Spinner::new(&svc.name)),
             _ => None,
         };
-        let res = solve_with_secrets(eng, svc, build, &entries, &opts).await;
+        let sent = Sent {
+            entries: &entries,
+            dockerfile: &dockerfile,
+            extras: &extras,
+        };
+        let res = solve_with_secrets(eng, svc, build, sent, &opts).await;
         if let Some(pb) = &bar {
             pb.finish_and_clear();
         }
@@ -687,18 +709,13 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let context = build.context.clone();
-    let inline = build.inline.clone();
+    let tar_extras = extras;
     let tar_thread = std::thread::spawn(move || -> Result<()> {
         let w = ChanWriter {
             tx,
             buf: Vec::with_capacity(CHUNK),
         };
-        write_tar_with(
-            &context,
-            &entries,
-            inline.as_ref().map(|t| (INLINE_DOCKERFILE, t.as_bytes())),
-            w,
-        )
+        write_tar_with(&context, &entries, &tar_extras, w)
     });
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
@@ -707,7 +724,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // writes APP_UID/APP_GID there (see devctl_project::generate).
     let args: HashMap<String, String> = build.args.clone().into_iter().collect();
     let mut b = BuildImageOptionsBuilder::default()
-        .dockerfile(&build.dockerfile)
+        .dockerfile(&dockerfile)
         .t(&svc.image)
         .rm(true)
         .forcerm(true)
@@ -724,8 +741,8 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     }
     let labels = image_labels(svc, build);
     let mut b = b.labels(&labels);
-    let kit = match builder(eng, opts.legacy_asked).await {
-        Ok(()) => {
+    let kit = match kit {
+        Ok(_) => {
             b = b
                 .version(bollard::query_parameters::BuilderVersion::BuilderBuildKit)
                 .session(&session_id());
@@ -932,22 +949,14 @@ async fn solve_with_secrets(
     eng: &Engine,
     svc: &ServicePlan,
     build: &BuildPlan,
-    entries: &[String],
+    sent: Sent<'_>,
     opts: &BuildOptions,
 ) -> Result<()> {
     use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput, SecretSource};
     let mut tar = Vec::new();
-    write_tar_with(
-        &build.context,
-        entries,
-        build
-            .inline
-            .as_ref()
-            .map(|t| (INLINE_DOCKERFILE, t.as_bytes())),
-        &mut tar,
-    )?;
+    write_tar_with(&build.context, sent.entries, sent.extras, &mut tar)?;
     let mut fo = ImageBuildFrontendOptions::builder()
-        .dockerfile(Path::new(&build.dockerfile))
+        .dockerfile(Path::new(sent.dockerfile))
         .pull(opts.pull)
         .nocache(opts.no_cache);
     if let Some(t) = &build.target {
@@ -1418,7 +1427,7 @@ mod private_tests {
 /// BuildKit is the default where the engine has it: Docker's API 1.39 and
 /// later, not Podman's (no `/session`); `DOCKER_BUILDKIT=0` asks for the
 /// legacy builder, as it does for docker and compose.
-pub async fn builder(eng: &Engine, legacy_asked: bool) -> std::result::Result<(), String> {
+pub async fn builder(eng: &Engine, legacy_asked: bool) -> std::result::Result<Kit, String> {
     if legacy_asked {
         return Err("DOCKER_BUILDKIT=0 asks for it".to_string());
     }
@@ -1443,7 +1452,169 @@ pub async fn builder(eng: &Engine, legacy_asked: bool) -> std::result::Result<()
     if minor < 39 {
         return Err(format!("the engine's API {api} is older than 1.39"));
     }
-    Ok(())
+    // Docker Engine 23.0 is the first whose built-in frontend is Dockerfile
+    // 1.4+ (heredocs, --link, --checksum); 20.10 has 1.2.
+    let major = v
+        .version
+        .as_deref()
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    Ok(Kit {
+        lower_syntax: major < 23,
+    })
+}
+
+/// What the engine's BuildKit is.
+#[derive(Debug, Clone, Copy)]
+pub struct Kit {
+    /// Its built-in Dockerfile frontend is older than 1.4: devctl lowers
+    /// newer syntax (`devctl_dockerfile::lower`) rather than have a frontend
+    /// image pulled.
+    pub lower_syntax: bool,
+}
+
+/// What a build sends: the context's files, the Dockerfile's name in it,
+/// and files given by their contents.
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    entries: &'a [String],
+    dockerfile: &'a str,
+    extras: &'a [ExtraFile],
+}
+
+/// The Dockerfile a build sends (its name in the context) and the files
+/// that go with it: the inline Dockerfile, or the lowered one with its
+/// heredoc files and checked downloads.
+async fn sent_dockerfile(
+    svc: &ServicePlan,
+    build: &BuildPlan,
+    kit: Option<&Kit>,
+    opts: &BuildOptions,
+) -> Result<(String, Vec<ExtraFile>)> {
+    use devctl_dockerfile::lower;
+    let mut extras = Vec::new();
+    if let Some(t) = &build.inline {
+        extras.push(ExtraFile {
+            name: INLINE_DOCKERFILE.to_string(),
+            data: t.as_bytes().to_vec(),
+            mode: 0o644,
+            mtime: 0,
+        });
+    }
+    let Some(_) = kit.filter(|k| k.lower_syntax) else {
+        return Ok((build.dockerfile.clone(), extras));
+    };
+    let text = match &build.inline {
+        Some(t) => t.clone(),
+        None => match std::fs::read_to_string(build.context.join(&build.dockerfile)) {
+            Ok(t) => t,
+            Err(_) => return Ok((build.dockerfile.clone(), extras)),
+        },
+    };
+    // A file that does not parse is the builder's to report.
+    let Ok(df) = devctl_dockerfile::parse(&text) else {
+        return Ok((build.dockerfile.clone(), extras));
+    };
+    if !lower::needs_lowering(&df) {
+        return Ok((build.dockerfile.clone(), extras));
+    }
+    let shown = match &build.inline {
+        Some(_) => format!("service {}'s inline Dockerfile", svc.name),
+        None => devctl_text::display_path(&build.context.join(&build.dockerfile), &opts.cwd),
+    };
+    let low = lower::lower(&text, &df).map_err(|e| {
+        crate::usage(format!(
+            "service {}: {shown}:{}: {}",
+            svc.name, e.line, e.message
+        ))
+    })?;
+    for f in &low.fetches {
+        let (data, mtime) = fetch_checked(f).await.map_err(|why| {
+            anyhow!(
+                "service {}: {shown}:{}: ADD --checksum: {why}",
+                svc.name,
+                f.line
+            )
+        })?;
+        extras.push(ExtraFile {
+            name: f.path.clone(),
+            data,
+            mode: 0o644,
+            mtime,
+        });
+    }
+    for f in low.files {
+        extras.push(ExtraFile {
+            name: f.path,
+            data: f.data,
+            mode: f.mode,
+            mtime: 0,
+        });
+    }
+    if opts.progress != Progress::Quiet {
+        devctl_out::errln!(
+            "{}: the engine's built-in Dockerfile frontend is older than 1.4; devctl lowers what it cannot parse:",
+            svc.name
+        );
+        for (line, what) in &low.changes {
+            devctl_out::errln!("{}:   {shown}:{line}: {what}", svc.name);
+        }
+    }
+    let name = format!("{}/Dockerfile", lower::LOWERED_DIR);
+    extras.push(ExtraFile {
+        name: name.clone(),
+        data: low.text.into_bytes(),
+        mode: 0o644,
+        mtime: 0,
+    });
+    Ok((name, extras))
+}
+
+/// Downloads an `ADD --checksum` source on the host and checks its digest;
+/// the bytes and the Last-Modified time (as ADD keeps it).
+async fn fetch_checked(
+    f: &devctl_dockerfile::lower::Fetch,
+) -> std::result::Result<(Vec<u8>, u64), String> {
+    use sha2::Digest;
+    let url = f.url.clone();
+    let (data, mtime) = tokio::task::spawn_blocking(move || -> std::result::Result<_, String> {
+        let resp = ureq::get(&url)
+            .call()
+            .map_err(|e| format!("downloading {url}: {e}"))?;
+        let mtime = resp
+            .headers()
+            .get("last-modified")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| httpdate::parse_http_date(s).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let data = resp
+            .into_body()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .map_err(|e| format!("downloading {url}: {e}"))?;
+        Ok((data, mtime))
+    })
+    .await
+    .map_err(|e| format!("downloading {}: {e}", f.url))??;
+    let got = match f.algorithm.as_str() {
+        "sha384" => hex(&sha2::Sha384::digest(&data)),
+        "sha512" => hex(&sha2::Sha512::digest(&data)),
+        _ => hex(&sha2::Sha256::digest(&data)),
+    };
+    if got != f.hex {
+        return Err(format!(
+            "{} has {}:{got}, not the {}:{} the Dockerfile names; nothing was built",
+            f.url, f.algorithm, f.algorithm, f.hex
+        ));
+    }
+    Ok((data, mtime))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// A build session's id: unique per build.
