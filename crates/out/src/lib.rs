@@ -320,9 +320,12 @@ impl Writer {
 
 impl Write for Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        // Only the new bytes can hold a newline not yet emitted: scanning
+        // the whole buffer made a long line (one JSON report) quadratic.
+        let before = self.buf.len();
         self.buf.extend_from_slice(data);
-        if let Some(nl) = self.buf.iter().rposition(|&b| b == b'\n') {
-            self.emit(nl + 1)?;
+        if let Some(nl) = data.iter().rposition(|&b| b == b'\n') {
+            self.emit(before + nl + 1)?;
         }
         Ok(data.len())
     }
