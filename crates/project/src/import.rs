@@ -1,7 +1,8 @@
 //! `devctl init --from-compose`: compose files → devctl.toml (issue 18).
-//! Pure: the files' texts in, devctl.toml's text and the notes out; the
-//! one thing it may look at besides (the dev script an app's command
-//! names) comes through the `read` callback the caller passes.
+//! Pure: the files' texts in, devctl.toml's text and the notes out; what
+//! else it may look at (the dev script an app's command names, the files
+//! `extends.file` names, [`extends_file`]) comes through the `read`
+//! callback the caller passes.
 //!
 //! The files are read as compose reads them (anchors and `<<` merge keys,
 //! later files merged over earlier ones with compose's override rules,
@@ -144,7 +145,8 @@ const KEY_VALUE_KEYS: &[&str] = &["environment", "labels", "annotations", "sysct
 
 /// Imports `sources` (in compose's `-f` order). `read` returns the text of
 /// a file of the project by its path relative to the project directory
-/// (the dev script an app's command runs), or `None`.
+/// (the dev script an app's command runs, a file `extends.file` names),
+/// or `None`.
 pub fn import(
     sources: &[Source<'_>],
     opts: &Options<'_>,
