@@ -157,3 +157,121 @@ fn without_a_compose_file_it_says_which_it_looked_for() {
         .status(2)
         .run();
 }
+
+/// The files need not follow `--from-compose` directly: `--app`,
+/// `--dry-run` and `--force` go before or after them; with no file
+/// named, compose's default files are read.
+#[test]
+fn the_files_may_come_anywhere_among_the_flags() {
+    let p = Project::new()
+        .file("a.yml", BASE)
+        .file("b.yml", OVERRIDE)
+        .file("compose.yaml", BASE);
+    let both = TOML;
+    let base_only = TOML.replace("ports = [\"5432:5432\"]\n", "");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "init",
+                "--app",
+                "web",
+                "--from-compose",
+                "a.yml",
+                "b.yml",
+                "--dry-run",
+            ],
+            both,
+        ),
+        (
+            &[
+                "init",
+                "--from-compose",
+                "a.yml",
+                "b.yml",
+                "--app",
+                "web",
+                "--dry-run",
+            ],
+            both,
+        ),
+        (
+            &[
+                "init",
+                "--from-compose",
+                "a.yml",
+                "--app",
+                "web",
+                "--dry-run",
+            ],
+            &base_only,
+        ),
+        (
+            &["init", "--dry-run", "--from-compose", "a.yml"],
+            &base_only,
+        ),
+        (
+            &["init", "--dry-run", "--from-compose", "a.yml", "b.yml"],
+            both,
+        ),
+        // none named: compose's default files here
+        (&["init", "--from-compose", "--dry-run"], &base_only),
+        (
+            &["init", "--dry-run", "--app", "web", "--from-compose"],
+            &base_only,
+        ),
+    ];
+    for (args, want) in cases {
+        p.devctl(args)
+            .stdout(*want)
+            .stderr_contains("note: web: runs as `app`")
+            .run();
+    }
+    assert!(!p.path().join("devctl.toml").exists());
+    // and written: the summary names both files
+    p.devctl(&[
+        "init",
+        "--app",
+        "web",
+        "--from-compose",
+        "a.yml",
+        "b.yml",
+        "-q",
+    ])
+    .stdout(indoc! {"
+            wrote devctl.toml from a.yml + b.yml (the app is service `web`)
+            wrote .gitignore (ignores .devctl/, .env, devctl.local.toml)
+        "})
+    .stderr_contains("note: db: port 5432:5432 listened on every interface")
+    .run();
+    assert_eq!(
+        fs::read_to_string(p.path().join("devctl.toml")).unwrap(),
+        both
+    );
+}
+
+/// `extends: {file: …}`: the other file is read relative to the compose
+/// file's directory and its service merged in, so devctl.toml stands alone.
+#[test]
+fn extends_of_another_file_is_merged_in() {
+    let p = Project::new()
+        .file(
+            "compose.yaml",
+            "services:\n  db:\n    extends: {file: common/services.yml, service: pg}\n    environment: {POSTGRES_DB: shop}\n",
+        )
+        .file(
+            "common/services.yml",
+            "services:\n  pg:\n    image: postgres:16\n    environment: {POSTGRES_PASSWORD: dev}\n    volumes: ['./initdb:/docker-entrypoint-initdb.d:ro']\n",
+        );
+    p.devctl(&["init", "--from-compose", "--dry-run"])
+        .stdout(indoc! {r#"
+            [services.db]
+            image = "postgres:16"
+            environment = { POSTGRES_PASSWORD = "dev", POSTGRES_DB = "shop" }
+            volumes = ["./common/initdb:/docker-entrypoint-initdb.d:ro"]
+        "#})
+        .stderr(indoc! {"
+            note: db: extends service `pg` of common/services.yml: its keys are merged in as compose merges them (devctl.toml's `extends` names only a service of the same file); a later change to common/services.yml needs a new import
+            note: db: runs with `no-new-privileges` (setuid binaries cannot gain privileges; `no_new_privileges = false` turns it off)
+        "})
+        .run();
+}

@@ -368,6 +368,7 @@ mod tests {
             "db".into(),
             DependsOnEntry {
                 condition: Condition::ServiceHealthy,
+                ..DependsOnEntry::default()
             },
         ));
         svc.healthcheck = Some(Healthcheck {

@@ -308,6 +308,14 @@ impl Condition {
 pub struct DependsOnEntry {
     #[serde(default)]
     pub condition: Condition,
+    /// `false`: the dependency may be missing (not enabled by the active
+    /// profiles) or fail to start; the dependent starts anyway, with a
+    /// warning (compose's default is `true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    /// `true`: restarting the dependency restarts this service too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<bool>,
 }
 
 /// `depends_on`: a list of service names or a map of name → settings.

@@ -946,12 +946,36 @@ async fn remove(eng: &Engine, id: &str, timeout: Option<i64>) -> Result<()> {
 
 /// Waits until the dependencies of `svc` meet their `depends_on`
 /// conditions (healthy, completed successfully).
+/// A `required: false` dependency that does not meet its condition is a
+/// warning, as in compose.
 pub async fn wait_for_dependencies(eng: &Engine, plan: &Plan, svc: &ServicePlan) -> Result<()> {
     for (dep, cond) in &svc.depends_on {
         if *cond == Condition::ServiceStarted {
             continue;
         }
-        let Some(d) = plan.service(dep) else { continue };
+        let r = wait_for_dependency(eng, plan, svc, dep, *cond).await;
+        match r {
+            Err(e) if svc.optional_deps.contains(dep) => devctl_out::errln!(
+                "warning: service {}: its dependency {dep} (`required: false`) is not ready; starting it anyway: {e:#}",
+                svc.name
+            ),
+            r => r?,
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_dependency(
+    eng: &Engine,
+    plan: &Plan,
+    svc: &ServicePlan,
+    dep: &str,
+    cond: Condition,
+) -> Result<()> {
+    {
+        let Some(d) = plan.service(dep) else {
+            return Ok(());
+        };
         for n in 1..=d.replicas {
             let name = plan.container_name(dep, n);
             let t0 = Instant::now();
@@ -1080,6 +1104,7 @@ pub async fn stop(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<Stri
 pub async fn restart(eng: &Engine, plan: &Plan, only: &[String]) -> Result<Vec<String>> {
     let list = project_containers(eng, &plan.project).await?;
     let mut done = Vec::new();
+    let only = plan.restart_set(only);
     for svc in &plan.services {
         if !only.is_empty() && !only.contains(&svc.name) {
             continue;

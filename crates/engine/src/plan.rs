@@ -194,6 +194,12 @@ pub struct ServicePlan {
     pub build: Option<BuildPlan>,
     pub replicas: u32,
     pub depends_on: Vec<(String, Condition)>,
+    /// The dependencies written `required: false`: one not enabled by the
+    /// active profiles, or failing its condition, is a warning.
+    pub optional_deps: Vec<String>,
+    /// The dependencies written `restart: true`: restarting one restarts
+    /// this service too.
+    pub restart_with: Vec<String>,
     pub config_hash: String,
     /// What `config_hash` is the sha256 of: the service as compose v2's
     /// model marshals it ([`crate::compose_hash`]).
@@ -354,6 +360,23 @@ impl Plan {
         body
     }
 
+    /// The services `restart` restarts for `only`: those named, and (as
+    /// compose) every service whose `depends_on` says `restart: true` of
+    /// one restarted, transitively. Empty: all.
+    pub fn restart_set(&self, only: &[String]) -> Vec<String> {
+        let mut out = only.to_vec();
+        if out.is_empty() {
+            return out;
+        }
+        // dependency order: a dependent comes after what it depends on
+        for s in &self.services {
+            if !out.contains(&s.name) && s.restart_with.iter().any(|d| out.contains(d)) {
+                out.push(s.name.clone());
+            }
+        }
+        out
+    }
+
     /// The services a command starts or builds, as compose v2 selects
     /// them: a service with `profiles` is enabled only when one of them is
     /// in `profiles` (`*` enables all) or when it is named in `only`
@@ -379,7 +402,7 @@ impl Plan {
         for s in self.services.iter().filter(|s| enabled(s)) {
             for (d, _) in &s.depends_on {
                 match self.service(d) {
-                    Some(dep) if !enabled(dep) => {
+                    Some(dep) if !enabled(dep) && !s.optional_deps.contains(d) => {
                         return Err(format!(
                             "service {:?} depends on service {d:?}, which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {d} on the command line",
                             s.name,
@@ -402,7 +425,17 @@ impl Plan {
             };
             if !wanted.contains(&s) {
                 wanted.push(s);
-                stack.extend(svc.depends_on.iter().map(|(d, _)| d.clone()));
+                // a `required: false` dependency comes along only when its
+                // profiles are active
+                stack.extend(
+                    svc.depends_on
+                        .iter()
+                        .map(|(d, _)| d)
+                        .filter(|d| {
+                            !svc.optional_deps.contains(d) || self.service(d).is_some_and(&enabled)
+                        })
+                        .cloned(),
+                );
             }
         }
         Ok(self
@@ -1068,6 +1101,20 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                 depends_on.push((t.to_string(), Condition::ServiceStarted));
             }
         }
+        let optional_deps: Vec<String> = s
+            .depends_on
+            .0
+            .iter()
+            .filter(|(_, e)| e.required == Some(false))
+            .map(|(d, _)| d.clone())
+            .collect();
+        let restart_with: Vec<String> = s
+            .depends_on
+            .0
+            .iter()
+            .filter(|(_, e)| e.restart == Some(true))
+            .map(|(d, _)| d.clone())
+            .collect();
         for (d, _) in &depends_on {
             if !doc.services.contains_key(d) {
                 return Err(e("depends_on", format!("no service named {d:?}")));
@@ -1285,7 +1332,7 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         if !depends_on.is_empty() {
             let mut d: Vec<String> = depends_on
                 .iter()
-                .map(|(n, c)| format!("{n}:{}:false", c.as_str()))
+                .map(|(n, c)| format!("{n}:{}:{}", c.as_str(), restart_with.contains(n)))
                 .collect();
             d.sort();
             labels.insert(LABEL_DEPENDS_ON.into(), d.join(","));
@@ -1629,6 +1676,8 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             build,
             replicas,
             depends_on,
+            optional_deps,
+            restart_with,
             config_hash,
             hash_json,
             content_hash,
@@ -2037,6 +2086,37 @@ services:
             names(p.select(&strs(&["docs", "web"]), &[])),
             ["docs", "web"]
         );
+    }
+
+    #[test]
+    fn a_dependency_not_required_may_be_disabled_and_restart_follows_it() {
+        let text = format!(
+            "{PROFILED}  web:\n    image: x\n    depends_on:\n      docs: {{condition: service_started, required: false}}\n      db: {{condition: service_started, restart: true}}\n  worker:\n    image: x\n    depends_on:\n      web: {{condition: service_started, restart: true}}\n"
+        );
+        let p = mk(&text).unwrap();
+        // `required: false`: docs disabled is no error, and it is not
+        // brought along when web is named
+        assert!(names(p.select(&[], &[])).contains(&"web".to_string()));
+        assert_eq!(names(p.select(&strs(&["web"]), &[])), ["db", "web"]);
+        // active, it is started with web
+        assert_eq!(
+            names(p.select(&strs(&["web"]), &strs(&["docs"]))),
+            ["db", "docs", "web"]
+        );
+        let web = p.service("web").unwrap();
+        assert_eq!(web.optional_deps, ["docs"]);
+        assert_eq!(web.restart_with, ["db"]);
+        // compose's label: name:condition:restart
+        assert_eq!(
+            web.body.labels.as_ref().unwrap()[LABEL_DEPENDS_ON],
+            "db:service_started:true,docs:service_started:false"
+        );
+        // restarting db restarts web (restart: true), and so worker
+        let mut r = p.restart_set(&strs(&["db"]));
+        r.sort();
+        assert_eq!(r, ["db", "web", "worker"]);
+        assert_eq!(p.restart_set(&strs(&["docs"])), ["docs"]);
+        assert!(p.restart_set(&[]).is_empty());
     }
 
     #[test]

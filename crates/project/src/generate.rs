@@ -525,8 +525,8 @@ pub fn generate(input: &Input<'_>) -> Generated {
             target: app.target.as_ref().map(|t| escape(t)),
             args,
             dockerfile_inline: None,
-            labels: Default::default(),
-            tags: Vec::new(),
+            labels: devctl_compose::keys::map_strings(&app.build_labels, &escape),
+            tags: app.build_tags.iter().map(|t| escape(t)).collect(),
             secrets: devctl_compose::keys::map_strings(&app.build_secrets, &escape),
             ssh: app.build_ssh.iter().map(|x| escape(x)).collect(),
         });
@@ -542,6 +542,7 @@ pub fn generate(input: &Input<'_>) -> Generated {
                 )),
             ]),
         });
+        s.entrypoint = app.entrypoint.as_ref().map(|c| c.map(escape));
         s.user = Some(escape(app.user.as_str()));
         s.working_dir = Some(escape(app.workdir.as_str()));
         s.init = Some(true);
@@ -1120,5 +1121,22 @@ allow_docker_socket = true
         let g = gen_with("[app]\ncommand = \"run $$HOME\"\n", false, 1);
         let app = g.doc.services.get("app").unwrap();
         assert_eq!(app.command, Some(Cmd::One("run $$HOME".into())));
+    }
+
+    #[test]
+    fn the_app_takes_an_entrypoint_and_build_labels_and_tags() {
+        let g = gen_with(
+            "[app]\nentrypoint = [\"/entry.sh\"]\nbuild_labels = { team = \"web\", cost = \"$$1\" }\nbuild_tags = [\"shop-web:latest\"]\n",
+            true,
+            1234,
+        );
+        let app = g.doc.services.get("app").unwrap();
+        assert_eq!(app.entrypoint, Some(Cmd::Many(vec!["/entry.sh".into()])));
+        let b = app.build.as_ref().unwrap();
+        assert_eq!(b.tags, ["shop-web:latest"]);
+        assert_eq!(b.labels.get("team"), Some(Some("web")));
+        assert_eq!(b.labels.get("cost"), Some(Some("$$1")));
+        // the generated script is the entrypoint's argument
+        assert!(matches!(&app.command, Some(Cmd::Many(c)) if c[0] == "sh"));
     }
 }

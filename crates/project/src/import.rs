@@ -1,7 +1,8 @@
 //! `devctl init --from-compose`: compose files → devctl.toml (issue 18).
-//! Pure: the files' texts in, devctl.toml's text and the notes out; the
-//! one thing it may look at besides (the dev script an app's command
-//! names) comes through the `read` callback the caller passes.
+//! Pure: the files' texts in, devctl.toml's text and the notes out; what
+//! else it may look at (the dev script an app's command names, the files
+//! `extends.file` names, [`extends_file`]) comes through the `read`
+//! callback the caller passes.
 //!
 //! The files are read as compose reads them (anchors and `<<` merge keys,
 //! later files merged over earlier ones with compose's override rules,
@@ -15,6 +16,7 @@
 //! purpose (ports on 127.0.0.1, `no-new-privileges`, `init`, never root,
 //! …) is said in a [`Note`].
 
+pub mod extends_file;
 pub mod merge;
 
 use std::collections::BTreeMap;
@@ -143,7 +145,8 @@ const KEY_VALUE_KEYS: &[&str] = &["environment", "labels", "annotations", "sysct
 
 /// Imports `sources` (in compose's `-f` order). `read` returns the text of
 /// a file of the project by its path relative to the project directory
-/// (the dev script an app's command runs), or `None`.
+/// (the dev script an app's command runs, a file `extends.file` names),
+/// or `None`.
 pub fn import(
     sources: &[Source<'_>],
     opts: &Options<'_>,
@@ -231,6 +234,13 @@ pub fn import(
         key,
         message,
     };
+    // `extends.file`: the other file's service, merged in here.
+    let extended = extends_file::resolve_all(
+        &mut doc,
+        &|name: &str| file_of(&format!("services.{name}.extends")),
+        read,
+    )
+    .map_err(|(k, m)| fail(k, m))?;
 
     let services: Vec<(String, Value)> = match doc.get("services") {
         Some(Value::Mapping(m)) => m.iter().map(|(k, v)| (key_str(k), v.clone())).collect(),
@@ -253,6 +263,13 @@ pub fn import(
 
     let app = pick_app(&services, opts.app).map_err(|(k, m)| fail(k, m))?;
     let mut notes = Vec::new();
+    for (name, path, base) in extended {
+        notes.push(Note {
+            kind: NoteKind::Change,
+            subject: name,
+            text: format!("extends service `{base}` of {path}: its keys are merged in as compose merges them (devctl.toml's `extends` names only a service of the same file); a later change to {path} needs a new import"),
+        });
+    }
     let mut out = DocumentMut::new();
 
     if let Some(Value::String(n)) = doc.get("name") {
@@ -547,8 +564,17 @@ fn volume_mount(v: &Value) -> Result<VolumeMount, String> {
 }
 
 /// The keys `[app]` cannot hold (so a service using them is not chosen).
-const NOT_APP_KEYS: &[&str] = &["entrypoint", "deploy", "extends", "image_only"];
-const APP_BUILD_KEYS: &[&str] = &["context", "dockerfile", "target", "args"];
+const NOT_APP_KEYS: &[&str] = &["deploy", "extends", "image_only"];
+const APP_BUILD_KEYS: &[&str] = &[
+    "context",
+    "dockerfile",
+    "target",
+    "args",
+    "secrets",
+    "ssh",
+    "labels",
+    "tags",
+];
 
 /// Why a service cannot be `[app]`, if it cannot.
 fn not_app(m: &yaml::Mapping) -> Option<String> {
@@ -727,6 +753,19 @@ fn convert_app(
                             if !args.is_empty() {
                                 t.insert("build_args", toml_edit::value(args));
                             }
+                        }
+                        "secrets" | "labels" | "tags" | "ssh" => {
+                            let key = format!("build_{bk}");
+                            let val = match bk.as_str() {
+                                "labels" => kv(bv),
+                                "ssh" => build_ssh(bv),
+                                _ => tv(bv),
+                            }
+                            .map_err(|m| ctx.err(&format!("build.{bk}"), m))?;
+                            check_key::<AppSection>(&key, &val).map_err(|m| {
+                                ctx.err(&format!("build.{bk}"), format!("cannot be converted: {m}"))
+                            })?;
+                            t.insert(&key, toml_edit::value(val));
                         }
                         _ => {
                             return Err(
@@ -911,6 +950,35 @@ fn socket(ctx: &mut Ctx<'_, '_>, t: &mut Table, vm: &VolumeMount) {
     );
 }
 
+/// `build.ssh`: devctl forwards the SSH agent (`default`) and nothing
+/// else; an explicit key or socket path (`id=PATH`) is refused.
+fn build_ssh(v: &Value) -> Result<toml_edit::Value, String> {
+    let entries: Vec<String> = match v {
+        Value::Sequence(s) => s
+            .iter()
+            .map(|e| scalar(e).ok_or_else(|| "must be a list of strings".to_string()))
+            .collect::<Result<_, _>>()?,
+        Value::Mapping(m) => m
+            .iter()
+            .map(|(k, e)| match scalar(e) {
+                Some(p) if !p.is_empty() => format!("{}={p}", key_str(k)),
+                _ => key_str(k),
+            })
+            .collect(),
+        other => vec![scalar(other).ok_or_else(|| "must be a list of strings".to_string())?],
+    };
+    let mut a = Array::new();
+    for e in entries {
+        if e != "default" {
+            return Err(format!("cannot be converted: `{e}`: devctl forwards only your SSH agent to the build (`default`, the agent at SSH_AUTH_SOCK), not a key or socket path; load the key into the agent (`ssh-add KEY`) and write `ssh = [\"default\"]`"));
+        }
+        if !a.iter().any(|x| x.as_str() == Some("default")) {
+            a.push("default");
+        }
+    }
+    Ok(toml_edit::Value::Array(a))
+}
+
 /// A service key devctl.toml takes as compose writes it, checked by `T`.
 fn common_key<T: DeserializeOwned>(
     ctx: &mut Ctx<'_, '_>,
@@ -923,6 +991,11 @@ fn common_key<T: DeserializeOwned>(
     }
     if v.is_null() {
         return Ok(());
+    }
+    if let ("pull_policy", Some(p)) = (k, v.as_str()) {
+        if matches!(p, "daily" | "weekly") || p.starts_with("every_") {
+            return Err(ctx.err(k, format!("cannot be converted: `{p}` pulls when the local image is older than a refresh window, which devctl's `start` has no equivalent of (it pulls only with `always`): write `always` (pull at every start), or `missing` and run `devctl pull` when you want a fresh image")));
+        }
     }
     if let ("network_mode", Some(mode)) = (k, v.as_str()) {
         if mode.starts_with("service:") || mode.starts_with("container:") {
@@ -1230,10 +1303,10 @@ fn convert_service(mut ctx: Ctx<'_, '_>, m: &yaml::Mapping) -> Result<Table, Imp
                         let mut it = InlineTable::new();
                         for (bk, bv) in bm {
                             let bk = key_str(bk);
-                            let x = if bk == "args" || bk == "labels" {
-                                kv(bv)
-                            } else {
-                                tv(bv)
+                            let x = match bk.as_str() {
+                                "args" | "labels" => kv(bv),
+                                "ssh" => build_ssh(bv),
+                                _ => tv(bv),
                             }
                             .map_err(|e| ctx.err(&format!("build.{bk}"), e))?;
                             it.insert(&bk, x);

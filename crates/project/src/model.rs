@@ -337,6 +337,15 @@ service_struct! {
         /// SSH_AUTH_SOCK), compose's `build.ssh`.
         #[serde(default)]
         pub build_ssh: Vec<String>,
+        /// Labels of the built image (compose's `build.labels`).
+        #[serde(default)]
+        pub build_labels: KeyValues,
+        /// More names for the built image (compose's `build.tags`).
+        #[serde(default)]
+        pub build_tags: Vec<String>,
+        /// The container's entrypoint (compose's `entrypoint`): the
+        /// generated migrate/server script (or `command`) is its argument.
+        pub entrypoint: Option<CommandSpec>,
     }
 }
 
@@ -556,6 +565,9 @@ pub const APP_KEYS: &[&str] = &[
     "build_args",
     "build_secrets",
     "build_ssh",
+    "build_labels",
+    "build_tags",
+    "entrypoint",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
     "image",

@@ -10,8 +10,10 @@
 //! mapping) by name; `volumes` and `devices` by container path; `ports`,
 //! `expose`, `dns`, `dns_search`, `dns_opt`, `tmpfs`, `env_file`,
 //! `cap_add`, `cap_drop`, `security_opt`, `profiles`, `secrets` and
-//! `configs` are appended without repeating an entry; `build` written as a
-//! string is its `context`.
+//! `configs` are appended without repeating an entry, as are `build.tags`,
+//! `build.secrets` and `build.ssh`; `build` written as a string is its
+//! `context`. An `extends` merges its service over the base with the
+//! same rules ([`extend_service`]).
 
 use devctl_compose::yaml::Value;
 
@@ -39,6 +41,16 @@ const APPEND_UNIQUE: &[&str] = &[
     "links",
     "external_links",
     "volumes_from",
+];
+
+/// The lists under `build` appended without repeating an entry.
+const BUILD_APPEND_UNIQUE: &[&str] = &[
+    "tags",
+    "secrets",
+    "ssh",
+    "cache_from",
+    "cache_to",
+    "platforms",
 ];
 
 /// Merges `over` into `base` (both whole compose files).
@@ -76,6 +88,12 @@ fn merge_services(base: &mut Value, over: &Value) {
     }
 }
 
+/// A service extended (`extends`): compose-go merges the extending
+/// service over its base with the override rules.
+pub fn extend_service(base: &mut Value, over: &Value) {
+    merge_service(base, over);
+}
+
 fn merge_service(base: &mut Value, over: &Value) {
     let (Value::Mapping(b), Value::Mapping(o)) = (&mut *base, over) else {
         *base = over.clone();
@@ -110,6 +128,7 @@ fn merge_service(base: &mut Value, over: &Value) {
                     let sub = bk.as_str().unwrap_or_default();
                     match mm.get_mut(bk) {
                         Some(x) if sub == "args" || sub == "labels" => merge_by_name(x, bov),
+                        Some(x) if BUILD_APPEND_UNIQUE.contains(&sub) => append_unique(x, bov),
                         Some(x) => merge_generic(x, bov),
                         None => {
                             mm.insert(bk.clone(), bov.clone());
@@ -332,6 +351,20 @@ mod tests {
         );
         let want = yaml(
             "services:\n  a:\n    volumes: ['./y:/x:ro', 'v:/v']\n    dns: [1.1.1.1, 8.8.8.8]\n    cap_add: [NET_ADMIN, SYS_TIME]\n    extra_hosts: [h=1.2.3.4, h=5.6.7.8, g=9.9.9.9]\n    healthcheck: {test: [CMD, b], interval: 5s}\n",
+        );
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_main_kinds_merge_as_compose_v2_merges_them() {
+        // what `docker compose -f a -f b config` gives (the Docker-backed
+        // twin is tests/it/import_equiv.rs's several_files_merge_…)
+        let got = merged(
+            "services:\n  s:\n    image: a\n    user: '1000'\n    entrypoint: [e1]\n    command: [x, y]\n    expose: ['1', '2']\n    dns_search: [a.example]\n    labels: [l1=a, l2=b]\n    tmpfs: [/run]\n    profiles: [p1]\n    env_file: [a.env]\n    ulimits: {nofile: {soft: 1, hard: 2}}\n    logging: {driver: json-file, options: {max-size: 1m}}\n    build: {context: ., labels: {x: y}, tags: [t1]}\n",
+            "services:\n  s:\n    image: b\n    user: '2000'\n    entrypoint: e2\n    command: z\n    expose: ['2', '3']\n    dns_search: b.example\n    labels: {l2: c, l3: d}\n    tmpfs: /run2\n    profiles: [p2]\n    env_file: [a.env, b.env]\n    ulimits: {nofile: {soft: 3, hard: 4}, nproc: 5}\n    logging: {options: {max-file: '2'}}\n    build: {labels: [z=w], tags: [t1, t2]}\n",
+        );
+        let want = yaml(
+            "services:\n  s:\n    image: b\n    user: '2000'\n    entrypoint: e2\n    command: z\n    expose: ['1', '2', '3']\n    dns_search: [a.example, b.example]\n    labels: {l1: a, l2: c, l3: d}\n    tmpfs: [/run, /run2]\n    profiles: [p1, p2]\n    env_file: [a.env, b.env]\n    ulimits: {nofile: {soft: 3, hard: 4}, nproc: 5}\n    logging: {driver: json-file, options: {max-size: 1m, max-file: '2'}}\n    build: {context: ., labels: {x: y, z: w}, tags: [t1, t2]}\n",
         );
         assert_eq!(got, want);
     }

@@ -302,3 +302,169 @@ fn what_compose_leaves_alone_devctl_toml_is_told_too() {
     let r = one("services:\n  a:\n    image: x\n    security_opt: [no-new-privileges:true]\n    volumes:\n      - {type: bind, source: ./c, target: /c}\n      - {type: bind, source: ./d, target: /d, bind: {create_host_path: false}}\n").unwrap();
     assert_eq!(notes(&r), ["a: bind mount at /c: a missing source is created, as for compose's short syntax (`bind = { create_host_path = false }` refuses it, as compose's long syntax did)"]);
 }
+
+fn app_of(text: &str) -> Result<Imported, ImportError> {
+    import(
+        &[Source {
+            name: "compose.yaml",
+            text,
+        }],
+        &Options { app: Some("web") },
+        &|_| None,
+    )
+}
+
+#[test]
+fn build_secrets_and_the_ssh_agent_are_converted_for_the_app_and_services() {
+    let text = "services:\n  web:\n    build:\n      context: .\n      secrets: [npm_token, {source: gh, target: github}]\n      ssh: [default]\n      labels: {org.example.team: web}\n      tags: ['shop-web:latest']\n    volumes: ['.:/app']\n    entrypoint: [/entry.sh]\n    command: [./serve]\n    init: true\n  worker:\n    build:\n      context: ./w\n      secrets: [npm_token]\n      ssh: [default]\nsecrets:\n  npm_token: {environment: NPM_TOKEN}\n  gh: {file: ./gh.txt}\n";
+    // the app is chosen although it has an entrypoint and build labels/tags
+    let r = one(text).unwrap();
+    assert_eq!(r.app.as_deref(), Some("web"));
+    assert!(
+        r.toml.contains("build_secrets = [\"npm_token\", { source = \"gh\", target = \"github\" }]\nbuild_ssh = [\"default\"]\nbuild_labels = { \"org.example.team\" = \"web\" }\nbuild_tags = [\"shop-web:latest\"]\n"),
+        "{}",
+        r.toml
+    );
+    assert!(
+        r.toml.contains("entrypoint = [\"/entry.sh\"]\n"),
+        "{}",
+        r.toml
+    );
+    assert!(
+        r.toml.contains("[services.worker]\nbuild = { context = \"./w\", secrets = [\"npm_token\"], ssh = [\"default\"] }\n"),
+        "{}",
+        r.toml
+    );
+    // the whole file loads: [app] holds them
+    let c: crate::model::Config = toml::from_str(&r.toml).unwrap();
+    let app = c.app.unwrap();
+    assert_eq!(app.build_ssh, ["default"]);
+    assert_eq!(app.build_tags, ["shop-web:latest"]);
+    assert!(app.entrypoint.is_some());
+}
+
+#[test]
+fn an_ssh_key_path_is_refused_with_the_fix() {
+    for text in [
+        "services:\n  web:\n    build: {context: ., ssh: ['mykey=~/.ssh/id_ed25519']}\n    volumes: ['.:/app']\n",
+        "services:\n  web:\n    build: {context: ./x, ssh: ['mykey=~/.ssh/id_ed25519']}\n",
+    ] {
+        let e = app_of(text).or_else(|_| one(text)).unwrap_err();
+        assert_eq!(e.file, "compose.yaml");
+        assert_eq!(e.key, "services.web.build.ssh", "{e}");
+        assert!(
+            e.message.contains("`mykey=~/.ssh/id_ed25519`: devctl forwards only your SSH agent")
+                && e.message.contains("ssh-add KEY"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn depends_on_keeps_required_and_restart() {
+    let r = one("services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: service_healthy, restart: true}\n      c: {condition: service_started, required: false}\n  b:\n    image: x\n  c:\n    image: x\n    profiles: [extra]\n").unwrap();
+    assert!(
+        r.toml.contains("depends_on = { b = { condition = \"service_healthy\", restart = true }, c = { condition = \"service_started\", required = false } }"),
+        "{}",
+        r.toml
+    );
+    let c: crate::model::Config = toml::from_str(&r.toml).unwrap();
+    let d = &c.services["a"].depends_on.as_ref().unwrap().0;
+    assert_eq!(d[0].1.restart, Some(true));
+    assert_eq!(d[1].1.required, Some(false));
+}
+
+#[test]
+fn a_refresh_window_pull_policy_is_refused_with_the_reason() {
+    for p in ["daily", "weekly", "every_12h"] {
+        let e = one(&format!(
+            "services:\n  a:\n    image: x\n    pull_policy: {p}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.key, "services.a.pull_policy");
+        assert!(
+            e.message.starts_with(&format!("cannot be converted: `{p}` pulls when the local image is older than a refresh window"))
+                && e.message.contains("write `always`"),
+            "{e}"
+        );
+    }
+    // the policies devctl has are kept
+    assert!(
+        one("services:\n  a:\n    image: x\n    pull_policy: always\n")
+            .unwrap()
+            .toml
+            .contains("pull_policy = \"always\"")
+    );
+}
+
+fn with_files<'a>(files: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |p| {
+        files
+            .iter()
+            .find(|(n, _)| *n == p)
+            .map(|(_, t)| t.to_string())
+    }
+}
+
+#[test]
+fn extends_of_another_file_is_resolved_with_its_paths_rebased() {
+    let files = [
+        (
+            "common/base.yml",
+            "services:\n  base:\n    extends: {file: ../shared.yml, service: root}\n    build: ./ctx\n    ports: ['8000:8000']\n    environment: {A: '1', B: '2'}\n    volumes: ['./data:/data', 'named:/n']\n    env_file: [b.env]\n    command: [a]\n",
+        ),
+        (
+            "shared.yml",
+            "services:\n  root:\n    labels: {tier: back}\n    dns: [1.1.1.1]\n",
+        ),
+    ];
+    let read = with_files(&files);
+    let r = import(
+        &[Source {
+            name: "compose.yaml",
+            text: "services:\n  s:\n    extends: {file: common/base.yml, service: base}\n    ports: ['9000:9000', '8000:8000']\n    environment: [B=3]\n    volumes: ['./d2:/data']\n    dns: 8.8.8.8\n    command: c\n  t:\n    extends: {file: compose.yaml, service: s}\nvolumes: {named: {}}\n",
+        }],
+        &Options::default(),
+        &read,
+    )
+    .unwrap();
+    assert_eq!(
+        r.toml,
+        "[services.s]\nlabels = { tier = \"back\" }\ndns = [\"1.1.1.1\", \"8.8.8.8\"]\nbuild = \"./common/ctx\"\nports = [\"8000:8000\", \"9000:9000\"]\nenvironment = { A = \"1\", B = \"3\" }\nvolumes = [\"./d2:/data\", \"named:/n\"]\nenv_file = [\"./common/b.env\"]\ncommand = \"c\"\n\n[services.t]\nextends = { service = \"s\" }\n\n[volumes.named]\n"
+    );
+    assert!(notes(&r).contains(&"s: extends service `base` of common/base.yml: its keys are merged in as compose merges them (devctl.toml's `extends` names only a service of the same file); a later change to common/base.yml needs a new import".to_string()), "{:?}", notes(&r));
+    // a missing file, a missing service, a cycle: errors naming the key
+    let e = one("services:\n  s:\n    extends: {file: nope.yml, service: b}\n").unwrap_err();
+    assert_eq!(e.key, "services.s.extends.file");
+    assert!(e.message.starts_with("cannot read `nope.yml`"), "{e}");
+    let e = import(
+        &[Source {
+            name: "compose.yaml",
+            text: "services:\n  s:\n    extends: {file: shared.yml, service: nope}\n",
+        }],
+        &Options::default(),
+        &read,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.message.as_str()),
+        (
+            "services.s.extends.service",
+            "`shared.yml` has no service `nope`"
+        )
+    );
+    let loop_files = [(
+        "l.yml",
+        "services:\n  x:\n    extends: {file: l.yml, service: y}\n  y:\n    extends: x\n",
+    )];
+    let e = import(
+        &[Source {
+            name: "compose.yaml",
+            text: "services:\n  s:\n    extends: {file: l.yml, service: x}\n",
+        }],
+        &Options::default(),
+        &with_files(&loop_files),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("`extends` loops"), "{e}");
+}
