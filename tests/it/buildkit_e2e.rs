@@ -119,6 +119,13 @@ USER app
     );
     let (out, err) = t.ok(&["build"]);
     assert!(err.contains("build secret"), "{err}");
+    // the steps show, as on the /build path
+    assert!(
+        err.contains("] RUN --mount=type=secret,id=npm_token")
+            && err.lines().any(|l| l.ends_with(" env-secret-seen"))
+            && err.lines().any(|l| l.ends_with(" file-secret-seen")),
+        "{err}"
+    );
     for leak in ["9f3a-value", "secret-77"] {
         assert!(!out.contains(leak) && !err.contains(leak), "{out}{err}");
     }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::query_parameters::BuildImageOptionsBuilder;
@@ -668,7 +668,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         }
         if opts.progress != Progress::Quiet {
             devctl_out::errln!(
-                "{}: building with {what} through BuildKit's session API (no step progress)",
+                "{}: building with {what} through BuildKit's session API",
                 svc.name,
             );
         }
@@ -681,7 +681,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             dockerfile: &dockerfile,
             extras: &extras,
         };
-        let res = solve_with_secrets(eng, svc, build, sent, &opts).await;
+        let res = solve_with_secrets(eng, svc, build, sent, &opts, bar.as_ref()).await;
         if let Some(pb) = &bar {
             pb.finish_and_clear();
         }
@@ -780,26 +780,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
                         None => continue,
                     },
                 };
-                for line in text.lines() {
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        continue;
-                    }
-                    tail.push(line.to_string());
-                    if tail.len() > 40 {
-                        tail.remove(0);
-                    }
-                    match (&bar, opts.progress) {
-                        (Some(pb), _) => {
-                            if line.starts_with("Step ") || KitProgress::is_header(line) {
-                                pb.println(&format!("{}: {line}", svc.name));
-                            }
-                            pb.set_message(line);
-                        }
-                        (None, Progress::Plain) => devctl_out::errln!("{}: {line}", svc.name),
-                        _ => {}
-                    }
-                }
+                show_lines(&text, &svc.name, bar.as_ref(), opts.progress, &mut tail);
             }
             Err(e) => {
                 error = Some(match e {
@@ -874,6 +855,38 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         &stamp_entries,
     )
     .await
+}
+
+/// Shows a builder's output lines as the progress mode asks (the step
+/// headers above a terminal's spinner, every line in plain mode) and keeps
+/// the last 40 for an error.
+fn show_lines(
+    text: &str,
+    svc: &str,
+    bar: Option<&devctl_out::Spinner>,
+    progress: Progress,
+    tail: &mut Vec<String>,
+) {
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        tail.push(line.to_string());
+        if tail.len() > 40 {
+            tail.remove(0);
+        }
+        match (bar, progress) {
+            (Some(pb), _) => {
+                if line.starts_with("Step ") || KitProgress::is_header(line) {
+                    pb.println(&format!("{svc}: {line}"));
+                }
+                pb.set_message(line);
+            }
+            (None, Progress::Plain) => devctl_out::errln!("{svc}: {line}"),
+            _ => {}
+        }
+    }
 }
 
 /// After a build that succeeded: the extra tags, the stamp, the line.
@@ -951,6 +964,7 @@ async fn solve_with_secrets(
     build: &BuildPlan,
     sent: Sent<'_>,
     opts: &BuildOptions,
+    bar: Option<&devctl_out::Spinner>,
 ) -> Result<()> {
     use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput, SecretSource};
     let mut tar = Vec::new();
@@ -995,16 +1009,57 @@ async fn solve_with_secrets(
         fo = fo.enable_ssh(true);
     }
     let driver = bollard::grpc::driver::moby::Moby::new(&eng.long());
-    let res = bollard::grpc::driver::Build::docker_build(
+    let build_ref = bollard::grpc::BuildRef::random();
+    let status_ref = build_ref.as_ref().to_string();
+    let solve = bollard::grpc::driver::Build::docker_build(
         driver,
         &svc.image,
         fo.build(),
         ImageBuildLoadInput::Upload(Bytes::from(tar)),
         None,
-        None,
-    )
-    .await;
+        Some(build_ref),
+    );
+    // The steps as the /build path shows them: BuildKit's status stream of
+    // this build, over a second `/grpc` connection (local socket only).
+    let mut tail: Vec<String> = Vec::new();
+    let res = {
+        let status = async {
+            if opts.progress == Progress::Quiet {
+                return;
+            }
+            let Some(path) = eng.addr.strip_prefix("unix://").map(str::to_string) else {
+                return;
+            };
+            let mut kit = KitProgress::default();
+            let _ = status::follow(&path, &status_ref, |st| {
+                show_lines(&kit.lines(st), &svc.name, bar, opts.progress, &mut tail)
+            })
+            .await;
+        };
+        let mut status = std::pin::pin!(status);
+        let mut solve = std::pin::pin!(solve);
+        let mut followed = false;
+        let res = tokio::select! {
+            r = &mut solve => r,
+            _ = &mut status => {
+                followed = true;
+                solve.await
+            }
+        };
+        if !followed {
+            // the last lines may still be on their way; a stream that never
+            // found the build (it failed before starting) is not waited for
+            let _ = tokio::time::timeout(Duration::from_secs(2), status).await;
+        }
+        res
+    };
     drop(held);
+    if res.is_err() && opts.progress == Progress::Tty {
+        let from = tail.len().saturating_sub(15);
+        for l in &tail[from..] {
+            devctl_out::errln!("{}: {l}", svc.name);
+        }
+    }
     res.map_err(|e| {
         // "Grpc response failure: status = Unknown error, message = …": the
         // builder's message is what says what failed
@@ -1698,5 +1753,86 @@ impl KitProgress {
             }
         }
         out
+    }
+}
+
+/// BuildKit's status stream of one build (`Control.Status`), over the
+/// engine's `/grpc` endpoint: an HTTP upgrade to h2c on the engine's socket,
+/// as bollard's Moby driver connects (its connector is crate-private).
+mod status {
+    use bollard::moby::buildkit::v1::{
+        control_client::ControlClient, StatusRequest, StatusResponse,
+    };
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Connects once per call: a new upgraded stream on the socket.
+    #[derive(Clone)]
+    struct Upgrade(String);
+
+    impl tower_service::Service<tonic::transport::Uri> for Upgrade {
+        type Response = hyper_util::rt::TokioIo<tokio::net::UnixStream>;
+        type Error = std::io::Error;
+        type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: tonic::transport::Uri) -> Self::Future {
+            let path = self.0.clone();
+            Box::pin(async move {
+                let mut s = tokio::net::UnixStream::connect(&path).await?;
+                s.write_all(
+                    b"POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n",
+                )
+                .await?;
+                // The response's head, a byte at a time: what follows it is
+                // HTTP/2 and belongs to the channel.
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    let b = s.read_u8().await?;
+                    head.push(b);
+                    if head.len() > 16 * 1024 {
+                        return Err(std::io::Error::other(
+                            "the engine's /grpc answer has no end",
+                        ));
+                    }
+                }
+                if !head.starts_with(b"HTTP/1.1 101") {
+                    let first = String::from_utf8_lossy(&head);
+                    return Err(std::io::Error::other(format!(
+                        "the engine's /grpc did not upgrade: {}",
+                        first.lines().next().unwrap_or_default()
+                    )));
+                }
+                Ok(hyper_util::rt::TokioIo::new(s))
+            })
+        }
+    }
+
+    /// Calls `each` with every status update of build `build_ref` until the
+    /// build ends (the stream closes) or the engine refuses.
+    pub async fn follow(
+        socket: &str,
+        build_ref: &str,
+        mut each: impl FnMut(&StatusResponse),
+    ) -> anyhow::Result<()> {
+        let channel = tonic::transport::Endpoint::from_static("http://[::]:50051")
+            .connect_with_connector(Upgrade(socket.to_string()))
+            .await?;
+        let mut client = ControlClient::new(channel);
+        let mut stream = client
+            .status(StatusRequest {
+                r#ref: build_ref.to_string(),
+            })
+            .await?
+            .into_inner();
+        while let Some(st) = stream.message().await? {
+            each(&st);
+        }
+        Ok(())
     }
 }
