@@ -150,7 +150,8 @@ fn normalised_values_hash_as_compose_v2_hashes_them() {
     if !compose_v2_ready() {
         return;
     }
-    let files = [r#"services:
+    let files = [
+        r#"services:
   s:
     image: x
     command: echo "a b" 'c' $$HOME
@@ -227,7 +228,20 @@ fn normalised_values_hash_as_compose_v2_hashes_them() {
         limits: {cpus: "0.5"}
 volumes:
   data: {}
-"#];
+"#,
+        r#"services:
+  a:
+    image: x
+    mac_address: "02:42:ac:11:00:99"
+    mem_swappiness: 10
+  b:
+    image: y
+    network_mode: service:a
+  c:
+    image: y
+    network_mode: container:other
+"#,
+    ];
     for (i, text) in files.iter().enumerate() {
         let p = Project::new()
             .file(".devctl/compose.yaml", text)

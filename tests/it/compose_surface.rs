@@ -94,10 +94,6 @@ const NOT_EXPRESSED: &[(&str, &str)] = &[
     ),
     ("wrongField", "docker compose's own test of an invalid key"),
     (
-        "mac_address",
-        "Engine API 1.41 takes no per-endpoint MAC address",
-    ),
-    (
         "build.platforms",
         "issue 15 (BuildKit): multi-platform builds",
     ),
@@ -277,6 +273,12 @@ command = ["sleep", "3600"]
 networks = ["back"]
 links = ["web:webalias"]
 devices = ["/dev/null:/dev/devnull"]
+mac_address = "02:42:ac:11:00:99"
+
+[services.side]
+image = "{FIXTURE}"
+command = ["sleep", "3600"]
+network_mode = "service:db"
 "#
     )
 }
@@ -412,6 +414,16 @@ fn every_key_reaches_the_engine_and_docker_compose_accepts_the_file() {
     assert_eq!(
         d["HostConfig"]["Devices"][0]["PathInContainer"],
         "/dev/devnull"
+    );
+    assert_eq!(d["Config"]["MacAddress"], "02:42:ac:11:00:99");
+    assert_eq!(
+        d["NetworkSettings"]["Networks"][&format!("{}_back", t.name)]["MacAddress"],
+        "02:42:ac:11:00:99"
+    );
+    let side = inspect(&format!("{}-side-1", t.name));
+    assert_eq!(
+        side["HostConfig"]["NetworkMode"],
+        format!("container:{}", d["Id"].as_str().unwrap())
     );
     assert_eq!(
         sh(

@@ -1455,3 +1455,100 @@ fn root_owned_tree_is_detected_and_explained() {
     assert!(!err.contains("cannot write"), "{err}");
     std::fs::set_permissions(e.p.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// `network_mode = "service:a"` (compose v2's meaning): b is created in a's
+/// network stack (`container:<a's id>`), after a; when a is recreated, the
+/// next `start` recreates b too. `container:NAME` passes through. a's
+/// `mac_address` is its container's MAC (Config.MacAddress on API 1.41).
+#[test]
+fn service_network_mode_shares_and_follows_a_recreated_owner() {
+    if !engine_ready() {
+        return;
+    }
+    let svc = |text: &str| {
+        format!(
+            r#"
+[services.a]
+image = "{FIXTURE}"
+command = ["sh", "-c", "echo {text} > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]
+init = true
+mac_address = "02:42:ac:11:00:99"
+
+[services.b]
+image = "{FIXTURE}"
+command = ["sleep", "3600"]
+init = true
+network_mode = "service:a"
+"#
+        )
+    };
+    let e = Env::new("netmode", &svc("from-a"));
+    let a = e.c("a", 1);
+    let b = e.c("b", 1);
+    e.write(
+        "devctl.toml",
+        &format!(
+            "{}\n[services.c]\nimage = \"{FIXTURE}\"\ncommand = [\"sleep\", \"3600\"]\ninit = true\nnetwork_mode = \"container:{a}\"\n",
+            std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap()
+        ),
+    );
+    // b alone brings a along, and a starts first
+    let (_, err) = e.ok(&["start", "b"]);
+    let (ia, ib) = (
+        err.find(&format!("{a}  Created")),
+        err.find(&format!("{b}  Created")),
+    );
+    assert!(ia.is_some() && ib.is_some() && ia < ib, "{err}");
+    e.ok(&["start", "c"]);
+    let inspect = |c: &str, f: &str| docker_out(&["inspect", "-f", f, c]);
+    let a_id = inspect(&a, "{{.Id}}");
+    assert_eq!(inspect(&a, "{{.Config.MacAddress}}"), "02:42:ac:11:00:99");
+    assert_eq!(
+        inspect(
+            &a,
+            "{{range .NetworkSettings.Networks}}{{.MacAddress}}{{end}}"
+        ),
+        "02:42:ac:11:00:99"
+    );
+    assert_eq!(
+        inspect(&b, "{{.HostConfig.NetworkMode}}"),
+        format!("container:{a_id}")
+    );
+    let reaches = |c: &str, want: &str| {
+        wait_until(&format!("{c} reaches a"), Duration::from_secs(20), || {
+            docker(&["exec", c, "wget", "-qO-", "http://127.0.0.1:8080/"]).stdout
+                == format!("{want}\n").as_bytes()
+        })
+    };
+    reaches(&b, "from-a");
+    reaches(&e.c("c", 1), "from-a");
+    // b has no network of its own
+    assert_eq!(inspect(&b, "{{len .NetworkSettings.Networks}}"), "0");
+
+    // nothing changed: nothing recreated
+    let (_, err) = e.ok(&["start", "b"]);
+    assert!(
+        !err.contains("Recreated") && !err.contains("Created"),
+        "{err}"
+    );
+
+    // a change that recreates a: the next start recreates b, in a's new stack
+    let toml = std::fs::read_to_string(e.p.path().join("devctl.toml")).unwrap();
+    e.write(
+        "devctl.toml",
+        &toml.replace(&svc("from-a"), &svc("from-a2")),
+    );
+    let (_, err) = e.ok(&["start", "a"]);
+    assert!(err.contains(&format!("{a}  Recreated")), "{err}");
+    let a2_id = inspect(&a, "{{.Id}}");
+    assert_ne!(a2_id, a_id);
+    let (_, err) = e.ok(&["start", "b"]);
+    assert!(err.contains(&format!("{b}  Recreated")), "{err}");
+    assert!(!err.contains(&format!("{a}  Recreated")), "{err}");
+    assert_eq!(
+        inspect(&b, "{{.HostConfig.NetworkMode}}"),
+        format!("container:{a2_id}")
+    );
+    reaches(&b, "from-a2");
+    assert_eq!(inspect(&a, "{{.Config.MacAddress}}"), "02:42:ac:11:00:99");
+}

@@ -26,6 +26,7 @@ macro_rules! with_service_keys {
             container_name: $crate::keys::ContainerName,
             hostname: ::std::string::String,
             domainname: ::std::string::String,
+            mac_address: $crate::keys::MacAddress,
             platform: $crate::keys::Platform,
             tty: bool,
             stdin_open: bool,
@@ -89,6 +90,19 @@ crate::checked_string!(
             && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if ok { Ok(()) } else {
             Err(format!("container name `{s}` is invalid: use letters, digits, `_`, `.` and `-`, starting with a letter or digit (at least two characters)"))
+        }
+    }
+);
+
+crate::checked_string!(
+    /// `mac_address`: six hexadecimal octets separated by `:`
+    /// (`02:42:ac:11:00:99`), what the engine parses.
+    MacAddress, "a MAC address such as `02:42:ac:11:00:99`", |s| {
+        let parts: Vec<&str> = s.split(':').collect();
+        let ok = parts.len() == 6
+            && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
+        if ok { Ok(()) } else {
+            Err(format!("MAC address `{s}` is invalid: write six hexadecimal octets separated by `:`, e.g. `02:42:ac:11:00:99`"))
         }
     }
 );

@@ -434,6 +434,13 @@ pub async fn converge(
     let mut report = Report::default();
     for svc in selected {
         wait_for_dependencies(eng, plan, svc).await?;
+        // `service:NAME`: resolved to NAME's current container, in the body
+        // and in the config hash as compose v2 does; a container in another
+        // network stack (NAME was recreated) has another hash and, should
+        // the label agree, another HostConfig.NetworkMode: recreated.
+        let shared = shared_network_mode(eng, plan, svc).await?;
+        let resolved = shared.as_deref().map(|m| svc.with_shared_network(m));
+        let svc = resolved.as_ref().unwrap_or(svc);
         let image = image_ids
             .get(&svc.name)
             .ok_or_else(|| anyhow!("no image id for service {}", svc.name))?;
@@ -446,7 +453,17 @@ pub async fn converge(
                     .iter()
                     .filter_map(|(n, _)| nets.get(n).map(|id| (id.as_str(), n.as_str())))
                     .collect();
-                Existing::from_summary(c, &networks)
+                let mut x = Existing::from_summary(c, &networks);
+                if let Some(m) = &shared {
+                    let mode = c
+                        .host_config
+                        .as_ref()
+                        .and_then(|h| h.network_mode.as_deref());
+                    if mode != Some(m.as_str()) {
+                        x.sound = false;
+                    }
+                }
+                x
             })
             .collect();
         let actions = decide(
@@ -701,12 +718,14 @@ async fn create(
         .get_or_insert_with(HashMap::new)
         .insert(LABEL_IMAGE.to_string(), image_id.to_string());
     let endpoints = plan.endpoints(svc, n);
+    let primary = primary_network_name(&body);
     if let Some((net, _)) = endpoints.first() {
         if let Some(id) = nets.get(net) {
             attach_by_id(&mut body, net, id);
         }
     }
-    match eng.docker.create_container(Some(opts.build()), body).await {
+    let mac = svc.mac_address.as_deref().map(|m| (m, primary));
+    match create_container(eng, opts.build(), body, mac).await {
         Ok(_) => {}
         Err(e) if status_of(&e) == Some(409) => {
             // Someone else created it; adopt it when it has our config.
@@ -883,6 +902,96 @@ async fn hooks_if_running(
         hooks(eng, svc, id, which, list).await?;
     }
     Ok(())
+}
+
+/// `network_mode: service:NAME`: `container:<id>` of NAME's first
+/// container (compose v2's `resolveSharedNamespaces`); None for another
+/// network mode.
+async fn shared_network_mode(
+    eng: &Engine,
+    plan: &Plan,
+    svc: &ServicePlan,
+) -> Result<Option<String>> {
+    let Some(other) = &svc.network_service else {
+        return Ok(None);
+    };
+    let name = plan.container_name(other, 1);
+    match eng
+        .docker
+        .inspect_container(&name, None::<InspectContainerOptions>)
+        .await
+    {
+        Ok(c) => match c.id {
+            Some(id) => Ok(Some(format!("container:{id}"))),
+            None => bail!("the engine gave no id for container {name}"),
+        },
+        Err(e) if status_of(&e) == Some(404) => bail!(
+            "service {} shares the network stack of service {other} (network_mode \"service:{other}\"), which has no container {name}: start {other} too (`devctl start {}`)",
+            svc.name,
+            svc.name
+        ),
+        Err(e) => Err(anyhow!(e).context(format!("inspecting container {name}"))),
+    }
+}
+
+/// HostConfig.NetworkMode of a create body as the plan wrote it (a
+/// network's name, before [`attach_by_id`]).
+fn primary_network_name(body: &bollard::models::ContainerCreateBody) -> Option<String> {
+    body.host_config
+        .as_ref()
+        .and_then(|h| h.network_mode.clone())
+}
+
+/// Creates a container; with a `mac_address` (and the primary network's
+/// name), where compose v2 puts it: the first endpoint's MacAddress from
+/// Engine API 1.44 on, below that the container's Config.MacAddress, which
+/// bollard's create body no longer has, so the JSON is sent with it added
+/// (through a request modifier on a copy of the client, for this one
+/// request). Below 1.44 the engine gives Config.MacAddress to the endpoint
+/// of the network HostConfig.NetworkMode names, compared by name: the
+/// network mode is the name again there (the endpoint stays keyed by id,
+/// so the container still joins the network devctl picked).
+async fn create_container(
+    eng: &Engine,
+    opts: bollard::query_parameters::CreateContainerOptions,
+    mut body: bollard::models::ContainerCreateBody,
+    mac: Option<(&str, Option<String>)>,
+) -> std::result::Result<bollard::models::ContainerCreateResponse, bollard::errors::Error> {
+    let Some((mac, primary)) = mac else {
+        return eng.docker.create_container(Some(opts), body).await;
+    };
+    let v = eng.docker.client_version();
+    if (v.major_version, v.minor_version) >= (1, 44) {
+        let primary = body
+            .host_config
+            .as_ref()
+            .and_then(|h| h.network_mode.clone());
+        if let Some(ep) = body
+            .networking_config
+            .as_mut()
+            .and_then(|n| n.endpoints_config.as_mut())
+            .and_then(|eps| primary.and_then(|p| eps.get_mut(&p)))
+        {
+            ep.mac_address = Some(mac.to_string());
+        }
+        return eng.docker.create_container(Some(opts), body).await;
+    }
+    if let (Some(hc), Some(name)) = (body.host_config.as_mut(), primary) {
+        hc.network_mode = Some(name);
+    }
+    let mut json = serde_json::to_value(&body)?;
+    if let Some(o) = json.as_object_mut() {
+        o.insert("MacAddress".into(), mac.into());
+    }
+    let bytes = bytes::Bytes::from(serde_json::to_vec(&json)?);
+    let docker = eng.docker.clone().with_request_modifier(move |req| {
+        if req.uri().path().ends_with("/containers/create") {
+            req.map(|_| http_body_util::Either::Left(http_body_util::Full::new(bytes.clone())))
+        } else {
+            req
+        }
+    });
+    docker.create_container(Some(opts), body).await
 }
 
 /// Replaces the network's name by its id in a create body.
@@ -1152,9 +1261,13 @@ pub async fn create_oneoff(
 ) -> Result<String> {
     let existing = project_containers(eng, &plan.project).await?;
     let nets = prepare(eng, plan, &existing, &[svc]).await?;
+    let shared = shared_network_mode(eng, plan, svc).await?;
+    let resolved = shared.as_deref().map(|m| svc.with_shared_network(m));
+    let svc = resolved.as_ref().unwrap_or(svc);
     let name = plan.oneoff_name(&svc.name, &o.slug);
     let mut body = plan.oneoff_body(svc, o);
     let endpoints = plan.oneoff_endpoints(svc, &name);
+    let primary = primary_network_name(&body);
     if let Some((net, _)) = endpoints.first() {
         if let Some(id) = nets.get(net) {
             attach_by_id(&mut body, net, id);
@@ -1164,8 +1277,8 @@ pub async fn create_oneoff(
     if let Some(p) = &svc.platform {
         opts = opts.platform(p);
     }
-    eng.docker
-        .create_container(Some(opts.build()), body)
+    let mac = svc.mac_address.as_deref().map(|m| (m, primary));
+    create_container(eng, opts.build(), body, mac)
         .await
         .with_context(|| format!("creating container {name}"))?;
     finish_create(eng, svc, &name, endpoints.into_iter().skip(1), &nets).await?;

@@ -628,6 +628,7 @@ fn service_value(s: &Service, i: &HashInputs<'_>) -> Result<J, String> {
     if let Some(n) = s.mem_swappiness.filter(|n| *n != 0) {
         o.put("mem_swappiness", J::s(n.to_string()));
     }
+    o.str("mac_address", s.mac_address.as_ref().map(|m| m.as_str()));
     o.str("network_mode", s.network_mode.as_deref());
     match &s.networks {
         Some(n) if !n.0.is_empty() => {

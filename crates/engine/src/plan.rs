@@ -217,6 +217,14 @@ pub struct ServicePlan {
     /// Compose `profiles`: the service is selected only when one is active
     /// (see [`Plan::select`]).
     pub profiles: Vec<String>,
+    /// `network_mode: service:NAME`: NAME, whose first container's id
+    /// converge writes into the create body (`container:<id>`); a
+    /// container whose network mode is not that id is recreated.
+    pub network_service: Option<String>,
+    /// `mac_address:`: Config.MacAddress below Engine API 1.44 (which
+    /// bollard's create body no longer has), the first endpoint's
+    /// MacAddress from 1.44 on, as compose v2 does.
+    pub mac_address: Option<String>,
     /// The create body without the per-container labels.
     pub body: ContainerCreateBody,
 }
@@ -591,6 +599,26 @@ impl Plan {
 }
 
 impl ServicePlan {
+    /// The service with `network_mode: service:NAME` resolved to NAME's
+    /// container (`mode`: `container:<id>`), as compose v2's `up` creates
+    /// and hashes it (`resolveSharedNamespaces` runs before `ServiceHash`):
+    /// the config hash label changes with NAME's container, so a
+    /// recreated NAME recreates this service with either tool.
+    pub fn with_shared_network(&self, mode: &str) -> ServicePlan {
+        let mut s = self.clone();
+        if let Some(other) = &self.network_service {
+            let from = format!("\"network_mode\":\"service:{other}\"");
+            let to = format!("\"network_mode\":{}", serde_json::Value::from(mode));
+            s.hash_json = self.hash_json.replacen(&from, &to, 1);
+            s.config_hash = crate::compose_hash::hash(&s.hash_json);
+        }
+        s.body
+            .host_config
+            .get_or_insert_with(Default::default)
+            .network_mode = Some(mode.to_string());
+        s
+    }
+
     /// Whether the service is enabled when `profiles` are active: it has
     /// none, or one of them is active, or `*` is.
     pub fn enabled_by(&self, profiles: &[&str]) -> bool {
@@ -1094,7 +1122,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     .or_else(|| v.strip_suffix(":rw"))
                     .unwrap_or(v);
                 (!v.starts_with("container:")).then(|| v.strip_prefix("service:").unwrap_or(v))
-            }));
+            }))
+            // compose-go: `network_mode: service:NAME` depends on NAME
+            .chain(
+                s.network_mode
+                    .as_deref()
+                    .and_then(|m| m.strip_prefix("service:")),
+            );
         // (an unknown one is the `links` / `volumes_from` error below)
         for t in implied.filter(|t| doc.services.contains_key(t)) {
             if !depends_on.iter().any(|(d, _)| d == t) {
@@ -1108,13 +1142,24 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             .filter(|(_, e)| e.required == Some(false))
             .map(|(d, _)| d.clone())
             .collect();
-        let restart_with: Vec<String> = s
+        let mut restart_with: Vec<String> = s
             .depends_on
             .0
             .iter()
             .filter(|(_, e)| e.restart == Some(true))
             .map(|(d, _)| d.clone())
             .collect();
+        // compose-go: the network's owner restarts its sharers
+        // (`restart: true` on the dependency it adds).
+        if let Some(t) = s
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            if doc.services.contains_key(t) && !restart_with.iter().any(|d| d == t) {
+                restart_with.push(t.to_string());
+            }
+        }
         for (d, _) in &depends_on {
             if !doc.services.contains_key(d) {
                 return Err(e("depends_on", format!("no service named {d:?}")));
@@ -1224,15 +1269,46 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             .map_err(|m| e("stop_grace_period", m))?
             .map(|ns| (ns + 999_999_999) / 1_000_000_000);
 
-        let network_mode = match s.network_mode.as_deref() {
-            None => None,
-            Some(m) if m.starts_with("service:") => {
-                return Err(e(
-                    "network_mode",
-                    format!("{m:?}: service: network modes are not supported"),
-                ))
+        // `service:NAME` (compose v2): the container joins the network
+        // stack of NAME's first container; converge puts that container's
+        // id in (`container:<id>`), the name here is its stand-in.
+        let network_service = s
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+            .map(str::to_string);
+        let network_mode = match (&network_service, s.network_mode.as_deref()) {
+            (_, None) => None,
+            (Some(other), _) => {
+                if other == name || !doc.services.contains_key(other) {
+                    return Err(e(
+                        "network_mode",
+                        format!("\"service:{other}\" names no other service: name the service whose network stack this one shares"),
+                    ));
+                }
+                if !s.ports.is_empty() {
+                    return Err(e(
+                        "ports",
+                        format!("a service with network_mode \"service:{other}\" has no ports of its own: publish them on {other}"),
+                    ));
+                }
+                if s.mac_address.is_some() {
+                    return Err(e(
+                        "mac_address",
+                        format!("a service with network_mode \"service:{other}\" has {other}'s MAC address: remove `mac_address`"),
+                    ));
+                }
+                let target = match doc
+                    .services
+                    .get(other.as_str())
+                    .and_then(|t| t.container_name.as_ref())
+                {
+                    Some(c) => c.as_str().to_string(),
+                    None => format!("{project}-{other}-1"),
+                };
+                Some(format!("container:{target}"))
             }
-            Some(m) => Some(m.to_string()),
+            (None, Some(m)) => Some(m.to_string()),
         };
         if network_mode.is_some() && s.networks.is_some() {
             return Err(e(
@@ -1687,6 +1763,8 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
             bind_sources,
             stop_timeout,
             profiles: s.profiles.clone(),
+            network_service,
+            mac_address: s.mac_address.as_ref().map(|m| m.as_str().to_string()),
             body,
         });
     }
@@ -2117,6 +2195,89 @@ services:
         assert_eq!(r, ["db", "web", "worker"]);
         assert_eq!(p.restart_set(&strs(&["docs"])), ["docs"]);
         assert!(p.restart_set(&[]).is_empty());
+    }
+
+    #[test]
+    fn service_network_mode_shares_the_other_containers_stack() {
+        let p = mk("services:\n  b:\n    image: x\n    network_mode: service:a\n  a:\n    image: x\n    mac_address: 02:42:ac:11:00:99\n").unwrap();
+        // a starts first: the implicit dependency, restarted with it
+        let names: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let b = p.service("b").unwrap();
+        assert_eq!(b.network_service.as_deref(), Some("a"));
+        assert_eq!(b.depends_on, [("a".to_string(), Condition::ServiceStarted)]);
+        assert_eq!(b.restart_with, ["a"]);
+        assert!(b.networks.is_empty(), "{:?}", b.networks);
+        let body = p.create_body(b, 1);
+        let hc = body.host_config.unwrap();
+        // the stand-in converge replaces by a's container id
+        assert_eq!(hc.network_mode.as_deref(), Some("container:my_app-a-1"));
+        assert!(body.networking_config.is_none());
+        assert!(hc.port_bindings.is_none());
+        // the MAC address is the container's, next to the body
+        let a = p.service("a").unwrap();
+        assert_eq!(a.mac_address.as_deref(), Some("02:42:ac:11:00:99"));
+        assert_eq!(b.mac_address, None);
+        assert!(
+            a.hash_json
+                .contains(r#""mac_address":"02:42:ac:11:00:99","networks""#),
+            "{}",
+            a.hash_json
+        );
+        assert!(
+            b.hash_json.contains(r#""network_mode":"service:a""#),
+            "{}",
+            b.hash_json
+        );
+        assert!(!b.hash_json.contains(r#""networks""#), "{}", b.hash_json);
+        // converge's resolution: the id in the body and in the hash, which
+        // is compose v2's at `up` (the loaded model with the id put in)
+        let id = "0123abcd".repeat(8);
+        let r = b.with_shared_network(&format!("container:{id}"));
+        assert_eq!(
+            r.body.host_config.as_ref().unwrap().network_mode,
+            Some(format!("container:{id}"))
+        );
+        assert_eq!(
+            r.hash_json,
+            b.hash_json
+                .replace("\"service:a\"", &format!("\"container:{id}\""))
+        );
+        assert_ne!(r.config_hash, b.config_hash);
+        assert_eq!(r.config_hash, crate::compose_hash::hash(&r.hash_json));
+        assert_eq!(
+            p.create_body(&r, 1).labels.unwrap()[LABEL_HASH],
+            r.config_hash
+        );
+        // container:NAME passes through
+        let p = mk("services:\n  c:\n    image: x\n    network_mode: container:other\n").unwrap();
+        let c = p.service("c").unwrap();
+        assert_eq!(c.network_service, None);
+        assert_eq!(
+            p.create_body(c, 1)
+                .host_config
+                .unwrap()
+                .network_mode
+                .as_deref(),
+            Some("container:other")
+        );
+    }
+
+    #[test]
+    fn service_network_mode_errors_name_the_key() {
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:nope\n").unwrap_err();
+        assert!(e.contains("services.b.network_mode"), "{e}");
+        assert!(e.contains("names no other service"), "{e}");
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:b\n").unwrap_err();
+        assert!(e.contains("services.b.network_mode"), "{e}");
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:a\n    ports: ['80']\n  a:\n    image: x\n").unwrap_err();
+        assert!(e.contains("services.b.ports"), "{e}");
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:a\n    networks: [default]\n  a:\n    image: x\n").unwrap_err();
+        assert!(e.contains("services.b.networks"), "{e}");
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:a\n    mac_address: 02:42:ac:11:00:98\n  a:\n    image: x\n").unwrap_err();
+        assert!(e.contains("services.b.mac_address"), "{e}");
+        let e = mk("services:\n  b:\n    image: x\n    network_mode: service:a\n  a:\n    image: x\n    network_mode: service:b\n").unwrap_err();
+        assert!(e.contains("cycle"), "{e}");
     }
 
     #[test]

@@ -62,8 +62,8 @@ macro_rules! by_value {
 }
 
 use devctl_compose::keys::{
-    ByteSize, ContainerName, Cpus, Device, Expose, FileRef, Hook, Logging, Platform, PullPolicy,
-    ServiceNetworks, Ulimit,
+    ByteSize, ContainerName, Cpus, Device, Expose, FileRef, Hook, Logging, MacAddress, Platform,
+    PullPolicy, ServiceNetworks, Ulimit,
 };
 use devctl_compose::{
     Build, Cgroup, DependsOn, Deploy, Duration, ExtraHosts, Healthcheck, KeyValues, Ordered,
@@ -81,6 +81,7 @@ keep!(
     Restart,
     Duration,
     ContainerName,
+    MacAddress,
     Platform,
     ByteSize,
     Cpus,

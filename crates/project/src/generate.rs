@@ -895,6 +895,31 @@ allow_docker_socket = true
     }
 
     #[test]
+    fn shared_network_and_mac_address_are_written_as_compose_keys() {
+        let g = gen_with(
+            "[services.a]\nimage = \"x\"\nmac_address = \"02:42:ac:11:00:99\"\n[services.b]\nimage = \"x\"\nnetwork_mode = \"service:a\"\n",
+            false,
+            1000,
+        );
+        let text = devctl_compose::yaml::to_string(&g.doc).unwrap();
+        assert!(
+            text.contains("    mac_address: \"02:42:ac:11:00:99\"\n"),
+            "{text}"
+        );
+        assert!(text.contains("    network_mode: service:a\n"), "{text}");
+        let back = devctl_compose::parse(&text, "compose.yaml").unwrap();
+        assert_eq!(
+            back.services
+                .get("a")
+                .unwrap()
+                .mac_address
+                .as_ref()
+                .map(|m| m.as_str()),
+            Some("02:42:ac:11:00:99")
+        );
+    }
+
+    #[test]
     fn registry_tags_built_images() {
         let g = gen_with(
             "[project]\nregistry = \"registry.local:5000\"\n[app]\n[services.w]\nbuild = \".\"\n[services.r]\nimage = \"redis:7.4\"\n",

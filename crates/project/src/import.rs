@@ -125,10 +125,6 @@ const REFUSED_SERVICE_KEYS: &[(&str, &str)] = &[
     ),
     ("pre_start", "not in the Compose Specification"),
     (
-        "mac_address",
-        "Engine API 1.41 takes no per-endpoint MAC address",
-    ),
-    (
         "label_file",
         "devctl.toml has no label files: write the labels under `labels`",
     ),
@@ -995,11 +991,6 @@ fn common_key<T: DeserializeOwned>(
     if let ("pull_policy", Some(p)) = (k, v.as_str()) {
         if matches!(p, "daily" | "weekly") || p.starts_with("every_") {
             return Err(ctx.err(k, format!("cannot be converted: `{p}` pulls when the local image is older than a refresh window, which devctl's `start` has no equivalent of (it pulls only with `always`): write `always` (pull at every start), or `missing` and run `devctl pull` when you want a fresh image")));
-        }
-    }
-    if let ("network_mode", Some(mode)) = (k, v.as_str()) {
-        if mode.starts_with("service:") || mode.starts_with("container:") {
-            return Err(ctx.err(k, format!("cannot be converted: devctl's engine does not run `{mode}` (another container's network stack); join a shared network instead")));
         }
     }
     if let ("volumes", Value::Sequence(vols)) = (k, v) {

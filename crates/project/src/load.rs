@@ -803,6 +803,54 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
                 );
             }
         }
+        // compose v2's `service:NAME`: the service lives in NAME's network
+        // stack, so it has no ports or networks of its own.
+        if let Some(target) = common
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            let is_app = Some(*name) == c.app_name();
+            let header = if is_app {
+                "[app]".to_string()
+            } else {
+                format!("[services.{name}]")
+            };
+            let at = |k: &str| locate_key(text, &header, k).or_else(|| service_span(text, name));
+            if target == *name {
+                return err(
+                    at("network_mode"),
+                    format!("service `{name}` has network_mode = \"service:{name}\", which names itself: name the service whose network it shares"),
+                );
+            }
+            if !names.contains(&target) {
+                let hint = suggest(target, &names)
+                    .map(|s| format!("; did you mean `service:{s}`?"))
+                    .unwrap_or_default();
+                return err(
+                    at("network_mode"),
+                    format!("service `{name}` has network_mode = \"service:{target}\", but no service `{target}` is defined{hint}"),
+                );
+            }
+            let app_port = is_app && c.app.as_ref().is_some_and(|a| a.port.is_some());
+            if !common.ports.is_empty() || app_port {
+                let key = if common.ports.is_empty() {
+                    "port"
+                } else {
+                    "ports"
+                };
+                return err(
+                    at(key),
+                    format!("service `{name}` shares the network of `{target}` (network_mode = \"service:{target}\") and cannot publish ports of its own: remove `{key}` here and publish them on `{target}`"),
+                );
+            }
+            if common.networks.is_some() {
+                return err(
+                    at("networks"),
+                    format!("service `{name}` shares the network of `{target}` (network_mode = \"service:{target}\") and cannot join networks of its own: remove `networks` here (it is on `{target}`'s networks)"),
+                );
+            }
+        }
     }
     // Rule names and roots are printed by run-dev on every line it prints
     // for the rule: no control characters in them.
@@ -1422,6 +1470,32 @@ mod tests {
             &env(&[])
         )
         .is_ok());
+    }
+
+    #[test]
+    fn service_network_mode_names_a_service_and_has_no_ports_or_networks() {
+        let ok = "[services.a]\nimage = \"x\"\n[services.b]\nimage = \"y\"\nnetwork_mode = \"service:a\"\n";
+        assert!(load("f", ok, &env(&[])).is_ok());
+        let e = err("[services.a]\nimage = \"x\"\n[services.b]\nimage = \"y\"\nnetwork_mode = \"service:ab\"\n");
+        assert_eq!(e.line, 5, "{e}");
+        assert!(
+            e.message
+                .contains("no service `ab` is defined; did you mean `service:a`?"),
+            "{}",
+            e.message
+        );
+        let e = err("[services.a]\nimage = \"x\"\nnetwork_mode = \"service:a\"\n");
+        assert!(e.message.contains("names itself"), "{}", e.message);
+        let e = err("[services.a]\nimage = \"x\"\n[services.b]\nimage = \"y\"\nnetwork_mode = \"service:a\"\nports = [\"80\"]\n");
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("remove `ports`"), "{}", e.message);
+        let e =
+            err("[services.a]\nimage = \"x\"\n[app]\nport = 8000\nnetwork_mode = \"service:a\"\n");
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("remove `port`"), "{}", e.message);
+        let e = err("[services.a]\nimage = \"x\"\n[services.b]\nimage = \"y\"\nnetwork_mode = \"service:a\"\nnetworks = [\"default\"]\n");
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("remove `networks`"), "{}", e.message);
     }
 
     #[test]

@@ -294,10 +294,28 @@ fn what_compose_leaves_alone_devctl_toml_is_told_too() {
     // a port whose host part is a variable still listened everywhere
     let r = one("services:\n  a:\n    image: x\n    ports: ['${PORT:-8080}:80', '${IP}:81:81']\n    security_opt: [no-new-privileges]\n").unwrap();
     assert_eq!(notes(&r), ["a: port ${PORT:-8080}:80 listened on every interface; devctl binds it to 127.0.0.1 (write `0.0.0.0:${PORT:-8080}:80` to publish it there again)"]);
-    // another container's network stack
-    let e = one("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: y\n")
-        .unwrap_err();
-    assert_eq!(e.key, "services.a.network_mode");
+    // another service's or container's network stack, a MAC address:
+    // converted as they are
+    let r = one("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: y\n    mac_address: 02:42:ac:11:00:99\n  c:\n    image: z\n    network_mode: container:other\n").unwrap();
+    assert!(
+        r.toml
+            .contains("[services.a]\nimage = \"x\"\nnetwork_mode = \"service:b\"\n"),
+        "{}",
+        r.toml
+    );
+    assert!(
+        r.toml.contains("mac_address = \"02:42:ac:11:00:99\"\n"),
+        "{}",
+        r.toml
+    );
+    assert!(
+        r.toml.contains("network_mode = \"container:other\"\n"),
+        "{}",
+        r.toml
+    );
+    // a value devctl.toml refuses names the key
+    let e = one("services:\n  a:\n    image: x\n    mac_address: 02:42:zz:11:00:99\n").unwrap_err();
+    assert_eq!(e.key, "services.a.mac_address", "{e}");
     // a long-syntax bind: devctl creates a missing source
     let r = one("services:\n  a:\n    image: x\n    security_opt: [no-new-privileges:true]\n    volumes:\n      - {type: bind, source: ./c, target: /c}\n      - {type: bind, source: ./d, target: /d, bind: {create_host_path: false}}\n").unwrap();
     assert_eq!(notes(&r), ["a: bind mount at /c: a missing source is created, as for compose's short syntax (`bind = { create_host_path = false }` refuses it, as compose's long syntax did)"]);
