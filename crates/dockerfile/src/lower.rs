@@ -72,11 +72,21 @@ pub struct LowerError {
 
 /// Whether [`lower`] would change anything.
 pub fn needs_lowering(df: &Dockerfile) -> bool {
-    syntax_is_dockerfile(df)
-        || df.instructions.iter().any(|i| {
-            let e = i.effective();
-            !e.heredocs.is_empty() || e.flag("link").is_some() || e.flag("checksum").is_some()
-        })
+    syntax_is_dockerfile(df) || df.instructions.iter().any(|i| newer(i.effective()))
+}
+
+/// Uses what a Dockerfile 1.2 frontend cannot parse.
+fn newer(i: &Instruction) -> bool {
+    !i.heredocs.is_empty() || i.flag("link").is_some() || i.flag("checksum").is_some()
+}
+
+/// A heredoc's body as BuildKit writes it to a file (`<<-`: tabs chomped).
+fn body(doc: &crate::ast::Heredoc) -> String {
+    if doc.chomp {
+        chomp(&doc.content)
+    } else {
+        doc.content.clone()
+    }
 }
 
 /// `# syntax=docker/dockerfile…` (any tag or digest): the official frontend,
@@ -153,10 +163,7 @@ pub fn lower(src: &str, df: &Dockerfile) -> Result<Lowered, LowerError> {
             }
             "onbuild" => {
                 if let Some(e) = inst.onbuild.as_deref() {
-                    if !e.heredocs.is_empty()
-                        || e.flag("link").is_some()
-                        || e.flag("checksum").is_some()
-                    {
+                    if newer(e) {
                         return Err(LowerError {
                             line,
                             message: "ONBUILD with a heredoc, --link or --checksum needs Dockerfile frontend 1.4 where the image is used: this engine's built-in frontend is older; write the instruction in the stage that uses it".into(),
@@ -167,10 +174,16 @@ pub fn lower(src: &str, df: &Dockerfile) -> Result<Lowered, LowerError> {
             }
             _ => {}
         }
-        let link = inst.flag("link").is_some();
-        let checksum = inst.flag("checksum").is_some();
-        if inst.heredocs.is_empty() && !link && !checksum {
+        if !newer(inst) {
             continue;
+        }
+        let checksum = inst.flag("checksum").is_some();
+        if inst.flag("link").is_some() {
+            let kw = inst.keyword.to_uppercase();
+            out.changes.push((
+                line,
+                format!("{kw} --link built as a plain {kw} (same files; the layer is not reusable across base images)"),
+            ));
         }
         let flags: Vec<&str> = inst
             .flags
@@ -207,18 +220,8 @@ pub fn lower(src: &str, df: &Dockerfile) -> Result<Lowered, LowerError> {
                 seq += 1;
                 lower_add_checksum(inst, &flags, seq, &mut out)?
             }
-            _ => {
-                // --link on COPY/ADD: dropped
-                out.changes.push((
-                    line,
-                    format!(
-                        "{} --link built as a plain {} (same files; the layer is not reusable across base images)",
-                        inst.keyword.to_uppercase(),
-                        inst.keyword.to_uppercase()
-                    ),
-                ));
-                join(&inst.keyword_raw, &flags, &inst.rest)
-            }
+            // only --link: dropped
+            _ => join(&inst.keyword_raw, &flags, &inst.rest),
         };
         lines[line - 1] = new;
         for n in line + 1..=inst.end_line().min(lines.len()) {
@@ -281,15 +284,10 @@ fn lower_run(
     let script = if inst.heredocs.len() == 1 && is_heredoc_word(rest) && !rest.contains(' ') {
         let doc = &inst.heredocs[0];
         if doc.content.starts_with("#!") {
-            let data = if doc.chomp {
-                chomp(&doc.content)
-            } else {
-                doc.content.clone()
-            };
             let dir = format!("{LOWERED_DIR}/{seq}");
             out.files.push(LoweredFile {
                 path: format!("{dir}/{}", doc.name),
-                data: data.into_bytes(),
+                data: body(doc).into_bytes(),
                 mode: 0o755,
             });
             flags.push(format!("--mount=type=bind,source={dir},target=/dev/pipes"));
@@ -354,15 +352,10 @@ fn lower_copy_heredocs(
                 ),
             });
         }
-        let data = if doc.chomp {
-            chomp(&doc.content)
-        } else {
-            doc.content.clone()
-        };
         let path = format!("{LOWERED_DIR}/{seq}-{i}/{}", doc.name);
         out.files.push(LoweredFile {
             path: path.clone(),
-            data: data.into_bytes(),
+            data: body(doc).into_bytes(),
             mode: 0o644,
         });
         out.changes.push((
@@ -370,10 +363,6 @@ fn lower_copy_heredocs(
             format!("{kw} <<{}: sent as a file of the context", doc.name),
         ));
         words.push(path);
-    }
-    if inst.flag("link").is_some() {
-        out.changes
-            .push((line, format!("{kw} --link built as a plain {kw}")));
     }
     Ok(join(&inst.keyword_raw, flags, &words.join(" ")))
 }

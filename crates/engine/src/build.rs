@@ -573,13 +573,21 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         }
     }
     // A Dockerfile that is not text is named here with its position, not
-    // left to the builder's parser.
-    if let Ok(bytes) = std::fs::read(&df) {
-        if let Err(bad) = devctl_text::decode(&bytes) {
-            let shown = devctl_text::display_path(&df, &opts.cwd);
-            return Err(crate::usage(bad.message(&shown, "a Dockerfile")));
-        }
-    }
+    // left to the builder's parser. Read once: the base-image check and the
+    // lowering use this text.
+    let text: Option<String> = match &build.inline {
+        Some(t) => Some(t.clone()),
+        None => match std::fs::read(&df) {
+            Ok(bytes) => match devctl_text::decode(&bytes) {
+                Ok(t) => Some(t.to_string()),
+                Err(bad) => {
+                    let shown = devctl_text::display_path(&df, &opts.cwd);
+                    return Err(crate::usage(bad.message(&shown, "a Dockerfile")));
+                }
+            },
+            Err(_) => None,
+        },
+    };
     let ig = read_ignore(build)?;
     let private = Private::for_context(&build.context, &build.private);
     let files = context_entries(&build.context, &ig, &build.dockerfile, &private)
@@ -620,14 +628,14 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // Images are never pulled implicitly: a base image missing here is an
     // error before any context is sent (both builders would try the
     // registry). `--pull` asks for the pull.
+    // A file that does not parse is the builder's to report.
+    let parsed = text
+        .as_deref()
+        .and_then(|t| devctl_dockerfile::parse(t).ok());
     if !opts.pull {
-        let text = match &build.inline {
-            Some(t) => Some(t.clone()),
-            None => std::fs::read_to_string(build.context.join(&build.dockerfile)).ok(),
-        };
-        if let Some(df) = text.and_then(|t| devctl_dockerfile::parse(&t).ok()) {
+        if let Some(df) = &parsed {
             let args: HashMap<String, String> = build.args.clone().into_iter().collect();
-            for base in devctl_dockerfile::base_images(&df, &args) {
+            for base in devctl_dockerfile::base_images(df, &args) {
                 if super::apply::image_id(eng, &base).await?.is_none() {
                     bail!(
                         "building service {}: its base image {base} is not on this engine, and devctl never pulls implicitly: `docker pull {base}` (or `devctl build --pull {}`), or build it locally",
@@ -646,7 +654,9 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     };
     let stamp_entries = entries.clone();
     let kit = builder(eng, opts.legacy_asked).await;
-    let (dockerfile, extras) = sent_dockerfile(svc, build, kit.as_ref().ok(), &opts).await?;
+    let source = text.as_deref().zip(parsed.as_ref());
+    let (dockerfile, extras) =
+        sent_dockerfile(svc, build, source, kit.as_ref().ok(), &opts).await?;
 
     if !build.secrets.is_empty() || build.ssh {
         let what = if build.secrets.is_empty() {
@@ -1544,6 +1554,7 @@ struct Sent<'a> {
 async fn sent_dockerfile(
     svc: &ServicePlan,
     build: &BuildPlan,
+    source: Option<(&str, &devctl_dockerfile::Dockerfile)>,
     kit: Option<&Kit>,
     opts: &BuildOptions,
 ) -> Result<(String, Vec<ExtraFile>)> {
@@ -1557,28 +1568,16 @@ async fn sent_dockerfile(
             mtime: 0,
         });
     }
-    let Some(_) = kit.filter(|k| k.lower_syntax) else {
+    let Some((text, df)) =
+        source.filter(|(_, df)| kit.is_some_and(|k| k.lower_syntax) && lower::needs_lowering(df))
+    else {
         return Ok((build.dockerfile.clone(), extras));
     };
-    let text = match &build.inline {
-        Some(t) => t.clone(),
-        None => match std::fs::read_to_string(build.context.join(&build.dockerfile)) {
-            Ok(t) => t,
-            Err(_) => return Ok((build.dockerfile.clone(), extras)),
-        },
-    };
-    // A file that does not parse is the builder's to report.
-    let Ok(df) = devctl_dockerfile::parse(&text) else {
-        return Ok((build.dockerfile.clone(), extras));
-    };
-    if !lower::needs_lowering(&df) {
-        return Ok((build.dockerfile.clone(), extras));
-    }
     let shown = match &build.inline {
         Some(_) => format!("service {}'s inline Dockerfile", svc.name),
         None => devctl_text::display_path(&build.context.join(&build.dockerfile), &opts.cwd),
     };
-    let low = lower::lower(&text, &df).map_err(|e| {
+    let low = lower::lower(text, df).map_err(|e| {
         crate::usage(format!(
             "service {}: {shown}:{}: {}",
             svc.name, e.line, e.message
@@ -1655,9 +1654,9 @@ async fn fetch_checked(
     .await
     .map_err(|e| format!("downloading {}: {e}", f.url))??;
     let got = match f.algorithm.as_str() {
-        "sha384" => hex(&sha2::Sha384::digest(&data)),
-        "sha512" => hex(&sha2::Sha512::digest(&data)),
-        _ => hex(&sha2::Sha256::digest(&data)),
+        "sha384" => super::stamp::hex(&sha2::Sha384::digest(&data)),
+        "sha512" => super::stamp::hex(&sha2::Sha512::digest(&data)),
+        _ => super::stamp::hex(&sha2::Sha256::digest(&data)),
     };
     if got != f.hex {
         return Err(format!(
@@ -1666,10 +1665,6 @@ async fn fetch_checked(
         ));
     }
     Ok((data, mtime))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// A build session's id: unique per build.

@@ -67,7 +67,8 @@ pub fn settings_key(svc: &ServicePlan, build: &BuildPlan) -> String {
     hex(&Sha256::digest(v.to_string().as_bytes()))
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lower-case hex of a digest.
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
