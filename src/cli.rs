@@ -541,7 +541,7 @@ complete -c devctl -n "__fish_seen_subcommand_from task" -f -a "(devctl tasks --
 const ZSH_TASKS: &str = r#"
 # devctl: task names from devctl.toml
 _devctl_with_tasks() {
-    if (( CURRENT == 2 )) || [[ ${words[2]} == task && CURRENT == 3 ]]; then
+    if (( CURRENT == 2 )) || { [[ ${words[2]} == task ]] && (( CURRENT == 3 )) }; then
         local -a tasks
         tasks=(${(f)"$(devctl tasks --names 2>/dev/null)"})
         compadd -a tasks

@@ -302,7 +302,7 @@ fn listing_json_names_and_help_heading() {
 }
 
 #[test]
-fn bash_completion_offers_the_task_names_from_devctl_toml() {
+fn completions_offer_the_task_names_from_devctl_toml_in_bash_fish_and_zsh() {
     let p = project();
     let d = p
         .devctl(&["completions", "bash"])
@@ -329,7 +329,7 @@ COMP_WORDS=(devctl task ""); COMP_CWORD=2; COMPREPLY=()
 _devctl_with_tasks devctl "" task; echo "task:${COMPREPLY[*]}""#,
         ])
         .current_dir(p.path())
-        .env("PATH", path)
+        .env("PATH", &path)
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
@@ -343,7 +343,69 @@ _devctl_with_tasks devctl "" task; echo "task:${COMPREPLY[*]}""#,
             .devctl(&["completions", shell])
             .stdout_snapshot(&format!("tasks_cli__completions_{shell}"))
             .run();
-        assert!(d.stdout().contains("devctl tasks --names"), "{shell}");
+        std::fs::write(p.path().join(format!("c.{shell}")), d.stdout()).unwrap();
+    }
+    let run_in = |shell: &str, script: &str| -> Option<String> {
+        let o = match Command::new(shell)
+            .args(["-c", script])
+            .current_dir(p.path())
+            .env("PATH", &path)
+            .output()
+        {
+            Ok(o) => o,
+            Err(_) => {
+                crate::e2e_support::skip_or_fail(&format!("{shell} is not installed"));
+                return None;
+            }
+        };
+        assert!(
+            o.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        Some(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let words = |out: &str, prefix: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .map(|l| l.split('\t').next().unwrap_or("").to_string())
+            .collect()
+    };
+    // fish completes as it would on a command line
+    if let Some(out) = run_in(
+        "fish",
+        "source ./c.fish; for c in (complete -C 'devctl mi'); echo top:$c; end; for c in (complete -C 'devctl task '); echo task:$c; end",
+    ) {
+        assert!(words(&out, "top:").contains(&"migrate".to_string()), "{out}");
+        let task = words(&out, "task:");
+        for t in ["chain", "danger", "hello", "migrate", "named"] {
+            assert!(task.contains(&t.to_string()), "fish: {out}");
+        }
+    }
+    // zsh: the script's own function, with the completion system's
+    // `compadd` and clap's `_devctl` standing in (they need a live line)
+    if let Some(out) = run_in(
+        "zsh",
+        r#"compdef() { :; }
+source ./c.zsh
+_devctl() { :; }
+compadd() { [[ $1 == -a ]] && print -l -- "${(@P)2}"; }
+words=(devctl mi); CURRENT=2; for c in $(_devctl_with_tasks); do print "top:$c"; done
+words=(devctl task ''); CURRENT=3; for c in $(_devctl_with_tasks); do print "task:$c"; done
+words=(devctl start ''); CURRENT=3; for c in $(_devctl_with_tasks); do print "start:$c"; done"#,
+    ) {
+        let top = words(&out, "top:");
+        let task = words(&out, "task:");
+        for t in ["chain", "danger", "hello", "migrate", "named"] {
+            assert!(
+                top.contains(&t.to_string()) && task.contains(&t.to_string()),
+                "zsh: {out}"
+            );
+        }
+        assert!(
+            words(&out, "start:").is_empty(),
+            "zsh: no task names after `start`: {out}"
+        );
     }
 }
 
