@@ -448,6 +448,8 @@ pub fn run(
                 if n == 1 { "" } else { "s" }
             )?;
         }
+    } else if global.quiet {
+        // `-q`, as `docker compose config -q`: validated and written, not printed
     } else if show_secrets {
         // asked for: the real values, unscrubbed
         crate::out::print_unscrubbed(&rendered.text)?;
