@@ -249,12 +249,27 @@ pub fn check_dockerfile(p: &Project) -> anyhow::Result<()> {
     let Some(app) = &p.config.app else {
         return check_service_targets(p);
     };
-    let path = p.paths.dir.join(&app.context).join(&app.dockerfile);
-    let shown = display_rel(&p.paths.dir, &path);
-    let bytes = std::fs::read(&path)
-        .map_err(|e| usage(format!("{shown}: cannot read the app's Dockerfile: {e}")))?;
-    let text =
-        crate::text::decode(&bytes).map_err(|bad| usage(bad.message(&shown, "a Dockerfile")))?;
+    let (shown, owned);
+    let text = match &app.dockerfile_inline {
+        // errors point into the inline text: its lines are numbered from 1
+        Some(t) => {
+            shown = format!(
+                "[app].dockerfile_inline in {}",
+                p.paths.shown(&p.paths.config)
+            );
+            t.as_str()
+        }
+        None => {
+            let path = p.paths.dir.join(&app.context).join(&app.dockerfile);
+            shown = display_rel(&p.paths.dir, &path);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| usage(format!("{shown}: cannot read the app's Dockerfile: {e}")))?;
+            owned = crate::text::decode(&bytes)
+                .map_err(|bad| usage(bad.message(&shown, "a Dockerfile")))?
+                .to_string();
+            owned.as_str()
+        }
+    };
     let df = crate::dockerfile::parse(text).map_err(|e| {
         let (line, col) = (e.span.start.line, e.span.start.col);
         let src = text.lines().nth(line.saturating_sub(1)).unwrap_or("");

@@ -211,6 +211,8 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
         context: Option<String>,
         #[serde(default)]
         target: Option<String>,
+        #[serde(default)]
+        dockerfile_inline: Option<String>,
     }
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
@@ -243,7 +245,8 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
     let doc: Doc =
         toml::from_str(text).map_err(|e| usage(format!("{name}: {}", e.message().trim_end())))?;
     let mut out = Vec::new();
-    if let Some(a) = doc.app {
+    // An inline Dockerfile is not a file to lint (as for services).
+    if let Some(a) = doc.app.filter(|a| a.dockerfile_inline.is_none()) {
         out.push(ProjectBuild {
             context: a.context.unwrap_or_else(|| ".".into()),
             dockerfile: a.dockerfile.unwrap_or_else(|| "Dockerfile".into()),

@@ -103,3 +103,74 @@ fn start_shows_the_dockerfile_lines_when_the_image_lacks_the_app_user() {
     assert!(err.ends_with(&tail), "{err}");
     assert!(e.containers().is_empty(), "{:?}", e.containers());
 }
+
+/// `[app].dockerfile_inline` (compose's `build.dockerfile_inline`): the
+/// app is built from the text, with no Dockerfile in the project; `config
+/// --check` reads the text (target, app user) and names it in errors; it
+/// cannot be set with `dockerfile`.
+#[test]
+fn an_inline_app_dockerfile_builds_and_is_checked() {
+    if !engine_ready() {
+        return;
+    }
+    let e = TestProject::new(
+        "inl",
+        r#"dockerfile_inline = """
+FROM devctl-fixture/busybox:1 AS app
+ARG APP_UID=1000
+RUN echo "inline $$APP_UID" > /inline-marker
+USER app
+""""#,
+        "",
+    );
+    std::fs::remove_file(e.path().join("Dockerfile")).unwrap();
+    e.ok(&["config", "--check"]);
+    let (out, _) = e.ok(&["config"]);
+    assert!(
+        out.contains("dockerfile_inline: \"FROM devctl-fixture/busybox:1 AS app\\n"),
+        "{out}"
+    );
+    assert!(!out.contains("dockerfile: Dockerfile"), "{out}");
+    struct Image(String);
+    impl Drop for Image {
+        fn drop(&mut self) {
+            let _ = docker(&["image", "rm", &self.0]);
+        }
+    }
+    let _image = Image(format!("{}-app:dev", e.name));
+    e.ok(&["start"]);
+    let (out, _) = e.ok(&["sh", "--", "cat", "/inline-marker"]);
+    let uid = out
+        .trim()
+        .strip_prefix("inline ")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        uid.parse::<u32>().is_ok(),
+        "APP_UID reached the inline text: {out}"
+    );
+    // a second build sends nothing: the text is part of the stamp
+    let (_, err) = e.ok(&["build"]);
+    assert!(err.contains("Up to date"), "{err}");
+
+    // the checks read the text and point into devctl.toml
+    let toml = std::fs::read_to_string(e.path().join("devctl.toml")).unwrap();
+    e.write("devctl.toml", &toml.replace("AS app", "AS other"));
+    let (_, err) = e.code(&["config", "--check"], 2);
+    assert_eq!(
+        err,
+        "error: [app].dockerfile_inline in devctl.toml: no build stage named `app` ([app].target in devctl.toml): add `FROM … AS app` or change the target\n"
+    );
+    e.write(
+        "devctl.toml",
+        &toml.replace(
+            "target = \"app\"",
+            "target = \"app\"\ndockerfile = \"Dockerfile\"",
+        ),
+    );
+    let (_, err) = e.code(&["config", "--check"], 2);
+    assert!(
+        err.starts_with("error: devctl.toml:")
+            && err.contains("[app] sets both `dockerfile` and `dockerfile_inline`: keep one"),
+        "{err}"
+    );
+}

@@ -521,10 +521,13 @@ pub fn generate(input: &Input<'_>) -> Generated {
         ));
         s.build = Some(Build {
             context: escape(&g.host_path(&app.context)),
-            dockerfile: Some(escape(&app.dockerfile)),
+            dockerfile: match &app.dockerfile_inline {
+                Some(_) => None,
+                None => Some(escape(&app.dockerfile)),
+            },
             target: app.target.as_ref().map(|t| escape(t)),
             args,
-            dockerfile_inline: None,
+            dockerfile_inline: app.dockerfile_inline.as_ref().map(|x| escape(x)),
             labels: devctl_compose::keys::map_strings(&app.build_labels, &escape),
             tags: app.build_tags.iter().map(|t| escape(t)).collect(),
             secrets: devctl_compose::keys::map_strings(&app.build_secrets, &escape),

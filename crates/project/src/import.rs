@@ -564,6 +564,7 @@ const NOT_APP_KEYS: &[&str] = &["deploy", "extends", "image_only"];
 const APP_BUILD_KEYS: &[&str] = &[
     "context",
     "dockerfile",
+    "dockerfile_inline",
     "target",
     "args",
     "secrets",
@@ -724,11 +725,11 @@ fn convert_app(
                                 t.insert("context", toml_edit::value(c));
                             }
                         }
-                        "dockerfile" | "target" => {
+                        "dockerfile" | "target" | "dockerfile_inline" => {
                             let s = scalar(bv).ok_or_else(|| {
                                 ctx.err(&format!("build.{bk}"), "must be a string".into())
                             })?;
-                            t.insert(&bk, toml_edit::value(s));
+                            t.insert(&bk, toml_edit::value(lone_dollars(&s)));
                         }
                         "args" => {
                             let mut args = InlineTable::new();
@@ -1246,8 +1247,9 @@ fn develop(
                     let mut paths = Array::new();
                     paths.push(rel);
                     rule.insert("paths", toml_edit::value(paths));
-                    rule.insert("run", toml_edit::value(run));
+                    rule.insert("run", toml_edit::value(&run));
                     check_watch(&rule).map_err(|m| ctx.err(&key, format!("cannot be converted: {m}")))?;
+                    ctx.note(NoteKind::Change, format!("develop.watch `sync+exec` of {path} became the [[assets.watch]] rule `watch{}`: `devctl run-dev` runs `{run}` in the app container after a change (the project tree is bind-mounted, so nothing is copied)", i + 1));
                     if r.contains_key("ignore") || r.contains_key("include") {
                         ctx.note(NoteKind::Change, format!("develop.watch on {path}: its ignore/include patterns are not kept (run-dev ignores .git, node_modules, build outputs and editor files; [[assets.watch]].patterns narrows a rule)"));
                     }

@@ -707,6 +707,14 @@ fn check(file: &str, text: &str, c: &Config) -> Result<(), ConfigError> {
             );
         }
         names.push(n);
+        if app.dockerfile_inline.is_some() {
+            if let Some(span) = locate_key(text, "[app]", "dockerfile") {
+                return err(
+                    Some(span),
+                    "[app] sets both `dockerfile` and `dockerfile_inline`: keep one (compose refuses both too)".to_string(),
+                );
+            }
+        }
         if app.command.is_some() {
             for k in ["server", "migrate"] {
                 let set = if k == "server" {

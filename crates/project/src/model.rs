@@ -304,6 +304,9 @@ service_struct! {
         pub name: Option<ServiceName>,
         #[serde(default = "default_dockerfile")]
         pub dockerfile: String,
+        /// The Dockerfile's text instead of a file (compose's
+        /// `build.dockerfile_inline`); not with `dockerfile`.
+        pub dockerfile_inline: Option<String>,
         /// Build context relative to the project dir.
         #[serde(default = "default_context")]
         pub context: String,
@@ -553,6 +556,7 @@ impl<'de> Deserialize<'de> for Port {
 /// The valid keys of each table, for "did you mean" suggestions and docs.
 pub const APP_KEYS: &[&str] = &[
     "dockerfile",
+    "dockerfile_inline",
     "context",
     "target",
     "port",
