@@ -42,17 +42,22 @@ pub fn run(session: &Session, services: &[String], no_cache: bool, pull: bool) -
     };
     let eng = session.engine()?;
     session.runtime()?.block_on(async {
-        let mut built = 0;
+        let mut built: Vec<&str> = Vec::new();
         for svc in selected {
             // services named explicitly, or all: dependencies are not built
             if !services.is_empty() && !services.contains(&svc.name) {
                 continue;
             }
-            if svc.build.is_some() {
-                build_service(eng, svc, opts.clone()).await?;
-                built += 1;
+            // the images its build names (`service:` contexts) first
+            let order = crate::engine::build::context_services(plan, svc);
+            for s in order.into_iter().chain([svc]) {
+                if s.build.is_some() && !built.contains(&s.name.as_str()) {
+                    build_service(eng, s, opts.clone()).await?;
+                    built.push(&s.name);
+                }
             }
         }
+        let built = built.len();
         if built == 0 && !global.quiet {
             crate::errln!("no service has a `build:` section: nothing to build");
         }

@@ -131,6 +131,8 @@ pub async fn image_ids(
     let ids =
         futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
     let mut image_ids = HashMap::new();
+    // built here already, as another's context
+    let mut built: Vec<String> = Vec::new();
     for (svc, id) in selected.iter().zip(ids) {
         // pull_policy: `build` builds every time, `always` pulls every
         // time (the image-only service's image), `missing`/`never` use
@@ -158,6 +160,12 @@ pub async fn image_ids(
         }
         let id = match id {
             Some(id) => id,
+            None if svc.build.is_some() && built.contains(&svc.name) => {
+                match image_id(eng, &svc.image).await? {
+                    Some(id) => id,
+                    None => bail!("the build of {} did not produce image {}", svc.name, svc.image),
+                }
+            }
             None if svc.build.is_some() => {
                 let opts = BuildOptions {
                     no_cache: false,
@@ -170,6 +178,13 @@ pub async fn image_ids(
                     ),
                     ssh_agent: std::env::var_os("SSH_AUTH_SOCK").is_some_and(|v| !v.is_empty()),
                 };
+                // the missing images its build names (`service:` contexts)
+                for dep in crate::engine::build::context_services(plan, svc) {
+                    if dep.build.is_some() && image_id(eng, &dep.image).await?.is_none() {
+                        build_service(eng, dep, opts.clone()).await?;
+                        built.push(dep.name.clone());
+                    }
+                }
                 build_service(eng, svc, opts).await?;
                 match image_id(eng, &svc.image).await? {
                     Some(id) => id,

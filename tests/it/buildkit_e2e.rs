@@ -333,3 +333,123 @@ USER app
         "{err}"
     );
 }
+
+/// compose's `build.additional_contexts`: `service:base` builds `base`
+/// first and the app's `FROM base` / `COPY --from=base` use its image
+/// (the engine's API takes no named contexts: devctl names the image); a
+/// rebuilt base rebuilds the app; contexts that are not images, unknown
+/// services and cycles are config errors.
+#[test]
+fn service_contexts_build_the_other_service_first_and_use_its_image() {
+    if !engine_ready() {
+        return;
+    }
+    let base = |marker: &str| {
+        format!(
+            "[services.base]\nbuild = {{ context = \".\", dockerfile_inline = \"FROM devctl-fixture/busybox:1\\nRUN echo {marker} > /base-marker\\n\" }}\ncommand = [\"sleep\", \"3600\"]\n"
+        )
+    };
+    let t = TestProject::new(
+        "ctx",
+        "build_additional_contexts = { base = \"service:base\" }",
+        &base("from-base"),
+    );
+    t.write(
+        "Dockerfile",
+        "FROM base AS app\nARG APP_UID=1000\nCOPY --from=base /base-marker /copied\nUSER app\n",
+    );
+    let (out, _) = t.ok(&["config"]);
+    assert!(
+        out.contains("additional_contexts:\n        base: service:base"),
+        "{out}"
+    );
+    if crate::config_cli::compose_v2_ready() {
+        let o = std::process::Command::new("docker")
+            .args(["compose", "-f", ".devctl/compose.yaml", "config", "-q"])
+            .current_dir(t.path())
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    struct Images(Vec<String>);
+    impl Drop for Images {
+        fn drop(&mut self) {
+            for i in &self.0 {
+                let _ = crate::e2e_support::docker(&["image", "rm", i]);
+            }
+        }
+    }
+    let base_image = format!("{}-base:dev", t.name);
+    let app_image = format!("{}-app:dev", t.name);
+    let _images = Images(vec![app_image.clone(), base_image.clone()]);
+    // start builds base before the app (which comes first by name)
+    let (_, err) = t.ok(&["start"]);
+    let at = |what: &str| err.find(what).unwrap_or_else(|| panic!("{what}: {err}"));
+    assert!(at("base: #") < at("app: #"), "{err}");
+    assert_eq!(
+        t.containers(),
+        [format!("{}-app-1", t.name), format!("{}-base-1", t.name)]
+    );
+    let (out, _) = t.ok(&["sh", "--", "cat", "/base-marker", "/copied"]);
+    assert_eq!(out, "from-base\nfrom-base\n");
+    // nothing changed: neither is built
+    let (_, err) = t.ok(&["build"]);
+    assert_eq!(
+        err.matches("Up to date").count(),
+        2,
+        "both images up to date: {err}"
+    );
+    // a new base rebuilds the app on it
+    let toml = std::fs::read_to_string(t.path().join("devctl.toml")).unwrap();
+    t.write("devctl.toml", &toml.replace("from-base", "from-base-2"));
+    let (_, err) = t.ok(&["build", "app"]);
+    assert!(!err.contains("Up to date"), "{err}");
+    let o = crate::e2e_support::docker_out(&[
+        "run",
+        "--rm",
+        &app_image,
+        "cat",
+        "/base-marker",
+        "/copied",
+    ]);
+    assert_eq!(o, "from-base-2\nfrom-base-2");
+
+    // what is not an image, an unknown service, a cycle
+    for (ctx, want) in [
+        (
+            "{ base = \"./dir\" }",
+            "`base` = \"./dir\": devctl builds through the engine's build API, where a named context can be an image",
+        ),
+        ("{ base = \"service:nope\" }", "`base` names service `nope`, which does not exist"),
+    ] {
+        t.write(
+            "devctl.toml",
+            &toml.replace("{ base = \"service:base\" }", ctx),
+        );
+        let (_, err) = t.code(&["config", "--check"], 2);
+        assert!(err.contains(want) && err.contains("devctl.toml"), "{err}");
+    }
+    t.write(
+        "devctl.toml",
+        &toml.replace(
+            " }\ncommand = [\"sleep\"",
+            ", additional_contexts = { other = \"service:app\" } }\ncommand = [\"sleep\"",
+        ),
+    );
+    let (_, err) = t.code(&["config", "--check"], 2);
+    assert!(err.contains("the builds need each other's images"), "{err}");
+    // as compose: a context service its profiles leave out is refused
+    t.write(
+        "devctl.toml",
+        &toml.replace(
+            "command = [\"sleep\", \"3600\"]\n",
+            "command = [\"sleep\", \"3600\"]\nprofiles = [\"tools\"]\n",
+        ),
+    );
+    let (_, err) = t.code(&["build"], 2);
+    assert!(
+        err.contains("the build of service \"app\" uses service \"base\" (build.additional_contexts `base`), which is not enabled"),
+        "{err}"
+    );
+}

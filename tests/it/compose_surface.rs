@@ -97,10 +97,6 @@ const NOT_EXPRESSED: &[(&str, &str)] = &[
         "build.platforms",
         "issue 15 (BuildKit): multi-platform builds",
     ),
-    (
-        "build.additional_contexts",
-        "issue 15 (BuildKit): named contexts",
-    ),
     ("build.entitlements", "issue 15 (BuildKit): entitlements"),
     ("build.privileged", "issue 15 (BuildKit): privileged builds"),
 ];
@@ -126,6 +122,7 @@ fn unsupported_keys(doc: &serde_json::Value) -> BTreeSet<String> {
                 "tags",
                 "secrets",
                 "ssh",
+                "additional_contexts",
             ],
             "deploy" => &["replicas", "resources", "restart_policy"],
             _ => &[],

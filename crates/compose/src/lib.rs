@@ -172,6 +172,10 @@ pub struct Build {
     /// agent at SSH_AUTH_SOCK).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ssh: Vec<String>,
+    /// Named contexts (`NAME: service:OTHER` or `docker-image://IMAGE`):
+    /// what `FROM NAME` and `--from=NAME` name.
+    #[serde(skip_serializing_if = "KeyValues::is_empty")]
+    pub additional_contexts: KeyValues,
 }
 
 impl Default for Build {
@@ -186,6 +190,7 @@ impl Default for Build {
             tags: Vec::new(),
             secrets: Vec::new(),
             ssh: Vec::new(),
+            additional_contexts: KeyValues::default(),
         }
     }
 }
@@ -212,6 +217,8 @@ struct BuildTable {
     secrets: Vec<keys::FileRef>,
     #[serde(default)]
     ssh: Vec<String>,
+    #[serde(default)]
+    additional_contexts: KeyValues,
 }
 
 impl<'de> Deserialize<'de> for Build {
@@ -221,7 +228,7 @@ impl<'de> Deserialize<'de> for Build {
         impl<'de> Visitor<'de> for V {
             type Value = Build;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags, secrets, ssh }")
+                f.write_str("a build context path or a table { context, dockerfile, dockerfile_inline, target, args, labels, tags, secrets, ssh, additional_contexts }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Build, E> {
                 Ok(Build {
@@ -246,6 +253,7 @@ impl<'de> Deserialize<'de> for Build {
                     tags: t.tags,
                     secrets: t.secrets,
                     ssh: t.ssh,
+                    additional_contexts: t.additional_contexts,
                 })
             }
         }

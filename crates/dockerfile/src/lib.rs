@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod bases;
+pub mod contexts;
 pub mod dump;
 pub mod lower;
 pub mod parser;

@@ -528,6 +528,30 @@ pub fn write_tar_with(
 
 /// Builds the image of one service; prints progress; on failure returns an
 /// error holding the builder's last output lines.
+/// The services whose images `svc`'s build names (`service:` contexts),
+/// each after those its own build names; not `svc` itself. The plan has
+/// no cycles (see `plan::resolve_contexts`).
+pub fn context_services<'a>(
+    plan: &'a crate::plan::Plan,
+    svc: &ServicePlan,
+) -> Vec<&'a ServicePlan> {
+    fn walk<'a>(plan: &'a crate::plan::Plan, svc: &ServicePlan, out: &mut Vec<&'a ServicePlan>) {
+        for c in svc.build.iter().flat_map(|b| &b.contexts) {
+            let Some(dep) = c.service.as_deref().and_then(|n| plan.service(n)) else {
+                continue;
+            };
+            if !out.iter().any(|o| o.name == dep.name) {
+                walk(plan, dep, out);
+                out.push(dep);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(plan, svc, &mut out);
+    out.retain(|s| s.name != svc.name);
+    out
+}
+
 pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) -> Result<()> {
     let Some(build) = &svc.build else {
         bail!("service {} has no `build:` section", svc.name);
@@ -575,7 +599,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // A Dockerfile that is not text is named here with its position, not
     // left to the builder's parser. Read once: the base-image check and the
     // lowering use this text.
-    let text: Option<String> = match &build.inline {
+    let mut text: Option<String> = match &build.inline {
         Some(t) => Some(t.clone()),
         None => match std::fs::read(&df) {
             Ok(bytes) => match devctl_text::decode(&bytes) {
@@ -588,6 +612,24 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             Err(_) => None,
         },
     };
+    // Named contexts that are images: the Dockerfile names the images
+    // (what BuildKit does with them; the engine's API takes none).
+    let mut renamed = false;
+    if !build.contexts.is_empty() {
+        let images = build
+            .contexts
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect();
+        let named = text.as_deref().and_then(|t| {
+            let df = devctl_dockerfile::parse(t).ok()?;
+            devctl_dockerfile::contexts::name_contexts(t, &df, &images)
+        });
+        if let Some((t, _)) = named {
+            text = Some(t);
+            renamed = true;
+        }
+    }
     let ig = read_ignore(build)?;
     let private = Private::for_context(&build.context, &build.private);
     let files = context_entries(&build.context, &ig, &build.dockerfile, &private)
@@ -605,7 +647,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
 
     // Nothing changed since the last build of an image that still exists:
     // no build at all.
-    let settings = super::stamp::settings_key(svc, build);
+    let mut settings = super::stamp::settings_key(svc, build);
+    // a context image rebuilt is a new base
+    for c in &build.contexts {
+        let id = super::apply::image_id(eng, &c.image).await?;
+        settings = super::stamp::with_base(&settings, &c.image, id.as_deref());
+    }
     let stamp_file = opts
         .stamps
         .as_ref()
@@ -656,7 +703,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     let kit = builder(eng, opts.legacy_asked).await;
     let source = text.as_deref().zip(parsed.as_ref());
     let (dockerfile, extras) =
-        sent_dockerfile(svc, build, source, kit.as_ref().ok(), &opts).await?;
+        sent_dockerfile(svc, build, source, renamed, kit.as_ref().ok(), &opts).await?;
 
     if !build.secrets.is_empty() || build.ssh {
         let what = if build.secrets.is_empty() {
@@ -1456,6 +1503,7 @@ mod private_tests {
             private: private.clone(),
             secrets: Vec::new(),
             ssh: false,
+            contexts: Vec::new(),
         };
         assert_eq!(ignore_path(&build), p.join("Dockerfile.dockerignore"));
         let ig = read_ignore(&build).unwrap();
@@ -1555,6 +1603,7 @@ async fn sent_dockerfile(
     svc: &ServicePlan,
     build: &BuildPlan,
     source: Option<(&str, &devctl_dockerfile::Dockerfile)>,
+    renamed: bool,
     kit: Option<&Kit>,
     opts: &BuildOptions,
 ) -> Result<(String, Vec<ExtraFile>)> {
@@ -1568,9 +1617,20 @@ async fn sent_dockerfile(
             mtime: 0,
         });
     }
+    let name = format!("{}/Dockerfile", lower::LOWERED_DIR);
     let Some((text, df)) =
         source.filter(|(_, df)| kit.is_some_and(|k| k.lower_syntax) && lower::needs_lowering(df))
     else {
+        // with its contexts named: that text is what is built
+        if let Some((text, _)) = source.filter(|_| renamed) {
+            extras.push(ExtraFile {
+                name: name.clone(),
+                data: text.as_bytes().to_vec(),
+                mode: 0o644,
+                mtime: 0,
+            });
+            return Ok((name, extras));
+        }
         return Ok((build.dockerfile.clone(), extras));
     };
     let shown = match &build.inline {
@@ -1615,7 +1675,6 @@ async fn sent_dockerfile(
             devctl_out::errln!("{}:   {shown}:{line}: {what}", svc.name);
         }
     }
-    let name = format!("{}/Dockerfile", lower::LOWERED_DIR);
     extras.push(ExtraFile {
         name: name.clone(),
         data: low.text.into_bytes(),

@@ -12,7 +12,7 @@
 //! `<project>-<service>-<n>`; this module does the same so that
 //! `docker compose -f .devctl/compose.yaml ps` sees the same project.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use bollard::models::{
@@ -83,6 +83,43 @@ pub struct BuildPlan {
     /// `build.ssh: [default]`: the build may use the SSH agent
     /// (`RUN --mount=type=ssh`).
     pub ssh: bool,
+    /// `build.additional_contexts`, each an image (see
+    /// `devctl_dockerfile::contexts`).
+    pub contexts: Vec<NamedContext>,
+}
+
+/// A named build context: `FROM NAME` / `--from=NAME` build on `image`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedContext {
+    pub name: String,
+    pub image: String,
+    /// `service:OTHER`: OTHER's image, built before this one.
+    pub service: Option<String>,
+}
+
+/// One `build.additional_contexts` entry: `service:OTHER` (its image is
+/// filled in once every service is planned) or `docker-image://IMAGE`.
+fn named_context(name: &str, value: Option<&str>) -> Result<NamedContext, String> {
+    let value = value.unwrap_or_default();
+    if let Some(s) = value.strip_prefix("service:") {
+        return Ok(NamedContext {
+            name: name.to_string(),
+            image: String::new(),
+            service: Some(s.to_string()),
+        });
+    }
+    if let Some(i) = value.strip_prefix("docker-image://") {
+        if !i.is_empty() {
+            return Ok(NamedContext {
+                name: name.to_string(),
+                image: i.to_string(),
+                service: None,
+            });
+        }
+    }
+    Err(format!(
+        "`{name}` = {value:?}: devctl builds through the engine's build API, where a named context can be an image: write `service:OTHER` (another service's image, built first) or `docker-image://IMAGE`; a directory, URL, `target:` or `oci-layout://` context is not supported"
+    ))
 }
 
 /// One build secret: its id in the Dockerfile and where its value is.
@@ -416,6 +453,23 @@ impl Plan {
                             s.name,
                             dep.profiles.join(", "),
                             dep.profiles.first().map(String::as_str).unwrap_or(""),
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+            // compose refuses a `service:` context its profiles leave out
+            for c in s.build.iter().flat_map(|b| &b.contexts) {
+                match c.service.as_deref().and_then(|d| self.service(d)) {
+                    Some(dep) if !enabled(dep) => {
+                        return Err(format!(
+                            "the build of service {:?} uses service {:?} (build.additional_contexts `{}`), which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {} on the command line",
+                            s.name,
+                            dep.name,
+                            c.name,
+                            dep.profiles.join(", "),
+                            dep.profiles.first().map(String::as_str).unwrap_or(""),
+                            dep.name,
                         ))
                     }
                     _ => {}
@@ -968,6 +1022,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
                     tags: b.tags.clone(),
                     private: Vec::new(),
                     secrets: build_secrets(&b.secrets)?,
+                    contexts: b
+                        .additional_contexts
+                        .0
+                        .iter()
+                        .map(|(k, v)| named_context(k, v.as_deref()))
+                        .collect::<Result<_, _>>()
+                        .map_err(|m| e("build.additional_contexts", m))?,
                     ssh: match b.ssh.iter().find(|x| x.as_str() != "default") {
                         None => !b.ssh.is_empty(),
                         Some(x) => {
@@ -1769,6 +1830,13 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         });
     }
 
+    resolve_contexts(&mut services).map_err(|(svc, m)| {
+        err(
+            &file,
+            &format!("services.{svc}.build.additional_contexts"),
+            m,
+        )
+    })?;
     let mut services = topo_sort(services).map_err(|m| err(&file, "depends_on", m))?;
     for b in services.iter_mut().filter_map(|s| s.build.as_mut()) {
         b.private = private_files.clone();
@@ -1788,6 +1856,68 @@ pub fn plan(doc: &ComposeDoc, compose_file: &Path, inputs: &Inputs<'_>) -> Resul
         private_files,
         app: None,
     })
+}
+
+/// `service:OTHER` contexts: OTHER's image, and no service's build that
+/// needs its own image (through other services).
+fn resolve_contexts(services: &mut [ServicePlan]) -> Result<(), (String, String)> {
+    let images: HashMap<String, String> = services
+        .iter()
+        .map(|s| (s.name.clone(), s.image.clone()))
+        .collect();
+    let uses: HashMap<String, Vec<String>> = services
+        .iter()
+        .map(|s| {
+            let deps = s
+                .build
+                .iter()
+                .flat_map(|b| b.contexts.iter().filter_map(|c| c.service.clone()))
+                .collect();
+            (s.name.clone(), deps)
+        })
+        .collect();
+    for s in services.iter_mut() {
+        let name = s.name.clone();
+        for c in s.build.iter_mut().flat_map(|b| b.contexts.iter_mut()) {
+            let Some(other) = &c.service else { continue };
+            c.image = images.get(other).cloned().ok_or_else(|| {
+                (
+                    name.clone(),
+                    format!("`{}` names service `{other}`, which does not exist", c.name),
+                )
+            })?;
+        }
+        // a cycle: the build would need its own image
+        if let Some(path) = context_cycle(&uses, &name) {
+            return Err((
+                name,
+                format!("the builds need each other's images: {}", path.join(" → ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The services from `start` back to itself through `service:` contexts.
+fn context_cycle(uses: &HashMap<String, Vec<String>>, start: &str) -> Option<Vec<String>> {
+    fn walk(
+        uses: &HashMap<String, Vec<String>>,
+        cur: &str,
+        start: &str,
+        path: &mut Vec<String>,
+        seen: &mut HashSet<String>,
+    ) -> bool {
+        for next in uses.get(cur).into_iter().flatten() {
+            path.push(next.clone());
+            if next == start || (seen.insert(next.clone()) && walk(uses, next, start, path, seen)) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = vec![start.to_string()];
+    walk(uses, start, start, &mut path, &mut HashSet::new()).then_some(path)
 }
 
 /// Dependencies first; ties keep name order. A cycle is an error.

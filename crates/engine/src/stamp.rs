@@ -59,11 +59,18 @@ pub fn settings_key(svc: &ServicePlan, build: &BuildPlan) -> String {
         // which secrets, not their values: BuildKit's cache does not key on
         // a secret's value either (`--no-cache` rebuilds with a new one)
         "ssh": build.ssh,
+        "contexts": build.contexts.iter().map(|c| format!("{}={}", c.name, c.image)).collect::<Vec<_>>(),
         "secrets": build.secrets.iter().map(|s| match &s.source {
             crate::plan::BuildSecretSource::File(p) => format!("{}=file:{}", s.id, p.display()),
             crate::plan::BuildSecretSource::Value(_) => format!("{}=value", s.id),
         }).collect::<Vec<_>>(),
     });
+    hex(&Sha256::digest(v.to_string().as_bytes()))
+}
+
+/// `settings` with a base image the build uses and its id (none: missing).
+pub fn with_base(settings: &str, image: &str, id: Option<&str>) -> String {
+    let v = serde_json::json!([settings, image, id]);
     hex(&Sha256::digest(v.to_string().as_bytes()))
 }
 

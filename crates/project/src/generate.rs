@@ -490,6 +490,7 @@ impl Gen<'_> {
             tags: b.tags.iter().map(|t| escape(t)).collect(),
             secrets: devctl_compose::keys::map_strings(&b.secrets, &escape),
             ssh: b.ssh.iter().map(|x| escape(x)).collect(),
+            additional_contexts: devctl_compose::keys::map_strings(&b.additional_contexts, &escape),
         }
     }
 }
@@ -532,6 +533,10 @@ pub fn generate(input: &Input<'_>) -> Generated {
             tags: app.build_tags.iter().map(|t| escape(t)).collect(),
             secrets: devctl_compose::keys::map_strings(&app.build_secrets, &escape),
             ssh: app.build_ssh.iter().map(|x| escape(x)).collect(),
+            additional_contexts: devctl_compose::keys::map_strings(
+                &app.build_additional_contexts,
+                &escape,
+            ),
         });
         s.command = Some(match &app.command {
             Some(c) => c.map(escape),

@@ -571,6 +571,7 @@ const APP_BUILD_KEYS: &[&str] = &[
     "ssh",
     "labels",
     "tags",
+    "additional_contexts",
 ];
 
 /// Why a service cannot be `[app]`, if it cannot.
@@ -751,10 +752,10 @@ fn convert_app(
                                 t.insert("build_args", toml_edit::value(args));
                             }
                         }
-                        "secrets" | "labels" | "tags" | "ssh" => {
+                        "secrets" | "labels" | "tags" | "ssh" | "additional_contexts" => {
                             let key = format!("build_{bk}");
                             let val = match bk.as_str() {
-                                "labels" => kv(bv),
+                                "labels" | "additional_contexts" => kv(bv),
                                 "ssh" => build_ssh(bv),
                                 _ => tv(bv),
                             }
@@ -1297,7 +1298,7 @@ fn convert_service(mut ctx: Ctx<'_, '_>, m: &yaml::Mapping) -> Result<Table, Imp
                         for (bk, bv) in bm {
                             let bk = key_str(bk);
                             let x = match bk.as_str() {
-                                "args" | "labels" => kv(bv),
+                                "args" | "labels" | "additional_contexts" => kv(bv),
                                 "ssh" => build_ssh(bv),
                                 _ => tv(bv),
                             }

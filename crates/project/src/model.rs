@@ -346,6 +346,10 @@ service_struct! {
         /// More names for the built image (compose's `build.tags`).
         #[serde(default)]
         pub build_tags: Vec<String>,
+        /// Named build contexts (compose's `build.additional_contexts`):
+        /// `NAME = "service:OTHER"` or `"docker-image://IMAGE"`.
+        #[serde(default)]
+        pub build_additional_contexts: KeyValues,
         /// The container's entrypoint (compose's `entrypoint`): the
         /// generated migrate/server script (or `command`) is its argument.
         pub entrypoint: Option<CommandSpec>,
@@ -571,6 +575,7 @@ pub const APP_KEYS: &[&str] = &[
     "build_ssh",
     "build_labels",
     "build_tags",
+    "build_additional_contexts",
     "entrypoint",
 ];
 pub const SERVICE_KEYS: &[&str] = &[
