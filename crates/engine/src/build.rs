@@ -699,7 +699,12 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         Some(_) => super::stamp::files(&build.context, &entries).ok(),
         None => None,
     };
-    let stamp_entries = entries.clone();
+    let pending = PendingStamp {
+        file: stamp_file,
+        before,
+        settings,
+        entries: entries.clone(),
+    };
     let kit = builder(eng, opts.legacy_asked).await;
     let source = text.as_deref().zip(parsed.as_ref());
     let (dockerfile, extras) =
@@ -750,18 +755,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             return Err(unreadable_error(svc, build, u));
         }
         res?;
-        return finish_build(
-            eng,
-            svc,
-            build,
-            &opts,
-            t0,
-            stamp_file,
-            before,
-            settings,
-            &stamp_entries,
-        )
-        .await;
+        return finish_build(eng, svc, build, &opts, t0, pending).await;
     }
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
@@ -900,18 +894,7 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
         );
     }
     tar_result?;
-    finish_build(
-        eng,
-        svc,
-        build,
-        &opts,
-        t0,
-        stamp_file,
-        before,
-        settings,
-        &stamp_entries,
-    )
-    .await
+    finish_build(eng, svc, build, &opts, t0, pending).await
 }
 
 /// Shows a builder's output lines as the progress mode asks (the step
@@ -948,17 +931,31 @@ fn show_lines(
 
 /// After a build that succeeded: the extra tags, the stamp, the line.
 #[allow(clippy::too_many_arguments)]
+/// The stamp a build writes once it has succeeded (see [`super::stamp`]).
+struct PendingStamp {
+    /// Where (`None`: no stamps for this build).
+    file: Option<PathBuf>,
+    /// The context files as hashed before they were sent.
+    before: Option<Vec<super::stamp::FileStamp>>,
+    settings: String,
+    /// The context entries that were sent.
+    entries: Vec<String>,
+}
+
 async fn finish_build(
     eng: &Engine,
     svc: &ServicePlan,
     build: &BuildPlan,
     opts: &BuildOptions,
     t0: std::time::Instant,
-    stamp_file: Option<PathBuf>,
-    before: Option<Vec<super::stamp::FileStamp>>,
-    settings: String,
-    stamp_entries: &[String],
+    pending: PendingStamp,
 ) -> Result<()> {
+    let PendingStamp {
+        file: stamp_file,
+        before,
+        settings,
+        entries: stamp_entries,
+    } = pending;
     for t in &build.tags {
         // `repo[:tag]`: the tag is after the last `:` that follows the last `/`.
         let (repo, tag) = match t.rsplit_once(':') {
@@ -984,7 +981,7 @@ async fn finish_build(
             image_id: id,
             files,
         };
-        let made = if super::stamp::unchanged(&stamp, &build.context, stamp_entries) {
+        let made = if super::stamp::unchanged(&stamp, &build.context, &stamp_entries) {
             super::stamp::write(file, &stamp)
         } else {
             // edited while it was sent: the next build builds

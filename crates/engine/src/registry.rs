@@ -605,24 +605,38 @@ pub async fn push(
     let opts = bollard::query_parameters::PushImageOptionsBuilder::default()
         .tag(tag)
         .build();
-    let bar = (progress == Progress::Tty).then(|| devctl_out::Spinner::new(image));
     let long = eng.long();
-    let mut stream = long.push_image(repo, Some(opts), creds.map(|c| c.to_bollard(&host)));
+    let stream = long.push_image(repo, Some(opts), creds.map(|c| c.to_bollard(&host)));
+    let status = |i: &bollard::models::PushImageInfo| {
+        status_text(i.status.as_deref(), i.progress_detail.as_ref())
+    };
+    drive(stream, &status, Op::Push, image, creds, config, progress).await
+}
+
+/// Follows a push or pull stream to its end: its status on the spinner
+/// (on a terminal), its first error told as [`failure`] tells it.
+async fn drive<T>(
+    mut stream: impl futures_util::Stream<Item = Result<T, bollard::errors::Error>> + Unpin,
+    status: &dyn Fn(&T) -> String,
+    op: Op,
+    image: &str,
+    creds: Option<&Credentials>,
+    config: &str,
+    progress: Progress,
+) -> Result<()> {
+    let bar = (progress == Progress::Tty).then(|| devctl_out::Spinner::new(image));
     let mut result = Ok(());
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
                 if let Some(pb) = &bar {
-                    pb.set_message(&status_text(
-                        info.status.as_deref(),
-                        info.progress_detail.as_ref(),
-                    ));
+                    pb.set_message(&status(&info));
                 }
             }
             Err(e) => {
                 result = Err(match engine_message(&e) {
-                    Some(m) => failure(Op::Push, image, &m, creds, config),
-                    None => anyhow::Error::new(e).context(format!("pushing {image}")),
+                    Some(m) => failure(op, image, &m, creds, config),
+                    None => anyhow::Error::new(e).context(format!("{} {image}", op.ing())),
                 });
                 break;
             }
@@ -649,33 +663,12 @@ pub async fn pull(
     if let Some(p) = platform {
         b = b.platform(p);
     }
-    let bar = (progress == Progress::Tty).then(|| devctl_out::Spinner::new(image));
     let long = eng.long();
-    let mut stream = long.create_image(Some(b.build()), None, creds.map(|c| c.to_bollard(&host)));
-    let mut result = Ok(());
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(pb) = &bar {
-                    pb.set_message(&status_text(
-                        info.status.as_deref(),
-                        info.progress_detail.as_ref(),
-                    ));
-                }
-            }
-            Err(e) => {
-                result = Err(match engine_message(&e) {
-                    Some(m) => failure(Op::Pull, image, &m, creds, config),
-                    None => anyhow::Error::new(e).context(format!("pulling {image}")),
-                });
-                break;
-            }
-        }
-    }
-    if let Some(pb) = &bar {
-        pb.finish_and_clear();
-    }
-    result
+    let stream = long.create_image(Some(b.build()), None, creds.map(|c| c.to_bollard(&host)));
+    let status = |i: &bollard::models::CreateImageInfo| {
+        status_text(i.status.as_deref(), i.progress_detail.as_ref())
+    };
+    drive(stream, &status, Op::Pull, image, creds, config, progress).await
 }
 
 /// The docker CLI's config directory: `$DOCKER_CONFIG` when set and not
