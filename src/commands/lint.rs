@@ -179,6 +179,20 @@ impl LintArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Input {
     Stdin,
+    /// A `dockerfile_inline` of devctl.toml: linted as written there, its
+    /// findings told at devctl.toml's lines.
+    Inline {
+        /// devctl.toml as shown.
+        name: String,
+        /// devctl.toml's text (for the snippets).
+        toml: String,
+        /// The Dockerfile's text (`$$` as `$`, as the engine gets it).
+        text: String,
+        /// Which devctl.toml line each of the text's lines is on.
+        lines: Vec<usize>,
+        context: PathBuf,
+        targets: Vec<String>,
+    },
     File {
         path: PathBuf,
         name: String,
@@ -198,6 +212,9 @@ struct ProjectBuild {
     context: String,
     dockerfile: String,
     target: Option<String>,
+    /// `dockerfile_inline`: the text and where its value starts in
+    /// devctl.toml (bytes).
+    inline: Option<(String, usize)>,
 }
 
 /// The builds in devctl.toml's text (pure; only these keys are read, the
@@ -212,23 +229,49 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
         #[serde(default)]
         target: Option<String>,
         #[serde(default)]
-        dockerfile_inline: Option<String>,
+        dockerfile_inline: Option<toml::Spanned<String>>,
     }
     #[derive(serde::Deserialize)]
-    #[serde(untagged)]
+    struct BuildTable {
+        #[serde(default)]
+        context: Option<String>,
+        #[serde(default)]
+        dockerfile: Option<String>,
+        #[serde(default)]
+        target: Option<String>,
+        /// The Dockerfile in devctl.toml (written into the build context).
+        #[serde(default)]
+        dockerfile_inline: Option<toml::Spanned<String>>,
+    }
+    /// A context string or the table (by hand, not `untagged`: that
+    /// would lose the inline text's span).
     enum Build {
         Context(String),
-        Table {
-            #[serde(default)]
-            context: Option<String>,
-            #[serde(default)]
-            dockerfile: Option<String>,
-            #[serde(default)]
-            target: Option<String>,
-            /// Not a file to lint (written into the build context).
-            #[serde(default)]
-            dockerfile_inline: Option<String>,
-        },
+        Table(BuildTable),
+    }
+    impl<'de> serde::Deserialize<'de> for Build {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Build;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a build context path or a table")
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Build, E> {
+                    Ok(Build::Context(v.to_string()))
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    map: A,
+                ) -> Result<Build, A::Error> {
+                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(
+                        map,
+                    ))
+                    .map(Build::Table)
+                }
+            }
+            d.deserialize_any(V)
+        }
     }
     #[derive(serde::Deserialize)]
     struct Service {
@@ -245,12 +288,14 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
     let doc: Doc =
         toml::from_str(text).map_err(|e| usage(format!("{name}: {}", e.message().trim_end())))?;
     let mut out = Vec::new();
-    // An inline Dockerfile is not a file to lint (as for services).
-    if let Some(a) = doc.app.filter(|a| a.dockerfile_inline.is_none()) {
+    let inline =
+        |d: Option<toml::Spanned<String>>| d.map(|d| (d.get_ref().clone(), d.span().start));
+    if let Some(a) = doc.app {
         out.push(ProjectBuild {
             context: a.context.unwrap_or_else(|| ".".into()),
             dockerfile: a.dockerfile.unwrap_or_else(|| "Dockerfile".into()),
             target: a.target,
+            inline: inline(a.dockerfile_inline),
         });
     }
     for s in doc.services.into_values() {
@@ -259,20 +304,18 @@ fn project_builds(text: &str, name: &str) -> anyhow::Result<Vec<ProjectBuild>> {
                 context: c,
                 dockerfile: "Dockerfile".into(),
                 target: None,
+                inline: None,
             }),
-            Some(Build::Table {
-                dockerfile_inline: Some(_),
-                ..
-            }) => {}
-            Some(Build::Table {
+            Some(Build::Table(BuildTable {
                 context,
                 dockerfile,
                 target,
-                dockerfile_inline: None,
-            }) => out.push(ProjectBuild {
+                dockerfile_inline,
+            })) => out.push(ProjectBuild {
                 context: context.unwrap_or_else(|| ".".into()),
                 dockerfile: dockerfile.unwrap_or_else(|| "Dockerfile".into()),
                 target,
+                inline: inline(dockerfile_inline),
             }),
             None => {}
         }
@@ -293,9 +336,21 @@ fn project_inputs(base: &Path) -> anyhow::Result<Option<Vec<Input>>> {
     if builds.is_empty() {
         return Ok(None);
     }
+    let config = text;
     let mut inputs: Vec<Input> = Vec::new();
     for b in builds {
         let context = root.join(&b.context);
+        if let Some((text, at)) = b.inline {
+            inputs.push(Input::Inline {
+                name: shown.clone(),
+                lines: inline_lines(&config, at, &text),
+                text: text.replace("$$", "$"),
+                toml: config.clone(),
+                context,
+                targets: b.target.into_iter().collect(),
+            });
+            continue;
+        }
         let path = context.join(&b.dockerfile);
         if !path.is_file() {
             return Err(usage(format!(
@@ -323,6 +378,22 @@ fn project_inputs(base: &Path) -> anyhow::Result<Option<Vec<Input>>> {
         }
     }
     Ok(Some(inputs))
+}
+
+/// The devctl.toml line of each line of a `dockerfile_inline` whose value
+/// starts at byte `at`: a multi-line string (`"""`, `'''`) has its lines
+/// there (after the newline that follows the opening quotes); a one-line
+/// string with `\n` escapes has all of them on its one line.
+fn inline_lines(toml: &str, at: usize, text: &str) -> Vec<usize> {
+    let first = toml[..at.min(toml.len())].matches('\n').count() + 1;
+    let raw = &toml[at.min(toml.len())..];
+    let n = text.lines().count().max(1);
+    let multi = raw.starts_with("\"\"\"") || raw.starts_with("\'\'\'");
+    if !multi {
+        return vec![first; n];
+    }
+    let skip = usize::from(raw[3..].starts_with('\n') || raw[3..].starts_with("\r\n"));
+    (0..n).map(|k| first + skip + k).collect()
 }
 
 /// The file names searched for in directories: `Dockerfile`, `*Dockerfile`
@@ -577,6 +648,18 @@ fn lint_input(
 ) -> anyhow::Result<Linted> {
     let (name, owned, dockerignore, targets) = match input {
         Input::Stdin => ("-".to_string(), None, None, &[][..]),
+        Input::Inline {
+            name,
+            text,
+            context,
+            targets,
+            ..
+        } => (
+            name.clone(),
+            Some(text.clone().into_bytes()),
+            dockerignore_for(&context.join("Dockerfile"), Some(context)),
+            &targets[..],
+        ),
         Input::File {
             path,
             name,
@@ -610,8 +693,22 @@ fn lint_input(
     } else {
         lint_source_with(bytes, options, dockerignore.as_deref(), &mut |_| Vec::new())
     };
+    let mut findings = findings;
+    let source: &[u8] = match input {
+        // told at devctl.toml's lines, with its lines as the snippets
+        Input::Inline { lines, toml, .. } => {
+            for f in &mut findings {
+                for pos in [&mut f.span.start, &mut f.span.end] {
+                    let at = lines.get(pos.line.saturating_sub(1)).copied();
+                    pos.line = at.unwrap_or_else(|| lines.last().copied().unwrap_or(1));
+                }
+            }
+            toml.as_bytes()
+        }
+        _ => bytes,
+    };
     let lines = if settings.format == OutputFormat::Tty && !findings.is_empty() {
-        source_lines(bytes)
+        source_lines(source)
     } else {
         Vec::new()
     };
@@ -970,7 +1067,7 @@ mod tests {
             v.into_iter()
                 .map(|i| match i {
                     Input::Stdin => "-".to_string(),
-                    Input::File { name, .. } => name,
+                    Input::File { name, .. } | Input::Inline { name, .. } => name,
                 })
                 .collect()
         };

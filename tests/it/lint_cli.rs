@@ -1627,3 +1627,18 @@ Line: 1
         "{xml}"
     );
 }
+
+/// No PATH in a project: a `dockerfile_inline` is linted too, its findings
+/// told at devctl.toml's lines (a `"""` string: line for line; a one-line
+/// string: its line), `$$` read as the engine reads it (`$`).
+#[test]
+fn no_path_lints_inline_dockerfiles_at_devctl_toml_lines() {
+    let p = Project::new().file(
+        "devctl.toml",
+        "[project]\nname = \"x\"\n\n[app]\ndockerfile_inline = \"FROM alpine:latest\\nUSER app\\n\"\n\n[services.tool]\nbuild = { context = \".\", dockerfile_inline = \"\"\"\nFROM debian:12\nRUN echo $$HOME && cd /tmp\nUSER 1000\n\"\"\" }\n",
+    );
+    p.lint(&["lint-dockerfile", "--no-shellcheck", "-f", "gnu"])
+        .status(1)
+        .stdout("devctl.toml:5:1: warning: DL3007 Using latest is prone to errors if the image will ever update. Pin the version explicitly to a release tag\ndevctl.toml:5:1: info: DL3066 Non-numeric user-id may not be resolvable by host system\ndevctl.toml:10:1: warning: DL3003 Use WORKDIR to switch to a directory\n")
+        .run();
+}
