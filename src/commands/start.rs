@@ -141,7 +141,28 @@ pub async fn image_ids(
         if svc.pull_policy == "build" && svc.build.is_some() {
             id = None;
         }
-        if svc.pull_policy == "always" && svc.build.is_none() {
+        // a refresh window (`daily`, `weekly`, `every_…`): pull when the
+        // image is missing or was last pulled longer ago, as compose does
+        let refresh = svc
+            .build
+            .is_none()
+            .then(|| crate::compose::keys::refresh_window(&svc.pull_policy))
+            .flatten()
+            .and_then(Result::ok);
+        let refresh_due = match refresh {
+            Some(window) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let tagged = match id {
+                    Some(_) => crate::engine::apply::image_tagged_at(eng, &svc.image).await?,
+                    None => None,
+                };
+                crate::engine::apply::refresh_due(tagged, now, window)
+            }
+            None => false,
+        };
+        if (svc.pull_policy == "always" || refresh_due) && svc.build.is_none() {
             // with the docker CLI's login for its registry, as `devctl pull`
             let config = crate::session::docker_config()?;
             let host = crate::engine::registry::registry_host(&svc.image);
@@ -155,7 +176,12 @@ pub async fn image_ids(
                 crate::engine::build::Progress::Quiet,
             )
             .await
-            .with_context(|| format!("service {} has `pull_policy: always`", svc.name))?;
+            .with_context(|| {
+                format!(
+                    "service {} has `pull_policy: {}`",
+                    svc.name, svc.pull_policy
+                )
+            })?;
             id = image_id(eng, &svc.image).await?;
         }
         let id = match id {

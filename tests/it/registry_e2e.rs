@@ -441,3 +441,45 @@ fn a_registry_login_is_refused_or_taken_and_never_shown() {
     assert!(!seen.contains(PASSWORD), "the password was shown:\n{seen}");
     assert!(!seen.contains("not-the-password"), "{seen}");
 }
+
+/// `pull_policy` refresh windows (`daily`, `weekly`, `every_…`), as compose
+/// reads them: `start` pulls a missing image, leaves one pulled within the
+/// window alone (the registry is gone by then: no pull is tried), and pulls
+/// again once the window has passed.
+#[test]
+fn a_refresh_window_pulls_missing_and_stale_images_only() {
+    let Some(reg) = Registry::start(false) else {
+        return;
+    };
+    let image = format!("{}/fixtures/busybox:r{}", reg.host(), std::process::id());
+    let _cleanup = Images(vec![image.clone()]);
+    assert!(docker(&["tag", FIXTURE, &image]).status.success());
+    let o = docker(&["push", &image]);
+    assert!(o.status.success(), "docker push: {o:?}");
+    rmi(&image);
+    let web = |policy: &str| {
+        format!("[services.web]\nimage = \"{image}\"\ncommand = [\"sleep\", \"3600\"]\npull_policy = \"{policy}\"\n")
+    };
+    let (t, _) = project("refresh", &reg.host(), &web("daily"));
+    t.ok(&["config", "--check"]);
+    t.ok(&["start", "web"]);
+    assert!(has_image(&image), "a missing image is pulled");
+    drop(reg);
+    // pulled just now: inside the window, nothing is pulled
+    t.ok(&["start", "web"]);
+    let toml = std::fs::read_to_string(t.path().join("devctl.toml")).unwrap();
+    t.write("devctl.toml", &toml.replace("\"daily\"", "\"every_1s\""));
+    std::thread::sleep(Duration::from_millis(1100));
+    let (_, err) = t.code(&["start", "web"], 2);
+    assert!(
+        err.contains(&format!("pulling {image}")) && err.contains("pull_policy: every_1s"),
+        "the window has passed: a pull is tried: {err}"
+    );
+    // a policy that is no duration is a config error naming it
+    t.write(
+        "devctl.toml",
+        &toml.replace("\"daily\"", "\"every_fortnight\""),
+    );
+    let (_, err) = t.code(&["config", "--check"], 2);
+    assert!(err.contains("pull_policy `every_fortnight`"), "{err}");
+}

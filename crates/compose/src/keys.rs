@@ -120,13 +120,63 @@ crate::checked_string!(
 );
 
 crate::checked_string!(
-    /// `pull_policy`: `always`, `never`, `missing` (`if_not_present`), `build`.
+    /// `pull_policy`: `always`, `never`, `missing` (`if_not_present`),
+    /// `build`, or a refresh window (`daily`, `weekly`, `every_DURATION`).
     PullPolicy, "a pull policy", |s| {
-        if matches!(s, "always" | "never" | "missing" | "if_not_present" | "build") { Ok(()) } else {
-            Err(format!("pull_policy `{s}` is invalid: use `always`, `never`, `missing` or `build`"))
+        match refresh_window(s) {
+            _ if matches!(s, "always" | "never" | "missing" | "if_not_present" | "build") => Ok(()),
+            Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(format!("pull_policy `{s}`: {e}")),
+            None => Err(format!("pull_policy `{s}` is invalid: use `always`, `never`, `missing`, `build`, `daily`, `weekly` or `every_DURATION` (e.g. `every_12h`)")),
         }
     }
 );
+
+/// A refresh window's length (compose-go's `GetPullPolicy`): `daily` 24 h,
+/// `weekly` 7 days, `every_DURATION` (units `w`, `d`, `h`, `m`, `s`, `ms`,
+/// `us`, `ns`, as compose-go's str2duration reads them). `None`: not a
+/// refresh policy.
+pub fn refresh_window(policy: &str) -> Option<Result<std::time::Duration, String>> {
+    const DAY: u64 = 24 * 3600;
+    match policy {
+        "daily" => return Some(Ok(std::time::Duration::from_secs(DAY))),
+        "weekly" => return Some(Ok(std::time::Duration::from_secs(7 * DAY))),
+        _ => {}
+    }
+    let d = policy.strip_prefix("every_")?;
+    let bad = || format!("`{d}` is not a duration like 12h, 2d or 1w30m");
+    let mut nanos: f64 = 0.0;
+    let mut rest = d;
+    if rest.is_empty() {
+        return Some(Err(bad()));
+    }
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let Ok(n) = rest[..n_end].parse::<f64>() else {
+            return Some(Err(bad()));
+        };
+        rest = &rest[n_end..];
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..u_end] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "d" => DAY as f64 * 1e9,
+            "w" => 7.0 * DAY as f64 * 1e9,
+            _ => return Some(Err(bad())),
+        };
+        nanos += n * mult;
+        rest = &rest[u_end..];
+    }
+    Some(Ok(std::time::Duration::from_nanos(nanos as u64)))
+}
 
 /// A size in bytes: a number, or `64m`, `1.5g`, `512k`, `100b` (binary
 /// multiples, as compose reads them). `-1` is "unlimited" (memswap_limit).
@@ -756,6 +806,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresh_windows_are_compose_gos() {
+        let w = |p: &str| refresh_window(p).map(|r| r.map(|d| d.as_secs()));
+        assert_eq!(w("daily"), Some(Ok(86400)));
+        assert_eq!(w("weekly"), Some(Ok(7 * 86400)));
+        assert_eq!(w("every_12h"), Some(Ok(12 * 3600)));
+        assert_eq!(w("every_1w2d30m"), Some(Ok(9 * 86400 + 1800)));
+        assert_eq!(w("every_2s"), Some(Ok(2)));
+        assert!(matches!(w("every_"), Some(Err(_))));
+        assert!(matches!(w("every_5x"), Some(Err(_))));
+        assert_eq!(w("always"), None);
+        let policy = |p: &str| crate::yaml::from_str::<PullPolicy>(p).map(|_| ());
+        assert!(policy("every_3d").is_ok());
+        assert!(policy("monthly").is_err());
+    }
 
     #[test]
     fn sizes_are_compose_sizes() {

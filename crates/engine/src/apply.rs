@@ -395,6 +395,29 @@ pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
 }
 
 /// The id of a local image, or None when it is not there.
+/// When `image` was last tagged here (a pull tags it), in Unix seconds;
+/// `None` when it is missing or the engine does not say.
+pub async fn image_tagged_at(eng: &Engine, image: &str) -> Result<Option<i64>> {
+    match eng.docker.inspect_image(image).await {
+        Ok(i) => Ok(i
+            .metadata
+            .and_then(|m| m.last_tag_time)
+            .map(|t| t.unix_timestamp())),
+        Err(e) if status_of(&e) == Some(404) => Ok(None),
+        Err(e) => Err(anyhow!(e).context(format!("inspecting image {image}"))),
+    }
+}
+
+/// compose's refresh rule (`pull_policy: daily`, `weekly`, `every_…`):
+/// pull when the image was never tagged here or its last tag is older than
+/// the window.
+pub fn refresh_due(tagged_at: Option<i64>, now: i64, window: std::time::Duration) -> bool {
+    match tagged_at {
+        None => true,
+        Some(t) => now > t.saturating_add(i64::try_from(window.as_secs()).unwrap_or(i64::MAX)),
+    }
+}
+
 pub async fn image_id(eng: &Engine, image: &str) -> Result<Option<String>> {
     match eng.docker.inspect_image(image).await {
         Ok(i) => Ok(i.id),

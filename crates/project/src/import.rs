@@ -990,11 +990,6 @@ fn common_key<T: DeserializeOwned>(
     if v.is_null() {
         return Ok(());
     }
-    if let ("pull_policy", Some(p)) = (k, v.as_str()) {
-        if matches!(p, "daily" | "weekly") || p.starts_with("every_") {
-            return Err(ctx.err(k, format!("cannot be converted: `{p}` pulls when the local image is older than a refresh window, which devctl's `start` has no equivalent of (it pulls only with `always`): write `always` (pull at every start), or `missing` and run `devctl pull` when you want a fresh image")));
-        }
-    }
     if let ("volumes", Value::Sequence(vols)) = (k, v) {
         for e in vols {
             bind_note(ctx, e);

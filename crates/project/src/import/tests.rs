@@ -393,26 +393,21 @@ fn depends_on_keeps_required_and_restart() {
 }
 
 #[test]
-fn a_refresh_window_pull_policy_is_refused_with_the_reason() {
-    for p in ["daily", "weekly", "every_12h"] {
-        let e = one(&format!(
+fn pull_policies_are_kept_refresh_windows_too() {
+    for p in ["always", "daily", "weekly", "every_12h"] {
+        let out = one(&format!(
             "services:\n  a:\n    image: x\n    pull_policy: {p}\n"
         ))
-        .unwrap_err();
-        assert_eq!(e.key, "services.a.pull_policy");
+        .unwrap();
         assert!(
-            e.message.starts_with(&format!("cannot be converted: `{p}` pulls when the local image is older than a refresh window"))
-                && e.message.contains("write `always`"),
-            "{e}"
+            out.toml.contains(&format!("pull_policy = \"{p}\"")),
+            "{}",
+            out.toml
         );
     }
-    // the policies devctl has are kept
-    assert!(
-        one("services:\n  a:\n    image: x\n    pull_policy: always\n")
-            .unwrap()
-            .toml
-            .contains("pull_policy = \"always\"")
-    );
+    // one devctl.toml cannot hold is named
+    let e = one("services:\n  a:\n    image: x\n    pull_policy: every_fortnight\n").unwrap_err();
+    assert_eq!(e.key, "services.a.pull_policy");
 }
 
 fn with_files<'a>(files: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
