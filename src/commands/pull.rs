@@ -84,6 +84,12 @@ pub fn run(session: &Session, services: &[String], ignore_failures: bool) -> Res
             };
             match result {
                 Ok(()) => {
+                    // for the refresh windows of `pull_policy`
+                    let _ = crate::engine::stamp::record_pull(
+                        std::path::Path::new(&plan.working_dir),
+                        image,
+                        crate::commands::start::now_nanos(),
+                    );
                     pulled.insert(image, name);
                     say(format!(" Image {image}  Pulled"));
                 }

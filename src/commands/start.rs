@@ -131,6 +131,7 @@ pub async fn image_ids(
     let ids =
         futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
     let mut image_ids = HashMap::new();
+    let stamps = std::path::Path::new(&plan.working_dir);
     // built here already, as another's context
     let mut built: Vec<String> = Vec::new();
     for (svc, id) in selected.iter().zip(ids) {
@@ -151,14 +152,16 @@ pub async fn image_ids(
             .and_then(Result::ok);
         let refresh_due = match refresh {
             Some(window) => {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64);
+                // the engine's last tag (unset for an image a pull
+                // created), or devctl's note of its last pull
                 let tagged = match id {
-                    Some(_) => crate::engine::apply::image_tagged_at(eng, &svc.image).await?,
+                    Some(_) => crate::engine::apply::image_tagged_at(eng, &svc.image)
+                        .await?
+                        .filter(|t| *t > 0)
+                        .max(crate::engine::stamp::last_pull(stamps, &svc.image)),
                     None => None,
                 };
-                crate::engine::apply::refresh_due(tagged, now, window)
+                crate::engine::apply::refresh_due(tagged, now_nanos(), window)
             }
             None => false,
         };
@@ -182,6 +185,7 @@ pub async fn image_ids(
                     svc.name, svc.pull_policy
                 )
             })?;
+            let _ = crate::engine::stamp::record_pull(stamps, &svc.image, now_nanos());
             id = image_id(eng, &svc.image).await?;
         }
         let id = match id {
@@ -335,4 +339,11 @@ fn failure_message(loaded: &Loaded, o: &Outcome, lines: &[String]) -> String {
         )),
     }
     msg
+}
+
+/// Now, in Unix nanoseconds (pull notes and refresh windows).
+pub fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
 }

@@ -451,9 +451,30 @@ fn a_refresh_window_pulls_missing_and_stale_images_only() {
     let Some(reg) = Registry::start(false) else {
         return;
     };
-    let image = format!("{}/fixtures/busybox:r{}", reg.host(), std::process::id());
+    // An image id of its own: tagging an image (as the other tests do
+    // with the fixture) sets the LastTagTime of its id, whatever the name.
+    let image = format!("{}/fixtures/refresh:{}", reg.host(), std::process::id());
     let _cleanup = Images(vec![image.clone()]);
-    assert!(docker(&["tag", FIXTURE, &image]).status.success());
+    let mut build = Command::new("docker")
+        .args(["build", "-q", "-t", &image, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    build
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!(
+                "FROM {FIXTURE}\nLABEL test.refresh={}\n",
+                std::process::id()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert!(build.wait().unwrap().success());
     let o = docker(&["push", &image]);
     assert!(o.status.success(), "docker push: {o:?}");
     rmi(&image);
@@ -469,7 +490,7 @@ fn a_refresh_window_pulls_missing_and_stale_images_only() {
     t.ok(&["start", "web"]);
     let toml = std::fs::read_to_string(t.path().join("devctl.toml")).unwrap();
     t.write("devctl.toml", &toml.replace("\"daily\"", "\"every_1s\""));
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(1500));
     let (_, err) = t.code(&["start", "web"], 2);
     assert!(
         err.contains(&format!("pulling {image}")) && err.contains("pull_policy: every_1s"),

@@ -144,38 +144,12 @@ pub fn refresh_window(policy: &str) -> Option<Result<std::time::Duration, String
         _ => {}
     }
     let d = policy.strip_prefix("every_")?;
-    let bad = || format!("`{d}` is not a duration like 12h, 2d or 1w30m");
-    let mut nanos: f64 = 0.0;
-    let mut rest = d;
-    if rest.is_empty() {
-        return Some(Err(bad()));
-    }
-    while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let Ok(n) = rest[..n_end].parse::<f64>() else {
-            return Some(Err(bad()));
-        };
-        rest = &rest[n_end..];
-        let u_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..u_end] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "d" => DAY as f64 * 1e9,
-            "w" => 7.0 * DAY as f64 * 1e9,
-            _ => return Some(Err(bad())),
-        };
-        nanos += n * mult;
-        rest = &rest[u_end..];
-    }
-    Some(Ok(std::time::Duration::from_nanos(nanos as u64)))
+    Some(
+        crate::names::parse_long_duration(d)
+            .ok()
+            .map(|n| std::time::Duration::from_nanos(n.max(0) as u64))
+            .ok_or_else(|| format!("`{d}` is not a duration like 12h, 2d or 1w30m")),
+    )
 }
 
 /// A size in bytes: a number, or `64m`, `1.5g`, `512k`, `100b` (binary

@@ -40,10 +40,25 @@ pub fn is_duration(s: &str) -> bool {
 
 /// Go duration (`1m30s`, `500ms`, `10s`, `0`) → nanoseconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
+    parse_units(s, false)
+}
+
+/// A duration as compose-go's str2duration reads it (`every_…` pull
+/// policies): Go's units and `d` (24 h) and `w` (7 days) → nanoseconds.
+pub fn parse_long_duration(s: &str) -> Result<i64, String> {
+    parse_units(s, true)
+}
+
+fn parse_units(s: &str, days: bool) -> Result<i64, String> {
     let s = s.trim();
     if s == "0" {
         return Ok(0);
     }
+    let units = if days {
+        "w, d, h, m, s, ms, us, ns"
+    } else {
+        "ns, us, ms, s, m, h"
+    };
     let mut total: f64 = 0.0;
     let mut rest = s;
     if rest.is_empty() {
@@ -52,7 +67,7 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     while !rest.is_empty() {
         let num_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("{s:?}: a duration needs a unit (ns, us, ms, s, m, h)"))?;
+            .ok_or_else(|| format!("{s:?}: a duration needs a unit ({units})"))?;
         if num_end == 0 {
             return Err(format!("{s:?} is not a duration like 10s or 1m30s"));
         }
@@ -70,7 +85,9 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             "s" => 1e9,
             "m" => 60e9,
             "h" => 3600e9,
-            u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
+            "d" if days => 86400e9,
+            "w" if days => 7.0 * 86400e9,
+            u => return Err(format!("{s:?}: unknown unit {u:?} ({units})")),
         };
         total += n * mult;
         rest = &rest[unit_end..];

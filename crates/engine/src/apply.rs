@@ -395,14 +395,14 @@ pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
 }
 
 /// The id of a local image, or None when it is not there.
-/// When `image` was last tagged here (a pull tags it), in Unix seconds;
-/// `None` when it is missing or the engine does not say.
-pub async fn image_tagged_at(eng: &Engine, image: &str) -> Result<Option<i64>> {
+/// When `image` was last tagged here (a pull tags it), in Unix
+/// nanoseconds; `None` when it is missing or the engine does not say.
+pub async fn image_tagged_at(eng: &Engine, image: &str) -> Result<Option<i128>> {
     match eng.docker.inspect_image(image).await {
         Ok(i) => Ok(i
             .metadata
             .and_then(|m| m.last_tag_time)
-            .map(|t| t.unix_timestamp())),
+            .map(|t| t.unix_timestamp_nanos())),
         Err(e) if status_of(&e) == Some(404) => Ok(None),
         Err(e) => Err(anyhow!(e).context(format!("inspecting image {image}"))),
     }
@@ -410,11 +410,11 @@ pub async fn image_tagged_at(eng: &Engine, image: &str) -> Result<Option<i64>> {
 
 /// compose's refresh rule (`pull_policy: daily`, `weekly`, `every_…`):
 /// pull when the image was never tagged here or its last tag is older than
-/// the window.
-pub fn refresh_due(tagged_at: Option<i64>, now: i64, window: std::time::Duration) -> bool {
+/// the window (times in Unix nanoseconds).
+pub fn refresh_due(tagged_at: Option<i128>, now: i128, window: std::time::Duration) -> bool {
     match tagged_at {
         None => true,
-        Some(t) => now > t.saturating_add(i64::try_from(window.as_secs()).unwrap_or(i64::MAX)),
+        Some(t) => now > t.saturating_add(window.as_nanos() as i128),
     }
 }
 
@@ -1452,6 +1452,21 @@ pub async fn running_container(eng: &Engine, plan: &Plan, service: &str) -> Resu
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refresh_is_due_when_never_tagged_or_older_than_the_window() {
+        let s = 1_000_000_000i128;
+        let w = std::time::Duration::from_secs(2);
+        assert!(refresh_due(None, 10 * s, w));
+        assert!(!refresh_due(Some(10 * s), 11 * s, w));
+        assert!(
+            !refresh_due(Some(10 * s), 12 * s, w),
+            "the window's end is still inside"
+        );
+        assert!(refresh_due(Some(10 * s), 12 * s + 1, w));
+        // the zero time a never-tagged image reports
+        assert!(refresh_due(Some(-62_135_596_800 * s), 10 * s, w));
+    }
+
     use super::*;
 
     fn c(n: u32, hash: &str, image: &str, running: bool) -> Existing {

@@ -35,6 +35,31 @@ pub struct FileStamp {
     pub sha256: String,
 }
 
+/// Where devctl notes when it last pulled `image` (the refresh windows of
+/// `pull_policy`): an image a pull creates anew has no LastTagTime on the
+/// engine, so without this note every start would pull it again.
+fn pulled_path(dir: &Path, image: &str) -> PathBuf {
+    let h = hex(&Sha256::digest(image.as_bytes()));
+    dir.join("pulled").join(&h[..32])
+}
+
+/// Notes a successful pull of `image` at `now` (Unix nanoseconds).
+pub fn record_pull(dir: &Path, image: &str, now: i128) -> std::io::Result<()> {
+    let file = pulled_path(dir, image);
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(file, format!("{now}\n{image}\n"))
+}
+
+/// When devctl last pulled `image` (Unix nanoseconds), if it noted it.
+pub fn last_pull(dir: &Path, image: &str) -> Option<i128> {
+    let text = std::fs::read_to_string(pulled_path(dir, image)).ok()?;
+    let mut lines = text.lines();
+    let t = lines.next()?.parse().ok()?;
+    (lines.next() == Some(image)).then_some(t)
+}
+
 /// The stamp file of a service.
 pub fn path(dir: &Path, service: &str) -> PathBuf {
     dir.join("build").join(format!("{service}.json"))
