@@ -526,8 +526,6 @@ pub fn write_tar_with(
     Ok(())
 }
 
-/// Builds the image of one service; prints progress; on failure returns an
-/// error holding the builder's last output lines.
 /// The services whose images `svc`'s build names (`service:` contexts),
 /// each after those its own build names; not `svc` itself. The plan has
 /// no cycles (see `plan::resolve_contexts`).
@@ -552,6 +550,8 @@ pub fn context_services<'a>(
     out
 }
 
+/// Builds the image of one service; prints progress; on failure returns an
+/// error holding the builder's last output lines.
 pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) -> Result<()> {
     let Some(build) = &svc.build else {
         bail!("service {} has no `build:` section", svc.name);
@@ -929,8 +929,6 @@ fn show_lines(
     }
 }
 
-/// After a build that succeeded: the extra tags, the stamp, the line.
-#[allow(clippy::too_many_arguments)]
 /// The stamp a build writes once it has succeeded (see [`super::stamp`]).
 struct PendingStamp {
     /// Where (`None`: no stamps for this build).
@@ -942,6 +940,7 @@ struct PendingStamp {
     entries: Vec<String>,
 }
 
+/// After a build that succeeded: the extra tags, the stamp, the line.
 async fn finish_build(
     eng: &Engine,
     svc: &ServicePlan,
