@@ -184,8 +184,8 @@ enum Input {
     Inline {
         /// devctl.toml as shown.
         name: String,
-        /// devctl.toml's text (for the snippets).
-        toml: String,
+        /// devctl.toml's text (for the snippets; one copy for all).
+        toml: std::sync::Arc<str>,
         /// The Dockerfile's text (`$$` as `$`, as the engine gets it).
         text: String,
         /// Which devctl.toml line each of the text's lines is on.
@@ -336,7 +336,7 @@ fn project_inputs(base: &Path) -> anyhow::Result<Option<Vec<Input>>> {
     if builds.is_empty() {
         return Ok(None);
     }
-    let config = text;
+    let config: std::sync::Arc<str> = text.into();
     let mut inputs: Vec<Input> = Vec::new();
     for b in builds {
         let context = root.join(&b.context);
@@ -656,8 +656,12 @@ fn lint_input(
             ..
         } => (
             name.clone(),
-            Some(text.clone().into_bytes()),
-            dockerignore_for(&context.join("Dockerfile"), Some(context)),
+            Some(std::borrow::Cow::Borrowed(text.as_bytes())),
+            // the builder gets the text as this file of the context
+            dockerignore_for(
+                &context.join(crate::engine::plan::INLINE_DOCKERFILE),
+                Some(context),
+            ),
             &targets[..],
         ),
         Input::File {
@@ -670,7 +674,7 @@ fn lint_input(
                 std::fs::read(path).map_err(|e| usage(format!("cannot read {name}: {e}")))?;
             (
                 name.clone(),
-                Some(bytes),
+                Some(std::borrow::Cow::Owned(bytes)),
                 dockerignore_for(path, context.as_deref()),
                 &targets[..],
             )

@@ -88,7 +88,7 @@ pub fn run(session: &Session, services: &[String], ignore_failures: bool) -> Res
                     let _ = crate::engine::stamp::record_pull(
                         std::path::Path::new(&plan.working_dir),
                         image,
-                        crate::commands::start::now_nanos(),
+                        crate::engine::stamp::now(),
                     );
                     pulled.insert(image, name);
                     say(format!(" Image {image}  Pulled"));

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use crate::cli::Global;
 use crate::commands::build::progress_mode;
 use crate::commands::engine_input::{AppServer, Loaded, ProjectLock};
-use crate::engine::apply::{converge, image_id};
+use crate::engine::apply::{converge, image_id, local_image};
 use crate::engine::build::{build_service, BuildOptions};
 use crate::engine::plan::{Plan, ServicePlan};
 use crate::engine::ready::{self, Outcome, Target, Verdict};
@@ -128,44 +128,29 @@ pub async fn image_ids(
     plan: &crate::engine::plan::Plan,
     selected: &[&ServicePlan],
 ) -> Result<HashMap<String, String>> {
-    let ids =
-        futures_util::future::join_all(selected.iter().map(|s| image_id(eng, &s.image))).await;
+    let found =
+        futures_util::future::join_all(selected.iter().map(|s| local_image(eng, &s.image))).await;
     let mut image_ids = HashMap::new();
     let stamps = std::path::Path::new(&plan.working_dir);
     // built here already, as another's context
     let mut built: Vec<String> = Vec::new();
-    for (svc, id) in selected.iter().zip(ids) {
+    for (svc, local) in selected.iter().zip(found) {
         // pull_policy: `build` builds every time, `always` pulls every
-        // time (the image-only service's image), `missing`/`never` use
-        // what is there.
-        let mut id = id?;
+        // time (the image-only service's image), a refresh window when the
+        // image is missing or stale, `missing`/`never` use what is there.
+        let local = local?;
+        let mut id = local.as_ref().map(|l| l.id.clone());
         if svc.pull_policy == "build" && svc.build.is_some() {
             id = None;
         }
-        // a refresh window (`daily`, `weekly`, `every_…`): pull when the
-        // image is missing or was last pulled longer ago, as compose does
-        let refresh = svc
-            .build
-            .is_none()
-            .then(|| crate::compose::keys::refresh_window(&svc.pull_policy))
-            .flatten()
-            .and_then(Result::ok);
-        let refresh_due = match refresh {
-            Some(window) => {
-                // the engine's last tag (unset for an image a pull
-                // created), or devctl's note of its last pull
-                let tagged = match id {
-                    Some(_) => crate::engine::apply::image_tagged_at(eng, &svc.image)
-                        .await?
-                        .filter(|t| *t > 0)
-                        .max(crate::engine::stamp::last_pull(stamps, &svc.image)),
-                    None => None,
-                };
-                crate::engine::apply::refresh_due(tagged, now_nanos(), window)
-            }
-            None => false,
-        };
-        if (svc.pull_policy == "always" || refresh_due) && svc.build.is_none() {
+        let pull = svc.build.is_none()
+            && crate::engine::apply::must_pull(
+                &svc.pull_policy,
+                local.as_ref(),
+                crate::engine::stamp::last_pull(stamps, &svc.image),
+                crate::engine::stamp::now(),
+            );
+        if pull {
             // with the docker CLI's login for its registry, as `devctl pull`
             let config = crate::session::docker_config()?;
             let host = crate::engine::registry::registry_host(&svc.image);
@@ -185,7 +170,8 @@ pub async fn image_ids(
                     svc.name, svc.pull_policy
                 )
             })?;
-            let _ = crate::engine::stamp::record_pull(stamps, &svc.image, now_nanos());
+            let _ =
+                crate::engine::stamp::record_pull(stamps, &svc.image, crate::engine::stamp::now());
             id = image_id(eng, &svc.image).await?;
         }
         let id = match id {
@@ -339,11 +325,4 @@ fn failure_message(loaded: &Loaded, o: &Outcome, lines: &[String]) -> String {
         )),
     }
     msg
-}
-
-/// Now, in Unix nanoseconds (pull notes and refresh windows).
-pub fn now_nanos() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
 }

@@ -1,7 +1,7 @@
 //! The app service made less rigid (issue 13), against the real engine:
 //! `[app].name`, `[app].command`, `[app].mount_options` and `${APP_UID}`.
 
-use crate::e2e_support::{docker, engine_ready, TestProject};
+use crate::e2e_support::{engine_ready, Images, TestProject};
 
 #[test]
 fn a_renamed_app_with_its_own_command_and_mount_options_runs() {
@@ -35,13 +35,7 @@ run = "hostname"
         "Dockerfile",
         "FROM devctl-fixture/busybox:1 AS app\nARG APP_UID=1000\nARG USERID\nRUN echo \"$USERID $APP_UID\" > /ids\nUSER app\n",
     );
-    struct Image(String);
-    impl Drop for Image {
-        fn drop(&mut self) {
-            let _ = docker(&["image", "rm", &self.0]);
-        }
-    }
-    let _image = Image(format!("{}-web:dev", e.name));
+    let _image = Images(vec![format!("{}-web:dev", e.name)]);
 
     let (out, _) = e.ok(&["start"]);
     let url = format!("http://127.0.0.1:{port}/");
@@ -131,13 +125,7 @@ USER app
         "{out}"
     );
     assert!(!out.contains("dockerfile: Dockerfile"), "{out}");
-    struct Image(String);
-    impl Drop for Image {
-        fn drop(&mut self) {
-            let _ = docker(&["image", "rm", &self.0]);
-        }
-    }
-    let _image = Image(format!("{}-app:dev", e.name));
+    let _image = Images(vec![format!("{}-app:dev", e.name)]);
     e.ok(&["start"]);
     let (out, _) = e.ok(&["sh", "--", "cat", "/inline-marker"]);
     let uid = out

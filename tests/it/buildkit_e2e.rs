@@ -364,25 +364,11 @@ fn service_contexts_build_the_other_service_first_and_use_its_image() {
         "{out}"
     );
     if crate::config_cli::compose_v2_ready() {
-        let o = std::process::Command::new("docker")
-            .args(["compose", "-f", ".devctl/compose.yaml", "config", "-q"])
-            .current_dir(t.path())
-            .env_remove("COMPOSE_PROJECT_NAME")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    struct Images(Vec<String>);
-    impl Drop for Images {
-        fn drop(&mut self) {
-            for i in &self.0 {
-                let _ = crate::e2e_support::docker(&["image", "rm", i]);
-            }
-        }
+        crate::engine_e2e::compose_v2(t.path(), &["config", "-q"]);
     }
     let base_image = format!("{}-base:dev", t.name);
     let app_image = format!("{}-app:dev", t.name);
-    let _images = Images(vec![app_image.clone(), base_image.clone()]);
+    let _images = crate::e2e_support::Images(vec![app_image.clone(), base_image.clone()]);
     // start builds base before the app (which comes first by name)
     let (_, err) = t.ok(&["start"]);
     let at = |what: &str| err.find(what).unwrap_or_else(|| panic!("{what}: {err}"));

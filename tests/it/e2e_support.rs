@@ -109,6 +109,18 @@ COPY . /src
 USER app
 ";
 
+/// Images the test made, removed on drop (`--no-prune`: the parent layers
+/// are the build cache other tests share).
+pub struct Images(pub Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for i in &self.0 {
+            let _ = docker(&["rmi", "--no-prune", "-f", i]);
+        }
+    }
+}
+
 /// A temp project on the busybox fixture with a unique project name;
 /// `down --volumes` (and a sweep by label) on drop.
 pub struct TestProject {

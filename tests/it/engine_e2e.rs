@@ -891,7 +891,7 @@ fn compose_v2_ready() -> bool {
 
 /// `docker compose` v2 on the generated file as a user types it in the
 /// project: no `-p` (the name is in `.devctl/.env`); asserts success.
-fn compose_v2(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn compose_v2(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("docker")
         .args(["compose", "-f", ".devctl/compose.yaml"])
         .args(args)

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::e2e_support::{docker, engine_ready, free_port, skip_or_fail, TestProject, FIXTURE};
+use crate::e2e_support::{
+    docker, engine_ready, free_port, skip_or_fail, Images, TestProject, FIXTURE,
+};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "pw-Kx81-registry";
@@ -106,18 +108,6 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .ok_or(())
-}
-
-/// Images the test made, removed on drop (`--no-prune`: the parent layers
-/// are the build cache other tests share).
-struct Images(Vec<String>);
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        for i in &self.0 {
-            let _ = docker(&["rmi", "--no-prune", "-f", i]);
-        }
-    }
 }
 
 fn has_image(image: &str) -> bool {
@@ -455,26 +445,23 @@ fn a_refresh_window_pulls_missing_and_stale_images_only() {
     // with the fixture) sets the LastTagTime of its id, whatever the name.
     let image = format!("{}/fixtures/refresh:{}", reg.host(), std::process::id());
     let _cleanup = Images(vec![image.clone()]);
-    let mut build = Command::new("docker")
-        .args(["build", "-q", "-t", &image, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    build
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            format!(
-                "FROM {FIXTURE}\nLABEL test.refresh={}\n",
-                std::process::id()
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    assert!(build.wait().unwrap().success());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!(
+            "FROM {FIXTURE}\nLABEL test.refresh={}\n",
+            std::process::id()
+        ),
+    )
+    .unwrap();
+    let o = docker(&[
+        "build",
+        "-q",
+        "-t",
+        &image,
+        &dir.path().display().to_string(),
+    ]);
+    assert!(o.status.success(), "docker build: {o:?}");
     let o = docker(&["push", &image]);
     assert!(o.status.success(), "docker push: {o:?}");
     rmi(&image);

@@ -123,10 +123,10 @@ crate::checked_string!(
     /// `pull_policy`: `always`, `never`, `missing` (`if_not_present`),
     /// `build`, or a refresh window (`daily`, `weekly`, `every_DURATION`).
     PullPolicy, "a pull policy", |s| {
+        let fixed = matches!(s, "always" | "never" | "missing" | "if_not_present" | "build");
         match refresh_window(s) {
-            _ if matches!(s, "always" | "never" | "missing" | "if_not_present" | "build") => Ok(()),
-            Some(Ok(_)) => Ok(()),
-            Some(Err(e)) => Err(format!("pull_policy `{s}`: {e}")),
+            _ if fixed => Ok(()),
+            Some(window) => window.map(drop).map_err(|e| format!("pull_policy `{s}`: {e}")),
             None => Err(format!("pull_policy `{s}` is invalid: use `always`, `never`, `missing`, `build`, `daily`, `weekly` or `every_DURATION` (e.g. `every_12h`)")),
         }
     }
@@ -146,9 +146,8 @@ pub fn refresh_window(policy: &str) -> Option<Result<std::time::Duration, String
     let d = policy.strip_prefix("every_")?;
     Some(
         crate::names::parse_long_duration(d)
-            .ok()
             .map(|n| std::time::Duration::from_nanos(n.max(0) as u64))
-            .ok_or_else(|| format!("`{d}` is not a duration like 12h, 2d or 1w30m")),
+            .map_err(|_| format!("`{d}` is not a duration like 12h, 2d or 1w30m")),
     )
 }
 

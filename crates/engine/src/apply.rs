@@ -394,35 +394,67 @@ pub async fn ensure_volumes(eng: &Engine, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// The id of a local image, or None when it is not there.
-/// When `image` was last tagged here (a pull tags it), in Unix
-/// nanoseconds; `None` when it is missing or the engine does not say.
-pub async fn image_tagged_at(eng: &Engine, image: &str) -> Result<Option<i128>> {
+/// A local image as `start` needs it: its id and when it was last tagged
+/// here (a pull that finds the image tags it), in Unix nanoseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalImage {
+    pub id: String,
+    /// `None` when the engine does not say (zero for an image a pull made).
+    pub tagged_at: Option<i128>,
+}
+
+/// The local image `image`, or None when it is not there (one inspect).
+pub async fn local_image(eng: &Engine, image: &str) -> Result<Option<LocalImage>> {
     match eng.docker.inspect_image(image).await {
-        Ok(i) => Ok(i
-            .metadata
-            .and_then(|m| m.last_tag_time)
-            .map(|t| t.unix_timestamp_nanos())),
+        Ok(i) => Ok(i.id.map(|id| LocalImage {
+            id,
+            tagged_at: i
+                .metadata
+                .and_then(|m| m.last_tag_time)
+                .map(|t| t.unix_timestamp_nanos())
+                .filter(|t| *t > 0),
+        })),
         Err(e) if status_of(&e) == Some(404) => Ok(None),
         Err(e) => Err(anyhow!(e).context(format!("inspecting image {image}"))),
+    }
+}
+
+/// The id of a local image, or None when it is not there.
+pub async fn image_id(eng: &Engine, image: &str) -> Result<Option<String>> {
+    Ok(local_image(eng, image).await?.map(|i| i.id))
+}
+
+/// Whether `start` pulls an image-only service's image before using it
+/// (docker compose's `mustPull`): with `always`, and with a refresh window
+/// (`daily`, `weekly`, `every_…`) when the image is missing or its last
+/// pull, the engine's last tag or devctl's note (`last_pull`), is older
+/// than the window. A missing image under the other policies is the
+/// caller's to report.
+pub fn must_pull(
+    policy: &str,
+    local: Option<&LocalImage>,
+    last_pull: Option<i128>,
+    now: i128,
+) -> bool {
+    if policy == "always" {
+        return true;
+    }
+    match devctl_compose::keys::refresh_window(policy) {
+        Some(Ok(window)) => {
+            let tagged = local.and_then(|l| l.tagged_at.max(last_pull));
+            refresh_due(tagged, now, window)
+        }
+        _ => false,
     }
 }
 
 /// compose's refresh rule (`pull_policy: daily`, `weekly`, `every_…`):
 /// pull when the image was never tagged here or its last tag is older than
 /// the window (times in Unix nanoseconds).
-pub fn refresh_due(tagged_at: Option<i128>, now: i128, window: std::time::Duration) -> bool {
+fn refresh_due(tagged_at: Option<i128>, now: i128, window: std::time::Duration) -> bool {
     match tagged_at {
         None => true,
         Some(t) => now > t.saturating_add(window.as_nanos() as i128),
-    }
-}
-
-pub async fn image_id(eng: &Engine, image: &str) -> Result<Option<String>> {
-    match eng.docker.inspect_image(image).await {
-        Ok(i) => Ok(i.id),
-        Err(e) if status_of(&e) == Some(404) => Ok(None),
-        Err(e) => Err(anyhow!(e).context(format!("inspecting image {image}"))),
     }
 }
 
@@ -1452,6 +1484,8 @@ pub async fn running_container(eng: &Engine, plan: &Plan, service: &str) -> Resu
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_refresh_is_due_when_never_tagged_or_older_than_the_window() {
         let s = 1_000_000_000i128;
@@ -1466,8 +1500,6 @@ mod tests {
         // the zero time a never-tagged image reports
         assert!(refresh_due(Some(-62_135_596_800 * s), 10 * s, w));
     }
-
-    use super::*;
 
     fn c(n: u32, hash: &str, image: &str, running: bool) -> Existing {
         Existing {

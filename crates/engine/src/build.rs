@@ -612,24 +612,6 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
             Err(_) => None,
         },
     };
-    // Named contexts that are images: the Dockerfile names the images
-    // (what BuildKit does with them; the engine's API takes none).
-    let mut renamed = false;
-    if !build.contexts.is_empty() {
-        let images = build
-            .contexts
-            .iter()
-            .map(|c| (c.name.clone(), c.image.clone()))
-            .collect();
-        let named = text.as_deref().and_then(|t| {
-            let df = devctl_dockerfile::parse(t).ok()?;
-            devctl_dockerfile::contexts::name_contexts(t, &df, &images)
-        });
-        if let Some((t, _)) = named {
-            text = Some(t);
-            renamed = true;
-        }
-    }
     let ig = read_ignore(build)?;
     let private = Private::for_context(&build.context, &build.private);
     let files = context_entries(&build.context, &ig, &build.dockerfile, &private)
@@ -648,10 +630,13 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // Nothing changed since the last build of an image that still exists:
     // no build at all.
     let mut settings = super::stamp::settings_key(svc, build);
-    // a context image rebuilt is a new base
-    for c in &build.contexts {
-        let id = super::apply::image_id(eng, &c.image).await?;
-        settings = super::stamp::with_base(&settings, &c.image, id.as_deref());
+    if !build.contexts.is_empty() {
+        // a context image rebuilt is a new base
+        let mut ids = Vec::new();
+        for c in &build.contexts {
+            ids.push(super::apply::image_id(eng, &c.image).await?);
+        }
+        settings = super::stamp::with_base_ids(&settings, &ids);
     }
     let stamp_file = opts
         .stamps
@@ -676,9 +661,27 @@ pub async fn build_service(eng: &Engine, svc: &ServicePlan, opts: BuildOptions) 
     // error before any context is sent (both builders would try the
     // registry). `--pull` asks for the pull.
     // A file that does not parse is the builder's to report.
-    let parsed = text
+    let mut parsed = text
         .as_deref()
         .and_then(|t| devctl_dockerfile::parse(t).ok());
+    // Named contexts that are images: the Dockerfile names the images
+    // (what BuildKit does with them; the engine's API takes none). Only
+    // a rewritten text is parsed again.
+    let mut renamed = false;
+    if let (Some(t), Some(df), false) =
+        (text.as_deref(), parsed.as_ref(), build.contexts.is_empty())
+    {
+        let images = build
+            .contexts
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect();
+        if let Some((new, _)) = devctl_dockerfile::contexts::name_contexts(t, df, &images) {
+            parsed = devctl_dockerfile::parse(&new).ok();
+            text = Some(new);
+            renamed = true;
+        }
+    }
     if !opts.pull {
         if let Some(df) = &parsed {
             let args: HashMap<String, String> = build.args.clone().into_iter().collect();

@@ -97,6 +97,16 @@ pub struct NamedContext {
     pub service: Option<String>,
 }
 
+/// Why a service another needs is left out, and the fix.
+fn not_enabled(dep: &ServicePlan) -> String {
+    format!(
+        "which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {} on the command line",
+        dep.profiles.join(", "),
+        dep.profiles.first().map(String::as_str).unwrap_or(""),
+        dep.name
+    )
+}
+
 /// One `build.additional_contexts` entry: `service:OTHER` (its image is
 /// filled in once every service is planned) or `docker-image://IMAGE`.
 fn named_context(name: &str, value: Option<&str>) -> Result<NamedContext, String> {
@@ -449,10 +459,9 @@ impl Plan {
                 match self.service(d) {
                     Some(dep) if !enabled(dep) && !s.optional_deps.contains(d) => {
                         return Err(format!(
-                            "service {:?} depends on service {d:?}, which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {d} on the command line",
+                            "service {:?} depends on service {d:?}, {}",
                             s.name,
-                            dep.profiles.join(", "),
-                            dep.profiles.first().map(String::as_str).unwrap_or(""),
+                            not_enabled(dep)
                         ))
                     }
                     _ => {}
@@ -463,13 +472,11 @@ impl Plan {
                 match c.service.as_deref().and_then(|d| self.service(d)) {
                     Some(dep) if !enabled(dep) => {
                         return Err(format!(
-                            "the build of service {:?} uses service {:?} (build.additional_contexts `{}`), which is not enabled: its profiles are {}; activate one (`--profile {}` or COMPOSE_PROFILES), or name {} on the command line",
+                            "the build of service {:?} uses service {:?} (build.additional_contexts `{}`), {}",
                             s.name,
                             dep.name,
                             c.name,
-                            dep.profiles.join(", "),
-                            dep.profiles.first().map(String::as_str).unwrap_or(""),
-                            dep.name,
+                            not_enabled(dep)
                         ))
                     }
                     _ => {}

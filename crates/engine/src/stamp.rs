@@ -52,6 +52,13 @@ pub fn record_pull(dir: &Path, image: &str, now: i128) -> std::io::Result<()> {
     std::fs::write(file, format!("{now}\n{image}\n"))
 }
 
+/// Now, in Unix nanoseconds (the times of pull notes).
+pub fn now() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
 /// When devctl last pulled `image` (Unix nanoseconds), if it noted it.
 pub fn last_pull(dir: &Path, image: &str) -> Option<i128> {
     let text = std::fs::read_to_string(pulled_path(dir, image)).ok()?;
@@ -93,9 +100,10 @@ pub fn settings_key(svc: &ServicePlan, build: &BuildPlan) -> String {
     hex(&Sha256::digest(v.to_string().as_bytes()))
 }
 
-/// `settings` with a base image the build uses and its id (none: missing).
-pub fn with_base(settings: &str, image: &str, id: Option<&str>) -> String {
-    let v = serde_json::json!([settings, image, id]);
+/// `settings` with the ids of the context images the build uses, in
+/// `BuildPlan::contexts` order (none: missing).
+pub fn with_base_ids(settings: &str, ids: &[Option<String>]) -> String {
+    let v = serde_json::json!([settings, ids]);
     hex(&Sha256::digest(v.to_string().as_bytes()))
 }
 
